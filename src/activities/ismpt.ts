@@ -1,0 +1,64 @@
+// IS MPT activities: one per step of the sign-in. Thin: resolve secrets, call the provider client
+// or the signer, map errors (mapFailures). Dependencies come in through the factory.
+import { Context } from '@temporalio/activity';
+import { mapFailures } from '../common/failures.js';
+import { openSigner } from '../crypto/signer.js';
+import type { SignerSpec } from '../crypto/signer-spec.js';
+import { IsmptClient, tokenExpiry, tokenOf, type Challenge } from '../providers/ismpt/index.js';
+import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
+
+export interface IsmptActivityDeps {
+  resolveSecret?: SecretResolver;
+  now?: () => Date;
+}
+
+export interface MptExchangeInput {
+  baseUrl: string;
+  uuid: string;
+  /** base64 attached CMS over the challenge. */
+  signedData: string;
+  defaultTokenTtlSeconds: number;
+  challengeRejectedCodes?: string[] | undefined;
+}
+
+export interface MptToken {
+  token: string;
+  expiresAt: string;
+  obtainedAt: string;
+  expirySource: string;
+}
+
+export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
+  const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
+  const now = deps.now ?? (() => new Date());
+  const signal = () => Context.current().cancellationSignal;
+
+  return {
+    mptFetchChallenge: mapFailures(async (input: { baseUrl: string }): Promise<Challenge> => {
+      return new IsmptClient({ baseUrl: input.baseUrl }).fetchChallenge(signal());
+    }),
+
+    /** Signs the challenge string as attached CMS, as NCALayer's createCAdESFromBase64(base64(data), true) does. */
+    mptSignChallenge: mapFailures(async (input: { signer: SignerSpec; challenge: string }): Promise<{ signedData: string }> => {
+      const signer = await openSigner(input.signer, resolveSecret);
+      const cms = await signer.signCms(Buffer.from(input.challenge, 'utf8'), { detached: false });
+      return { signedData: cms.toString('base64') };
+    }),
+
+    mptExchangeToken: mapFailures(async (input: MptExchangeInput): Promise<MptToken> => {
+      const client = new IsmptClient({ baseUrl: input.baseUrl, challengeRejectedCodes: input.challengeRejectedCodes });
+      const res = await client.signIn({ uuid: input.uuid, data: input.signedData }, signal());
+      const obtainedAt = now();
+      const token = tokenOf(res);
+      const { expiresAt, source } = tokenExpiry({
+        token,
+        expireDate: res.expireDate,
+        obtainedAt,
+        defaultTtlMs: input.defaultTokenTtlSeconds * 1000,
+      });
+      return { token, expiresAt: expiresAt.toISOString(), obtainedAt: obtainedAt.toISOString(), expirySource: source };
+    }),
+  };
+}
+
+export type IsmptActivities = ReturnType<typeof createIsmptActivities>;

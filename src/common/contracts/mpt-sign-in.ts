@@ -1,0 +1,43 @@
+// Public contract of the `mptSignIn` workflow: its type name, input and output. Pure: imported by
+// the workflow, the client helpers, the CLI and other services.
+import { z } from 'zod';
+import { SignerSpecSchema } from '../../crypto/signer-spec.js';
+
+export const MPT_SIGN_IN = 'mptSignIn';
+
+const HttpUrlSchema = z
+  .string()
+  .url({ message: 'must be an absolute URL, e.g. https://<stand>/api/v3/true-api' })
+  .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http(s) URL' })
+  .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' });
+
+export const MptSignInInputSchema = z.object({
+  /** API root of the IS MPT stand: everything before `/auth/key`. */
+  baseUrl: HttpUrlSchema,
+  signer: SignerSpecSchema,
+  /** Token lifetime to assume when the stand says neither a JWT `exp` nor an `expireDate`. */
+  defaultTokenTtlSeconds: z.number().int().positive().default(10 * 3600),
+  /** How many challenges to try when the stand rejects one as unknown, expired or used. */
+  maxChallengeAttempts: z.number().int().min(1).max(10).default(3),
+  /** Error codes meaning "challenge unknown/expired/used" on this stand (INF: real codes unpublished). */
+  challengeRejectedCodes: z.array(z.string().min(1)).min(1).optional(),
+});
+export type MptSignInInput = z.input<typeof MptSignInInputSchema>;
+export type MptSignInParsedInput = z.output<typeof MptSignInInputSchema>;
+
+export interface MptSignInResult {
+  /** Bearer token for the IS MPT API. Secret: travels only through the encryption codec. */
+  token: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  /** ISO 8601. */
+  obtainedAt: string;
+}
+
+export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'exchanging', 'done'] as const;
+export type MptStep = (typeof MPT_STEPS)[number];
+
+/** Human-readable list of what is wrong with an input: paths and our own messages, never values. */
+export function describeInputIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,16 @@
+// What the `status` query of every flow returns. Step names and outcomes only: no secrets, no PII.
+export type FlowOutcome = 'running' | 'succeeded' | 'failed';
+
+export interface FlowStatus<Step extends string = string> {
+  flow: string;
+  step: Step;
+  outcome: FlowOutcome;
+  /** 1-based attempt of the flow's inner loop (e.g. which challenge), where it has one. */
+  attempt: number;
+  /** Failure type and message when outcome is 'failed' (messages are secret-free by construction). */
+  error?: { type: string; message: string };
+  /** Workflow time of the last step change, ISO 8601. */
+  updatedAt: string;
+}
+
+export const STATUS_QUERY_NAME = 'status';

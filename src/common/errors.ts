@@ -1,0 +1,111 @@
+// Error types shared by providers, crypto, secrets and activities. No Temporal imports here, so
+// providers and crypto stay usable as plain libraries; `failures.ts` maps these to Temporal failures.
+
+/** Stable failure `type`s: callers and operators match on these, never on message text. */
+export const FailureType = {
+  InvalidInput: 'InvalidInput',
+  SecretUnavailable: 'SecretUnavailable',
+  KeyStoreUnreadable: 'KeyStoreUnreadable',
+  UnsupportedKey: 'UnsupportedKey',
+  ProviderRejected: 'ProviderRejected',
+  ProviderUnavailable: 'ProviderUnavailable',
+  ProviderContractViolation: 'ProviderContractViolation',
+  ChallengeRejected: 'ChallengeRejected',
+  ChallengeAttemptsExhausted: 'ChallengeAttemptsExhausted',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Base of every error trustflow raises on purpose: carries the failure type and whether a retry can help. */
+export class TrustflowError extends Error {
+  override readonly name: string = 'TrustflowError';
+  constructor(
+    message: string,
+    readonly type: FailureType,
+    readonly retryable: boolean,
+    /** Set when the provider told us how long to wait (Retry-After). */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidInputError extends TrustflowError {
+  override readonly name = 'InvalidInputError';
+  constructor(message: string) {
+    super(message, FailureType.InvalidInput, false);
+  }
+}
+
+/** A secret reference could not be resolved. The message names the reference, never a value. */
+export class SecretUnavailableError extends TrustflowError {
+  override readonly name = 'SecretUnavailableError';
+  constructor(
+    readonly reference: string,
+    reason: string,
+  ) {
+    super(`secret reference ${reference}: ${reason}`, FailureType.SecretUnavailable, false);
+  }
+}
+
+/** A key store (PKCS#12, ...) could not be opened: wrong password, damaged or unsupported file. */
+export class KeyStoreError extends TrustflowError {
+  override readonly name = 'KeyStoreError';
+  constructor(message: string, type: FailureType = FailureType.KeyStoreUnreadable) {
+    super(message, type, false);
+  }
+}
+
+/** The provider answered with an HTTP error status. */
+export class ProviderHttpError extends TrustflowError {
+  override readonly name = 'ProviderHttpError';
+  constructor(
+    readonly provider: string,
+    readonly endpoint: string,
+    readonly status: number,
+    /** Machine-readable code from the provider's error body, when it has one. */
+    readonly providerCode: string | undefined,
+    /** Human-readable text from the provider's error body (never the request, never a secret we sent). */
+    readonly providerMessage: string | undefined,
+    retryable: boolean,
+    retryAfterMs?: number,
+    type: FailureType = retryable ? FailureType.ProviderUnavailable : FailureType.ProviderRejected,
+  ) {
+    const detail = [providerCode, providerMessage].filter(Boolean).join(': ');
+    super(
+      `${provider} ${endpoint} answered HTTP ${status}${detail ? ` (${detail})` : ''}`,
+      type,
+      retryable,
+      retryAfterMs,
+    );
+  }
+}
+
+/** No HTTP answer at all: connection refused/reset, DNS, TLS, timeout. Always worth a retry. */
+export class ProviderNetworkError extends TrustflowError {
+  override readonly name = 'ProviderNetworkError';
+  constructor(
+    readonly provider: string,
+    readonly endpoint: string,
+    readonly code: string | undefined,
+    /** False when the request may have reached the provider (matters for non-idempotent calls). */
+    readonly requestSurelyNotSent: boolean,
+  ) {
+    super(`${provider} ${endpoint}: network error ${code ?? 'unknown'}`, FailureType.ProviderUnavailable, true);
+  }
+}
+
+/** The provider's response did not match its schema. Names the failing paths, never the values. */
+export class ProviderContractViolation extends TrustflowError {
+  override readonly name = 'ProviderContractViolation';
+  constructor(
+    readonly provider: string,
+    readonly endpoint: string,
+    readonly paths: string[],
+  ) {
+    super(
+      `${provider} ${endpoint} returned a response that does not match its contract at: ${paths.join(', ')}`,
+      FailureType.ProviderContractViolation,
+      false,
+    );
+  }
+}

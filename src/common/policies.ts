@@ -1,0 +1,32 @@
+// The one table of activity timeouts and retry policies. Workflows build their activity proxies
+// from it; nothing else sets a timeout or a retry policy. Pure data: safe to import in workflows.
+import type { ActivityOptions } from '@temporalio/common';
+
+// Non-retryable failures (4xx, wrong password, contract violations) stop retries whatever the
+// policy says: the activities mark them so. These policies govern transient failures only.
+const transientHttp: ActivityOptions['retry'] = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 6,
+};
+
+export const activityPolicies = {
+  /** GET /auth/key: safe to repeat, each call yields a fresh challenge. */
+  mptFetchChallenge: { startToCloseTimeout: '15s', retry: transientHttp },
+  /**
+   * Local CPU work: opening a PKCS#12 (PBKDF2, up to ~1.5 s for 100k iterations in node-forge)
+   * and one RSA signature. Short timeout so a crashed worker's attempt is retried quickly.
+   */
+  mptSignChallenge: {
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+  },
+  /**
+   * POST /auth/simpleSignIn: a challenge is single-use, so a retry after an ambiguous failure
+   * may be refused as "already used"; the workflow then starts over with a new challenge.
+   */
+  mptExchangeToken: { startToCloseTimeout: '15s', retry: transientHttp },
+} as const satisfies Record<string, ActivityOptions>;
+
+export type ActivityName = keyof typeof activityPolicies;

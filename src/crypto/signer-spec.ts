@@ -1,0 +1,16 @@
+// How a workflow input names its signer. Pure (zod only): imported by workflow input schemas.
+// New signer kinds (NCALayer, NCANode, OpenSSL-GOST) are new members of this union plus a case in
+// signer.ts; workflows never change.
+import { z } from 'zod';
+import { SecretRefSchema } from '../secrets/reference.js';
+
+export const Pkcs12SignerSpecSchema = z.object({
+  kind: z.literal('pkcs12'),
+  /** Absolute path of the .p12/.pfx file on the worker's machine. */
+  path: z.string().startsWith('/', { message: 'must be an absolute path on the worker machine, e.g. /etc/trustflow/keys/signer.p12' }),
+  /** Reference to the PKCS#12 password: env:NAME or file:/path. */
+  password: SecretRefSchema,
+});
+
+export const SignerSpecSchema = z.discriminatedUnion('kind', [Pkcs12SignerSpecSchema]);
+export type SignerSpec = z.infer<typeof SignerSpecSchema>;

@@ -1,0 +1,160 @@
+// The one HTTP layer every provider client uses, and the one classifier of HTTP outcomes:
+//   no answer (network, timeout)  → ProviderNetworkError, retryable
+//   5xx, 408, 429                 → ProviderHttpError, retryable, honouring Retry-After
+//   other 4xx                     → ProviderHttpError, non-retryable, with the provider's code/message
+//   2xx not matching its schema   → ProviderContractViolation, non-retryable, naming paths only
+// Redirects are never followed: a response must not be able to send our signed data elsewhere.
+import got, { RequestError, type Got, type Method } from 'got';
+import { z } from 'zod';
+import { ProviderContractViolation, ProviderHttpError, ProviderNetworkError } from '../common/errors.js';
+
+/** Upper bound on a Retry-After we honour; longer waits are the retry policy's business. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** Provider error texts are cut to this length: enough to act on, too short to carry a payload. */
+const MAX_PROVIDER_MESSAGE = 300;
+
+export interface HttpOutcomeClass {
+  retryable: boolean;
+  retryAfterMs?: number;
+}
+
+export function classifyHttpStatus(status: number, retryAfterHeader?: string, now: Date = new Date()): HttpOutcomeClass {
+  const retryable = status >= 500 || status === 408 || status === 429;
+  if (!retryable) return { retryable };
+  const retryAfterMs = parseRetryAfter(retryAfterHeader, now);
+  return retryAfterMs === undefined ? { retryable } : { retryable, retryAfterMs };
+}
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | undefined, now: Date = new Date()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else {
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now.getTime();
+  }
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}
+
+/** Paths of the failing fields, e.g. `token (invalid_type)`; never the values. */
+export function describeSchemaIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'} (${i.code})`);
+}
+
+export interface ProviderErrorDetails {
+  code?: string;
+  message?: string;
+}
+
+// Error bodies differ per provider and are often undocumented: accept the common shapes leniently.
+const ErrorObject = z
+  .object({
+    code: z.union([z.string(), z.number()]).optional(),
+    error: z.union([z.string(), z.number()]).optional(),
+    error_message: z.string().optional(),
+    errorMessage: z.string().optional(),
+    message: z.string().optional(),
+  })
+  .loose();
+const ErrorBody = z.union([ErrorObject, z.array(ErrorObject).min(1)]);
+
+/** Extracts a code and message from a JSON error body (object or KZ-style array) or short plain text. */
+export function extractProviderError(body: string, contentType: string | undefined): ProviderErrorDetails {
+  const cut = (s: string | undefined) => (s ? s.replace(/\s+/g, ' ').trim().slice(0, MAX_PROVIDER_MESSAGE) : undefined);
+  try {
+    const parsed = ErrorBody.safeParse(JSON.parse(body));
+    if (parsed.success) {
+      const e = Array.isArray(parsed.data) ? parsed.data[0]! : parsed.data;
+      const code = e.code ?? (typeof e.error === 'number' ? e.error : undefined);
+      const message = e.error_message ?? e.errorMessage ?? e.message ?? (typeof e.error === 'string' ? e.error : undefined);
+      return { ...(code !== undefined ? { code: String(code) } : {}), ...(message ? { message: cut(message)! } : {}) };
+    }
+  } catch {
+    // not JSON
+  }
+  if (contentType?.startsWith('text/plain') && body.trim()) return { message: cut(body)! };
+  return {};
+}
+
+export interface ProviderHttpOptions {
+  provider: string;
+  baseUrl: string;
+  /** Whole-request timeout; keep it below the activity's startToCloseTimeout. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface ProviderRequest<S extends z.ZodType> {
+  method: Method;
+  /** Path relative to baseUrl, without a leading slash (e.g. `auth/key`). */
+  path: string;
+  /** Human name for errors, e.g. `POST /auth/simpleSignIn`. */
+  endpoint: string;
+  json?: unknown;
+  schema: S;
+  signal?: AbortSignal;
+}
+
+export class ProviderHttp {
+  private readonly http: Got;
+  constructor(readonly options: ProviderHttpOptions) {
+    this.http = got.extend({
+      prefixUrl: options.baseUrl.replace(/\/?$/, '/'),
+      timeout: { request: options.timeoutMs ?? 10_000 },
+      retry: { limit: 0 }, // Temporal retries, with the policy from the table
+      throwHttpErrors: false,
+      followRedirect: false,
+      responseType: 'text',
+      headers: { accept: 'application/json', ...options.headers },
+    });
+  }
+
+  async request<S extends z.ZodType>(req: ProviderRequest<S>): Promise<z.infer<S>> {
+    const { provider } = this.options;
+    let res;
+    try {
+      res = await this.http(req.path, {
+        method: req.method,
+        ...(req.json !== undefined ? { json: req.json } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+    } catch (err) {
+      throw toNetworkError(provider, req.endpoint, err);
+    }
+    const contentType = res.headers['content-type'];
+    if (res.statusCode >= 300) {
+      const { retryable, retryAfterMs } = classifyHttpStatus(res.statusCode, headerValue(res.headers['retry-after']));
+      const details = extractProviderError(res.body, contentType);
+      throw new ProviderHttpError(provider, req.endpoint, res.statusCode, details.code, details.message, retryable, retryAfterMs);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(res.body);
+    } catch {
+      throw new ProviderContractViolation(provider, req.endpoint, ['(body) (not JSON)']);
+    }
+    const parsed = req.schema.safeParse(json);
+    if (!parsed.success) throw new ProviderContractViolation(provider, req.endpoint, describeSchemaIssues(parsed.error));
+    return parsed.data;
+  }
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
+}
+
+// Codes that prove the request never left this machine: safe to retry even non-idempotent calls.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function toNetworkError(provider: string, endpoint: string, err: unknown): ProviderNetworkError {
+  if (err instanceof RequestError) {
+    const code = err.code;
+    const timeoutPhase = (err as RequestError & { event?: string }).event;
+    const notSent = NOT_SENT_CODES.has(code) || timeoutPhase === 'lookup' || timeoutPhase === 'connect';
+    return new ProviderNetworkError(provider, endpoint, code, notSent);
+  }
+  return new ProviderNetworkError(provider, endpoint, (err as { code?: string })?.code, false);
+}

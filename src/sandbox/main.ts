@@ -1,0 +1,20 @@
+// `npm run sandbox -- --dir DIR`: the simulators on loopback until stopped (Ctrl-C).
+import { parseArgs } from 'node:util';
+import { startSandbox } from './index.js';
+
+const { values } = parseArgs({
+  options: { dir: { type: 'string', default: '.sandbox' }, 'ismpt-port': { type: 'string' } },
+});
+
+const sandbox = await startSandbox({
+  dir: values.dir!,
+  ports: { ismpt: values['ismpt-port'] ? Number(values['ismpt-port']) : 0 },
+});
+console.log(`trustflow sandbox: manifest ${sandbox.manifestPath}`);
+for (const [name, s] of Object.entries(sandbox.manifest.services)) console.log(`  ${name.padEnd(8)} ${s.baseUrl}  (admin ${s.admin})`);
+console.log(`  example input for mptSignIn: jq .examples.mptSignIn ${sandbox.manifestPath}`);
+console.log('Ctrl-C stops the sandbox.');
+
+const stop = () => void sandbox.stop().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

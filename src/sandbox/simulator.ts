@@ -1,0 +1,230 @@
+// A small HTTP framework shared by all simulators: routing, JSON bodies, per-endpoint call
+// counters, fault injection and the admin API of design.md under /__sandbox/:
+//   GET  /__sandbox/state   counters + the simulator's own state
+//   POST /__sandbox/faults  {endpoint, times?, action, status?, retryAfterSeconds?, delayMs?, body?}
+//   POST /__sandbox/reset   clear counters, faults, clock offset and the simulator's state
+//   POST /__sandbox/clock   {advanceMs}: move the simulator's clock (expire challenges, certificates)
+// Listens on loopback only.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  /** Parsed JSON body, or undefined when the body is empty or not JSON. */
+  json: unknown;
+  params: Record<string, string>;
+}
+
+export interface SimResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+export const FaultSchema = z.object({
+  /** `METHOD /path` as routed, e.g. `POST /auth/simpleSignIn`. */
+  endpoint: z.string().regex(/^[A-Z]+ \//, 'must look like "POST /auth/simpleSignIn"'),
+  times: z.number().int().min(1).default(1),
+  /**
+   * status: answer with `status` (default 503) without processing.
+   * delay: wait `delayMs`, then process (skipped when the client has gone away meanwhile).
+   * drop: process, then close the connection without answering.
+   * malformed: process, then answer 200 with `body` (default: a body no schema accepts).
+   */
+  action: z.enum(['status', 'delay', 'drop', 'malformed']),
+  status: z.number().int().min(100).max(599).default(503),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  delayMs: z.number().int().min(0).max(120_000).default(1000),
+  body: z.unknown().optional(),
+});
+export type Fault = z.infer<typeof FaultSchema>;
+
+export interface SimulatorSpec {
+  name: string;
+  routes: Record<string, Handler>;
+  /** Simulator-specific state for /__sandbox/state (counters, open tickets...). */
+  state: () => Record<string, unknown>;
+  reset: () => void;
+}
+
+export class Simulator {
+  private server: Server | undefined;
+  private faults: Fault[] = [];
+  private calls: Record<string, number> = {};
+  private clockOffsetMs = 0;
+  private readonly routes: { method: string; pattern: RegExp; keys: string[]; endpoint: string; handler: Handler }[];
+
+  constructor(private readonly spec: SimulatorSpec) {
+    this.routes = Object.entries(spec.routes).map(([endpoint, handler]) => {
+      const [method, path] = endpoint.split(' ') as [string, string];
+      const keys: string[] = [];
+      const pattern = new RegExp(
+        '^' + path.replace(/\{(\w+)\}/g, (_m, k: string) => (keys.push(k), '([^/]+)')) + '$',
+      );
+      return { method, pattern, keys, endpoint, handler };
+    });
+  }
+
+  /** The simulator's clock: real time moved by /__sandbox/clock. */
+  now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
+  }
+
+  get baseUrl(): string {
+    const addr = this.server?.address() as AddressInfo | undefined;
+    if (!addr) throw new Error(`${this.spec.name} simulator is not listening`);
+    return `http://127.0.0.1:${addr.port}`;
+  }
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    return this.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      const body = await readBody(req);
+      if (url.pathname.startsWith('/__sandbox/')) return send(res, this.admin(req.method ?? 'GET', url.pathname, body));
+
+      const route = this.routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
+      if (!route) return send(res, { status: 404, body: { error_message: `no such endpoint: ${req.method} ${url.pathname}` } });
+      this.calls[route.endpoint] = (this.calls[route.endpoint] ?? 0) + 1;
+
+      const match = route.pattern.exec(url.pathname)!;
+      const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
+      let json: unknown;
+      try {
+        json = body.length ? JSON.parse(body.toString('utf8')) : undefined;
+      } catch {
+        json = undefined;
+      }
+      const simReq: SimRequest = { method: req.method!, path: url.pathname, query: url.searchParams, headers: req.headers, body, json, params };
+
+      const fault = this.takeFault(route.endpoint);
+      if (fault?.action === 'status') {
+        return send(res, {
+          status: fault.status,
+          body: fault.body ?? { error_message: 'sandbox: injected fault' },
+          headers: fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+        });
+      }
+      if (fault?.action === 'delay') {
+        await new Promise((r) => setTimeout(r, fault.delayMs));
+        // A real server might go on; ours models a client that gave up before processing began.
+        if (req.socket.destroyed) return;
+      }
+      const response = await route.handler(simReq);
+      if (fault?.action === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.action === 'malformed') return send(res, { status: 200, body: fault.body ?? { sandbox: 'malformed response' } });
+      send(res, response);
+    } catch (err) {
+      send(res, { status: 500, body: { error_message: `sandbox internal error: ${(err as Error).name}` } });
+    }
+  }
+
+  private takeFault(endpoint: string): Fault | undefined {
+    const i = this.faults.findIndex((f) => f.endpoint === endpoint);
+    if (i < 0) return undefined;
+    const fault = this.faults[i]!;
+    if (--fault.times <= 0) this.faults.splice(i, 1);
+    return fault;
+  }
+
+  private admin(method: string, path: string, body: Buffer): SimResponse {
+    const json = (() => {
+      try {
+        return body.length ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        return undefined;
+      }
+    })();
+    if (method === 'GET' && path === '/__sandbox/state') {
+      return {
+        status: 200,
+        body: { simulator: this.spec.name, now: this.now().toISOString(), calls: { ...this.calls }, pendingFaults: this.faults, ...this.spec.state() },
+      };
+    }
+    if (method === 'POST' && path === '/__sandbox/faults') {
+      const parsed = FaultSchema.safeParse(json);
+      if (!parsed.success) return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
+      this.faults.push(parsed.data);
+      return { status: 200, body: { pendingFaults: this.faults } };
+    }
+    if (method === 'POST' && path === '/__sandbox/reset') {
+      this.faults = [];
+      this.calls = {};
+      this.clockOffsetMs = 0;
+      this.spec.reset();
+      return { status: 200, body: { reset: true } };
+    }
+    if (method === 'POST' && path === '/__sandbox/clock') {
+      const parsed = z.object({ advanceMs: z.number().int() }).safeParse(json);
+      if (!parsed.success) return { status: 400, body: { error_message: 'expected {"advanceMs": <integer>}' } };
+      this.clockOffsetMs += parsed.data.advanceMs;
+      return { status: 200, body: { now: this.now().toISOString() } };
+    }
+    return { status: 404, body: { error_message: `no such admin endpoint: ${method} ${path}` } };
+  }
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, r: SimResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  res.writeHead(r.status, {
+    'content-type': typeof r.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    ...r.headers,
+  });
+  res.end(body);
+}
+
+/** Helper for clients of the admin API (tests, demos). */
+export async function sandboxAdmin(baseUrl: string, path: 'state' | 'faults' | 'reset' | 'clock', body?: unknown): Promise<any> {
+  const res = await fetch(`${baseUrl}/__sandbox/${path}`, {
+    method: path === 'state' ? 'GET' : 'POST',
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`sandbox admin ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}

@@ -1,0 +1,28 @@
+// Registers trustflow's search attributes on the namespace at boot. Without them, the workflows'
+// upserts would fail their workflow tasks. "Already exists" is success.
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { allSearchAttributeKeys } from '../common/search-attributes.js';
+
+const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = allSearchAttributeKeys.filter((k) => !(k.name in (existing.customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, KEYWORD])),
+    });
+  } catch (err) {
+    const names = allSearchAttributeKeys.map((k) => `--name ${k.name} --type Keyword`).join(' ');
+    throw new Error(
+      `could not register trustflow's search attributes on namespace ${namespace} (${(err as Error).message}). ` +
+        `Ask an operator to run: temporal operator search-attribute create --namespace ${namespace} ${names}`,
+    );
+  } finally {
+    await connection.close();
+  }
+}

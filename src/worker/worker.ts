@@ -1,0 +1,27 @@
+// Builds the trustflow worker: workflows, activities, task queue, shutdown behaviour.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+
+export interface TrustflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activityDeps?: ActivityDeps;
+  /** A prebuilt bundle (bundleWorkflowCode) skips webpack at start: tests and production images. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createTrustflowWorker(o: TrustflowWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+    activities: createActivities(o.activityDeps),
+    // In-flight activities get this long to finish on SIGINT/SIGTERM before they are cancelled.
+    shutdownGraceTime: '10s',
+  });
+}

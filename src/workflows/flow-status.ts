@@ -1,0 +1,54 @@
+// Shared by every workflow: the `status` query and the search attributes operators filter on.
+// Deterministic: uses only workflow APIs.
+import { ActivityFailure, ApplicationFailure, defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { FlowStatus } from '../common/contracts/status.js';
+import { STATUS_QUERY_NAME } from '../common/contracts/status.js';
+import { searchAttributes } from '../common/search-attributes.js';
+
+export const statusQuery = defineQuery<FlowStatus>(STATUS_QUERY_NAME);
+
+export class FlowTracker<Step extends string> {
+  private status: FlowStatus<Step>;
+
+  constructor(flow: string, provider: string, firstStep: Step) {
+    this.status = { flow, step: firstStep, outcome: 'running', attempt: 1, updatedAt: new Date().toISOString() };
+    setHandler(statusQuery, () => this.status);
+    upsertSearchAttributes([
+      { key: searchAttributes.flow, value: flow },
+      { key: searchAttributes.provider, value: provider },
+      { key: searchAttributes.step, value: firstStep },
+      { key: searchAttributes.outcome, value: 'running' },
+    ]);
+  }
+
+  step(step: Step, attempt = this.status.attempt): void {
+    this.status = { ...this.status, step, attempt, updatedAt: new Date().toISOString() };
+    upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
+  }
+
+  succeeded(finalStep: Step): void {
+    this.status = { ...this.status, step: finalStep, outcome: 'succeeded', updatedAt: new Date().toISOString() };
+    upsertSearchAttributes([
+      { key: searchAttributes.step, value: finalStep },
+      { key: searchAttributes.outcome, value: 'succeeded' },
+    ]);
+  }
+
+  failed(err: unknown): void {
+    const cause = rootApplicationFailure(err);
+    this.status = {
+      ...this.status,
+      outcome: 'failed',
+      error: { type: cause?.type ?? 'Unknown', message: cause?.message ?? (err instanceof Error ? err.message : 'failed') },
+      updatedAt: new Date().toISOString(),
+    };
+    upsertSearchAttributes([{ key: searchAttributes.outcome, value: 'failed' }]);
+  }
+}
+
+/** The ApplicationFailure behind an activity failure (or the failure itself). */
+export function rootApplicationFailure(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  return undefined;
+}

@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow type the worker runs, exported by its type name.
+export { mptSignIn } from './mpt-sign-in.js';

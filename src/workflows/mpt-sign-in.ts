@@ -1,0 +1,70 @@
+// mptSignIn: IS MPT (Kazakhstan) API token by signing a challenge.
+//   GET /auth/key → sign the challenge as attached CMS → POST /auth/simpleSignIn → token
+// When the stand rejects the challenge as unknown/expired/used, a new one is fetched and signed,
+// at most `maxChallengeAttempts` times. Other failures end the flow (after the activity's retries).
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { IsmptActivities } from '../activities/ismpt.js';
+import {
+  describeInputIssues,
+  MPT_SIGN_IN,
+  MptSignInInputSchema,
+  type MptSignInInput,
+  type MptSignInResult,
+  type MptStep,
+} from '../common/contracts/mpt-sign-in.js';
+import { FailureType } from '../common/errors.js';
+import { activityPolicies } from '../common/policies.js';
+import { FlowTracker, rootApplicationFailure } from './flow-status.js';
+
+const { mptFetchChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptFetchChallenge);
+const { mptSignChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptSignChallenge);
+const { mptExchangeToken } = proxyActivities<IsmptActivities>(activityPolicies.mptExchangeToken);
+
+export async function mptSignIn(rawInput: MptSignInInput): Promise<MptSignInResult> {
+  const tracker = new FlowTracker<MptStep>(MPT_SIGN_IN, 'ismpt', 'validating');
+  try {
+    const parsed = MptSignInInputSchema.safeParse(rawInput);
+    if (!parsed.success) {
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidInput,
+        message: `invalid mptSignIn input: ${describeInputIssues(parsed.error)}`,
+        nonRetryable: true,
+      });
+    }
+    const input = parsed.data;
+
+    for (let attempt = 1; ; attempt++) {
+      tracker.step('fetching_challenge', attempt);
+      const challenge = await mptFetchChallenge({ baseUrl: input.baseUrl });
+
+      tracker.step('signing');
+      const { signedData } = await mptSignChallenge({ signer: input.signer, challenge: challenge.data });
+
+      tracker.step('exchanging');
+      try {
+        const token = await mptExchangeToken({
+          baseUrl: input.baseUrl,
+          uuid: challenge.uuid,
+          signedData,
+          defaultTokenTtlSeconds: input.defaultTokenTtlSeconds,
+          challengeRejectedCodes: input.challengeRejectedCodes,
+        });
+        tracker.succeeded('done');
+        return { token: token.token, expiresAt: token.expiresAt, obtainedAt: token.obtainedAt };
+      } catch (err) {
+        if (rootApplicationFailure(err)?.type !== FailureType.ChallengeRejected) throw err;
+        if (attempt >= input.maxChallengeAttempts) {
+          throw ApplicationFailure.create({
+            type: FailureType.ChallengeAttemptsExhausted,
+            message: `IS MPT rejected ${attempt} challenges in a row as unknown, expired or used; last: ${rootApplicationFailure(err)?.message}`,
+            nonRetryable: true,
+          });
+        }
+        // The challenge went stale between fetching and exchanging: start over with a new one.
+      }
+    }
+  } catch (err) {
+    tracker.failed(err);
+    throw err;
+  }
+}
