@@ -1,0 +1,144 @@
+// The `trustflow` command line.
+//   trustflow run <flow> --input FILE [--workflow-id ID]
+//   trustflow status <workflowId>
+//   trustflow cms sign --p12 FILE --password-env NAME --in FILE --out FILE [--detached]
+//   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { WorkflowFailedError } from '@temporalio/client';
+import { TrustflowError } from '../common/errors.js';
+import { searchAttributes } from '../common/search-attributes.js';
+import { cmsToDer, isIssuedBy, verifyCms } from '../crypto/cms.js';
+import { openSigner } from '../crypto/signer.js';
+import { resolveSecret } from '../secrets/resolve.js';
+import { connectClient } from './connection.js';
+import { flows, startFlow, type FlowName } from './flows.js';
+
+const USAGE = `usage:
+  trustflow run <flow> --input FILE [--workflow-id ID]     flows: ${Object.keys(flows).join(', ')}
+  trustflow status <workflowId>
+  trustflow cms sign --p12 FILE --password-env NAME --in FILE --out FILE [--detached]
+  trustflow cms verify --in FILE [--content FILE] [--ca FILE]
+Temporal connection: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TRUSTFLOW_TASK_QUEUE (trustflow)`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return run(rest);
+    case 'status':
+      return status(rest);
+    case 'cms':
+      if (rest[0] === 'sign') return cmsSign(rest.slice(1));
+      if (rest[0] === 'verify') return cmsVerify(rest.slice(1));
+      throw new UsageError(`unknown cms command '${rest[0] ?? ''}'`);
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, 'workflow-id': { type: 'string' } } });
+  const flow = positionals[0] as FlowName | undefined;
+  if (!flow || !(flow in flows)) throw new UsageError(`name a flow: ${Object.keys(flows).join(', ')}`);
+  if (!values.input) throw new UsageError('--input FILE is required (a JSON workflow input)');
+  const input: unknown = JSON.parse(await readFile(values.input, 'utf8'));
+  const client = await connectClient();
+  try {
+    const workflowId = values['workflow-id'] ?? `${flow}-${randomUUID()}`;
+    const handle = await startFlow(client, flow, { workflowId, input });
+    console.error(`started ${flows[flow].workflowType} as ${workflowId}; waiting for the result...`);
+    console.log(JSON.stringify(await handle.result(), null, 2));
+    return 0;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function status(args: string[]): Promise<number> {
+  const workflowId = args[0];
+  if (!workflowId) throw new UsageError('status needs a workflow id');
+  const client = await connectClient();
+  try {
+    const handle = client.workflow.getHandle(workflowId);
+    const d = await handle.describe();
+    const sa = d.typedSearchAttributes;
+    console.log(`workflow  ${workflowId} (${d.type})`);
+    console.log(`status    ${d.status.name}`);
+    console.log(`step      ${sa.get(searchAttributes.step) ?? '-'}`);
+    console.log(`outcome   ${sa.get(searchAttributes.outcome) ?? '-'}`);
+    if (d.status.name === 'FAILED') {
+      try {
+        await handle.result();
+      } catch (err) {
+        const cause = err instanceof WorkflowFailedError ? (err.cause?.cause ?? err.cause) : err;
+        console.log(`error     ${(cause as Error).message}`);
+      }
+    }
+    return 0;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function cmsSign(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { p12: { type: 'string' }, 'password-env': { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, detached: { type: 'boolean', default: false } },
+  });
+  if (!values.p12 || !values['password-env'] || !values.in || !values.out) {
+    throw new UsageError('cms sign needs --p12 FILE --password-env NAME --in FILE --out FILE');
+  }
+  const signer = await openSigner(
+    { kind: 'pkcs12', path: await absolute(values.p12), password: `env:${values['password-env']}` },
+    resolveSecret,
+  );
+  const cms = await signer.signCms(await readFile(values.in), { detached: values.detached! });
+  await writeFile(values.out, cms);
+  console.error(`signed as ${signer.certificate.subject.replace(/\n/g, ', ')}; wrote ${cms.length} bytes of DER CMS to ${values.out}`);
+  return 0;
+}
+
+async function cmsVerify(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { in: { type: 'string' }, content: { type: 'string' }, ca: { type: 'string' } } });
+  if (!values.in) throw new UsageError('cms verify needs --in FILE (DER, PEM or base64)');
+  const der = cmsToDer(await readFile(values.in));
+  const v = await verifyCms(der, values.content ? await readFile(values.content) : undefined);
+  const ca = values.ca ? new X509Certificate(await readFile(values.ca)) : undefined;
+  const cert = v.signerCertificate;
+  const report = {
+    signatureValid: v.signatureValid,
+    ...(v.reason ? { reason: v.reason } : {}),
+    detached: !v.encapsulatedContent,
+    contentBytes: v.encapsulatedContent?.length,
+    signingTime: v.signingTime?.toISOString(),
+    signer: cert && { subject: cert.subject.split('\n').join(', '), issuer: cert.issuer.split('\n').join(', '), serialNumber: cert.serialNumber, validFrom: cert.validFrom, validTo: cert.validTo },
+    ...(ca && cert ? { issuedByCa: isIssuedBy(cert, ca) } : {}),
+  };
+  console.log(JSON.stringify(report, null, 2));
+  return v.signatureValid && (report.issuedByCa ?? true) ? 0 : 1;
+}
+
+async function absolute(p: string): Promise<string> {
+  return resolve(p);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) console.error(`trustflow: ${err.message}\n\n${USAGE}`);
+    else if (err instanceof TrustflowError) console.error(`trustflow: ${err.message}`);
+    else if (err instanceof WorkflowFailedError) console.error(`trustflow: workflow failed: ${((err.cause?.cause ?? err.cause) as Error | undefined)?.message ?? err.message}`);
+    else console.error(`trustflow: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

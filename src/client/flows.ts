@@ -1,0 +1,50 @@
+// Typed start/execute helpers for other services, over one registry of flows.
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { z } from 'zod';
+import {
+  describeInputIssues,
+  MPT_SIGN_IN,
+  MptSignInInputSchema,
+  type MptSignInInput,
+  type MptSignInResult,
+} from '../common/contracts/mpt-sign-in.js';
+import { InvalidInputError } from '../common/errors.js';
+import { temporalSettingsFromEnv } from '../common/env.js';
+import type { mptSignIn } from '../workflows/mpt-sign-in.js';
+
+/** Every flow by its CLI name: workflow type and input schema. */
+export const flows = {
+  'mpt-sign-in': { workflowType: MPT_SIGN_IN, inputSchema: MptSignInInputSchema },
+} as const satisfies Record<string, { workflowType: string; inputSchema: z.ZodType }>;
+export type FlowName = keyof typeof flows;
+
+export interface StartOptions<I> {
+  /** Your business id (e.g. `mpt-token-<BIN>`): a second start with the same id joins the running flow. */
+  workflowId: string;
+  input: I;
+  taskQueue?: string;
+}
+
+/**
+ * Validates the input (fails fast with what is wrong and how to fix it), then starts the flow.
+ * Starting again with the ID of a running flow returns that flow (conflict policy USE_EXISTING).
+ */
+export async function startFlow(client: Client, flow: FlowName, o: StartOptions<unknown>): Promise<WorkflowHandle> {
+  const { workflowType, inputSchema } = flows[flow];
+  const parsed = inputSchema.safeParse(o.input);
+  if (!parsed.success) throw new InvalidInputError(`invalid ${workflowType} input: ${describeInputIssues(parsed.error)}`);
+  return client.workflow.start(workflowType, {
+    taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
+    workflowId: o.workflowId,
+    args: [parsed.data],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+}
+
+export async function startMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<WorkflowHandle<typeof mptSignIn>> {
+  return (await startFlow(client, 'mpt-sign-in', o)) as WorkflowHandle<typeof mptSignIn>;
+}
+
+export async function executeMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<MptSignInResult> {
+  return (await startMptSignIn(client, o)).result();
+}

@@ -1,0 +1,2 @@
+export { connectClient } from './connection.js';
+export * from './flows.js';

@@ -1,0 +1,113 @@
+// `npm start`: the whole system on one machine. Starts an embedded Temporal dev server (unless
+// TEMPORAL_ADDRESS is set), the sandbox, the worker; runs one demo of each flow; prints the results
+// and the Web UI link; keeps running for the UI until Ctrl-C, then stops everything it started.
+// `npm start -- --exit-after-demo` stops after the demo (for scripts and CI).
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { connectClient } from '../client/connection.js';
+import { executeMptSignIn } from '../client/flows.js';
+import { temporalSettingsFromEnv } from '../common/env.js';
+import { startSandbox } from '../sandbox/index.js';
+import { startDevServer, type DevServer } from './dev-server.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+import { createTrustflowWorker } from './worker.js';
+
+const { values } = parseArgs({ options: { 'exit-after-demo': { type: 'boolean', default: false } } });
+const stateDir = resolve('.trustflow');
+const cleanups: (() => Promise<void>)[] = [];
+
+async function main(): Promise<void> {
+  const settings = temporalSettingsFromEnv();
+  let uiUrl = process.env.TRUSTFLOW_UI_URL ?? 'http://127.0.0.1:8233';
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const cliPath = process.env.TEMPORAL_CLI_PATH;
+    if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run through `npm start`, which finds or builds the Temporal CLI');
+    console.log('starting the embedded Temporal dev server...');
+    const server: DevServer = await startDevServer({ cliPath, dbFile: resolve(stateDir, 'temporal-dev.db'), namespace: settings.namespace });
+    cleanups.unshift(server.stop);
+    settings.address = server.address;
+    uiUrl = server.uiUrl;
+  }
+  await ensureSearchAttributes(settings.address, settings.namespace);
+
+  const sandbox = await startSandbox({ dir: resolve('.sandbox') });
+  cleanups.unshift(sandbox.stop);
+  console.log(`sandbox running; manifest ${sandbox.manifestPath}`);
+
+  const connection = await NativeConnection.connect({ address: settings.address });
+  cleanups.unshift(() => connection.close());
+  const worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue });
+  const running = worker.run();
+  cleanups.unshift(async () => {
+    worker.shutdown();
+    await running;
+  });
+  console.log(`worker polling '${settings.taskQueue}' at ${settings.address}`);
+
+  const client = await connectClient(settings);
+  cleanups.unshift(() => client.connection.close());
+  const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  const rows: string[][] = [];
+
+  const demos = [
+    {
+      flow: 'mptSignIn',
+      workflowId: `demo-mpt-sign-in-${stamp}`,
+      run: async (workflowId: string) => {
+        const r = await executeMptSignIn(client, { workflowId, input: sandbox.manifest.examples.mptSignIn, taskQueue: settings.taskQueue });
+        return `token (${r.token.length} chars) valid until ${r.expiresAt}`;
+      },
+    },
+  ];
+  for (const d of demos) {
+    const t0 = performance.now();
+    try {
+      const detail = await d.run(d.workflowId);
+      rows.push([d.flow, d.workflowId, 'succeeded', `${Math.round(performance.now() - t0)} ms`, detail]);
+    } catch (err) {
+      rows.push([d.flow, d.workflowId, 'FAILED', `${Math.round(performance.now() - t0)} ms`, (err as Error).message]);
+    }
+  }
+
+  printTable(['flow', 'workflow id', 'outcome', 'time', 'result'], rows);
+  console.log(`\nWeb UI: ${uiUrl}/namespaces/${settings.namespace}/workflows`);
+  for (const d of demos) console.log(`  ${d.flow}: ${uiUrl}/namespaces/${settings.namespace}/workflows/${d.workflowId}`);
+  if (rows.some((r) => r[2] !== 'succeeded')) process.exitCode = 1;
+  if (values['exit-after-demo']) return shutdown();
+  console.log('\nEverything keeps running for the Web UI; Ctrl-C stops it all.');
+}
+
+function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log('\n' + line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const c of cleanups) {
+    try {
+      await c();
+    } catch {
+      // keep stopping the rest
+    }
+  }
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.log('\nstopping...');
+    void shutdown().then(() => process.exit(process.exitCode ?? 0));
+  });
+}
+
+main().catch(async (err) => {
+  console.error(`trustflow start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+  await shutdown();
+});
