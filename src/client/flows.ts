@@ -1,5 +1,5 @@
 // Typed start/execute helpers for other services, over one registry of flows.
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { z } from 'zod';
 import {
   describeInputIssues,
@@ -29,7 +29,7 @@ export interface StartOptions<I> {
  * Validates the input (fails fast with what is wrong and how to fix it), then starts the flow.
  * Starting again with the ID of a running flow returns that flow (conflict policy USE_EXISTING).
  */
-export async function startFlow(client: Client, flow: FlowName, o: StartOptions<unknown>): Promise<WorkflowHandle> {
+export async function startFlow(client: Client, flow: FlowName, o: StartOptions<unknown>): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const { workflowType, inputSchema } = flows[flow];
   const parsed = inputSchema.safeParse(o.input);
   if (!parsed.success) throw new InvalidInputError(`invalid ${workflowType} input: ${describeInputIssues(parsed.error)}`);
@@ -41,8 +41,8 @@ export async function startFlow(client: Client, flow: FlowName, o: StartOptions<
   });
 }
 
-export async function startMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<WorkflowHandle<typeof mptSignIn>> {
-  return (await startFlow(client, 'mpt-sign-in', o)) as WorkflowHandle<typeof mptSignIn>;
+export async function startMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof mptSignIn>> {
+  return (await startFlow(client, 'mpt-sign-in', o)) as WorkflowHandleWithFirstExecutionRunId<typeof mptSignIn>;
 }
 
 export async function executeMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<MptSignInResult> {

@@ -1,0 +1,23 @@
+// Where things are, seen from the compiled tests (dist/test/...).
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const sharedDir = process.env.TRUSTFLOW_SHARED_DIR ?? resolve(repoRoot, '..', 'shared');
+export const vectorsDir = join(sharedDir, 'vectors');
+
+/**
+ * Published vectors live outside the repository (../shared/vectors). Without them a test skips with
+ * a printed reason on a developer machine, and fails in CI (CI=true), where they must be present.
+ */
+export function vectorsOrSkip(t: TestContext, ...parts: string[]): string | undefined {
+  const path = join(vectorsDir, ...parts);
+  if (existsSync(path)) return path;
+  const reason = `published vectors not found at ${path} (set TRUSTFLOW_SHARED_DIR)`;
+  if (process.env.CI) throw new Error(reason);
+  console.log(`# SKIP: ${reason}`);
+  t.skip(reason);
+  return undefined;
+}

@@ -1,0 +1,210 @@
+// mptSignIn end to end: a real Temporal dev server, the real worker code, the IS MPT simulator
+// over loopback HTTP, real PKCS#12 files and real CMS verification in the simulator.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
+import type { MptSignInInput } from '../../src/common/contracts/mpt-sign-in.js';
+import type { FlowStatus } from '../../src/common/contracts/status.js';
+import { FailureType } from '../../src/common/errors.js';
+import { jwtExp } from '../../src/providers/ismpt/token.js';
+import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { findSecretsInHistory, visibleMetadata } from '../helpers/history.js';
+import { pkcs12Secrets } from '../helpers/keys.js';
+import { startTestServer, testWorkflowBundle } from '../helpers/temporal.js';
+
+const taskQueue = 'mpt-sign-in-test';
+let env: TestWorkflowEnvironment;
+let client: Client;
+let sandbox: Sandbox;
+let worker: Worker;
+let workerRun: Promise<void>;
+let tmp: string;
+let mptUrl: string;
+let n = 0;
+
+const input = (user = 'mpt-legacy', extra: Partial<MptSignInInput> = {}): MptSignInInput => {
+  const k = sandbox.manifest.keys[user]!;
+  return { baseUrl: mptUrl, signer: { kind: 'pkcs12', path: k.p12, password: k.password as `file:/${string}` }, ...extra };
+};
+const wfId = (name: string) => `test-mpt-${name}-${++n}`;
+const state = () => sandboxAdmin(mptUrl, 'state');
+
+/** Unwraps WorkflowFailedError → ActivityFailure? → ApplicationFailure. */
+function failureOf(err: unknown): ApplicationFailure {
+  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(err)}`);
+  const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+  assert.ok(cause instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(cause)}`);
+  return cause;
+}
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'trustflow-mpt-'));
+  [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
+  client = env.client;
+  mptUrl = sandbox.manifest.services.ismpt!.baseUrl;
+  worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await testWorkflowBundle() });
+  workerRun = worker.run();
+});
+
+after(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await sandbox?.stop();
+  await env?.teardown();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+beforeEach(() => sandboxAdmin(mptUrl, 'reset'));
+
+describe('mptSignIn on a real Temporal server', () => {
+  it('signs in with a legacy (3DES) PKCS#12 and returns a token whose expiry comes from the JWT', async () => {
+    const workflowId = wfId('happy');
+    const result = await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
+    const exp = jwtExp(result.token);
+    assert.ok(exp, 'the sandbox token is a JWT with exp');
+    assert.equal(result.expiresAt, new Date(exp * 1000).toISOString());
+    const hours = (Date.parse(result.expiresAt) - Date.parse(result.obtainedAt)) / 3600_000;
+    assert.ok(hours > 9.9 && hours <= 10, `token lifetime ${hours} h`);
+    const s = await state();
+    assert.equal(s.successfulSignIns, 1);
+    assert.equal(s.calls['GET /auth/key'], 1);
+
+    const status = await client.workflow.getHandle(workflowId).query<FlowStatus>('status');
+    assert.deepEqual([status.step, status.outcome], ['done', 'succeeded']);
+  });
+
+  it('signs in with an OpenSSL 3 AES-256 PKCS#12', async () => {
+    const result = await executeMptSignIn(client, { workflowId: wfId('aes'), input: input('mpt-aes'), taskQueue });
+    assert.ok(jwtExp(result.token));
+    assert.equal((await state()).successfulSignIns, 1);
+  });
+
+  it('keeps the p12 password and every form of the private key out of the stored history', async () => {
+    const workflowId = wfId('history');
+    await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
+    const k = sandbox.manifest.keys['mpt-legacy']!;
+    const password = (await readFile(k.password.slice('file:'.length), 'utf8')).trim();
+    const secrets = await pkcs12Secrets(k.p12, password);
+    assert.deepEqual(await findSecretsInHistory(client, workflowId, secrets), []);
+    // Proof the scan can see payloads at all: the challenge reference (the p12 path) is in the input.
+    assert.deepEqual(await findSecretsInHistory(client, workflowId, [{ label: 'p12 path', value: k.p12 }]), ['p12 path']);
+    const visible = await visibleMetadata(client, workflowId);
+    assert.ok(!visible.includes(k.iin), 'IIN must not appear in workflow id, search attributes or memo');
+  });
+
+  it('retries two 503s on GET /auth/key (honouring Retry-After) and then succeeds', async () => {
+    await sandboxAdmin(mptUrl, 'faults', { endpoint: 'GET /auth/key', times: 2, action: 'status', status: 503, retryAfterSeconds: 1 });
+    const workflowId = wfId('503');
+    await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
+    const s = await state();
+    assert.equal(s.calls['GET /auth/key'], 3);
+    assert.equal(s.successfulSignIns, 1);
+  });
+
+  it('fails fast on 403 with the provider message and does not retry', async () => {
+    const workflowId = wfId('403');
+    const err = await executeMptSignIn(client, { workflowId, input: input('mpt-unregistered'), taskQueue }).catch((e: unknown) => e);
+    const f = failureOf(err);
+    assert.equal(f.type, FailureType.ProviderRejected);
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /HTTP 403/);
+    assert.match(f.message, /participant-not-registered: Участник не зарегистрирован в ИС МПТ/);
+    assert.equal((await state()).calls['POST /auth/simpleSignIn'], 1);
+    const status = await client.workflow.getHandle(workflowId).query<FlowStatus>('status');
+    assert.equal(status.outcome, 'failed');
+    assert.equal(status.error?.type, FailureType.ProviderRejected);
+  });
+
+  it('fetches and signs a new challenge when the first one expired before the exchange', async () => {
+    // Hold the first exchange for a moment and move the sandbox clock past the challenge TTL meanwhile.
+    await sandboxAdmin(mptUrl, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 1500 });
+    const handle = await startMptSignIn(client, { workflowId: wfId('expired'), input: input(), taskQueue });
+    for (let i = 0; i < 100 && !(await state()).calls['POST /auth/simpleSignIn']; i++) await sleep(50);
+    await sandboxAdmin(mptUrl, 'clock', { advanceMs: 10 * 60_000 });
+    await handle.result();
+    const s = await state();
+    assert.equal(s.rejectedSignIns['auth-key-expired'], 1);
+    assert.equal(s.calls['GET /auth/key'], 2);
+    assert.equal(s.successfulSignIns, 1);
+  });
+
+  it('gives up after maxChallengeAttempts rejected challenges', async () => {
+    // Every exchange is answered "expired": the stand's code, injected.
+    const body = { code: 'auth-key-expired', error_message: 'Срок действия данных для подписи истёк' };
+    await sandboxAdmin(mptUrl, 'faults', { endpoint: 'POST /auth/simpleSignIn', times: 5, action: 'status', status: 403, body });
+    const err = await executeMptSignIn(client, { workflowId: wfId('exhausted'), input: input('mpt-legacy', { maxChallengeAttempts: 2 }), taskQueue }).catch((e: unknown) => e);
+    assert.equal(failureOf(err).type, FailureType.ChallengeAttemptsExhausted);
+    assert.equal((await state()).calls['GET /auth/key'], 2);
+  });
+
+  it('fails with a clear non-retryable error naming the reference when the password is wrong', async () => {
+    const wrongPasswordFile = join(tmp, 'wrong.password');
+    await writeFile(wrongPasswordFile, 'definitely-not-it-4711\n', { mode: 0o600 });
+    const err = await executeMptSignIn(client, {
+      workflowId: wfId('wrong-password'),
+      input: { ...input(), signer: { ...input().signer, password: `file:${wrongPasswordFile}` } },
+      taskQueue,
+    }).catch((e: unknown) => e);
+    const f = failureOf(err);
+    assert.equal(f.type, FailureType.KeyStoreUnreadable);
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /wrong password/);
+    assert.ok(f.message.includes(`file:${wrongPasswordFile}`), f.message);
+    assert.ok(!f.message.includes('definitely-not-it-4711'));
+    assert.equal((await state()).calls['POST /auth/simpleSignIn'], undefined, 'nothing was sent to the stand');
+  });
+
+  it('names a missing environment variable without retrying', async () => {
+    const err = await executeMptSignIn(client, {
+      workflowId: wfId('missing-env'),
+      input: { ...input(), signer: { ...input().signer, password: 'env:TRUSTFLOW_TEST_NOT_SET' } },
+      taskQueue,
+    }).catch((e: unknown) => e);
+    const f = failureOf(err);
+    assert.equal(f.type, FailureType.SecretUnavailable);
+    assert.match(f.message, /env:TRUSTFLOW_TEST_NOT_SET.*not set/);
+  });
+
+  it('rejects an input that carries a password instead of a reference, before any call', async () => {
+    const bad = { ...input(), signer: { kind: 'pkcs12', path: sandbox.manifest.keys['mpt-legacy']!.p12, password: 'Qwerty12' } };
+    // The client helper refuses to start it...
+    await assert.rejects(startMptSignIn(client, { workflowId: wfId('bad-input'), input: bad as MptSignInInput, taskQueue }), /signer\.password: must be a secret reference/);
+    // ...and a flow started by other means (raw client) fails in its first step.
+    const handle = await client.workflow.start('mptSignIn', { taskQueue, workflowId: wfId('bad-input-raw'), args: [bad] });
+    const f = failureOf(await handle.result().catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.InvalidInput);
+    assert.match(f.message, /signer\.password/);
+    assert.ok(!f.message.includes('Qwerty12'));
+    assert.deepEqual((await state()).calls, {});
+  });
+
+  it('fails non-retryably, naming the paths, when the stand answers outside its contract', async () => {
+    await sandboxAdmin(mptUrl, 'faults', { endpoint: 'GET /auth/key', action: 'malformed', body: { uuid: 42, secretish: 'value-not-to-echo' } });
+    const f = failureOf(await executeMptSignIn(client, { workflowId: wfId('contract'), input: input(), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.ProviderContractViolation);
+    assert.match(f.message, /uuid \(invalid_type\)/);
+    assert.match(f.message, /data \(invalid_type\)/);
+    assert.ok(!f.message.includes('42') && !f.message.includes('value-not-to-echo'));
+    assert.equal((await state()).calls['GET /auth/key'], 1);
+  });
+
+  it('joins the running flow when started twice with the same workflow id', async () => {
+    const workflowId = wfId('same-id');
+    const [a, b] = await Promise.all([
+      startMptSignIn(client, { workflowId, input: input(), taskQueue }),
+      startMptSignIn(client, { workflowId, input: input(), taskQueue }),
+    ]);
+    assert.equal(a.firstExecutionRunId, b.firstExecutionRunId);
+    await a.result();
+    assert.equal((await state()).successfulSignIns, 1);
+  });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
