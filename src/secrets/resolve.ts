@@ -15,7 +15,8 @@ export const resolveSecret: SecretResolver = async (ref) => {
   try {
     target = describeSecretRef(ref);
   } catch {
-    throw new SecretUnavailableError(ref, "not a secret reference: use 'env:NAME' or 'file:/absolute/path'");
+    // Not a reference at all, perhaps the secret itself: never echo it.
+    throw new SecretUnavailableError('(not a reference)', "expected 'env:NAME' or 'file:/absolute/path'");
   }
   if (target.kind === 'env') {
     const value = process.env[target.name];

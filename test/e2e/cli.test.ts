@@ -1,0 +1,122 @@
+// What a user does by hand, as separate processes: `npm run sandbox`, `npm run worker`, then
+// `temporal workflow execute --type mptSignIn --input-file F` (F = the sandbox's example input),
+// and the `trustflow` CLI (run, status, cms sign, cms verify).
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { SandboxManifest } from '../../src/sandbox/index.js';
+import { runOpenssl } from '../../src/crypto/openssl.js';
+import { repoRoot } from '../helpers/paths.js';
+import { startTestServer, temporalCliPath } from '../helpers/temporal.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+
+const run = promisify(execFile);
+let env: TestWorkflowEnvironment;
+let tmp: string;
+let sandboxProc: ChildProcess;
+let worker: WorkerProcess;
+let manifest: SandboxManifest;
+let inputFile: string;
+let cliEnv: NodeJS.ProcessEnv;
+
+const trustflow = (...args: string[]) =>
+  run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), ...args], { env: cliEnv }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'trustflow-e2e-'));
+  env = await startTestServer();
+  const dir = join(tmp, 'sandbox');
+  sandboxProc = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'sandbox', 'main.js'), '--dir', dir], { stdio: 'ignore' });
+  for (let i = 0; !existsSync(join(dir, 'sandbox.json')); i++) {
+    assert.ok(i < 300 && sandboxProc.exitCode === null, 'sandbox did not write its manifest');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  manifest = JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8'));
+  inputFile = join(tmp, 'mpt-input.json');
+  await writeFile(inputFile, JSON.stringify(manifest.examples.mptSignIn));
+  cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: 'trustflow' };
+  worker = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default' });
+});
+
+after(async () => {
+  await worker?.kill('SIGTERM');
+  sandboxProc?.kill('SIGTERM');
+  await env?.teardown();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('by hand, as separate processes', () => {
+  it('temporal workflow execute --type mptSignIn --input-file <examples.mptSignIn> prints a token', async () => {
+    const { stdout } = await run(temporalCliPath(), [
+      'workflow', 'execute', '--address', env.address, '--type', 'mptSignIn', '--task-queue', 'trustflow',
+      '--workflow-id', 'e2e-temporal-cli', '--input-file', inputFile,
+    ]);
+    assert.match(stdout, /"token":\s*"eyJ[\w-]+\.[\w-]+\.[\w-]+"/);
+    assert.match(stdout, /"expiresAt"/);
+  });
+
+  it('trustflow run mpt-sign-in prints the result, and trustflow status shows step and outcome', async () => {
+    const r = await trustflow('run', 'mpt-sign-in', '--input', inputFile, '--workflow-id', 'e2e-cli-run');
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.match(result.token, /^eyJ/);
+    const s = await trustflow('status', 'e2e-cli-run');
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /status\s+COMPLETED/);
+    assert.match(s.stdout, /step\s+done/);
+    assert.match(s.stdout, /outcome\s+succeeded/);
+  });
+
+  it('trustflow status shows why a flow failed', async () => {
+    const k = manifest.keys['mpt-unregistered']!;
+    const bad = join(tmp, 'unregistered.json');
+    await writeFile(bad, JSON.stringify({ ...manifest.examples.mptSignIn, signer: { kind: 'pkcs12', path: k.p12, password: k.password } }));
+    const r = await trustflow('run', 'mpt-sign-in', '--input', bad, '--workflow-id', 'e2e-cli-fail');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /participant-not-registered/);
+    const s = await trustflow('status', 'e2e-cli-fail');
+    assert.match(s.stdout, /status\s+FAILED/);
+    assert.match(s.stdout, /outcome\s+failed/);
+    assert.match(s.stdout, /error\s+.*HTTP 403/);
+  });
+
+  it('trustflow run refuses an invalid input before starting anything', async () => {
+    const bad = join(tmp, 'bad.json');
+    await writeFile(bad, JSON.stringify({ ...manifest.examples.mptSignIn, baseUrl: 'not a url' }));
+    const r = await trustflow('run', 'mpt-sign-in', '--input', bad, '--workflow-id', 'e2e-cli-bad');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /invalid mptSignIn input: baseUrl: must be an absolute URL/);
+    const s = await trustflow('status', 'e2e-cli-bad');
+    assert.match(s.stderr, /not found/i);
+  });
+
+  it('trustflow cms sign / cms verify, attached and detached, agree with openssl', async () => {
+    const k = manifest.keys['mpt-aes']!;
+    const data = join(tmp, 'doc.txt');
+    await writeFile(data, 'документ для подписи\n');
+    cliEnv.TF_P12_PW = (await readFile(k.password.slice(5), 'utf8')).trim();
+    for (const detached of [false, true]) {
+      const out = join(tmp, `doc.${detached ? 'detached' : 'attached'}.p7s`);
+      const s = await trustflow('cms', 'sign', '--p12', k.p12, '--password-env', 'TF_P12_PW', '--in', data, '--out', out, ...(detached ? ['--detached'] : []));
+      assert.equal(s.code, 0, s.stderr);
+      const v = await trustflow('cms', 'verify', '--in', out, '--ca', manifest.ca.certificate, ...(detached ? ['--content', data] : []));
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      const report = JSON.parse(v.stdout);
+      assert.deepEqual([report.signatureValid, report.detached, report.issuedByCa], [true, detached, true]);
+      await runOpenssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', out, '-CAfile', manifest.ca.certificate, '-purpose', 'any', ...(detached ? ['-content', data] : [])]);
+    }
+    const wrong = await trustflow('cms', 'verify', '--in', join(tmp, 'doc.detached.p7s'), '--content', inputFile);
+    assert.equal(wrong.code, 1);
+    assert.equal(JSON.parse(wrong.stdout).signatureValid, false);
+    delete cliEnv.TF_P12_PW;
+  });
+});

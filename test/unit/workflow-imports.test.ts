@@ -1,0 +1,76 @@
+// The rule for src/workflows: deterministic code only. No Node built-ins, no I/O libraries, and
+// activities imported with `import type` only. Checked over every file a workflow reaches through
+// relative imports, so a helper in src/common cannot smuggle a built-in in.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { repoRoot } from '../helpers/paths.js';
+
+/** Packages workflow code may import (they are built for the workflow sandbox or are pure). */
+const ALLOWED_PACKAGES = new Set(['@temporalio/workflow', '@temporalio/common', 'zod']);
+const IMPORT = /^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
+
+export function violationsOf(file: string, source: string): { spec: string; problem: string; typeOnly: boolean }[] {
+  const out: { spec: string; problem: string; typeOnly: boolean }[] = [];
+  for (const m of source.matchAll(IMPORT)) {
+    const typeOnly = !!m[2];
+    const spec = m[3]!;
+    if (typeOnly) continue; // erased at compile time
+    const bare = spec.replace(/^node:/, '').split('/')[0]!;
+    if (spec.startsWith('node:') || builtinModules.includes(bare)) out.push({ spec, problem: 'Node built-in', typeOnly });
+    else if (spec.startsWith('.')) {
+      if (/\/activities\//.test(resolve(dirname(file), spec))) out.push({ spec, problem: 'activities must be imported with `import type`', typeOnly });
+    } else {
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : bare;
+      if (!ALLOWED_PACKAGES.has(pkg)) out.push({ spec, problem: `package not allowed in workflows (allowed: ${[...ALLOWED_PACKAGES].join(', ')})`, typeOnly });
+    }
+  }
+  return out;
+}
+
+function reachableFiles(entries: string[]): string[] {
+  const seen = new Set<string>();
+  const queue = [...entries];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      if (m[2] || !m[3]!.startsWith('.')) continue;
+      queue.push(resolve(dirname(file), m[3]!.replace(/\.js$/, '.ts')));
+    }
+  }
+  return [...seen];
+}
+
+describe('workflow code rules', () => {
+  it('no Node built-ins, foreign packages or value imports of activities in anything a workflow reaches', () => {
+    const dir = join(repoRoot, 'src', 'workflows');
+    const entries = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+    assert.ok(entries.length >= 2, 'workflow sources found');
+    const problems = reachableFiles(entries).flatMap((f) =>
+      violationsOf(f, readFileSync(f, 'utf8')).map((v) => `${relative(repoRoot, f)}: '${v.spec}' (${v.problem})`),
+    );
+    assert.deepEqual(problems, []);
+  });
+
+  it('the checker catches each kind of violation', () => {
+    const file = join(repoRoot, 'src', 'workflows', 'x.ts');
+    const bad = [
+      "import { readFile } from 'node:fs/promises';",
+      "import crypto from 'crypto';",
+      "import got from 'got';",
+      "import { createIsmptActivities } from '../activities/ismpt.js';",
+      "import type { IsmptActivities } from '../activities/ismpt.js';",
+      "import { proxyActivities } from '@temporalio/workflow';",
+    ].join('\n');
+    assert.deepEqual(violationsOf(file, bad).map((v) => v.problem.split(' (')[0]), [
+      'Node built-in',
+      'Node built-in',
+      'package not allowed in workflows',
+      'activities must be imported with `import type`',
+    ]);
+  });
+});
