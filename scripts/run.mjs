@@ -24,8 +24,11 @@ function ensureInstalled() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.error('trustflow: installing npm packages (npm ci)...');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: it installs the versions pinned in package-lock.json too, but does
+  // not refuse a lock file that lacks optional packages a registry does not carry (@swc/core's
+  // builds for other platforms are absent from some mirrors, and `npm ci` then fails).
+  console.error('trustflow: installing npm packages...');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 function build() {
