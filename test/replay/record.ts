@@ -1,0 +1,44 @@
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js`.
+// Run it when a workflow changes on purpose (with patching for running flows), and commit the files.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
+import { sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
+import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { repoRoot } from '../helpers/paths.js';
+import { startTestServer, temporalCliPath, testWorkflowBundle } from '../helpers/temporal.js';
+
+const taskQueue = 'record';
+const tmp = await mkdtemp(join(tmpdir(), 'trustflow-record-'));
+const env = await startTestServer();
+const sandbox = await startSandbox({ dir: join(tmp, 'sandbox') });
+const worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await testWorkflowBundle() });
+const url = sandbox.manifest.services.ismpt!.baseUrl;
+const input = sandbox.manifest.examples.mptSignIn;
+
+await worker.runUntil(async () => {
+  const save = async (name: string, workflowId: string) => {
+    // The CLI's JSON is the format Temporal documents for replay files (also what the Web UI downloads).
+    const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env.address, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
+    await writeFile(join(repoRoot, 'test', 'replay', 'histories', `mptSignIn-${name}.json`), json);
+  };
+  await executeMptSignIn(env.client, { workflowId: 'replay-happy', input, taskQueue });
+  await save('happy', 'replay-happy');
+
+  await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 1500 });
+  const h = await startMptSignIn(env.client, { workflowId: 'replay-expired-challenge', input, taskQueue });
+  while (!(await sandboxAdmin(url, 'state')).calls['POST /auth/simpleSignIn']) await new Promise((r) => setTimeout(r, 50));
+  await sandboxAdmin(url, 'clock', { advanceMs: 600_000 });
+  await h.result();
+  await save('expired-challenge', 'replay-expired-challenge');
+
+  const k = sandbox.manifest.keys['mpt-unregistered']!;
+  await executeMptSignIn(env.client, { workflowId: 'replay-rejected', input: { ...input, signer: { kind: 'pkcs12', path: k.p12, password: k.password as `file:/${string}` } }, taskQueue }).catch(() => undefined);
+  await save('rejected', 'replay-rejected');
+});
+await sandbox.stop();
+await env.teardown();
+await rm(tmp, { recursive: true, force: true });
+console.log('recorded test/replay/histories/mptSignIn-{happy,expired-challenge,rejected}.json');

@@ -1,0 +1,42 @@
+// Replays committed histories against today's workflow code: a change that would break running
+// flows (a different sequence of commands) fails here, before it reaches a worker.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { repoRoot } from '../helpers/paths.js';
+import { testWorkflowBundle } from '../helpers/temporal.js';
+
+const dir = join(repoRoot, 'test', 'replay', 'histories');
+const histories = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))) }));
+
+describe('replay of committed histories', () => {
+  it('has histories for every workflow type', () => {
+    assert.ok(histories.some((h) => h.workflowId.startsWith('mptSignIn-')), 'mptSignIn histories');
+    assert.ok(histories.length >= 3);
+  });
+
+  it('replays every history without a determinism error', async () => {
+    const results = Worker.runReplayHistories({ workflowBundle: await testWorkflowBundle() }, histories);
+    let n = 0;
+    for await (const r of results) {
+      n++;
+      assert.equal(r.error, undefined, `${r.workflowId}: ${r.error?.message}`);
+    }
+    assert.equal(n, histories.length);
+  });
+
+  it('fails on a workflow whose command sequence changed', async () => {
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./fixtures/changed-workflows.js', import.meta.url)),
+      logger: new DefaultLogger('WARN'),
+    });
+    const happy = histories.find((h) => h.workflowId === 'mptSignIn-happy')!;
+    await assert.rejects(Worker.runReplayHistory({ workflowBundle }, happy.history, happy.workflowId), /[Nn]ondetermin|DeterminismViolation/);
+  });
+});
