@@ -83,6 +83,14 @@ switch (command) {
     });
     process.exit(r.status ?? 1);
   }
+  case 'bench': {
+    const r = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'run.js'), ...rest], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, TEMPORAL_CLI_PATH: temporalCli() },
+    });
+    process.exit(r.status ?? 1);
+  }
   case 'worker':
     handOver('worker/main.js', rest);
     break;
@@ -90,6 +98,6 @@ switch (command) {
     handOver('sandbox/main.js', rest);
     break;
   default:
-    console.error(`usage: node scripts/run.mjs start|test|worker|sandbox [args]`);
+    console.error(`usage: node scripts/run.mjs start|test|bench|worker|sandbox [args]`);
     process.exit(2);
 }

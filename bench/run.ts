@@ -1,0 +1,120 @@
+// `npm run bench`: what trustflow's code costs, as ratios against baselines measured in the same
+// run on the same machine. Numbers are printed, never asserted.
+//   1. mptSignIn end to end vs a no-op workflow with the same three activity hops (same server)
+//   2. the signing step (open PKCS#12 + build CMS) vs one bare RSA-2048 signature
+import { sign as rsaSign } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { startMptSignIn } from '../src/client/flows.js';
+import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
+import { signCmsRsaSha256 } from '../src/crypto/cms.js';
+import { openPkcs12 } from '../src/crypto/pkcs12.js';
+import { startSandbox } from '../src/sandbox/index.js';
+import { createTrustflowWorker } from '../src/worker/worker.js';
+import { temporalCliPath } from '../test/helpers/temporal.js';
+
+const N = Number(process.env.BENCH_FLOWS ?? 40);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+const stats = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { median: q(0.5), p95: q(0.95) };
+};
+const fmt = (n: number) => n.toFixed(1).padStart(8);
+
+async function timeFlows(start: (i: number) => Promise<{ result(): Promise<unknown> }>, n: number, concurrency: number) {
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = performance.now();
+        await (await start(i)).result();
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  return { ...stats(latencies), perSecond: (n * 1000) / (performance.now() - t0) };
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const tmp = await mkdtemp(join(tmpdir(), 'trustflow-bench-'));
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      ip: '127.0.0.1',
+      searchAttributes: allSearchAttributeKeys,
+      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
+    },
+  });
+  const sandbox = await startSandbox({ dir: join(tmp, 'sandbox') });
+  try {
+    const trustflow = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'bench-mpt' });
+    const baseline = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'bench-baseline',
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./baseline-workflows.js', import.meta.url)), logger: new DefaultLogger('WARN') }),
+      activities: { noop: async (x: { n: number }) => ({ n: x.n + 1 }) },
+    });
+    const input = sandbox.manifest.examples.mptSignIn;
+    const mpt = (tag: string) => (i: number) => startMptSignIn(env.client, { workflowId: `bench-mpt-${tag}-${i}`, input, taskQueue: 'bench-mpt' });
+    const base = (tag: string) => (i: number) =>
+      env.client.workflow.start('baselineThreeActivities', { workflowId: `bench-base-${tag}-${i}`, taskQueue: 'bench-baseline', args: [] });
+
+    await Promise.all([trustflow.runUntil(async () => baseline.runUntil(async () => {
+      await timeFlows(mpt('warm'), 5, 1); // warm-up: bundles loaded, connections open
+      await timeFlows(base('warm'), 5, 1);
+      console.log(`\nworkflow latency, ${N} flows each, same dev server (SQLite WAL), ms`);
+      console.log('                                    median      p95   flows/s');
+      for (const c of [1, CONCURRENCY]) {
+        const b = await timeFlows(base(`c${c}`), N, c);
+        const m = await timeFlows(mpt(`c${c}`), N, c);
+        console.log(`baseline (3 no-op activities) c=${String(c).padEnd(2)} ${fmt(b.median)} ${fmt(b.p95)} ${fmt(b.perSecond)}`);
+        console.log(`mptSignIn                     c=${String(c).padEnd(2)} ${fmt(m.median)} ${fmt(m.p95)} ${fmt(m.perSecond)}`);
+        console.log(`  ratio mptSignIn / baseline: median ${(m.median / b.median).toFixed(2)}x, throughput ${(m.perSecond / b.perSecond).toFixed(2)}x`);
+      }
+      const plain = await timeFlows(
+        (i) => env.client.workflow.start('baselineNoSearchAttributes', { workflowId: `bench-plain-${i}`, taskQueue: 'bench-baseline', args: [] }),
+        N,
+        1,
+      );
+      console.log(`baseline without search-attribute upserts c=1 median ${plain.median.toFixed(1)} ms (cost of the upserts)`);
+    }))]);
+
+    // Signing step alone.
+    const results: string[] = [];
+    for (const name of ['mpt-legacy', 'mpt-aes']) {
+      const k = sandbox.manifest.keys[name]!;
+      const der = await readFile(k.p12);
+      const password = (await readFile(k.password.slice(5), 'utf8')).trim();
+      const key = openPkcs12(der, password, k.p12);
+      const reps = 200;
+      let t = performance.now();
+      for (let i = 0; i < reps; i++) rsaSign('sha256', Buffer.from(`challenge-${i}`), key.privateKey);
+      const bare = (performance.now() - t) / reps;
+      t = performance.now();
+      for (let i = 0; i < reps; i++) await signCmsRsaSha256({ content: Buffer.from(`challenge-${i}`), privateKey: key.privateKey, certificates: key.certificates, detached: false });
+      const cms = (performance.now() - t) / reps;
+      t = performance.now();
+      for (let i = 0; i < 20; i++) openPkcs12(der, password, k.p12);
+      const open = (performance.now() - t) / 20;
+      results.push(`${name.padEnd(11)} bare RSA sign ${bare.toFixed(3)} ms | CMS sign ${cms.toFixed(3)} ms (${(cms / bare).toFixed(1)}x) | open p12 ${open.toFixed(1)} ms (${(open / bare).toFixed(0)}x)`);
+    }
+    console.log('\nsigning step, per operation (RSA-2048)');
+    for (const r of results) console.log(r);
+  } finally {
+    await sandbox.stop();
+    await env.teardown();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
