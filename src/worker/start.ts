@@ -4,7 +4,7 @@
 // `npm start -- --exit-after-demo` stops after the demo (for scripts and CI).
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
 import { executeMptSignIn } from '../client/flows.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
@@ -18,6 +18,8 @@ const stateDir = resolve('.trustflow');
 const cleanups: (() => Promise<void>)[] = [];
 
 async function main(): Promise<void> {
+  // The demo prints its own progress; the SDK's INFO lines (webpack stats, state changes) would bury it.
+  Runtime.install({ logger: new DefaultLogger(process.env.TRUSTFLOW_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
   const settings = temporalSettingsFromEnv();
   let uiUrl = process.env.TRUSTFLOW_UI_URL ?? 'http://127.0.0.1:8233';
   if (!process.env.TEMPORAL_ADDRESS) {
