@@ -65,7 +65,8 @@ export async function signCmsRsaSha256(p: CmsSignParams): Promise<Buffer> {
 export interface CmsVerification {
   /** The signature over the signed attributes (and the content digest) is valid. */
   signatureValid: boolean;
-  /** Why the signature is not valid, when it is not. */
+  /** Why the signature is not valid, when it is not: a code to branch on and a sentence for people. */
+  problem?: 'not-signed-data' | 'content-missing' | 'signature-invalid';
   reason?: string;
   signerCertificate?: X509Certificate;
   /** Embedded content (attached CMS), or undefined for detached CMS. */
@@ -98,7 +99,7 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
     if (info.contentType !== pkijs.ContentInfo.SIGNED_DATA) throw new Error('not SignedData');
     signed = new pkijs.SignedData({ schema: info.content });
   } catch {
-    return { signatureValid: false, reason: 'not a CMS SignedData structure', certificates: [] };
+    return { signatureValid: false, problem: 'not-signed-data', reason: 'not a CMS SignedData structure', certificates: [] };
   }
   const certificates = (signed.certificates ?? [])
     .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
@@ -108,7 +109,7 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
   const signingTime = readSigningTime(signed);
 
   if (!encapsulatedContent && !detachedContent) {
-    return { signatureValid: false, reason: 'detached CMS: the signed content must be supplied', certificates, signingTime };
+    return { signatureValid: false, problem: 'content-missing', reason: 'detached CMS: the signed content must be supplied', certificates, signingTime };
   }
   try {
     const result = await signed.verify({
@@ -122,7 +123,7 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
       : undefined;
     return {
       signatureValid: result.signatureVerified === true,
-      ...(result.signatureVerified ? {} : { reason: result.message || 'signature does not verify' }),
+      ...(result.signatureVerified ? {} : { problem: 'signature-invalid' as const, reason: result.message || 'signature does not verify' }),
       signerCertificate: signerCert,
       encapsulatedContent,
       signingTime,
@@ -130,7 +131,7 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
     };
   } catch (err) {
     const message = (err as { message?: string }).message ?? 'signature does not verify';
-    return { signatureValid: false, reason: message, encapsulatedContent, signingTime, certificates };
+    return { signatureValid: false, problem: 'signature-invalid', reason: message, encapsulatedContent, signingTime, certificates };
   }
 }
 

@@ -30,12 +30,12 @@ export function runOpenssl(args: string[], opts: OpensslOptions = {}): Promise<{
     const child = spawn(opensslBinary, args, {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'ENOENT'
@@ -48,7 +48,12 @@ export function runOpenssl(args: string[], opts: OpensslOptions = {}): Promise<{
       if (code === 0) resolve({ stdout: Buffer.concat(out), stderr });
       else reject(new OpensslError(args, code, stderr));
     });
-    child.stdin.end(opts.stdin ?? Buffer.alloc(0));
+    if (child.stdin) {
+      // OpenSSL may exit (bad arguments, unreadable file) before reading its input: the write then
+      // fails with EPIPE, which must not become an uncaught exception. The exit code tells the story.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.stdin);
+    }
   });
 }
 

@@ -36,9 +36,11 @@ const FOREIGN_KEY_ALGORITHMS: Record<string, { name: string; signers: string }> 
 
 /**
  * @param label how to name the file in errors (its path), never its contents.
+ * @param passwordRef where the password came from (a secret reference), named in wrong-password errors.
  * @throws KeyStoreError wrong password, damaged file, no key, or a key type this signer cannot use.
  */
-export function openPkcs12(der: Uint8Array, password: string, label: string): SoftwareKey {
+export function openPkcs12(der: Uint8Array, password: string, label: string, passwordRef?: string): SoftwareKey {
+  const checkRef = passwordRef ? `; check the secret behind ${passwordRef}` : '';
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary')));
@@ -46,10 +48,10 @@ export function openPkcs12(der: Uint8Array, password: string, label: string): So
   } catch (err) {
     const msg = err instanceof Error ? err.message : '';
     if (/MAC could not be verified/i.test(msg)) {
-      throw new KeyStoreError(`${label}: wrong password (the PKCS#12 integrity check failed)`);
+      throw new KeyStoreError(`${label}: wrong password (the PKCS#12 integrity check failed)${checkRef}`);
     }
     if (/Invalid password|decrypt/i.test(msg)) {
-      throw new KeyStoreError(`${label}: wrong password or an encryption this loader cannot open`);
+      throw new KeyStoreError(`${label}: wrong password or an encryption this loader cannot open${checkRef}`);
     }
     throw new KeyStoreError(`${label}: not a readable PKCS#12 file`);
   }

@@ -28,15 +28,7 @@ export async function openSigner(spec: SignerSpec, resolveSecret: SecretResolver
         );
       }
       const password = await resolveSecret(spec.password);
-      let key;
-      try {
-        key = openPkcs12(der, password, spec.path);
-      } catch (err) {
-        if (err instanceof KeyStoreError && /wrong password/.test(err.message)) {
-          throw new KeyStoreError(`${err.message}; check the secret behind ${spec.password}`);
-        }
-        throw err;
-      }
+      const key = openPkcs12(der, password, spec.path, spec.password);
       return {
         certificate: key.certificates[0]!,
         signCms: async (content, { detached }) =>

@@ -74,7 +74,7 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
         if (!/^[A-Za-z0-9+/=\s]+$/.test(body.data)) return reject(400, 'bad-signature-format', 'Подпись должна быть в формате Base64');
 
         const v = await verifyCms(cmsToDer(body.data));
-        if (v.reason === 'not a CMS SignedData structure') return reject(400, 'bad-signature-format', 'Подпись не является CMS SignedData');
+        if (v.problem === 'not-signed-data') return reject(400, 'bad-signature-format', 'Подпись не является CMS SignedData');
         if (!v.encapsulatedContent) return reject(403, 'signature-detached', 'Ошибка авторизации. Код ошибки: 2 (подпись должна содержать данные)');
         if (!v.signatureValid || !v.signerCertificate) return reject(403, 'signature-invalid', 'Подпись недействительна');
         if (!v.encapsulatedContent.equals(Buffer.from(challenge.data, 'utf8'))) {
