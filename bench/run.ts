@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startMptSignIn } from '../src/client/flows.js';
+import { encryptingDataConverter } from '../src/codec/data-converter.js';
+import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
 import { signCmsRsaSha256 } from '../src/crypto/cms.js';
 import { openPkcs12 } from '../src/crypto/pkcs12.js';
@@ -47,6 +49,8 @@ async function timeFlows(start: (i: number) => Promise<{ result(): Promise<unkno
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const tmp = await mkdtemp(join(tmpdir(), 'trustflow-bench-'));
+  // Both sides encrypt, as in production, so the ratio is about our flow code.
+  const dataConverter = encryptingDataConverter(parseKeyring(newKeyEntry('bench'), 'bench'));
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
@@ -54,15 +58,17 @@ async function main(): Promise<void> {
       searchAttributes: allSearchAttributeKeys,
       extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
     },
+    client: { dataConverter },
   });
   const sandbox = await startSandbox({ dir: join(tmp, 'sandbox') });
   try {
-    const trustflow = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'bench-mpt' });
+    const trustflow = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'bench-mpt', dataConverter });
     const baseline = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'bench-baseline',
       workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./baseline-workflows.js', import.meta.url)), logger: new DefaultLogger('WARN') }),
       activities: { noop: async (x: { n: number }) => ({ n: x.n + 1 }) },
+      dataConverter,
     });
     const input = sandbox.manifest.examples.mptSignIn;
     const mpt = (tag: string) => (i: number) => startMptSignIn(env.client, { workflowId: `bench-mpt-${tag}-${i}`, input, taskQueue: 'bench-mpt' });

@@ -97,7 +97,10 @@ switch (command) {
   case 'sandbox':
     handOver('sandbox/main.js', rest);
     break;
+  case 'codec-server':
+    handOver('codec/main.js', rest);
+    break;
   default:
-    console.error(`usage: node scripts/run.mjs start|test|bench|worker|sandbox [args]`);
+    console.error(`usage: node scripts/run.mjs start|test|bench|worker|sandbox|codec-server [args]`);
     process.exit(2);
 }

@@ -32,16 +32,21 @@ export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
   const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
   const now = deps.now ?? (() => new Date());
   const signal = () => Context.current().cancellationSignal;
+  const log = () => Context.current().log;
 
   return {
     mptFetchChallenge: mapFailures(async (input: { baseUrl: string }): Promise<Challenge> => {
-      return new IsmptClient({ baseUrl: input.baseUrl }).fetchChallenge(signal());
+      const challenge = await new IsmptClient({ baseUrl: input.baseUrl }).fetchChallenge(signal());
+      log().debug('IS MPT challenge fetched', { uuid: challenge.uuid });
+      return challenge;
     }),
 
     /** Signs the challenge string as attached CMS, as NCALayer's createCAdESFromBase64(base64(data), true) does. */
     mptSignChallenge: mapFailures(async (input: { signer: SignerSpec; challenge: string }): Promise<{ signedData: string }> => {
       const signer = await openSigner(input.signer, resolveSecret);
       const cms = await signer.signCms(Buffer.from(input.challenge, 'utf8'), { detached: false });
+      // The certificate's serial and validity identify the key for operators; its subject is PII.
+      log().info('IS MPT challenge signed', { certificateSerial: signer.certificate.serialNumber, certificateNotAfter: signer.certificate.validTo });
       return { signedData: cms.toString('base64') };
     }),
 
@@ -56,6 +61,7 @@ export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
         obtainedAt,
         defaultTtlMs: input.defaultTokenTtlSeconds * 1000,
       });
+      log().info('IS MPT token obtained', { expiresAt: expiresAt.toISOString(), expirySource: source });
       return { token, expiresAt: expiresAt.toISOString(), obtainedAt: obtainedAt.toISOString(), expirySource: source };
     }),
   };

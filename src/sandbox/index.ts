@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import type { MptSignInInput } from '../common/contracts/mpt-sign-in.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import { createIsmptSimulator } from './ismpt.js';
 import { createSandboxPki, type SandboxPki } from './pki.js';
 import type { Simulator } from './simulator.js';
@@ -31,6 +32,7 @@ export interface SandboxOptions {
   dir: string;
   /** Fixed ports per service; 0 or absent = any free port. */
   ports?: { ismpt?: number };
+  logger?: Logger;
 }
 
 /** Registered IS MPT participants; 'mpt-unregistered' has a valid certificate but is not one. */
@@ -46,7 +48,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   await mkdir(dir, { recursive: true });
   const pki = await createSandboxPki(dir, MPT_USERS);
 
-  const ismpt = createIsmptSimulator({ caCertificate: pki.caCertificate, registeredIds: MPT_REGISTERED });
+  const logger = opts.logger ?? createLogger({ name: 'trustflow-sandbox' });
+  const ismpt = createIsmptSimulator({ caCertificate: pki.caCertificate, registeredIds: MPT_REGISTERED, logger });
   await ismpt.listen(opts.ports?.ismpt ?? 0);
 
   const legacy = pki.users['mpt-legacy']!;

@@ -4,6 +4,7 @@
 // now, signer's IIN registered as a participant). Error bodies carry `code` and `error_message`.
 import { createHmac, randomBytes, randomUUID, type X509Certificate } from 'node:crypto';
 import { cmsToDer, isIssuedBy, verifyCms } from '../crypto/cms.js';
+import type { Logger } from '../common/logger.js';
 import { Simulator, type SimResponse } from './simulator.js';
 
 export interface IsmptSimulatorOptions {
@@ -14,6 +15,7 @@ export interface IsmptSimulatorOptions {
   tokenTtlMs?: number;
   /** 'jwt': `{token: <JWT>}` (RU legacy and likely KZ); 'united': `{uuidToken, expireDate}`. */
   tokenMode?: 'jwt' | 'united';
+  logger?: Logger;
 }
 
 interface IssuedChallenge {
@@ -40,6 +42,7 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
 
   const sim: Simulator = new Simulator({
     name: 'ismpt',
+    ...(o.logger ? { logger: o.logger } : {}),
     state: () => ({
       challengesIssued: challenges.size,
       challengesOpen: [...challenges.values()].filter((c) => !c.used && sim.now().getTime() - c.issuedAt <= challengeTtlMs).length,

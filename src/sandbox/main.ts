@@ -10,7 +10,7 @@ const sandbox = await startSandbox({
   dir: values.dir!,
   ports: { ismpt: values['ismpt-port'] ? Number(values['ismpt-port']) : 0 },
 });
-console.log(`trustflow sandbox: manifest ${sandbox.manifestPath}`);
+console.log(`trustflow sandbox: manifest ${sandbox.manifestPath} (request logs: TRUSTFLOW_LOG_LEVEL=debug)`);
 for (const [name, s] of Object.entries(sandbox.manifest.services)) console.log(`  ${name.padEnd(8)} ${s.baseUrl}  (admin ${s.admin})`);
 console.log(`  example input for mptSignIn: jq .examples.mptSignIn ${sandbox.manifestPath}`);
 console.log('Ctrl-C stops the sandbox.');

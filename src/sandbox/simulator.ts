@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import type { Logger } from '../common/logger.js';
 
 export interface SimRequest {
   method: string;
@@ -52,6 +53,8 @@ export interface SimulatorSpec {
   /** Simulator-specific state for /__sandbox/state (counters, open tickets...). */
   state: () => Record<string, unknown>;
   reset: () => void;
+  /** Request lines (method, path, status, fault) at debug level; never bodies. */
+  logger?: Logger;
 }
 
 export class Simulator {
@@ -101,6 +104,9 @@ export class Simulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.once('finish', () =>
+      this.spec.logger?.debug({ simulator: this.spec.name, method: req.method, path: req.url?.split('?')[0], status: res.statusCode }, 'sandbox request'),
+    );
     try {
       const url = new URL(req.url ?? '/', 'http://sandbox');
       const body = await readBody(req);

@@ -2,12 +2,13 @@
 // upserts would fail their workflow tasks. "Already exists" is success.
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { temporalConnectionOptions } from '../common/env.js';
 import { allSearchAttributeKeys } from '../common/search-attributes.js';
 
 const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
 export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, ...temporalConnectionOptions() });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = allSearchAttributeKeys.filter((k) => !(k.name in (existing.customAttributes ?? {})));

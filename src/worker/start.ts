@@ -4,12 +4,19 @@
 // `npm start -- --exit-after-demo` stops after the demo (for scripts and CI).
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { NativeConnection } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
 import { executeMptSignIn } from '../client/flows.js';
-import { temporalSettingsFromEnv } from '../common/env.js';
+import { dataConverterFor } from '../codec/data-converter.js';
+import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
+import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
+import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
+import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
+import { createLogger } from '../common/logger.js';
 import { startSandbox } from '../sandbox/index.js';
 import { startDevServer, type DevServer } from './dev-server.js';
+import { installRuntimeLogger } from './runtime.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createTrustflowWorker } from './worker.js';
 
@@ -18,15 +25,45 @@ const stateDir = resolve('.trustflow');
 const cleanups: (() => Promise<void>)[] = [];
 
 async function main(): Promise<void> {
-  // The demo prints its own progress; the SDK's INFO lines (webpack stats, state changes) would bury it.
-  Runtime.install({ logger: new DefaultLogger(process.env.TRUSTFLOW_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  // The demo prints its own progress; INFO lines (webpack stats, state changes) would bury it.
+  const logger = createLogger({ name: 'trustflow-demo', level: process.env.TRUSTFLOW_LOG_LEVEL ?? 'warn' });
+  installRuntimeLogger(logger);
   const settings = temporalSettingsFromEnv();
+
+  // Payload encryption from the first run: a development keyring unless one is configured.
+  if (!keyringFromEnv()) {
+    const keyFile = resolve(stateDir, 'codec-keys');
+    if (!existsSync(keyFile)) {
+      await writeKeyringFile(keyFile, `dev-${new Date().toISOString().slice(0, 10)}`);
+      console.log(`created a development codec keyring at ${keyFile} (0600; not for production)`);
+    }
+    process.env.TRUSTFLOW_CODEC_KEY_FILE = keyFile;
+  }
+  const keyring = keyringFromEnv()!;
+  const codecServer = new CodecServer({
+    codec: new AesGcmPayloadCodec(keyring),
+    port: Number(process.env.TRUSTFLOW_CODEC_PORT ?? 8234),
+    corsOrigins: DEFAULT_UI_ORIGINS,
+    logger: logger.child({ component: 'codec-server' }),
+  });
+  try {
+    await codecServer.listen();
+  } catch (err) {
+    throw new Error(`codec server: cannot listen (${(err as NodeJS.ErrnoException).code}); set TRUSTFLOW_CODEC_PORT to a free port`);
+  }
+  cleanups.unshift(() => codecServer.close());
+  console.log(`codec server ${codecServer.url} (active key '${keyring.activeKeyId}')`);
   let uiUrl = process.env.TRUSTFLOW_UI_URL ?? 'http://127.0.0.1:8233';
   if (!process.env.TEMPORAL_ADDRESS) {
     const cliPath = process.env.TEMPORAL_CLI_PATH;
     if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run through `npm start`, which finds or builds the Temporal CLI');
     console.log('starting the embedded Temporal dev server...');
-    const server: DevServer = await startDevServer({ cliPath, dbFile: resolve(stateDir, 'temporal-dev.db'), namespace: settings.namespace });
+    const server: DevServer = await startDevServer({
+      cliPath,
+      dbFile: resolve(stateDir, 'temporal-dev.db'),
+      namespace: settings.namespace,
+      uiCodecEndpoint: codecServer.url,
+    });
     cleanups.unshift(server.stop);
     settings.address = server.address;
     uiUrl = server.uiUrl;
@@ -37,9 +74,10 @@ async function main(): Promise<void> {
   cleanups.unshift(sandbox.stop);
   console.log(`sandbox running; manifest ${sandbox.manifestPath}`);
 
-  const connection = await NativeConnection.connect({ address: settings.address });
+  const { dataConverter } = dataConverterFor(settings.address);
+  const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
   cleanups.unshift(() => connection.close());
-  const worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue });
+  const worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, dataConverter });
   const running = worker.run();
   cleanups.unshift(async () => {
     worker.shutdown();
@@ -73,7 +111,7 @@ async function main(): Promise<void> {
   }
 
   printTable(['flow', 'workflow id', 'outcome', 'time', 'result'], rows);
-  console.log(`\nWeb UI: ${uiUrl}/namespaces/${settings.namespace}/workflows`);
+  console.log(`\nWeb UI: ${uiUrl}/namespaces/${settings.namespace}/workflows (decodes through the codec server ${codecServer.url})`);
   for (const d of demos) console.log(`  ${d.flow}: ${uiUrl}/namespaces/${settings.namespace}/workflows/${d.workflowId}`);
   if (rows.some((r) => r[2] !== 'succeeded')) process.exitCode = 1;
   if (values['exit-after-demo']) return shutdown();

@@ -1,5 +1,6 @@
 // Builds the trustflow worker: workflows, activities, task queue, shutdown behaviour.
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
@@ -9,6 +10,8 @@ export interface TrustflowWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** From dataConverterFor / encryptingDataConverter: the same one the clients use. */
+  dataConverter: DataConverter;
   activityDeps?: ActivityDeps;
   /** A prebuilt bundle (bundleWorkflowCode) skips webpack at start: tests and production images. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -21,6 +24,7 @@ export function createTrustflowWorker(o: TrustflowWorkerOptions): Promise<Worker
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
     activities: createActivities(o.activityDeps),
+    dataConverter: o.dataConverter,
     // In-flight activities get this long to finish on SIGINT/SIGTERM before they are cancelled.
     shutdownGraceTime: '10s',
   });

@@ -13,7 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SandboxManifest } from '../../src/sandbox/index.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { repoRoot } from '../helpers/paths.js';
-import { startTestServer, temporalCliPath } from '../helpers/temporal.js';
+import { startTestServer, temporalCliPath, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const run = promisify(execFile);
@@ -43,8 +43,8 @@ before(async () => {
   manifest = JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8'));
   inputFile = join(tmp, 'mpt-input.json');
   await writeFile(inputFile, JSON.stringify(manifest.examples.mptSignIn));
-  cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: 'trustflow' };
-  worker = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default' });
+  cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: 'trustflow', TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS };
+  worker = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS });
 });
 
 after(async () => {

@@ -1,19 +1,31 @@
 // A real Temporal dev server for integration tests: the `temporal` CLI found or built by
 // scripts/ensure-temporal, started by the SDK's TestWorkflowEnvironment with an existing path
-// (never a download). One server per test file.
+// (never a download). One server per test file. Payloads are encrypted with a random test keyring
+// (TEST_CODEC_KEYS, also handed to child processes), exactly as in production.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DataConverter } from '@temporalio/common';
+import { encryptingDataConverter } from '../../src/codec/data-converter.js';
+import { newKeyEntry, parseKeyring } from '../../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../../src/common/search-attributes.js';
+import { createLogger, type Logger } from '../../src/common/logger.js';
+import { installRuntimeLogger } from '../../src/worker/runtime.js';
 import { workflowsPath } from '../../src/worker/worker.js';
 import { repoRoot } from './paths.js';
 
+export const TEST_CODEC_KEYS = newKeyEntry(`test-${randomBytes(3).toString('hex')}`);
+export const testKeyring = parseKeyring(TEST_CODEC_KEYS, 'test keyring');
+export const testDataConverter: DataConverter = encryptingDataConverter(testKeyring);
+
 let runtimeInstalled = false;
-function quietRuntime(): void {
+/** Routes the Temporal runtime's logs through a trustflow logger (WARN by default); once per process. */
+export function installTestRuntime(logger: Logger = createLogger({ name: 'test', level: 'warn' })): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installRuntimeLogger(logger);
 }
 
 export function temporalCliPath(): string {
@@ -21,14 +33,25 @@ export function temporalCliPath(): string {
   return execFileSync(join(repoRoot, 'scripts', 'ensure-temporal'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-export async function startTestServer(): Promise<TestWorkflowEnvironment> {
-  quietRuntime();
+export interface TestServerOptions {
+  /** Default true. False only for recording replay histories that must not depend on a key. */
+  encrypted?: boolean;
+  /** Extra dev-server flags, e.g. the Web UI's --ui-codec-endpoint. */
+  extraArgs?: string[];
+  uiPort?: number;
+}
+
+export async function startTestServer(o: TestServerOptions = {}): Promise<TestWorkflowEnvironment> {
+  installTestRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       ip: '127.0.0.1',
       searchAttributes: allSearchAttributeKeys,
+      ...(o.uiPort ? { ui: true, uiPort: o.uiPort } : {}),
+      ...(o.extraArgs ? { extraArgs: o.extraArgs } : {}),
     },
+    client: { dataConverter: o.encrypted === false ? {} : testDataConverter },
   });
 }
 

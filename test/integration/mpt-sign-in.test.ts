@@ -17,7 +17,7 @@ import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/inde
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { findSecretsInHistory, visibleMetadata } from '../helpers/history.js';
 import { pkcs12Secrets } from '../helpers/keys.js';
-import { startTestServer, testWorkflowBundle } from '../helpers/temporal.js';
+import { startTestServer, testDataConverter, testWorkflowBundle } from '../helpers/temporal.js';
 
 const taskQueue = 'mpt-sign-in-test';
 let env: TestWorkflowEnvironment;
@@ -49,7 +49,7 @@ before(async () => {
   [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
   client = env.client;
   mptUrl = sandbox.manifest.services.ismpt!.baseUrl;
-  worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await testWorkflowBundle() });
+  worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter: testDataConverter, workflowBundle: await testWorkflowBundle() });
   workerRun = worker.run();
 });
 

@@ -8,7 +8,7 @@ import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startMptSignIn } from '../../src/client/flows.js';
 import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { startTestServer } from '../helpers/temporal.js';
+import { startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
@@ -30,7 +30,7 @@ after(async () => {
 
 it('survives SIGKILL of the worker after the challenge step, with exactly one successful simpleSignIn', { timeout: 120_000 }, async () => {
   const taskQueue = 'mpt-crash-test';
-  const workerEnv = { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: taskQueue };
+  const workerEnv = { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: taskQueue, TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS };
   const mptUrl = sandbox.manifest.services.ismpt!.baseUrl;
   // Hold the first exchange open long enough that the kill lands before the stand processes it.
   await sandboxAdmin(mptUrl, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 3000 });

@@ -12,9 +12,9 @@ import { startTestServer, temporalCliPath, testWorkflowBundle } from '../helpers
 
 const taskQueue = 'record';
 const tmp = await mkdtemp(join(tmpdir(), 'trustflow-record-'));
-const env = await startTestServer();
+const env = await startTestServer({ encrypted: false }); // replayable without a key
 const sandbox = await startSandbox({ dir: join(tmp, 'sandbox') });
-const worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await testWorkflowBundle() });
+const worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter: {}, workflowBundle: await testWorkflowBundle() });
 const url = sandbox.manifest.services.ismpt!.baseUrl;
 const input = sandbox.manifest.examples.mptSignIn;
 

@@ -1,0 +1,38 @@
+// `npm run codec-server`: the codec server for the Web UI and `temporal --codec-endpoint`.
+//   TRUSTFLOW_CODEC_KEYS / TRUSTFLOW_CODEC_KEY_FILE   the keyring (required)
+//   TRUSTFLOW_CODEC_HOST (127.0.0.1), TRUSTFLOW_CODEC_PORT (8234)
+//   TRUSTFLOW_CODEC_CORS_ORIGINS (http://127.0.0.1:8233,http://localhost:8233): the Web UI's origins
+//   TRUSTFLOW_CODEC_AUTH_TOKEN   require `Authorization: Bearer <token>`
+import { createLogger } from '../common/logger.js';
+import { keyringFromEnv } from './keyring.js';
+import { AesGcmPayloadCodec } from './payload-codec.js';
+import { CodecServer, DEFAULT_UI_ORIGINS } from './server.js';
+import { isLocalAddress } from './data-converter.js';
+
+const logger = createLogger({ name: 'trustflow-codec' });
+
+try {
+  const keyring = keyringFromEnv();
+  if (!keyring) throw new Error('no codec keys: set TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE (the same keys as the workers)');
+  const host = process.env.TRUSTFLOW_CODEC_HOST ?? '127.0.0.1';
+  const authToken = process.env.TRUSTFLOW_CODEC_AUTH_TOKEN;
+  if (!isLocalAddress(host) && !authToken) {
+    throw new Error(`refusing to serve decryption on ${host} without TRUSTFLOW_CODEC_AUTH_TOKEN: anyone who reaches it could read every history`);
+  }
+  const server = new CodecServer({
+    codec: new AesGcmPayloadCodec(keyring),
+    host,
+    port: Number(process.env.TRUSTFLOW_CODEC_PORT ?? 8234),
+    corsOrigins: (process.env.TRUSTFLOW_CODEC_CORS_ORIGINS ?? DEFAULT_UI_ORIGINS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+    ...(authToken ? { authToken } : {}),
+    logger,
+  });
+  const url = await server.listen();
+  logger.info({ url, activeKeyId: keyring.activeKeyId, keys: keyring.keys.size, auth: !!authToken }, `codec server listening on ${url}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  console.error(`trustflow codec-server: ${(err as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,173 @@
+// Codec server for the Temporal Web UI and CLI (`--codec-endpoint`): POST /encode and POST /decode
+// with `{"payloads": [{"metadata": {k: base64}, "data": base64}]}` (protobuf JSON of Payloads).
+// It is a decryption oracle, so: loopback by default, CORS only for the configured UI origins, an
+// optional bearer token compared in constant time, a body size limit, short 400s for malformed
+// bodies (never a stack), and logs that carry counts and sizes, never payload content.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { z } from 'zod';
+import type { Logger } from '../common/logger.js';
+
+/** The embedded dev server's Web UI, as users open it. */
+export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
+
+export interface CodecServerOptions {
+  codec: PayloadCodec;
+  host?: string;
+  port?: number;
+  /** Origins allowed to call from a browser (the Web UI's), e.g. http://127.0.0.1:8233. */
+  corsOrigins: string[];
+  /** When set, requests need `Authorization: Bearer <token>`. */
+  authToken?: string;
+  maxBodyBytes?: number;
+  logger: Logger;
+}
+
+const PayloadsBody = z.object({
+  payloads: z.array(
+    z.object({
+      metadata: z.record(z.string(), z.base64()).optional(),
+      data: z.base64().optional(),
+    }),
+  ),
+});
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class CodecServer {
+  private server: Server | undefined;
+  private readonly tokenDigest: Buffer | undefined;
+
+  constructor(private readonly o: CodecServerOptions) {
+    this.tokenDigest = o.authToken ? sha256(o.authToken) : undefined;
+  }
+
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | undefined;
+    if (!a) throw new Error('codec server is not listening');
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  async listen(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.o.port ?? 8234, this.o.host ?? '127.0.0.1', resolve);
+    });
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const origin = req.headers.origin;
+    const allowedOrigin = origin && this.o.corsOrigins.includes(origin) ? origin : undefined;
+    if (allowedOrigin) {
+      res.setHeader('access-control-allow-origin', allowedOrigin);
+      res.setHeader('access-control-allow-credentials', 'true');
+      res.setHeader('vary', 'origin');
+    }
+    let status = 200;
+    let count = 0;
+    let bytes = 0;
+    try {
+      if (req.method === 'OPTIONS') {
+        if (!allowedOrigin) throw new HttpError(403, 'origin not allowed');
+        res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
+        res.setHeader('access-control-allow-headers', 'content-type, x-namespace, authorization');
+        res.setHeader('access-control-max-age', '600');
+        status = 204;
+        res.writeHead(204).end();
+        return;
+      }
+      const op = req.url?.split('?')[0];
+      if (req.method !== 'POST' || (op !== '/encode' && op !== '/decode')) throw new HttpError(404, 'use POST /encode or POST /decode');
+      if (origin && !allowedOrigin) throw new HttpError(403, 'origin not allowed');
+      this.authorize(req);
+      const body = await readLimited(req, this.o.maxBodyBytes ?? 4 * 1024 * 1024);
+      bytes = body.length;
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new HttpError(400, 'body is not JSON');
+      }
+      const parsed = PayloadsBody.safeParse(json);
+      if (!parsed.success) throw new HttpError(400, 'body must be {"payloads":[{"metadata":{...base64},"data":base64}]}');
+      const payloads: Payload[] = parsed.data.payloads.map((p) => ({
+        metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+        data: Buffer.from(p.data ?? '', 'base64'),
+      }));
+      count = payloads.length;
+      let out: Payload[];
+      try {
+        out = op === '/encode' ? await this.o.codec.encode(payloads) : await this.o.codec.decode(payloads);
+      } catch (err) {
+        // Our codec's messages name key ids only; safe and useful to the operator.
+        throw new HttpError(400, (err as Error).message.slice(0, 300));
+      }
+      const response = {
+        payloads: out.map((p) => ({
+          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          data: Buffer.from(p.data ?? []).toString('base64'),
+        })),
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response));
+    } catch (err) {
+      status = err instanceof HttpError ? err.status : 500;
+      const message = err instanceof HttpError ? err.message : 'internal error';
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
+    } finally {
+      this.o.logger.info(
+        { method: req.method, path: req.url?.split('?')[0], status, payloads: count, bytes, ms: Math.round(performance.now() - started) },
+        'codec request',
+      );
+    }
+  }
+
+  private authorize(req: IncomingMessage): void {
+    if (!this.tokenDigest) return;
+    const header = req.headers.authorization ?? '';
+    const presented = /^Bearer (.+)$/i.exec(header)?.[1] ?? '';
+    // Compare digests: equal length whatever was sent, so timing says nothing about the token.
+    if (!timingSafeEqual(sha256(presented), this.tokenDigest)) throw new HttpError(401, 'missing or wrong bearer token');
+  }
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(new HttpError(413, `body larger than ${limit} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new HttpError(413, `body larger than ${limit} bytes`));
+        req.resume();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,92 @@
+// The codec server over real HTTP: the Web UI/CLI wire format, CORS, bearer auth, limits, errors, logs.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { newKeyEntry, parseKeyring } from '../../src/codec/keyring.js';
+import { AesGcmPayloadCodec } from '../../src/codec/payload-codec.js';
+import { CodecServer } from '../../src/codec/server.js';
+import { createLogger } from '../../src/common/logger.js';
+
+const UI = 'http://127.0.0.1:8233';
+const codec = new AesGcmPayloadCodec(parseKeyring(newKeyEntry('k1'), 't'));
+let logs = '';
+const logger = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => ((logs += c.toString()), cb()) }) });
+const open = new CodecServer({ codec, port: 0, corsOrigins: [UI], logger, maxBodyBytes: 64 * 1024 });
+const guarded = new CodecServer({ codec, port: 0, corsOrigins: [UI], logger, authToken: 'codec-token-123' });
+
+const toJson = (p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }) => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  data: Buffer.from(p.data ?? []).toString('base64'),
+});
+const post = (server: CodecServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('codec server', () => {
+  before(async () => {
+    await open.listen();
+    await guarded.listen();
+  });
+  after(async () => {
+    await open.close();
+    await guarded.close();
+  });
+
+  it('listens on loopback by default', () => assert.match(open.url, /^http:\/\/127\.0\.0\.1:\d+$/));
+
+  it('decodes what the worker encoded and encodes what it decodes, in the Web UI format', async () => {
+    const secret = { token: 'VISIBLE-ONLY-DECODED' };
+    const [enc] = await codec.encode([defaultPayloadConverter.toPayload(secret)]);
+    const res = await post(open, '/decode', { payloads: [toJson(enc!)] }, { 'x-namespace': 'default' });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+    assert.equal(Buffer.from(body.payloads[0]!.metadata.encoding!, 'base64').toString(), 'json/plain');
+    assert.deepEqual(JSON.parse(Buffer.from(body.payloads[0]!.data, 'base64').toString()), secret);
+
+    const back = await post(open, '/encode', body);
+    const reenc = (await back.json()) as { payloads: { metadata: Record<string, string> }[] };
+    assert.equal(Buffer.from(reenc.payloads[0]!.metadata.encoding!, 'base64').toString(), 'binary/encrypted');
+    assert.ok(!logs.includes('VISIBLE-ONLY-DECODED') && !logs.includes(body.payloads[0]!.data), 'no payload content in logs');
+    assert.match(logs, /"path":"\/decode","status":200,"payloads":1/);
+  });
+
+  it('answers CORS preflight for the UI origin only', async () => {
+    const ok = await fetch(open.url + '/decode', { method: 'OPTIONS', headers: { origin: UI, 'access-control-request-method': 'POST' } });
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get('access-control-allow-origin'), UI);
+    assert.match(ok.headers.get('access-control-allow-headers') ?? '', /x-namespace/);
+    const evil = await fetch(open.url + '/decode', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    assert.equal(evil.status, 403);
+    assert.equal(evil.headers.get('access-control-allow-origin'), null);
+    const evilPost = await post(open, '/decode', { payloads: [] }, { origin: 'https://evil.example' });
+    assert.equal(evilPost.status, 403);
+  });
+
+  it('requires the bearer token when one is configured', async () => {
+    assert.equal((await post(guarded, '/decode', { payloads: [] })).status, 401);
+    assert.equal((await post(guarded, '/decode', { payloads: [] }, { authorization: 'Bearer wrong' })).status, 401);
+    assert.equal((await post(guarded, '/decode', { payloads: [] }, { authorization: 'Bearer codec-token-123' })).status, 200);
+  });
+
+  it('answers malformed bodies with a short 400 and no stack trace', async () => {
+    for (const body of ['not json', { payloads: 'x' }, { payloads: [{ data: '%%%' }] }]) {
+      const res = await post(open, '/decode', body);
+      assert.equal(res.status, 400);
+      const text = await res.text();
+      assert.ok(text.length < 200 && !/\bat \w+ \(/.test(text), text);
+    }
+    const foreign = await codec.encode([defaultPayloadConverter.toPayload(1)]);
+    const other = new CodecServer({ codec: new AesGcmPayloadCodec(parseKeyring(newKeyEntry('k9'), 't')), port: 0, corsOrigins: [], logger });
+    await other.listen();
+    const res = await post(other, '/decode', { payloads: [toJson(foreign[0]!)] });
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /codec key 'k1'/);
+    await other.close();
+  });
+
+  it('limits the body size and the methods', async () => {
+    assert.equal((await post(open, '/decode', 'x'.repeat(100 * 1024))).status, 413);
+    assert.equal((await fetch(open.url + '/decode')).status, 404);
+    assert.equal((await post(open, '/other', { payloads: [] })).status, 404);
+  });
+});
