@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SandboxManifest } from '../../src/sandbox/index.js';
@@ -17,6 +18,13 @@ import { startTestServer, temporalCliPath, TEST_CODEC_KEYS } from '../helpers/te
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const run = promisify(execFile);
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 let env: TestWorkflowEnvironment;
 let tmp: string;
 let sandboxProc: ChildProcess;
@@ -24,6 +32,8 @@ let worker: WorkerProcess;
 let manifest: SandboxManifest;
 let inputFile: string;
 let cliEnv: NodeJS.ProcessEnv;
+let codecProc: ChildProcess;
+let codecUrl: string;
 
 const trustflow = (...args: string[]) =>
   run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), ...args], { env: cliEnv }).then(
@@ -45,20 +55,34 @@ before(async () => {
   await writeFile(inputFile, JSON.stringify(manifest.examples.mptSignIn));
   cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: 'trustflow', TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS };
   worker = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS });
+  // `npm run codec-server`, for the temporal CLI's --codec-endpoint
+  const codecPort = await freePort();
+  codecProc = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], {
+    env: { ...process.env, TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS, TRUSTFLOW_CODEC_PORT: String(codecPort) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  codecProc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; !out.includes('codec server listening'); i++) {
+    assert.ok(i < 200 && codecProc.exitCode === null, `codec server did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  codecUrl = `http://127.0.0.1:${codecPort}`;
 });
 
 after(async () => {
   await worker?.kill('SIGTERM');
   sandboxProc?.kill('SIGTERM');
+  codecProc?.kill('SIGTERM');
   await env?.teardown();
   await rm(tmp, { recursive: true, force: true });
 });
 
 describe('by hand, as separate processes', () => {
-  it('temporal workflow execute --type mptSignIn --input-file <examples.mptSignIn> prints a token', async () => {
+  it('temporal workflow execute --type mptSignIn --input-file <examples.mptSignIn> --codec-endpoint prints a token', async () => {
     const { stdout } = await run(temporalCliPath(), [
       'workflow', 'execute', '--address', env.address, '--type', 'mptSignIn', '--task-queue', 'trustflow',
-      '--workflow-id', 'e2e-temporal-cli', '--input-file', inputFile,
+      '--workflow-id', 'e2e-temporal-cli', '--input-file', inputFile, '--codec-endpoint', codecUrl,
     ]);
     assert.match(stdout, /"token":\s*"eyJ[\w-]+\.[\w-]+\.[\w-]+"/);
     assert.match(stdout, /"expiresAt"/);
@@ -97,6 +121,44 @@ describe('by hand, as separate processes', () => {
     assert.match(r.stderr, /invalid mptSignIn input: baseUrl: must be an absolute URL/);
     const s = await trustflow('status', 'e2e-cli-bad');
     assert.match(s.stderr, /not found/i);
+  });
+
+  it('temporal workflow show: ciphertext without --codec-endpoint, readable input and result with it', async () => {
+    {
+      const show = async (...extra: string[]) => {
+        const { stdout } = await run(temporalCliPath(), ['workflow', 'show', '--address', env.address, '--workflow-id', 'e2e-temporal-cli', '-o', 'json', ...extra]);
+        const events = JSON.parse(stdout).events as Record<string, any>[];
+        const input = events[0]!.workflowExecutionStartedEventAttributes.input.payloads[0];
+        const result = events.find((e) => e.workflowExecutionCompletedEventAttributes)!.workflowExecutionCompletedEventAttributes.result.payloads[0];
+        const decode = (p: { metadata: Record<string, string>; data: string }) => ({
+          encoding: Buffer.from(p.metadata.encoding!, 'base64').toString(),
+          text: Buffer.from(p.data, 'base64').toString('latin1'),
+        });
+        return { input: decode(input), result: decode(result) };
+      };
+      const plain = await show();
+      assert.deepEqual([plain.input.encoding, plain.result.encoding], ['binary/encrypted', 'binary/encrypted']);
+      assert.ok(!plain.input.text.includes(manifest.services.ismpt!.baseUrl) && !plain.result.text.includes('"token"'));
+      const decoded = await show('--codec-endpoint', codecUrl);
+      assert.deepEqual([decoded.input.encoding, decoded.result.encoding], ['json/plain', 'json/plain']);
+      assert.equal(JSON.parse(decoded.input.text).baseUrl, manifest.services.ismpt!.baseUrl);
+      assert.match(JSON.parse(decoded.result.text).token, /^eyJ/);
+    }
+  });
+
+  it('the worker refuses a non-local server without codec keys, naming the way out; the codec server needs keys', async () => {
+    // .invalid never resolves, and the check comes before any connection attempt.
+    const env2 = { ...process.env, TEMPORAL_ADDRESS: 'temporal.example.invalid:7233', TRUSTFLOW_CODEC_KEYS: '', TRUSTFLOW_CODEC_KEY_FILE: '' };
+    const w = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'worker', 'main.js')], { env: env2 }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((w as { code: number }).code, 1);
+    assert.match((w as { stderr: string }).stderr, /refusing to talk to temporal\.example\.invalid:7233 without payload encryption.*TRUSTFLOW_ALLOW_UNENCRYPTED=1/);
+    const c = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], { env: { ...process.env, TRUSTFLOW_CODEC_KEYS: '', TRUSTFLOW_CODEC_KEY_FILE: '' } }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((c as { code: number }).code, 1);
+    assert.match((c as { stderr: string }).stderr, /no codec keys/);
+    const open = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], {
+      env: { ...process.env, TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS, TRUSTFLOW_CODEC_HOST: '0.0.0.0' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    assert.match((open as { stderr: string }).stderr, /refusing to serve decryption on 0\.0\.0\.0 without TRUSTFLOW_CODEC_AUTH_TOKEN/);
   });
 
   it('trustflow cms sign / cms verify, attached and detached, agree with openssl', async () => {

@@ -15,12 +15,24 @@ function forms(value: string | Uint8Array): Buffer[] {
   return out;
 }
 
-/** Returns the labels of the secrets found anywhere in the stored history (empty = clean). */
-export async function findSecretsInHistory(client: Client, workflowId: string, secrets: Secret[]): Promise<string[]> {
+/** The history exactly as the server stores it: protobuf bytes, payloads not decoded. */
+export async function storedHistory(client: Client, workflowId: string): Promise<Buffer> {
+  // fetchHistory returns the raw history; the client's payload codec is not applied to it.
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const stored = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
   if (stored.length < 100) throw new Error(`history of ${workflowId} is suspiciously small (${stored.length} bytes)`);
-  return secrets.filter((s) => forms(s.value).some((f) => f.length > 0 && stored.includes(f))).map((s) => s.label);
+  return stored;
+}
+
+/** Labels of the secrets found in `haystack` in any of their forms (empty = clean). */
+export function findSecrets(haystack: Buffer | string, secrets: Secret[]): string[] {
+  const hay = typeof haystack === 'string' ? Buffer.from(haystack) : haystack;
+  return secrets.filter((s) => forms(s.value).some((f) => f.length > 0 && hay.includes(f))).map((s) => s.label);
+}
+
+/** Returns the labels of the secrets found anywhere in the stored history (empty = clean). */
+export async function findSecretsInHistory(client: Client, workflowId: string, secrets: Secret[]): Promise<string[]> {
+  return findSecrets(await storedHistory(client, workflowId), secrets);
 }
 
 /** Everything an operator sees without decoding payloads: workflow ID, search attributes, memo. */

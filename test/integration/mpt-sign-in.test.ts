@@ -15,9 +15,9 @@ import { FailureType } from '../../src/common/errors.js';
 import { jwtExp } from '../../src/providers/ismpt/token.js';
 import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
-import { findSecretsInHistory, visibleMetadata } from '../helpers/history.js';
+import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { pkcs12Secrets } from '../helpers/keys.js';
-import { startTestServer, testDataConverter, testWorkflowBundle } from '../helpers/temporal.js';
+import { startTestServer, testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/temporal.js';
 
 const taskQueue = 'mpt-sign-in-test';
 let env: TestWorkflowEnvironment;
@@ -86,17 +86,39 @@ describe('mptSignIn on a real Temporal server', () => {
     assert.equal((await state()).successfulSignIns, 1);
   });
 
-  it('keeps the p12 password and every form of the private key out of the stored history', async () => {
+  it('stores no password, key, token, certificate or IIN: inputs and results only as ciphertext', async () => {
     const workflowId = wfId('history');
-    await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
+    const result = await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
     const k = sandbox.manifest.keys['mpt-legacy']!;
     const password = (await readFile(k.password.slice('file:'.length), 'utf8')).trim();
-    const secrets = await pkcs12Secrets(k.p12, password);
-    assert.deepEqual(await findSecretsInHistory(client, workflowId, secrets), []);
-    // Proof the scan can see payloads at all: the challenge reference (the p12 path) is in the input.
-    assert.deepEqual(await findSecretsInHistory(client, workflowId, [{ label: 'p12 path', value: k.p12 }]), ['p12 path']);
+    const stored = await storedHistory(client, workflowId);
+    const hits = findSecrets(stored, [
+      ...(await pkcs12Secrets(k.p12, password)),
+      { label: 'token', value: result.token },
+      { label: 'token signature part', value: result.token.split('.')[2]! },
+      { label: 'signer certificate (in the signed CMS)', value: sandbox.pki.users['mpt-legacy']!.certificate.raw },
+      { label: 'IIN', value: k.iin },
+      { label: 'p12 path (input, encrypted)', value: k.p12 },
+      { label: 'stand URL (input, encrypted)', value: mptUrl },
+    ]);
+    assert.deepEqual(hits, []);
+    // Positive control: the payloads are there, encrypted with the test key.
+    assert.ok(stored.includes('binary/encrypted') && stored.includes(testKeyring.activeKeyId));
     const visible = await visibleMetadata(client, workflowId);
     assert.ok(!visible.includes(k.iin), 'IIN must not appear in workflow id, search attributes or memo');
+  });
+
+  it('stores failure messages and stack traces encrypted too', async () => {
+    const workflowId = wfId('failure-history');
+    const err = await executeMptSignIn(client, { workflowId, input: input('mpt-unregistered'), taskQueue }).catch((e: unknown) => e);
+    assert.match(failureOf(err).message, /participant-not-registered/, 'the caller still reads the message');
+    const hits = findSecrets(await storedHistory(client, workflowId), [
+      { label: 'provider code', value: 'participant-not-registered' },
+      { label: 'provider message', value: 'Участник не зарегистрирован' },
+      { label: 'stack frame', value: 'toApplicationFailure' },
+      { label: 'IIN of the unregistered user', value: sandbox.manifest.keys['mpt-unregistered']!.iin },
+    ]);
+    assert.deepEqual(hits, []);
   });
 
   it('retries two 503s on GET /auth/key (honouring Retry-After) and then succeeds', async () => {

@@ -1,0 +1,80 @@
+// Every line of log output of a full sandbox run, at debug level, holds no test secret: the worker
+// process's whole stdout and stderr (its own logger, the Temporal runtime and sdk-core routed
+// through it), the sandbox's request log, and this process's own runtime log.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { executeMptSignIn } from '../../src/client/flows.js';
+import { createLogger } from '../../src/common/logger.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { findSecrets, type Secret } from '../helpers/history.js';
+import { pkcs12Secrets } from '../helpers/keys.js';
+import { installTestRuntime, startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+
+let captured = '';
+const sink = new Writable({ write: (chunk, _e, cb) => ((captured += chunk.toString()), cb()) });
+installTestRuntime(createLogger({ name: 'test-client', level: 'debug', destination: sink }));
+
+let env: TestWorkflowEnvironment;
+let sandbox: Sandbox;
+let worker: WorkerProcess;
+let tmp: string;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'trustflow-logs-'));
+  env = await startTestServer();
+  sandbox = await startSandbox({ dir: join(tmp, 'sandbox'), logger: createLogger({ name: 'sandbox', level: 'debug', destination: sink }) });
+  worker = await startWorkerProcess({
+    TEMPORAL_ADDRESS: env.address,
+    TRUSTFLOW_TASK_QUEUE: 'logs-test',
+    TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS,
+    TRUSTFLOW_LOG_LEVEL: 'debug',
+  });
+});
+
+after(async () => {
+  await worker?.kill('SIGTERM');
+  await sandbox?.stop();
+  await env?.teardown();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+it('a full sandbox run logs no password, key, token, certificate, IIN or codec key', { timeout: 120_000 }, async () => {
+  const run = (user: string, password?: string) => {
+    const k = sandbox.manifest.keys[user]!;
+    return executeMptSignIn(env.client, {
+      workflowId: `logs-${user}-${password ? 'wrong' : 'ok'}`,
+      input: { baseUrl: sandbox.manifest.services.ismpt!.baseUrl, signer: { kind: 'pkcs12', path: k.p12, password: (password ?? k.password) as `file:/${string}` } },
+      taskQueue: 'logs-test',
+    });
+  };
+  const tokens = [await run('mpt-legacy'), await run('mpt-aes')].map((r) => r.token);
+  const rootMessage = (e: unknown): string => ((e as { cause?: unknown }).cause ? rootMessage((e as { cause: unknown }).cause) : (e as Error).message);
+  await assert.rejects(run('mpt-unregistered'), (e: unknown) => /participant-not-registered/.test(rootMessage(e)));
+  const wrong = join(tmp, 'wrong-password');
+  await writeFile(wrong, 'Wrong-Pass-9911\n');
+  await assert.rejects(run('mpt-legacy', `file:${wrong}`), (e: unknown) => /wrong password/.test(rootMessage(e)));
+  await worker.kill('SIGTERM'); // flush and close its output
+
+  const all = captured + worker.output();
+  const secrets: Secret[] = [{ label: 'wrong password', value: 'Wrong-Pass-9911' }, { label: 'codec key', value: TEST_CODEC_KEYS.split(':')[1]! }];
+  for (const user of ['mpt-legacy', 'mpt-aes', 'mpt-unregistered']) {
+    const k = sandbox.manifest.keys[user]!;
+    const password = (await readFile(k.password.slice(5), 'utf8')).trim();
+    secrets.push(...(await pkcs12Secrets(k.p12, password)).map((s) => ({ ...s, label: `${user}: ${s.label}` })));
+    secrets.push({ label: `${user}: certificate`, value: sandbox.pki.users[user]!.certificate.raw }, { label: `${user}: IIN`, value: k.iin });
+  }
+  tokens.forEach((t, i) => secrets.push({ label: `token ${i}`, value: t }, { label: `token ${i} signature`, value: t.split('.')[2]! }));
+  assert.deepEqual(findSecrets(all, secrets), []);
+
+  // The capture is real: it holds the worker's activity logs, the runtime's, and the sandbox's.
+  assert.match(all, /IS MPT token obtained/);
+  assert.match(all, /IS MPT challenge signed/);
+  assert.match(all, /sandbox request/);
+  assert.match(all, /"level":20/, 'debug records were captured');
+});
