@@ -100,6 +100,15 @@ describe('by hand, as separate processes', () => {
     assert.match(s.stdout, /outcome\s+succeeded/);
   });
 
+  it('trustflow run without the codec keys says how to get the encrypted result', async () => {
+    const { TRUSTFLOW_CODEC_KEYS: _k, ...noKeys } = cliEnv;
+    const r = await run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), 'run', 'mpt-sign-in', '--input', inputFile, '--workflow-id', 'e2e-cli-nokeys'], { env: noKeys }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal((r as { code: number }).code, 1);
+    assert.match((r as { stderr: string }).stderr, /the result is encrypted and this shell has no codec keys: set TRUSTFLOW_CODEC_KEYS/);
+  });
+
   it('trustflow status shows why a flow failed', async () => {
     const k = manifest.keys['mpt-unregistered']!;
     const bad = join(tmp, 'unregistered.json');
