@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../common/logger.js';
+import { BodyTooLargeError, readBody } from '../common/read-body.js';
 
 /** The embedded dev server's Web UI, as users open it. */
 export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
@@ -100,7 +101,9 @@ export class CodecServer {
       if (req.method !== 'POST' || (op !== '/encode' && op !== '/decode')) throw new HttpError(404, 'use POST /encode or POST /decode');
       if (origin && !allowedOrigin) throw new HttpError(403, 'origin not allowed');
       this.authorize(req);
-      const body = await readLimited(req, this.o.maxBodyBytes ?? 4 * 1024 * 1024);
+      const body = await readBody(req, this.o.maxBodyBytes ?? 4 * 1024 * 1024).catch((err: unknown) => {
+        throw err instanceof BodyTooLargeError ? new HttpError(413, err.message) : err;
+      });
       bytes = body.length;
       let json: unknown;
       try {
@@ -152,22 +155,4 @@ export class CodecServer {
 
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
-}
-
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new HttpError(413, `body larger than ${limit} bytes`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new HttpError(413, `body larger than ${limit} bytes`));
-        req.resume();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Logger } from '../common/logger.js';
+import { BodyTooLargeError, readBody } from '../common/read-body.js';
 
 export interface SimRequest {
   method: string;
@@ -109,7 +110,7 @@ export class Simulator {
     );
     try {
       const url = new URL(req.url ?? '/', 'http://sandbox');
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY);
       if (url.pathname.startsWith('/__sandbox/')) return send(res, this.admin(req.method ?? 'GET', url.pathname, body));
 
       const route = this.routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
@@ -147,6 +148,7 @@ export class Simulator {
       if (fault?.action === 'malformed') return send(res, { status: 200, body: fault.body ?? { sandbox: 'malformed response' } });
       send(res, response);
     } catch (err) {
+      if (err instanceof BodyTooLargeError) return send(res, { status: 413, body: { error_message: err.message } });
       send(res, { status: 500, body: { error_message: `sandbox internal error: ${(err as Error).name}` } });
     }
   }
@@ -197,22 +199,6 @@ export class Simulator {
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, r: SimResponse): void {
   if (res.headersSent || res.destroyed) return;

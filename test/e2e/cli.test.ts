@@ -8,23 +8,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SandboxManifest } from '../../src/sandbox/index.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { repoRoot } from '../helpers/paths.js';
+import { freePort } from '../helpers/ports.js';
 import { startTestServer, temporalCliPath, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const run = promisify(execFile);
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 let env: TestWorkflowEnvironment;
 let tmp: string;
 let sandboxProc: ChildProcess;

@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -18,17 +17,11 @@ import { createLogger } from '../../src/common/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
+import { freePort } from '../helpers/ports.js';
 import { startTestServer, testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/temporal.js';
 
 const chromiumPath = process.env.TRUSTFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = join(repoRoot, 'test-artifacts');
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 interface Stand {
   env: TestWorkflowEnvironment;
