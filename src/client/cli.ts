@@ -3,6 +3,7 @@
 //   trustflow status <workflowId>
 //   trustflow cms sign --p12 FILE --password-env NAME --in FILE --out FILE [--detached]
 //   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
+//   trustflow cms decrypt --key FILE [--key-password-env NAME] --cert FILE --in FILE --out FILE [--originator FILE]
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { TrustflowError } from '../common/errors.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { cmsToDer, isIssuedBy, verifyCms } from '../crypto/cms.js';
 import { openSigner } from '../crypto/signer.js';
+import { assertNotCryptoProContainer, CmsDecryptError, decryptCms } from '../crypto/decrypt.js';
 import { resolveSecret } from '../secrets/resolve.js';
 import { connectClient } from './connection.js';
 import { flows, startFlow, type FlowName } from './flows.js';
@@ -21,6 +23,8 @@ const USAGE = `usage:
   trustflow status <workflowId>
   trustflow cms sign --p12 FILE --password-env NAME --in FILE --out FILE [--detached]
   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
+  trustflow cms decrypt --key FILE [--key-password-env NAME] --cert FILE --in FILE --out FILE [--originator FILE]
+      (key: PEM PKCS#8, encrypted or not, or PKCS#12; GOST via OpenSSL + gost-engine, RSA via node-forge)
 Temporal connection: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TRUSTFLOW_TASK_QUEUE (trustflow)`;
 
 class UsageError extends Error {}
@@ -35,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     case 'cms':
       if (rest[0] === 'sign') return cmsSign(rest.slice(1));
       if (rest[0] === 'verify') return cmsVerify(rest.slice(1));
+      if (rest[0] === 'decrypt') return cmsDecrypt(rest.slice(1));
       throw new UsageError(`unknown cms command '${rest[0] ?? ''}'`);
     case undefined:
     case 'help':
@@ -128,6 +133,29 @@ async function cmsVerify(args: string[]): Promise<number> {
   return v.signatureValid && (report.issuedByCa ?? true) ? 0 : 1;
 }
 
+async function cmsDecrypt(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { key: { type: 'string' }, 'key-password-env': { type: 'string' }, cert: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, originator: { type: 'string' } },
+  });
+  if (!values.key || !values.cert || !values.in || !values.out) throw new UsageError('cms decrypt needs --key FILE --cert FILE --in FILE --out FILE');
+  const password = values['key-password-env'] ? await resolveSecret(`env:${values['key-password-env']}`) : undefined;
+  await assertNotCryptoProContainer(values.key);
+  const keyBytes = await readFile(values.key);
+  const isPem = keyBytes.subarray(0, 64).toString('latin1').includes('-----BEGIN');
+  if (!isPem && password === undefined) throw new UsageError('a PKCS#12 key needs --key-password-env NAME');
+  const t0 = performance.now();
+  const plain = await decryptCms({
+    cms: await readFile(values.in),
+    key: isPem ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) } : { format: 'pkcs12', der: keyBytes, password: password! },
+    certificate: await readFile(values.cert),
+    ...(values.originator ? { originator: await readFile(values.originator) } : {}),
+  });
+  await writeFile(values.out, plain, { mode: 0o600 });
+  console.error(`decrypted ${plain.length} bytes to ${values.out} in ${Math.round(performance.now() - t0)} ms`);
+  return 0;
+}
+
 async function absolute(p: string): Promise<string> {
   return resolve(p);
 }
@@ -136,7 +164,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     if (err instanceof UsageError) console.error(`trustflow: ${err.message}\n\n${USAGE}`);
-    else if (err instanceof TrustflowError) console.error(`trustflow: ${err.message}`);
+    else if (err instanceof TrustflowError || err instanceof CmsDecryptError) console.error(`trustflow: ${err.message}`);
     else if (/Unknown encoding: binary\/encrypted/.test(String((err as Error)?.message))) {
       console.error(
         'trustflow: the result is encrypted and this shell has no codec keys: set TRUSTFLOW_CODEC_KEYS or ' +

@@ -11,8 +11,9 @@ export class OpensslError extends Error {
     readonly args: readonly string[],
     readonly exitCode: number | null,
     readonly stderr: string,
+    readonly signal: NodeJS.Signals | null = null,
   ) {
-    super(`openssl ${args[0] ?? ''} failed (exit ${exitCode}): ${stderr.trim().split('\n')[0] ?? ''}`);
+    super(`openssl ${args[0] ?? ''} ${signal ? `crashed (${signal})` : `failed (exit ${exitCode})`}: ${stderr.trim().split('\n')[0] ?? ''}`);
   }
 }
 
@@ -43,10 +44,10 @@ export function runOpenssl(args: string[], opts: OpensslOptions = {}): Promise<{
           : e,
       ),
     );
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) resolve({ stdout: Buffer.concat(out), stderr });
-      else reject(new OpensslError(args, code, stderr));
+      else reject(new OpensslError(args, code, stderr, signal));
     });
     if (child.stdin) {
       // OpenSSL may exit (bad arguments, unreadable file) before reading its input: the write then
