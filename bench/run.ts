@@ -13,11 +13,15 @@ import { startMptSignIn } from '../src/client/flows.js';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
+import { existsSync } from 'node:fs';
 import { signCmsRsaSha256 } from '../src/crypto/cms.js';
+import { decryptCms } from '../src/crypto/decrypt.js';
+import { runGostOpenssl } from '../src/crypto/gost.js';
 import { openPkcs12 } from '../src/crypto/pkcs12.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { createTrustflowWorker } from '../src/worker/worker.js';
 import { temporalCliPath } from '../test/helpers/temporal.js';
+import { repoRoot } from '../test/helpers/paths.js';
 
 const N = Number(process.env.BENCH_FLOWS ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -116,6 +120,25 @@ async function main(): Promise<void> {
     }
     console.log('\nsigning step, per operation (RSA-2048)');
     for (const r of results) console.log(r);
+
+    // GOST decryption (Kontur's EncryptedKey): decryptCms with its safety checks vs bare OpenSSL.
+    const v = join(repoRoot, '..', 'shared', 'vectors', 'tc26_cms');
+    if (existsSync(v)) {
+      const cms = await readFile(join(v, 'encrypted_keytrans_a231.pem'));
+      const pem = await readFile(join(v, 'recipient256_key.pem'));
+      const cert = await readFile(join(v, 'recipient256_cert.pem'));
+      const reps = 20;
+      for (let i = 0; i < 3; i++) await decryptCms({ cms, key: { format: 'pem', pem }, certificate: cert });
+      let t = performance.now();
+      for (let i = 0; i < reps; i++) await decryptCms({ cms, key: { format: 'pem', pem }, certificate: cert });
+      const ours = (performance.now() - t) / reps;
+      t = performance.now();
+      for (let i = 0; i < reps; i++) {
+        await runGostOpenssl(['cms', '-decrypt', '-binary', '-inform', 'PEM', '-in', join(v, 'encrypted_keytrans_a231.pem'), '-recip', join(v, 'recipient256_cert.pem'), '-inkey', join(v, 'recipient256_key.pem')]);
+      }
+      const bare = (performance.now() - t) / reps;
+      console.log(`\nGOST decrypt (TC26 a231): decryptCms ${ours.toFixed(1)} ms per call vs bare openssl cms -decrypt ${bare.toFixed(1)} ms (${(ours / bare).toFixed(1)}x; key/cert check + debug_decrypt)`);
+    } else console.log('\nGOST decrypt: skipped, ../shared/vectors not found');
   } finally {
     await sandbox.stop();
     await env.teardown();

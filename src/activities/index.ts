@@ -1,11 +1,13 @@
 // All activities of the worker, built from their dependencies.
 import { createIsmptActivities, type IsmptActivityDeps } from './ismpt.js';
+import { createKonturActivities, type KonturActivityDeps } from './kontur.js';
 
-export type ActivityDeps = IsmptActivityDeps;
+export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps;
 
 export function createActivities(deps: ActivityDeps = {}) {
   return {
     ...createIsmptActivities(deps),
+    ...createKonturActivities(deps),
   };
 }
 

@@ -27,6 +27,15 @@ export const activityPolicies = {
    * may be refused as "already used"; the workflow then starts over with a new challenge.
    */
   mptExchangeToken: { startToCloseTimeout: '15s', retry: transientHttp },
+  /** POST authenticate-by-cert: safe to repeat, each call issues a fresh random value. */
+  konturAuthenticate: { startToCloseTimeout: '20s', retry: transientHttp },
+  /**
+   * Decrypt (OpenSSL, ~20-40 ms) + POST approve-cert. approve-cert is single-use: after an ambiguous
+   * failure it is never re-posted; the workflow starts again from authenticate-by-cert instead.
+   */
+  konturDecryptAndApprove: { startToCloseTimeout: '20s', retry: { maximumAttempts: 1 } },
+  /** POST sessions/refresh invalidates the old pair: not re-sent blindly; failure → full sign-in. */
+  konturRefreshSession: { startToCloseTimeout: '15s', retry: { maximumAttempts: 1 } },
 } as const satisfies Record<string, ActivityOptions>;
 
 export type ActivityName = keyof typeof activityPolicies;

@@ -107,34 +107,33 @@ async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
     }
     const certPath = await writePrivate('recipient.pem', toPem(p.certificate));
 
-    // The key must be the certificate's: compare the public keys as OpenSSL normalises them.
-    const [fromKey, fromCert] = await Promise.all([
+    const inPath = await writePrivate('message.der', der);
+    const args = ['cms', '-decrypt', '-debug_decrypt', '-binary', '-inform', 'DER', '-in', inPath, '-recip', certPath, '-inkey', keyPath, ...passin];
+    if (p.originator) args.push('-originator', await writePrivate('originator.pem', toPem(p.originator)));
+
+    // In parallel (each OpenSSL start loads the engine): the key must be the certificate's, compared
+    // as OpenSSL normalises public keys; nothing decrypted is returned unless it is.
+    const [fromKey, fromCert, decrypted] = await Promise.all([
       runGostOpenssl(['pkey', '-in', keyPath, '-pubout', ...passin], { env }).catch((err: unknown) => {
         throw err instanceof OpensslError && /bad decrypt|password/i.test(err.stderr)
           ? new CmsDecryptError('private key: wrong password', 'bad-password')
           : new CmsDecryptError('private key: not a readable PEM PKCS#8 key', 'bad-input');
       }),
       runGostOpenssl(['x509', '-in', certPath, '-noout', '-pubkey']),
+      runGostOpenssl(args, { env }).then(
+        (r) => r.stdout,
+        (err: unknown) => err,
+      ),
     ]);
     if (!fromKey.stdout.equals(fromCert.stdout)) {
       throw new CmsDecryptError('the private key does not belong to the recipient certificate', 'key-mismatch');
     }
-
-    const inPath = await writePrivate('message.der', der);
-    const args = ['cms', '-decrypt', '-debug_decrypt', '-binary', '-inform', 'DER', '-in', inPath, '-recip', certPath, '-inkey', keyPath, ...passin];
-    if (p.originator) args.push('-originator', await writePrivate('originator.pem', toPem(p.originator)));
-    try {
-      return (await runGostOpenssl(args, { env })).stdout;
-    } catch (err) {
-      if (err instanceof OpensslError && err.exitCode === 4) {
-        throw new CmsDecryptError(
-          "the message is not addressed to this certificate's key, or it is damaged",
-          'not-for-this-recipient',
-        );
-      }
-      if (err instanceof OpensslError) throw new CmsDecryptError('the message is not a CMS EnvelopedData OpenSSL can read', 'bad-input');
-      throw err;
+    if (Buffer.isBuffer(decrypted)) return decrypted;
+    if (decrypted instanceof OpensslError && decrypted.exitCode === 4) {
+      throw new CmsDecryptError("the message is not addressed to this certificate's key, or it is damaged", 'not-for-this-recipient');
     }
+    if (decrypted instanceof OpensslError) throw new CmsDecryptError('the message is not a CMS EnvelopedData OpenSSL can read', 'bad-input');
+    throw decrypted;
   });
 }
 

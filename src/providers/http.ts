@@ -85,15 +85,23 @@ export interface ProviderHttpOptions {
   /** Whole-request timeout; keep it below the activity's startToCloseTimeout. */
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /** Reads a code and message from an error body, for providers with their own error shapes. */
+  describeError?: (body: string, contentType: string | undefined) => ProviderErrorDetails;
 }
 
 export interface ProviderRequest<S extends z.ZodType> {
   method: Method;
   /** Path relative to baseUrl, without a leading slash (e.g. `auth/key`). */
   path: string;
+  /** An absolute URL instead of `path` (a link the provider handed out; check its host first). */
+  url?: string;
   /** Human name for errors, e.g. `POST /auth/simpleSignIn`. */
   endpoint: string;
+  searchParams?: Record<string, string>;
   json?: unknown;
+  /** A raw body, sent as application/octet-stream unless contentType says otherwise. */
+  body?: Buffer | string;
+  contentType?: string;
   schema: S;
   signal?: AbortSignal;
 }
@@ -116,9 +124,12 @@ export class ProviderHttp {
     const { provider } = this.options;
     let res;
     try {
-      res = await this.http(req.path, {
+      res = await this.http(req.url ?? req.path, {
         method: req.method,
+        ...(req.url ? { prefixUrl: '' } : {}),
+        ...(req.searchParams ? { searchParams: req.searchParams } : {}),
         ...(req.json !== undefined ? { json: req.json } : {}),
+        ...(req.body !== undefined ? { body: req.body, headers: { 'content-type': req.contentType ?? 'application/octet-stream' } } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
       });
     } catch (err) {
@@ -127,7 +138,7 @@ export class ProviderHttp {
     const contentType = res.headers['content-type'];
     if (res.statusCode >= 300) {
       const { retryable, retryAfterMs } = classifyHttpStatus(res.statusCode, headerValue(res.headers['retry-after']));
-      const details = extractProviderError(res.body, contentType);
+      const details = (this.options.describeError ?? extractProviderError)(res.body, contentType);
       throw new ProviderHttpError(provider, req.endpoint, res.statusCode, details.code, details.message, retryable, retryAfterMs);
     }
     let json: unknown;

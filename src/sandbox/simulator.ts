@@ -4,6 +4,7 @@
 //   POST /__sandbox/faults  {endpoint, times?, action, status?, retryAfterSeconds?, delayMs?, body?}
 //   POST /__sandbox/reset   clear counters, faults, clock offset and the simulator's state
 //   POST /__sandbox/clock   {advanceMs}: move the simulator's clock (expire challenges, certificates)
+//   POST /__sandbox/config  simulator-specific switches
 // Listens on loopback only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +57,8 @@ export interface SimulatorSpec {
   reset: () => void;
   /** Request lines (method, path, status, fault) at debug level; never bodies. */
   logger?: Logger;
+  /** POST /__sandbox/config: simulator-specific switches (error body format, cipher...). */
+  configure?: (json: unknown) => SimResponse;
 }
 
 export class Simulator {
@@ -188,6 +191,9 @@ export class Simulator {
       this.spec.reset();
       return { status: 200, body: { reset: true } };
     }
+    if (method === 'POST' && path === '/__sandbox/config') {
+      return this.spec.configure ? this.spec.configure(json) : { status: 404, body: { error_message: `${this.spec.name} has no configuration` } };
+    }
     if (method === 'POST' && path === '/__sandbox/clock') {
       const parsed = z.object({ advanceMs: z.number().int() }).safeParse(json);
       if (!parsed.success) return { status: 400, body: { error_message: 'expected {"advanceMs": <integer>}' } };
@@ -211,7 +217,7 @@ function send(res: ServerResponse, r: SimResponse): void {
 }
 
 /** Helper for clients of the admin API (tests, demos). */
-export async function sandboxAdmin(baseUrl: string, path: 'state' | 'faults' | 'reset' | 'clock', body?: unknown): Promise<any> {
+export async function sandboxAdmin(baseUrl: string, path: 'state' | 'faults' | 'reset' | 'clock' | 'config', body?: unknown): Promise<any> {
   const res = await fetch(`${baseUrl}/__sandbox/${path}`, {
     method: path === 'state' ? 'GET' : 'POST',
     ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),

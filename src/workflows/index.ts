@@ -1,2 +1,3 @@
 // The worker's workflowsPath: every workflow type the worker runs, exported by its type name.
 export { mptSignIn } from './mpt-sign-in.js';
+export { konturSignIn } from './kontur-sign-in.js';

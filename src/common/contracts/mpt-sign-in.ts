@@ -37,7 +37,4 @@ export interface MptSignInResult {
 export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'exchanging', 'done'] as const;
 export type MptStep = (typeof MPT_STEPS)[number];
 
-/** Human-readable list of what is wrong with an input: paths and our own messages, never values. */
-export function describeInputIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
-}
+export { describeInputIssues } from './validation.js';

@@ -1,0 +1,81 @@
+// Kontur activities. The decrypted random value is a one-time credential, so decrypting and
+// posting it happen in one activity: it never leaves the worker's memory, never enters history.
+import { Context } from '@temporalio/activity';
+import { FailureType, ProviderHttpError, ProviderNetworkError } from '../common/errors.js';
+import { mapFailures } from '../common/failures.js';
+import { decryptCms } from '../crypto/decrypt.js';
+import { explainDecryptError, openDecryptionKey } from '../crypto/decryption-key.js';
+import type { DecryptionKeySpec } from '../crypto/decryption-key-spec.js';
+import { KonturClient } from '../providers/kontur/index.js';
+import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
+
+export interface KonturActivityDeps {
+  resolveSecret?: SecretResolver;
+  now?: () => Date;
+}
+
+export interface KonturEndpoint {
+  baseUrl: string;
+  apiVersion: string;
+  apiKey?: string | undefined;
+}
+
+export interface KonturSession {
+  sid: string;
+  refreshToken: string;
+  obtainedAt: string;
+}
+
+export function createKonturActivities(deps: KonturActivityDeps = {}) {
+  const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
+  const now = deps.now ?? (() => new Date());
+  const ctx = () => Context.current();
+  const client = async (e: KonturEndpoint) =>
+    new KonturClient({ baseUrl: e.baseUrl, apiVersion: e.apiVersion, ...(e.apiKey ? { apiKey: await resolveSecret(e.apiKey) } : {}) });
+
+  return {
+    konturAuthenticate: mapFailures(
+      async (input: KonturEndpoint & { free: boolean; key: DecryptionKeySpec }): Promise<{ encryptedKey: string; approveHref: string }> => {
+        const { certificate } = await openDecryptionKey(input.key, resolveSecret);
+        const res = await (await client(input)).authenticateByCert(certificate, input.free, ctx().cancellationSignal);
+        ctx().log.debug('Kontur authenticate-by-cert answered', { encryptedKeyBytes: Buffer.from(res.EncryptedKey, 'base64').length });
+        return { encryptedKey: res.EncryptedKey, approveHref: res.Link.Href };
+      },
+    ),
+
+    konturDecryptAndApprove: mapFailures(
+      async (input: KonturEndpoint & { key: DecryptionKeySpec; encryptedKey: string; approveHref: string }): Promise<KonturSession> => {
+        const opened = await openDecryptionKey(input.key, resolveSecret);
+        const t0 = performance.now();
+        const decrypted = await decryptCms({ cms: input.encryptedKey, key: opened.key, certificate: opened.certificate }).catch((err: unknown) => {
+          throw explainDecryptError(err, input.key);
+        });
+        ctx().log.info('Kontur EncryptedKey decrypted', { ms: Math.round(performance.now() - t0), bytes: decrypted.length });
+        try {
+          const session = await (await client(input)).approveCert(input.approveHref, decrypted, ctx().cancellationSignal);
+          ctx().log.info('Kontur session obtained');
+          return { sid: session.Sid, refreshToken: session.RefreshToken, obtainedAt: now().toISOString() };
+        } catch (err) {
+          // approve-cert is single-use: when its outcome is unknown, start again rather than re-post.
+          if (err instanceof ProviderNetworkError || (err instanceof ProviderHttpError && err.retryable)) {
+            throw new ProviderHttpError('Kontur', err.endpoint, err instanceof ProviderHttpError ? err.status : 0, 'ApproveOutcomeUnknown', `${err.message}; starting again from authenticate-by-cert`, false, undefined, FailureType.ChallengeRejected);
+          }
+          throw err;
+        } finally {
+          decrypted.fill(0);
+        }
+      },
+    ),
+
+    konturRefreshSession: mapFailures(
+      async (input: KonturEndpoint & { session: { sid: string; refreshToken: string } }): Promise<KonturSession> => {
+        const [sid, refreshToken] = await Promise.all([resolveSecret(input.session.sid), resolveSecret(input.session.refreshToken)]);
+        const session = await (await client(input)).refreshSession(sid, refreshToken, ctx().cancellationSignal);
+        ctx().log.info('Kontur session refreshed');
+        return { sid: session.Sid, refreshToken: session.RefreshToken, obtainedAt: now().toISOString() };
+      },
+    ),
+  };
+}
+
+export type KonturActivities = ReturnType<typeof createKonturActivities>;
