@@ -6,7 +6,7 @@ import { mapFailures } from '../common/failures.js';
 import { decryptCms } from '../crypto/decrypt.js';
 import { explainDecryptError, openDecryptionKey } from '../crypto/decryption-key.js';
 import type { DecryptionKeySpec } from '../crypto/decryption-key-spec.js';
-import { KonturClient } from '../providers/kontur/index.js';
+import { assertApproveLink, KonturClient } from '../providers/kontur/index.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
 
 export interface KonturActivityDeps {
@@ -45,6 +45,8 @@ export function createKonturActivities(deps: KonturActivityDeps = {}) {
 
     konturDecryptAndApprove: mapFailures(
       async (input: KonturEndpoint & { key: DecryptionKeySpec; encryptedKey: string; approveHref: string }): Promise<KonturSession> => {
+        // Where the decrypted value would go is checked before it exists (and again when sending).
+        assertApproveLink(input.approveHref, input.baseUrl);
         const opened = await openDecryptionKey(input.key, resolveSecret);
         const t0 = performance.now();
         const decrypted = await decryptCms({ cms: input.encryptedKey, key: opened.key, certificate: opened.certificate }).catch((err: unknown) => {

@@ -8,13 +8,16 @@ import {
   type MptSignInInput,
   type MptSignInResult,
 } from '../common/contracts/mpt-sign-in.js';
+import { KONTUR_SIGN_IN, KonturSignInInputSchema, type KonturSignInInput, type KonturSignInResult } from '../common/contracts/kontur-sign-in.js';
 import { InvalidInputError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
+import type { konturSignIn } from '../workflows/kontur-sign-in.js';
 import type { mptSignIn } from '../workflows/mpt-sign-in.js';
 
 /** Every flow by its CLI name: workflow type and input schema. */
 export const flows = {
   'mpt-sign-in': { workflowType: MPT_SIGN_IN, inputSchema: MptSignInInputSchema },
+  'kontur-sign-in': { workflowType: KONTUR_SIGN_IN, inputSchema: KonturSignInInputSchema },
 } as const satisfies Record<string, { workflowType: string; inputSchema: z.ZodType }>;
 export type FlowName = keyof typeof flows;
 
@@ -47,4 +50,12 @@ export async function startMptSignIn(client: Client, o: StartOptions<MptSignInIn
 
 export async function executeMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<MptSignInResult> {
   return (await startMptSignIn(client, o)).result();
+}
+
+export async function startKonturSignIn(client: Client, o: StartOptions<KonturSignInInput>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof konturSignIn>> {
+  return (await startFlow(client, 'kontur-sign-in', o)) as WorkflowHandleWithFirstExecutionRunId<typeof konturSignIn>;
+}
+
+export async function executeKonturSignIn(client: Client, o: StartOptions<KonturSignInInput>): Promise<KonturSignInResult> {
+  return (await startKonturSignIn(client, o)).result();
 }

@@ -1,0 +1,207 @@
+// konturSignIn end to end: a real Temporal dev server, the worker code, the Kontur simulator over
+// loopback HTTP, GOST keys decrypted by OpenSSL + gost-engine.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { executeKonturSignIn, startKonturSignIn } from '../../src/client/flows.js';
+import type { KonturSignInInput } from '../../src/common/contracts/kontur-sign-in.js';
+import { FailureType } from '../../src/common/errors.js';
+import { runGostOpenssl } from '../../src/crypto/gost.js';
+import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
+import { startTestServer, testDataConverter, testWorkflowBundle } from '../helpers/temporal.js';
+
+const taskQueue = 'kontur-test';
+let env: TestWorkflowEnvironment;
+let client: Client;
+let sandbox: Sandbox;
+let worker: Worker;
+let workerRun: Promise<void>;
+let tmp: string;
+let url: string;
+let n = 0;
+
+const keyOf = (user: string): KonturSignInInput['key'] => {
+  const k = sandbox.manifest.konturKeys![user]!;
+  return k.format === 'pem'
+    ? { kind: 'pem', path: k.key, certificate: k.certificate, password: k.password as `file:/${string}` }
+    : { kind: 'pkcs12', path: k.key, password: k.password as `file:/${string}` };
+};
+const input = (user = 'kontur-256', extra: Partial<KonturSignInInput> = {}): KonturSignInInput => ({
+  ...sandbox.manifest.examples.konturSignIn!,
+  key: keyOf(user),
+  ...extra,
+});
+const wfId = (name: string) => `test-kontur-${name}-${++n}`;
+const state = () => sandboxAdmin(url, 'state');
+const failureOf = (err: unknown): ApplicationFailure => {
+  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(err)}`);
+  const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+  assert.ok(cause instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(cause)}`);
+  return cause;
+};
+const sessionWorks = async (sid: string) => (await fetch(`${url}/auth/v5.9/sessions/current`, { headers: { authorization: `auth.sid ${sid}` } })).status === 200;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'trustflow-kontur-'));
+  [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
+  assert.ok(sandbox.simulators.kontur, 'the Kontur simulator needs OpenSSL + gost-engine (apt-get install libengine-gost-openssl)');
+  client = env.client;
+  url = sandbox.manifest.services.kontur!.baseUrl;
+  worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter: testDataConverter, workflowBundle: await testWorkflowBundle() });
+  workerRun = worker.run();
+});
+
+after(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await sandbox?.stop();
+  await env?.teardown();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+beforeEach(() => sandboxAdmin(url, 'reset'));
+
+describe('konturSignIn on a real Temporal server', () => {
+  it('signs in with a GOST 2012-256 key (encrypted PEM, GOST 28147-89 envelope) and the session works', async () => {
+    const workflowId = wfId('256');
+    const r = await executeKonturSignIn(client, { workflowId, input: input(), taskQueue });
+    assert.ok(await sessionWorks(r.sid));
+    assert.equal(Date.parse(r.expiresAt) - Date.parse(r.obtainedAt), 30 * 86400_000);
+    const s = await state();
+    assert.deepEqual([s.successfulApprovals, s.calls['POST /auth/{version}/authenticate-by-cert']], [1, 1]);
+
+    // Nothing secret in the stored history: sid, refresh token, key password, key bytes, API key.
+    const k = sandbox.manifest.konturKeys!['kontur-256']!;
+    const password = (await readFile(k.password.slice(5), 'utf8')).trim();
+    const keyDer = (await runGostOpenssl(['pkey', '-in', k.key, '-passin', 'env:PW', '-outform', 'DER'], { env: { PW: password } })).stdout;
+    const apiKey = (await readFile(sandbox.manifest.examples.konturSignIn!.apiKey!.slice(5), 'utf8')).trim();
+    const hits = findSecrets(await storedHistory(client, workflowId), [
+      { label: 'sid', value: r.sid },
+      { label: 'refresh token', value: r.refreshToken },
+      { label: 'key password', value: password },
+      { label: 'private key DER', value: keyDer },
+      { label: 'private key scalar (last 32 bytes of the DER)', value: keyDer.subarray(keyDer.length - 32) },
+      { label: 'API key', value: apiKey },
+    ]);
+    assert.deepEqual(hits, []);
+    assert.ok(!(await visibleMetadata(client, workflowId)).includes('Иванов'));
+  });
+
+  it('signs in with a GOST 2012-512 key from a PKCS#12 with GOST PBE, Kuznyechik envelope', async () => {
+    await sandboxAdmin(url, 'config', { cipher: 'kuznyechik' });
+    const r = await executeKonturSignIn(client, { workflowId: wfId('512'), input: input('kontur-512'), taskQueue });
+    assert.ok(await sessionWorks(r.sid));
+    assert.equal((await state()).successfulApprovals, 1);
+  });
+
+  it('starts again from authenticate-by-cert when the random value expired', async () => {
+    await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'delay', delayMs: 1500 });
+    const handle = await startKonturSignIn(client, { workflowId: wfId('expired'), input: input(), taskQueue });
+    for (let i = 0; i < 200 && !(await state()).calls['POST /auth/{version}/approve-cert']; i++) await new Promise((r) => setTimeout(r, 25));
+    await sandboxAdmin(url, 'clock', { advanceMs: 11 * 60_000 });
+    await handle.result();
+    const s = await state();
+    assert.equal(s.rejected.RndBytesExpired, 1);
+    assert.equal(s.calls['POST /auth/{version}/authenticate-by-cert'], 2);
+    assert.equal(s.successfulApprovals, 1);
+  });
+
+  it('a different user\'s key fails fast, before anything is sent to approve-cert', async () => {
+    // Another user's (valid, GOST 2012-256) key with kontur-256's certificate.
+    const wrong = { kind: 'pem' as const, path: sandbox.manifest.konturKeys!['kontur-unbound']!.key, certificate: sandbox.manifest.konturKeys!['kontur-256']!.certificate, password: sandbox.manifest.konturKeys!['kontur-unbound']!.password as `file:/${string}` };
+    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('wrong-key'), input: input('kontur-256', { key: wrong }), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.KeyStoreUnreadable);
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /private key does not belong to the recipient certificate/);
+    assert.equal((await state()).calls['POST /auth/{version}/approve-cert'], undefined);
+  });
+
+  it('Kontur\'s own 403 WrongKey (JSON body) fails without a retry, with what to do', async () => {
+    await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'status', status: 403, body: { Code: 'WrongKey', Message: 'Wrong key' } });
+    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('403-wrongkey'), input: input(), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.ProviderRejected);
+    assert.match(f.message, /HTTP 403 \(WrongKey: the decrypted value did not match/);
+    assert.equal((await state()).calls['POST /auth/{version}/authenticate-by-cert'], 1);
+  });
+
+  it('explains 403 codes of certificates Kontur does not accept (plain-text bodies)', async () => {
+    const cases: [string, RegExp][] = [
+      ['kontur-unbound', /UnknownCertificate: the certificate is not bound to a Kontur user/],
+      ['kontur-no-key-usage', /CertNotValid: Kontur does not accept this certificate/],
+      ['kontur-register-fails', /CertRegisterFail: Kontur could not register the certificate/],
+    ];
+    for (const [user, expected] of cases) {
+      const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId(user), input: input(user), taskQueue }).catch((e: unknown) => e));
+      assert.equal(f.type, FailureType.ProviderRejected, user);
+      assert.match(f.message, expected);
+    }
+  });
+
+  it('406 for a certificate that expired (sandbox clock +400 days), explained, not retried', async () => {
+    await sandboxAdmin(url, 'clock', { advanceMs: 400 * 86400_000 });
+    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('406'), input: input(), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /HTTP 406.*certificate chain is not valid.*expired or not yet valid/);
+    assert.equal((await state()).calls['POST /auth/{version}/authenticate-by-cert'], 1);
+    // free=true skips the check (test stands).
+    const r = await executeKonturSignIn(client, { workflowId: wfId('406-free'), input: input('kontur-256', { free: true }), taskQueue });
+    assert.ok(r.sid);
+  });
+
+  it('retries two 503s on authenticate-by-cert, then succeeds', async () => {
+    await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/authenticate-by-cert', times: 2, action: 'status', status: 503, retryAfterSeconds: 1 });
+    await executeKonturSignIn(client, { workflowId: wfId('503'), input: input(), taskQueue });
+    const s = await state();
+    assert.equal(s.calls['POST /auth/{version}/authenticate-by-cert'], 3);
+    assert.equal(s.successfulApprovals, 1);
+  });
+
+  it('never sends the decrypted value to a host other than the configured one', async () => {
+    await sandboxAdmin(url, 'faults', {
+      endpoint: 'POST /auth/{version}/authenticate-by-cert',
+      action: 'malformed',
+      body: { EncryptedKey: 'AAAA', Link: { Rel: 'x', Href: 'https://kontur.example.invalid/auth/v5.9/approve-cert?thumbprint=AB' } },
+    });
+    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('link'), input: input(), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /approve link points to https:\/\/kontur\.example\.invalid, not to the configured http:\/\/127\.0\.0\.1:\d+: the decrypted key is not sent there/);
+    assert.equal((await state()).calls['POST /auth/{version}/approve-cert'], undefined);
+  });
+
+  it('refreshes a session from references, invalidating the old pair; a spent pair falls back to a full sign-in', async () => {
+    const first = await executeKonturSignIn(client, { workflowId: wfId('session'), input: input(), taskQueue });
+    const write = async (name: string, value: string) => {
+      const path = join(tmp, name);
+      await writeFile(path, value, { mode: 0o600 });
+      return `file:${path}` as `file:/${string}`;
+    };
+    const session = { sid: await write('sid', first.sid), refreshToken: await write('rt', first.refreshToken) };
+    const refreshed = await executeKonturSignIn(client, { workflowId: wfId('refresh'), input: input('kontur-256', { session }), taskQueue });
+    assert.notEqual(refreshed.sid, first.sid);
+    assert.ok(await sessionWorks(refreshed.sid));
+    assert.equal(await sessionWorks(first.sid), false, 'the old sid is invalid after refresh');
+    let s = await state();
+    assert.deepEqual([s.refreshes, s.successfulApprovals], [1, 1]);
+
+    // The same (now spent) pair again: refresh fails, a full certificate sign-in follows.
+    const fallback = await executeKonturSignIn(client, { workflowId: wfId('fallback'), input: input('kontur-256', { session }), taskQueue });
+    assert.ok(await sessionWorks(fallback.sid));
+    s = await state();
+    assert.deepEqual([s.refreshes, s.successfulApprovals, s.rejected.UnknownError], [1, 2, 1]);
+  });
+
+  it('rejects an input with an http base URL that is not loopback, before any call', async () => {
+    await assert.rejects(
+      startKonturSignIn(client, { workflowId: wfId('bad'), input: input('kontur-256', { baseUrl: 'http://api.kontur.example' }), taskQueue }),
+      /baseUrl: must be https/,
+    );
+    assert.deepEqual((await state()).calls, {});
+  });
+});
