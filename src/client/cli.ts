@@ -3,6 +3,7 @@
 //   trustflow status <workflowId>
 //   trustflow cms sign --p12 FILE --password-env NAME --in FILE --out FILE [--detached]
 //   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
+//   trustflow kontur refresh --base-url URL --sid-env NAME --refresh-token-env NAME [--api-key-env NAME] [--api-version v5.9]
 //   trustflow cms decrypt --key FILE [--key-password-env NAME] --cert FILE --in FILE --out FILE [--originator FILE]
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { searchAttributes } from '../common/search-attributes.js';
 import { cmsToDer, isIssuedBy, verifyCms } from '../crypto/cms.js';
 import { openSigner } from '../crypto/signer.js';
 import { assertNotCryptoProContainer, CmsDecryptError, decryptCms } from '../crypto/decrypt.js';
+import { KonturClient } from '../providers/kontur/index.js';
 import { resolveSecret } from '../secrets/resolve.js';
 import { connectClient } from './connection.js';
 import { flows, startFlow, type FlowName } from './flows.js';
@@ -21,6 +23,8 @@ import { flows, startFlow, type FlowName } from './flows.js';
 const USAGE = `usage:
   trustflow run <flow> --input FILE [--workflow-id ID]     flows: ${Object.keys(flows).join(', ')}
   trustflow status <workflowId>
+  trustflow kontur refresh --base-url URL --sid-env NAME --refresh-token-env NAME [--api-key-env NAME] [--api-version v5.9]
+      (prints the new {sid, refreshToken}; the old pair becomes invalid)
   trustflow cms sign --p12 FILE --password-env NAME --in FILE --out FILE [--detached]
   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
   trustflow cms decrypt --key FILE [--key-password-env NAME] --cert FILE --in FILE --out FILE [--originator FILE]
@@ -36,6 +40,9 @@ async function main(argv: string[]): Promise<number> {
       return run(rest);
     case 'status':
       return status(rest);
+    case 'kontur':
+      if (rest[0] === 'refresh') return konturRefresh(rest.slice(1));
+      throw new UsageError(`unknown kontur command '${rest[0] ?? ''}'`);
     case 'cms':
       if (rest[0] === 'sign') return cmsSign(rest.slice(1));
       if (rest[0] === 'verify') return cmsVerify(rest.slice(1));
@@ -131,6 +138,24 @@ async function cmsVerify(args: string[]): Promise<number> {
   };
   console.log(JSON.stringify(report, null, 2));
   return v.signatureValid && (report.issuedByCa ?? true) ? 0 : 1;
+}
+
+async function konturRefresh(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { 'base-url': { type: 'string' }, 'sid-env': { type: 'string' }, 'refresh-token-env': { type: 'string' }, 'api-key-env': { type: 'string' }, 'api-version': { type: 'string', default: 'v5.9' } },
+  });
+  if (!values['base-url'] || !values['sid-env'] || !values['refresh-token-env']) {
+    throw new UsageError('kontur refresh needs --base-url URL --sid-env NAME --refresh-token-env NAME (secrets come from the environment, never argv)');
+  }
+  const client = new KonturClient({
+    baseUrl: values['base-url'],
+    apiVersion: values['api-version']!,
+    ...(values['api-key-env'] ? { apiKey: await resolveSecret(`env:${values['api-key-env']}`) } : {}),
+  });
+  const s = await client.refreshSession(await resolveSecret(`env:${values['sid-env']}`), await resolveSecret(`env:${values['refresh-token-env']}`));
+  console.log(JSON.stringify({ sid: s.Sid, refreshToken: s.RefreshToken }, null, 2));
+  return 0;
 }
 
 async function cmsDecrypt(args: string[]): Promise<number> {

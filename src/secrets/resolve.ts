@@ -21,7 +21,7 @@ export const resolveSecret: SecretResolver = async (ref) => {
   if (target.kind === 'env') {
     const value = process.env[target.name];
     if (value === undefined) {
-      throw new SecretUnavailableError(ref, `environment variable ${target.name} is not set in the worker's environment`);
+      throw new SecretUnavailableError(ref, `environment variable ${target.name} is not set (for flows: in the worker's environment)`);
     }
     return value;
   }

@@ -81,6 +81,35 @@ describe('by hand, as separate processes', () => {
     assert.match(stdout, /"expiresAt"/);
   });
 
+  it('temporal workflow execute --type konturSignIn --input-file <examples.konturSignIn> returns a session; trustflow kontur refresh renews it', async () => {
+    assert.ok(manifest.examples.konturSignIn, 'the sandbox runs Kontur (needs gost-engine)');
+    const konturInput = join(tmp, 'kontur-input.json');
+    await writeFile(konturInput, JSON.stringify(manifest.examples.konturSignIn));
+    const { stdout } = await run(temporalCliPath(), [
+      'workflow', 'execute', '--address', env.address, '--type', 'konturSignIn', '--task-queue', 'trustflow',
+      '--workflow-id', 'e2e-kontur', '--input-file', konturInput, '--codec-endpoint', codecUrl, '-o', 'json',
+    ]);
+    const result = JSON.parse(stdout).result as { sid: string; refreshToken: string; expiresAt: string };
+    assert.match(result.sid, /^[0-9A-F]{32}$/);
+    const kurl = manifest.services.kontur!.baseUrl;
+    const works = async (sid: string) => (await fetch(`${kurl}/auth/v5.9/sessions/current`, { headers: { authorization: `auth.sid ${sid}` } })).status;
+    assert.equal(await works(result.sid), 200);
+
+    const apiKey = (await readFile(manifest.examples.konturSignIn.apiKey!.slice(5), 'utf8')).trim();
+    const r = await trustflow('kontur', 'refresh', '--base-url', kurl, '--sid-env', 'TF_SID', '--refresh-token-env', 'TF_RT', '--api-key-env', 'TF_API');
+    assert.equal(r.code, 1, 'without the variables it fails');
+    assert.match(r.stderr, /env:TF_API: environment variable TF_API is not set/);
+    Object.assign(cliEnv, { TF_SID: result.sid, TF_RT: result.refreshToken, TF_API: apiKey });
+    const ok = await trustflow('kontur', 'refresh', '--base-url', kurl, '--sid-env', 'TF_SID', '--refresh-token-env', 'TF_RT', '--api-key-env', 'TF_API');
+    assert.equal(ok.code, 0, ok.stderr);
+    const renewed = JSON.parse(ok.stdout) as { sid: string };
+    assert.equal(await works(renewed.sid), 200);
+    assert.equal(await works(result.sid), 401, 'the old sid is invalid');
+    delete cliEnv.TF_SID;
+    delete cliEnv.TF_RT;
+    delete cliEnv.TF_API;
+  });
+
   it('trustflow run mpt-sign-in prints the result, and trustflow status shows step and outcome', async () => {
     const r = await trustflow('run', 'mpt-sign-in', '--input', inputFile, '--workflow-id', 'e2e-cli-run');
     assert.equal(r.code, 0, r.stderr);
