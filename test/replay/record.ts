@@ -1,10 +1,12 @@
 // Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js`.
+// Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
+// Keep the histories of older versions when adding new ones: replaying them is the point.
 // Run it when a workflow changes on purpose (with patching for running flows), and commit the files.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
+import { executeKonturSignIn, executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
 import { sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -19,10 +21,10 @@ const url = sandbox.manifest.services.ismpt!.baseUrl;
 const input = sandbox.manifest.examples.mptSignIn;
 
 await worker.runUntil(async () => {
-  const save = async (name: string, workflowId: string) => {
+  const save = async (name: string, workflowId: string, type = 'mptSignIn') => {
     // The CLI's JSON is the format Temporal documents for replay files (also what the Web UI downloads).
     const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env.address, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
-    await writeFile(join(repoRoot, 'test', 'replay', 'histories', `mptSignIn-${name}.json`), json);
+    await writeFile(join(repoRoot, 'test', 'replay', 'histories', `${type}-${name}.json`), json);
   };
   await executeMptSignIn(env.client, { workflowId: 'replay-happy', input, taskQueue });
   await save('happy', 'replay-happy');
@@ -37,8 +39,16 @@ await worker.runUntil(async () => {
   const k = sandbox.manifest.keys['mpt-unregistered']!;
   await executeMptSignIn(env.client, { workflowId: 'replay-rejected', input: { ...input, signer: { kind: 'pkcs12', path: k.p12, password: k.password as `file:/${string}` } }, taskQueue }).catch(() => undefined);
   await save('rejected', 'replay-rejected');
+
+  const kontur = sandbox.manifest.examples.konturSignIn!;
+  await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-happy', input: kontur, taskQueue });
+  await save('happy', 'replay-kontur-happy', 'konturSignIn');
+  const kurl = sandbox.manifest.services.kontur!.baseUrl;
+  await sandboxAdmin(kurl, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'status', status: 403, body: 'RndBytesExpired' });
+  await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-restart', input: kontur, taskQueue });
+  await save('restart', 'replay-kontur-restart', 'konturSignIn');
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
-console.log('recorded test/replay/histories/mptSignIn-{happy,expired-challenge,rejected}.json');
+console.log('recorded test/replay/histories/{mptSignIn-{happy,expired-challenge,rejected},konturSignIn-{happy,restart}}.json');

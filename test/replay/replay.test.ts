@@ -17,8 +17,8 @@ const histories = readdirSync(dir)
 
 describe('replay of committed histories', () => {
   it('has histories for every workflow type', () => {
-    assert.ok(histories.some((h) => h.workflowId.startsWith('mptSignIn-')), 'mptSignIn histories');
-    assert.ok(histories.length >= 3);
+    for (const type of ['mptSignIn', 'konturSignIn']) assert.ok(histories.some((h) => h.workflowId.startsWith(`${type}-`)), `${type} histories`);
+    assert.ok(histories.length >= 5);
   });
 
   it('replays every history without a determinism error', async () => {
