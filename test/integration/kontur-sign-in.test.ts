@@ -1,28 +1,22 @@
 // konturSignIn end to end: a real Temporal dev server, the worker code, the Kontur simulator over
 // loopback HTTP, GOST keys decrypted by OpenSSL + gost-engine.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { executeKonturSignIn, startKonturSignIn } from '../../src/client/flows.js';
 import type { KonturSignInInput } from '../../src/common/contracts/kontur-sign-in.js';
 import { FailureType } from '../../src/common/errors.js';
 import { runGostOpenssl } from '../../src/crypto/gost.js';
-import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
+import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
-import { startTestServer, testDataConverter, testWorkflowBundle } from '../helpers/temporal.js';
 
 const taskQueue = 'kontur-test';
-let env: TestWorkflowEnvironment;
+let t: FlowTestEnv;
 let client: Client;
 let sandbox: Sandbox;
-let worker: Worker;
-let workerRun: Promise<void>;
 let tmp: string;
 let url: string;
 let n = 0;
@@ -40,31 +34,16 @@ const input = (user = 'kontur-256', extra: Partial<KonturSignInInput> = {}): Kon
 });
 const wfId = (name: string) => `test-kontur-${name}-${++n}`;
 const state = () => sandboxAdmin(url, 'state');
-const failureOf = (err: unknown): ApplicationFailure => {
-  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(err)}`);
-  const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
-  assert.ok(cause instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(cause)}`);
-  return cause;
-};
 const sessionWorks = async (sid: string) => (await fetch(`${url}/auth/v5.9/sessions/current`, { headers: { authorization: `auth.sid ${sid}` } })).status === 200;
 
 before(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'trustflow-kontur-'));
-  [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
+  t = await startFlowTestEnv(taskQueue);
+  ({ client, sandbox, tmp } = t);
   assert.ok(sandbox.simulators.kontur, 'the Kontur simulator needs OpenSSL + gost-engine (apt-get install libengine-gost-openssl)');
-  client = env.client;
   url = sandbox.manifest.services.kontur!.baseUrl;
-  worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter: testDataConverter, workflowBundle: await testWorkflowBundle() });
-  workerRun = worker.run();
 });
 
-after(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await sandbox?.stop();
-  await env?.teardown();
-  await rm(tmp, { recursive: true, force: true });
-});
+after(() => t?.stop());
 
 beforeEach(() => sandboxAdmin(url, 'reset'));
 

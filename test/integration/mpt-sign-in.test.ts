@@ -1,30 +1,25 @@
 // mptSignIn end to end: a real Temporal dev server, the real worker code, the IS MPT simulator
 // over loopback HTTP, real PKCS#12 files and real CMS verification in the simulator.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
 import type { MptSignInInput } from '../../src/common/contracts/mpt-sign-in.js';
 import type { FlowStatus } from '../../src/common/contracts/status.js';
 import { FailureType } from '../../src/common/errors.js';
 import { jwtExp } from '../../src/providers/ismpt/token.js';
-import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
+import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { pkcs12Secrets } from '../helpers/keys.js';
-import { startTestServer, testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/temporal.js';
+import { testKeyring } from '../helpers/temporal.js';
 
 const taskQueue = 'mpt-sign-in-test';
-let env: TestWorkflowEnvironment;
+let t: FlowTestEnv;
 let client: Client;
 let sandbox: Sandbox;
-let worker: Worker;
-let workerRun: Promise<void>;
 let tmp: string;
 let mptUrl: string;
 let n = 0;
@@ -36,30 +31,13 @@ const input = (user = 'mpt-legacy', extra: Partial<MptSignInInput> = {}): MptSig
 const wfId = (name: string) => `test-mpt-${name}-${++n}`;
 const state = () => sandboxAdmin(mptUrl, 'state');
 
-/** Unwraps WorkflowFailedError → ActivityFailure? → ApplicationFailure. */
-function failureOf(err: unknown): ApplicationFailure {
-  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(err)}`);
-  const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
-  assert.ok(cause instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(cause)}`);
-  return cause;
-}
-
 before(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'trustflow-mpt-'));
-  [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
-  client = env.client;
+  t = await startFlowTestEnv(taskQueue);
+  ({ client, sandbox, tmp } = t);
   mptUrl = sandbox.manifest.services.ismpt!.baseUrl;
-  worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter: testDataConverter, workflowBundle: await testWorkflowBundle() });
-  workerRun = worker.run();
 });
 
-after(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await sandbox?.stop();
-  await env?.teardown();
-  await rm(tmp, { recursive: true, force: true });
-});
+after(() => t?.stop());
 
 beforeEach(() => sandboxAdmin(mptUrl, 'reset'));
 
