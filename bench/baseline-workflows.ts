@@ -27,3 +27,13 @@ export async function baselineNoSearchAttributes(): Promise<number> {
   r = await noop(r);
   return r.n;
 }
+
+/** The shape of konturSignIn: two activities in sequence, with status tracking. */
+export async function baselineTwoActivities(): Promise<number> {
+  const tracker = new FlowTracker<'a' | 'b' | 'done'>('baseline', 'none', 'a');
+  let r = await noop({ n: 1 });
+  tracker.step('b');
+  r = await noop(r);
+  tracker.succeeded('done');
+  return r.n;
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { startMptSignIn } from '../src/client/flows.js';
+import { startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
@@ -97,6 +97,14 @@ async function main(): Promise<void> {
         1,
       );
       console.log(`baseline without search-attribute upserts c=1 median ${plain.median.toFixed(1)} ms (cost of the upserts)`);
+      if (sandbox.manifest.examples.konturSignIn) {
+        const kinput = sandbox.manifest.examples.konturSignIn;
+        const two = await timeFlows((i) => env.client.workflow.start('baselineTwoActivities', { workflowId: `bench-two-${i}`, taskQueue: 'bench-baseline', args: [] }), N, 1);
+        const k = await timeFlows((i) => startKonturSignIn(env.client, { workflowId: `bench-kontur-${i}`, input: kinput, taskQueue: 'bench-mpt' }), N, 1);
+        console.log(`baseline (2 no-op activities)  c=1  ${fmt(two.median)} ${fmt(two.p95)} ${fmt(two.perSecond)}`);
+        console.log(`konturSignIn                  c=1  ${fmt(k.median)} ${fmt(k.p95)} ${fmt(k.perSecond)}`);
+        console.log(`  ratio konturSignIn / baseline: median ${(k.median / two.median).toFixed(2)}x (GOST decrypt by OpenSSL processes, simulator encrypts with OpenSSL too)`);
+      }
     }))]);
 
     // Signing step alone.
