@@ -4,7 +4,6 @@
 // again from authenticate-by-cert, at most `maxChallengeAttempts` times.
 import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { KonturActivities, KonturSession } from '../activities/kontur.js';
-import { describeInputIssues } from '../common/contracts/validation.js';
 import {
   KONTUR_SIGN_IN,
   KonturSignInInputSchema,
@@ -15,6 +14,7 @@ import {
 import { FailureType } from '../common/errors.js';
 import { activityPolicies } from '../common/policies.js';
 import { FlowTracker, rootApplicationFailure } from './flow-status.js';
+import { validateInput } from './validate-input.js';
 
 const { konturAuthenticate } = proxyActivities<KonturActivities>(activityPolicies.konturAuthenticate);
 const { konturDecryptAndApprove } = proxyActivities<KonturActivities>(activityPolicies.konturDecryptAndApprove);
@@ -23,11 +23,7 @@ const { konturRefreshSession } = proxyActivities<KonturActivities>(activityPolic
 export async function konturSignIn(rawInput: KonturSignInInput): Promise<KonturSignInResult> {
   const tracker = new FlowTracker<KonturStep>(KONTUR_SIGN_IN, 'kontur', 'validating');
   try {
-    const parsed = KonturSignInInputSchema.safeParse(rawInput);
-    if (!parsed.success) {
-      throw ApplicationFailure.create({ type: FailureType.InvalidInput, message: `invalid konturSignIn input: ${describeInputIssues(parsed.error)}`, nonRetryable: true });
-    }
-    const input = parsed.data;
+    const input = validateInput(KonturSignInInputSchema, rawInput, KONTUR_SIGN_IN);
     const endpoint = { baseUrl: input.baseUrl, apiVersion: input.apiVersion, apiKey: input.apiKey };
     const result = (s: KonturSession): KonturSignInResult => ({
       sid: s.sid,

@@ -5,7 +5,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { IsmptActivities } from '../activities/ismpt.js';
 import {
-  describeInputIssues,
   MPT_SIGN_IN,
   MptSignInInputSchema,
   type MptSignInInput,
@@ -15,6 +14,7 @@ import {
 import { FailureType } from '../common/errors.js';
 import { activityPolicies } from '../common/policies.js';
 import { FlowTracker, rootApplicationFailure } from './flow-status.js';
+import { validateInput } from './validate-input.js';
 
 const { mptFetchChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptFetchChallenge);
 const { mptSignChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptSignChallenge);
@@ -23,15 +23,7 @@ const { mptExchangeToken } = proxyActivities<IsmptActivities>(activityPolicies.m
 export async function mptSignIn(rawInput: MptSignInInput): Promise<MptSignInResult> {
   const tracker = new FlowTracker<MptStep>(MPT_SIGN_IN, 'ismpt', 'validating');
   try {
-    const parsed = MptSignInInputSchema.safeParse(rawInput);
-    if (!parsed.success) {
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        message: `invalid mptSignIn input: ${describeInputIssues(parsed.error)}`,
-        nonRetryable: true,
-      });
-    }
-    const input = parsed.data;
+    const input = validateInput(MptSignInInputSchema, rawInput, MPT_SIGN_IN);
 
     for (let attempt = 1; ; attempt++) {
       tracker.step('fetching_challenge', attempt);

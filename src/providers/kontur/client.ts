@@ -113,14 +113,12 @@ export class KonturClient {
       if (!(err instanceof ProviderHttpError) || err.retryable) throw err;
       const retype = (type: FailureType, message?: string) =>
         new ProviderHttpError(err.provider, err.endpoint, err.status, err.providerCode, message ?? err.providerMessage, false, undefined, type);
-      if (err.status === 403 && err.providerCode && RESTART_CODES.has(err.providerCode)) return Promise.reject(retype(FailureType.ChallengeRejected));
-      if (err.status === 400) return Promise.reject(retype(FailureType.InvalidInput, 'Kontur says required parameters are missing or malformed'));
+      if (err.status === 403 && err.providerCode && RESTART_CODES.has(err.providerCode)) throw retype(FailureType.ChallengeRejected);
+      if (err.status === 400) throw retype(FailureType.InvalidInput, 'Kontur says required parameters are missing or malformed');
       if (err.status === 406) {
-        return Promise.reject(
-          retype(
-            FailureType.ProviderRejected,
-            'the certificate chain is not valid: a certificate is expired or not yet valid, a signature in the chain is invalid, or the root is not trusted by Kontur; renew the certificate or install its chain (free=true skips the check, for test stands only)',
-          ),
+        throw retype(
+          FailureType.ProviderRejected,
+          'the certificate chain is not valid: a certificate is expired or not yet valid, a signature in the chain is invalid, or the root is not trusted by Kontur; renew the certificate or install its chain (free=true skips the check, for test stands only)',
         );
       }
       throw err;
