@@ -2,6 +2,8 @@
 // client helpers, the sandbox for integration tests.
 export * from './common/contracts/mpt-sign-in.js';
 export * from './common/contracts/kontur-sign-in.js';
+export * from './common/contracts/kisc-verify-identity.js';
+export { isValidIin, iinCheckDigit } from './common/iin.js';
 export * from './common/contracts/status.js';
 export { FailureType } from './common/errors.js';
 export { searchAttributes } from './common/search-attributes.js';

@@ -1,13 +1,15 @@
 // All activities of the worker, built from their dependencies.
 import { createIsmptActivities, type IsmptActivityDeps } from './ismpt.js';
+import { createKiscActivities, type KiscActivityDeps } from './kisc.js';
 import { createKonturActivities, type KonturActivityDeps } from './kontur.js';
 
-export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps;
+export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps & KiscActivityDeps;
 
 export function createActivities(deps: ActivityDeps = {}) {
   return {
     ...createIsmptActivities(deps),
     ...createKonturActivities(deps),
+    ...createKiscActivities(deps),
   };
 }
 

@@ -9,8 +9,20 @@ import {
   type MptSignInResult,
 } from '../common/contracts/mpt-sign-in.js';
 import { KONTUR_SIGN_IN, KonturSignInInputSchema, type KonturSignInInput, type KonturSignInResult } from '../common/contracts/kontur-sign-in.js';
+import {
+  KISC_RECONCILE,
+  KISC_VERIFY_IDENTITY,
+  KiscReconcileInputSchema,
+  KiscVerifyIdentityInputSchema,
+  type KiscReconcileInput,
+  type KiscReconcileResult,
+  type KiscVerifyIdentityInput,
+  type KiscVerifyIdentityResult,
+} from '../common/contracts/kisc-verify-identity.js';
 import { InvalidInputError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
+import type { kiscReconcile } from '../workflows/kisc-reconcile.js';
+import type { kiscVerifyIdentity } from '../workflows/kisc-verify-identity.js';
 import type { konturSignIn } from '../workflows/kontur-sign-in.js';
 import type { mptSignIn } from '../workflows/mpt-sign-in.js';
 
@@ -18,6 +30,8 @@ import type { mptSignIn } from '../workflows/mpt-sign-in.js';
 export const flows = {
   'mpt-sign-in': { workflowType: MPT_SIGN_IN, inputSchema: MptSignInInputSchema },
   'kontur-sign-in': { workflowType: KONTUR_SIGN_IN, inputSchema: KonturSignInInputSchema },
+  'kisc-verify-identity': { workflowType: KISC_VERIFY_IDENTITY, inputSchema: KiscVerifyIdentityInputSchema },
+  'kisc-reconcile': { workflowType: KISC_RECONCILE, inputSchema: KiscReconcileInputSchema },
 } as const satisfies Record<string, { workflowType: string; inputSchema: z.ZodType }>;
 export type FlowName = keyof typeof flows;
 
@@ -58,4 +72,21 @@ export async function startKonturSignIn(client: Client, o: StartOptions<KonturSi
 
 export async function executeKonturSignIn(client: Client, o: StartOptions<KonturSignInInput>): Promise<KonturSignInResult> {
   return (await startKonturSignIn(client, o)).result();
+}
+
+/** Use a business id without PII, e.g. `kisc-verify-<your application id>`: never the IIN. */
+export async function startKiscVerifyIdentity(client: Client, o: StartOptions<KiscVerifyIdentityInput>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof kiscVerifyIdentity>> {
+  return (await startFlow(client, 'kisc-verify-identity', o)) as WorkflowHandleWithFirstExecutionRunId<typeof kiscVerifyIdentity>;
+}
+
+export async function executeKiscVerifyIdentity(client: Client, o: StartOptions<KiscVerifyIdentityInput>): Promise<KiscVerifyIdentityResult> {
+  return (await startKiscVerifyIdentity(client, o)).result();
+}
+
+export async function startKiscReconcile(client: Client, o: StartOptions<KiscReconcileInput>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof kiscReconcile>> {
+  return (await startFlow(client, 'kisc-reconcile', o)) as WorkflowHandleWithFirstExecutionRunId<typeof kiscReconcile>;
+}
+
+export async function executeKiscReconcile(client: Client, o: StartOptions<KiscReconcileInput>): Promise<KiscReconcileResult> {
+  return (await startKiscReconcile(client, o)).result();
 }

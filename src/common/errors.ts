@@ -12,6 +12,12 @@ export const FailureType = {
   ProviderContractViolation: 'ProviderContractViolation',
   ChallengeRejected: 'ChallengeRejected',
   ChallengeAttemptsExhausted: 'ChallengeAttemptsExhausted',
+  /** The TLS handshake failed: our client certificate was refused, or the server's could not be verified. */
+  TlsRejected: 'TlsRejected',
+  /** An archive (a provider's ZIP) breaks the extraction limits: path traversal, too large, too many entries. */
+  UnsafeArchive: 'UnsafeArchive',
+  /** An input file changed while a flow was using it (a photo after its verification key was created). */
+  InputChanged: 'InputChanged',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -107,5 +113,25 @@ export class ProviderContractViolation extends TrustflowError {
       FailureType.ProviderContractViolation,
       false,
     );
+  }
+}
+
+/** A TLS handshake failed for a reason a retry cannot fix. Says which side's certificate and what to check. */
+export class ProviderTlsError extends TrustflowError {
+  override readonly name = 'ProviderTlsError';
+  constructor(
+    readonly provider: string,
+    readonly endpoint: string,
+    readonly code: string,
+    readonly side: 'client-certificate' | 'server-certificate' | 'handshake',
+    advice?: string,
+  ) {
+    const what =
+      side === 'client-certificate'
+        ? 'the server refused our client certificate (expired, revoked, not registered, or from another CA)'
+        : side === 'server-certificate'
+          ? "the server's certificate could not be verified against the configured CA bundle (wrong CA file, or not the server you meant)"
+          : 'the TLS handshake failed (protocol or cipher mismatch, or not a TLS endpoint)';
+    super(`${provider} ${endpoint}: TLS ${code}: ${what}${advice ? `. ${advice}` : ''}`, FailureType.TlsRejected, false);
   }
 }

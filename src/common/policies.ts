@@ -36,6 +36,21 @@ export const activityPolicies = {
   konturDecryptAndApprove: { startToCloseTimeout: '20s', retry: { maximumAttempts: 1 } },
   /** POST sessions/refresh invalidates the old pair: not re-sent blindly; failure → full sign-in. */
   konturRefreshSession: { startToCloseTimeout: '15s', retry: { maximumAttempts: 1 } },
+  /** GET /vendors (cached) and local checks of the photo and TLS identity; nothing billed. */
+  kiscCheckRequest: { startToCloseTimeout: '30s', retry: transientHttp },
+  /**
+   * POST /verify, billed. Safe to retry only because every retry asks GET /verify for the same key
+   * first and re-posts with that key. Vendors can take seconds; heartbeats detect a dead worker fast.
+   */
+  kiscVerify: { startToCloseTimeout: '90s', heartbeatTimeout: '10s', retry: transientHttp },
+  /** POST /data with the verification's key: not billed as far as is known, so transient errors retry. */
+  kiscFetchPersonalData: { startToCloseTimeout: '30s', retry: transientHttp },
+  /** Reports and news: read-only GETs. */
+  kiscTransactions: { startToCloseTimeout: '60s', retry: transientHttp },
+  kiscNews: { startToCloseTimeout: '30s', retry: transientHttp },
+  kiscAct: { startToCloseTimeout: '60s', retry: transientHttp },
+  /** Visibility queries on our own Temporal namespace. */
+  kiscRecordedVerifications: { startToCloseTimeout: '60s', retry: transientHttp },
 } as const satisfies Record<string, ActivityOptions>;
 
 export type ActivityName = keyof typeof activityPolicies;

@@ -7,6 +7,12 @@ export const searchAttributes = {
   provider: defineSearchAttributeKey('TrustflowProvider', SearchAttributeType.KEYWORD),
   step: defineSearchAttributeKey('TrustflowStep', SearchAttributeType.KEYWORD),
   outcome: defineSearchAttributeKey('TrustflowOutcome', SearchAttributeType.KEYWORD),
+  /**
+   * KISC: the verification's x-idempotency-key (a random UUID, not PII), set before the billed call,
+   * and the time its result arrived. kiscReconcile compares these with KISC's transactions report.
+   */
+  kiscIdempotencyKey: defineSearchAttributeKey('KiscIdempotencyKey', SearchAttributeType.KEYWORD),
+  kiscBilledAt: defineSearchAttributeKey('KiscBilledAt', SearchAttributeType.DATETIME),
 } as const;
 
 export const allSearchAttributeKeys = Object.values(searchAttributes);

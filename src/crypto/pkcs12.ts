@@ -3,8 +3,10 @@
 // Node's `pfx` and pkijs reject NCA files). The private key is handed to Node's crypto at once:
 // forge's pure-JS RSA is ~100x slower.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import forge from 'node-forge';
 import { FailureType, KeyStoreError } from '../common/errors.js';
+import type { SecretResolver } from '../secrets/resolve.js';
 
 export interface SoftwareKey {
   privateKey: KeyObject;
@@ -85,6 +87,18 @@ export function openPkcs12(der: Uint8Array, password: string, label: string, pas
   const own = certificates.find((c) => c.checkPrivateKey(privateKey));
   if (!own) throw new KeyStoreError(`${label}: the PKCS#12 file has no certificate for its private key`);
   return { privateKey, certificates: [own, ...certificates.filter((c) => c !== own)] };
+}
+
+/** Reads and opens a PKCS#12 file whose password is behind a secret reference. */
+export async function openPkcs12File(path: string, passwordRef: string, resolveSecret: SecretResolver): Promise<SoftwareKey> {
+  let der: Buffer;
+  try {
+    der = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KeyStoreError(`${path}: cannot read the PKCS#12 file (${code === 'ENOENT' ? 'it does not exist on the worker machine' : code})`);
+  }
+  return openPkcs12(der, await resolveSecret(passwordRef), path, passwordRef);
 }
 
 function privateKeyAlgorithmOid(asn1: forge.asn1.Asn1 | undefined): string | undefined {

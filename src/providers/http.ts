@@ -4,9 +4,11 @@
 //   other 4xx                     → ProviderHttpError, non-retryable, with the provider's code/message
 //   2xx not matching its schema   → ProviderContractViolation, non-retryable, naming paths only
 // Redirects are never followed: a response must not be able to send our signed data elsewhere.
+import type { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, type Got, type Method } from 'got';
 import { z } from 'zod';
-import { ProviderContractViolation, ProviderHttpError, ProviderNetworkError } from '../common/errors.js';
+import { ProviderContractViolation, ProviderHttpError, ProviderNetworkError, ProviderTlsError } from '../common/errors.js';
+import { CLOSED_AFTER_HANDSHAKE, probeTlsAlert } from './tls-probe.js';
 
 /** Upper bound on a Retry-After we honour; longer waits are the retry policy's business. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -87,6 +89,10 @@ export interface ProviderHttpOptions {
   headers?: Record<string, string>;
   /** Reads a code and message from an error body, for providers with their own error shapes. */
   describeError?: (body: string, contentType: string | undefined) => ProviderErrorDetails;
+  /** An HTTPS agent carrying a client certificate and the CA to trust (mutual TLS). */
+  agent?: HttpsAgent;
+  /** What to check when a TLS handshake fails (e.g. that initial keys were extended). */
+  tlsAdvice?: string;
 }
 
 export interface ProviderRequest<S extends z.ZodType> {
@@ -102,6 +108,8 @@ export interface ProviderRequest<S extends z.ZodType> {
   /** A raw body, sent as application/octet-stream unless contentType says otherwise. */
   body?: Buffer | string;
   contentType?: string;
+  /** Extra request headers (idempotency keys, signatures). */
+  headers?: Record<string, string>;
   schema: S;
   signal?: AbortSignal;
 }
@@ -117,6 +125,7 @@ export class ProviderHttp {
       followRedirect: false,
       responseType: 'text',
       headers: { accept: 'application/json', ...options.headers },
+      ...(options.agent ? { agent: { https: options.agent } } : {}),
     });
   }
 
@@ -129,10 +138,18 @@ export class ProviderHttp {
         ...(req.url ? { prefixUrl: '' } : {}),
         ...(req.searchParams ? { searchParams: req.searchParams } : {}),
         ...(req.json !== undefined ? { json: req.json } : {}),
-        ...(req.body !== undefined ? { body: req.body, headers: { 'content-type': req.contentType ?? 'application/octet-stream' } } : {}),
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        headers: { ...(req.body !== undefined ? { 'content-type': req.contentType ?? 'application/octet-stream' } : {}), ...req.headers },
         ...(req.signal ? { signal: req.signal } : {}),
       });
     } catch (err) {
+      const tls = toTlsError(provider, req.endpoint, err, this.options.tlsAdvice);
+      if (tls) throw tls;
+      if (this.options.agent && (err as { code?: string }).code === 'ECONNRESET') {
+        // A certificate alert may hide behind the reset (TLS 1.3): ask the server once more, carefully.
+        const alert = await probeTlsAlert(req.url ?? this.options.baseUrl, this.options.agent);
+        if (alert) throw toTlsError(provider, req.endpoint, { code: alert }, this.options.tlsAdvice)!;
+      }
       throw toNetworkError(provider, req.endpoint, err);
     }
     const contentType = res.headers['content-type'];
@@ -159,6 +176,24 @@ function headerValue(h: string | string[] | undefined): string | undefined {
 
 // Codes that prove the request never left this machine: safe to retry even non-idempotent calls.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+// Certificate problems seen by us (the server's certificate) or by the server (ours, reported as a
+// TLS alert). Neither goes away by retrying: someone has to renew, register or configure a certificate.
+const SERVER_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REVOKED', 'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH',
+]);
+const CLIENT_CERT_ALERT = /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|ACCESS_DENIED|DECRYPT_ERROR)$/;
+
+function toTlsError(provider: string, endpoint: string, err: unknown, advice: string | undefined): ProviderTlsError | undefined {
+  const code = (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+  if (!code) return undefined;
+  if (SERVER_CERT_CODES.has(code)) return new ProviderTlsError(provider, endpoint, code, 'server-certificate', advice);
+  if (CLIENT_CERT_ALERT.test(code) || code === CLOSED_AFTER_HANDSHAKE) return new ProviderTlsError(provider, endpoint, code, 'client-certificate', advice);
+  if (/^ERR_SSL_/.test(code)) return new ProviderTlsError(provider, endpoint, code, 'handshake', advice);
+  return undefined;
+}
 
 function toNetworkError(provider: string, endpoint: string, err: unknown): ProviderNetworkError {
   if (err instanceof RequestError) {

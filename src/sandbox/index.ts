@@ -1,9 +1,10 @@
 // The sandbox: local simulators of the trust services, a sandbox CA and test keys, for tests, the
 // `npm start` demo and users' own integration tests. `startSandbox` writes DIR/sandbox.json with
 // every service's base URL, the CA, the test key references and a ready input per workflow type.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
+import type { KiscReconcileInput, KiscVerifyIdentityInput } from '../common/contracts/kisc-verify-identity.js';
 import type { KonturSignInInput } from '../common/contracts/kontur-sign-in.js';
 import type { MptSignInInput } from '../common/contracts/mpt-sign-in.js';
 import { gostOpensslEnv } from '../crypto/gost.js';
@@ -11,6 +12,8 @@ import { createGostPki, type GostPki } from './gost-pki.js';
 import { createKonturSimulator } from './kontur.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createIsmptSimulator } from './ismpt.js';
+import { createKiscSimulator } from './kisc.js';
+import { samplePng } from './photos.js';
 import { createSandboxPki, type SandboxPki } from './pki.js';
 import type { Simulator } from './simulator.js';
 
@@ -23,7 +26,19 @@ export interface SandboxManifest {
   keys: Record<string, { p12: string; password: string; encryption: string; iin: string; registered: boolean; subject: string }>;
   /** GOST keys for Kontur (absent when gost-engine is not installed). */
   konturKeys?: Record<string, { key: string; certificate: string; format: 'pem' | 'pkcs12'; password: string; bits: number; thumbprint: string; registered: boolean }>;
-  examples: { mptSignIn: MptSignInInput; konturSignIn?: KonturSignInInput };
+  /** KISC: TLS client keys (registered or not), the signing key, the KISC CA and persons of the "state record". */
+  kisc: {
+    ca: string;
+    tlsKeys: Record<string, { p12: string; password: string; encryption: string; registered: boolean; validTo: string }>;
+    signingKey: { p12: string; password: string };
+    persons: { name: string; iin: string; photo: string; otherPhoto: string }[];
+  };
+  examples: {
+    mptSignIn: MptSignInInput;
+    konturSignIn?: KonturSignInInput;
+    kiscVerifyIdentity: KiscVerifyIdentityInput;
+    kiscReconcile: KiscReconcileInput;
+  };
 }
 
 export interface Sandbox {
@@ -31,7 +46,7 @@ export interface Sandbox {
   manifest: SandboxManifest;
   manifestPath: string;
   pki: SandboxPki;
-  simulators: { ismpt: Simulator; kontur?: Simulator };
+  simulators: { ismpt: Simulator; kisc: Simulator; kontur?: Simulator };
   gostPki?: GostPki;
   stop(): Promise<void>;
 }
@@ -39,7 +54,7 @@ export interface Sandbox {
 export interface SandboxOptions {
   dir: string;
   /** Fixed ports per service; 0 or absent = any free port. */
-  ports?: { ismpt?: number; kontur?: number };
+  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number };
   logger?: Logger;
 }
 
@@ -60,6 +75,40 @@ const KONTUR_USERS = [
   { name: 'kontur-register-fails', commonName: 'Сбой Регистрации', bits: 256 as const, format: 'pem' as const },
 ];
 
+/** KISC participant certificates: 'kisc-tls' is a 14-day initial key, as KISC issues them first. */
+const KISC_TLS_USERS = [
+  { name: 'kisc-tls', commonName: 'АО ТЕСТ БАНК (TLS)', iin: '990140000010', encryption: 'legacy-3des' as const, validDays: 14 },
+  { name: 'kisc-tls-aes', commonName: 'АО ТЕСТ БАНК (TLS, AES)', iin: '990140000010', encryption: 'aes-256' as const },
+  { name: 'kisc-tls-expired', commonName: 'АО ТЕСТ БАНК (TLS, истёк)', iin: '990140000010', encryption: 'legacy-3des' as const, validFromDaysAgo: 20, validDays: -6 },
+  { name: 'kisc-tls-unregistered', commonName: 'АО ДРУГОЙ БАНК', iin: '990240000020', encryption: 'legacy-3des' as const },
+  { name: 'kisc-signing', commonName: 'АО ТЕСТ БАНК (подпись)', iin: '990140000010', encryption: 'legacy-3des' as const },
+];
+const KISC_REGISTERED_TLS = ['kisc-tls', 'kisc-tls-aes', 'kisc-tls-expired'];
+const KISC_PERSONS = [
+  {
+    name: 'sarsenbayev',
+    iin: '890101300002',
+    personalData: {
+      iin: '890101300002', last_name: 'САРСЕНБАЕВ', first_name: 'ЕРЛАН', middle_name: 'МАРАТҰЛЫ', birth_date: '1989-01-01', gender: 'M',
+      citizenship: 'KZ', nationality: 'ҚАЗАҚ',
+      document: { type: 'ID_CARD', number: '049871234', issue_date: '2019-05-14', expiry_date: '2029-05-13', issuer: 'МВД РК' },
+      address: { region: 'г. Алматы', street: 'пр. Абая', house: '150' },
+    },
+    mobilephone: '+77011234567',
+  },
+  {
+    name: 'zhumabayeva',
+    iin: '920315400000',
+    personalData: {
+      iin: '920315400000', last_name: 'ЖУМАБАЕВА', first_name: 'АЙГЕРИМ', middle_name: 'НУРЛАНОВНА', birth_date: '1992-03-15', gender: 'F',
+      citizenship: 'KZ', nationality: 'ҚАЗАҚ',
+      document: { type: 'ID_CARD', number: '051234987', issue_date: '2021-02-01', expiry_date: '2031-01-31', issuer: 'МВД РК' },
+      address: { region: 'г. Астана', street: 'ул. Кенесары', house: '40' },
+    },
+    mobilephone: '+77027654321',
+  },
+];
+
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dir = resolve(opts.dir);
   await mkdir(dir, { recursive: true });
@@ -68,6 +117,30 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const logger = opts.logger ?? createLogger({ name: 'trustflow-sandbox' });
   const ismpt = createIsmptSimulator({ caCertificate: pki.caCertificate, registeredIds: MPT_REGISTERED, logger });
   await ismpt.listen(opts.ports?.ismpt ?? 0);
+
+  // KISC: its own CA, mutual TLS, persons with a photo in the "state record".
+  const kiscDir = join(dir, 'kisc');
+  const kiscPki = await createSandboxPki(kiscDir, KISC_TLS_USERS, 'KISC SANDBOX CA (ҚРҰБ ЕОО)');
+  const photosDir = join(kiscDir, 'photos');
+  await mkdir(photosDir, { recursive: true, mode: 0o700 });
+  const kiscPersons = [];
+  for (const p of KISC_PERSONS) {
+    const photo = samplePng(`${p.name}:state-record`);
+    await writeFile(join(photosDir, `${p.name}.png`), photo, { mode: 0o600 });
+    await writeFile(join(photosDir, `${p.name}-someone-else.png`), samplePng(`${p.name}:someone-else`), { mode: 0o600 });
+    kiscPersons.push({ ...p, photoSha256: createHash('sha256').update(photo).digest('hex') });
+  }
+  const kiscServer = kiscPki.issueServerCertificate();
+  const ku = kiscPki.users;
+  const kisc = createKiscSimulator({
+    tls: { key: kiscServer.keyPem, cert: kiscServer.certPem, ca: await readFile(kiscPki.caCertPath, 'utf8') },
+    participants: [
+      { name: 'K9000666', tlsFingerprints: KISC_REGISTERED_TLS.map((n) => ku[n]!.certificate.fingerprint256), signingCertificate: ku['kisc-signing']!.certificate },
+    ],
+    persons: kiscPersons,
+    logger,
+  });
+  await kisc.listen(opts.ports?.kisc ?? 0, opts.ports?.kiscAdmin ?? 0);
 
   // Kontur needs OpenSSL + gost-engine; without it the other simulators still run.
   let kontur: Simulator | undefined;
@@ -99,6 +172,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     createdAt: new Date().toISOString(),
     services: {
       ismpt: { baseUrl: ismpt.baseUrl, admin: `${ismpt.baseUrl}/__sandbox` },
+      kisc: { baseUrl: kisc.baseUrl, admin: `${kisc.adminBaseUrl}/__sandbox` },
       ...(kontur ? { kontur: { baseUrl: kontur.baseUrl, admin: `${kontur.baseUrl}/__sandbox` } } : {}),
     },
     ca: { certificate: pki.caCertPath },
@@ -118,7 +192,36 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
           ),
         }
       : {}),
+    kisc: {
+      ca: kiscPki.caCertPath,
+      tlsKeys: Object.fromEntries(
+        KISC_TLS_USERS.filter((u) => u.name !== 'kisc-signing').map((u) => [
+          u.name,
+          { p12: ku[u.name]!.p12Path, password: ku[u.name]!.passwordRef, encryption: u.encryption, registered: KISC_REGISTERED_TLS.includes(u.name), validTo: new Date(ku[u.name]!.certificate.validTo).toISOString() },
+        ]),
+      ),
+      signingKey: { p12: ku['kisc-signing']!.p12Path, password: ku['kisc-signing']!.passwordRef },
+      persons: KISC_PERSONS.map((p) => ({ name: p.name, iin: p.iin, photo: `file:${join(photosDir, `${p.name}.png`)}`, otherPhoto: `file:${join(photosDir, `${p.name}-someone-else.png`)}` })),
+    },
     examples: {
+      kiscVerifyIdentity: {
+        baseUrl: kisc.baseUrl,
+        tls: { p12: ku['kisc-tls']!.p12Path, password: ku['kisc-tls']!.passwordRef, ca: kiscPki.caCertPath },
+        signingKey: { kind: 'pkcs12', path: ku['kisc-signing']!.p12Path, password: ku['kisc-signing']!.passwordRef },
+        iin: KISC_PERSONS[0]!.iin,
+        vendor: 1,
+        photo: `file:${join(photosDir, `${KISC_PERSONS[0]!.name}.png`)}`,
+        minSimilarity: 0.8,
+        fetchPersonalData: true,
+        consentText: 'Я, Сарсенбаев Ерлан Маратұлы, согласен на получение, хранение и обработку моих персональных данных третьими лицами.',
+        personalDataFields: ['last_name', 'first_name', 'middle_name', 'birth_date'],
+      },
+      kiscReconcile: {
+        baseUrl: kisc.baseUrl,
+        tls: { p12: ku['kisc-tls']!.p12Path, password: ku['kisc-tls']!.passwordRef, ca: kiscPki.caCertPath },
+        from: almatyDate(new Date()),
+        to: almatyDate(new Date()),
+      },
       mptSignIn: { baseUrl: ismpt.baseUrl, signer: { kind: 'pkcs12', path: legacy.p12Path, password: legacy.passwordRef } },
       ...(kontur && gostPki
         ? {
@@ -139,11 +242,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     manifest,
     manifestPath,
     pki,
-    simulators: { ismpt, ...(kontur ? { kontur } : {}) },
+    simulators: { ismpt, kisc, ...(kontur ? { kontur } : {}) },
     ...(gostPki ? { gostPki } : {}),
     stop: async () => {
       await ismpt.close();
+      await kisc.close();
       await kontur?.close();
     },
   };
+}
+
+/** Today in KISC's time zone (UTC+5), YYYY-MM-DD. */
+function almatyDate(d: Date): string {
+  return new Date(d.getTime() + 5 * 3600_000).toISOString().slice(0, 10);
 }

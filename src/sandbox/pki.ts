@@ -23,6 +23,8 @@ export interface SandboxPki {
   caCertPath: string;
   caCertificate: X509Certificate;
   users: Record<string, SandboxUser>;
+  /** A TLS server certificate for 127.0.0.1/localhost from this CA (PEM key and certificate). */
+  issueServerCertificate(): { keyPem: string; certPem: string };
 }
 
 export interface UserSpec {
@@ -31,16 +33,18 @@ export interface UserSpec {
   iin: string;
   encryption: Pkcs12Encryption;
   validDays?: number;
+  /** Start of validity, days before now (default: one hour ago). With a negative validDays: an expired certificate. */
+  validFromDaysAgo?: number;
 }
 
 const utf8 = (type: string, value: string) => ({ type, value, valueTagClass: forge.asn1.Type.UTF8 as unknown as number });
 
-export async function createSandboxPki(dir: string, users: UserSpec[]): Promise<SandboxPki> {
+export async function createSandboxPki(dir: string, users: UserSpec[], caName = 'ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (SANDBOX)'): Promise<SandboxPki> {
   const keysDir = join(dir, 'keys');
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
 
   const caKeys = rsaKeyPair();
-  const caSubject = [utf8('2.5.4.3', 'ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (SANDBOX)'), { shortName: 'C', value: 'KZ' }, utf8('2.5.4.10', 'trustflow sandbox')];
+  const caSubject = [utf8('2.5.4.3', caName), { shortName: 'C', value: 'KZ' }, utf8('2.5.4.10', 'trustflow sandbox')];
   const caCert = buildCertificate({
     subject: caSubject,
     issuer: caSubject,
@@ -65,6 +69,7 @@ export async function createSandboxPki(dir: string, users: UserSpec[]): Promise<
       publicKey: keys.publicKey,
       signingKey: caKeys.forgePrivate,
       validDays: u.validDays ?? 365,
+      ...(u.validFromDaysAgo !== undefined ? { validFromDaysAgo: u.validFromDaysAgo } : {}),
       extensions: [
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
@@ -89,7 +94,24 @@ export async function createSandboxPki(dir: string, users: UserSpec[]): Promise<
       certificate: new X509Certificate(forge.pki.certificateToPem(cert)),
     };
   }
-  return { caCertPath, caCertificate: new X509Certificate(caPem), users: out };
+  const issueServerCertificate = () => {
+    const keys = rsaKeyPair();
+    const cert = buildCertificate({
+      subject: [{ shortName: 'CN', value: 'localhost' }, { shortName: 'O', value: 'trustflow sandbox' }],
+      issuer: caSubject,
+      publicKey: keys.publicKey,
+      signingKey: caKeys.forgePrivate,
+      validDays: 365,
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      ],
+    });
+    return { keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, certPem: forge.pki.certificateToPem(cert) };
+  };
+  return { caCertPath, caCertificate: new X509Certificate(caPem), users: out, issueServerCertificate };
 }
 
 function rsaKeyPair() {
@@ -107,13 +129,14 @@ function buildCertificate(p: {
   publicKey: forge.pki.PublicKey;
   signingKey: forge.pki.rsa.PrivateKey;
   validDays: number;
+  validFromDaysAgo?: number;
   extensions: object[];
 }): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = p.publicKey;
   cert.serialNumber = '01' + randomBytes(15).toString('hex'); // positive, 16 bytes
   const now = Date.now();
-  cert.validity.notBefore = new Date(now - 3600_000);
+  cert.validity.notBefore = new Date(now - (p.validFromDaysAgo !== undefined ? p.validFromDaysAgo * 86400_000 : 3600_000));
   cert.validity.notAfter = new Date(now + p.validDays * 86400_000);
   cert.setSubject(p.subject);
   cert.setIssuer(p.issuer);

@@ -5,9 +5,13 @@
 //   POST /__sandbox/reset   clear counters, faults, clock offset and the simulator's state
 //   POST /__sandbox/clock   {advanceMs}: move the simulator's clock (expire challenges, certificates)
 //   POST /__sandbox/config  simulator-specific switches
-// Listens on loopback only.
+// Listens on loopback only. A simulator with `tls` serves its API over HTTPS and demands a client
+// certificate from its CA at the TLS level (mutual TLS); its admin API then listens separately on
+// plain HTTP, so tests and demos can reach it without a client certificate.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import type { Logger } from '../common/logger.js';
 import { BodyTooLargeError, readBody } from '../common/read-body.js';
@@ -21,6 +25,8 @@ export interface SimRequest {
   /** Parsed JSON body, or undefined when the body is empty or not JSON. */
   json: unknown;
   params: Record<string, string>;
+  /** SHA-256 fingerprint of the client's TLS certificate (mutual-TLS simulators only). */
+  clientCertFingerprint?: string;
 }
 
 export interface SimResponse {
@@ -40,8 +46,9 @@ export const FaultSchema = z.object({
    * delay: wait `delayMs`, then process (skipped when the client has gone away meanwhile).
    * drop: process, then close the connection without answering.
    * malformed: process, then answer 200 with `body` (default: a body no schema accepts).
+   * stall: process, then wait `delayMs` before answering (the work is done even if the client goes).
    */
-  action: z.enum(['status', 'delay', 'drop', 'malformed']),
+  action: z.enum(['status', 'delay', 'drop', 'malformed', 'stall']),
   status: z.number().int().min(100).max(599).default(503),
   retryAfterSeconds: z.number().int().min(0).optional(),
   delayMs: z.number().int().min(0).max(120_000).default(1000),
@@ -59,10 +66,15 @@ export interface SimulatorSpec {
   logger?: Logger;
   /** POST /__sandbox/config: simulator-specific switches (error body format, cipher...). */
   configure?: (json: unknown) => SimResponse;
+  /** Serve the API over HTTPS, requiring client certificates issued by `ca`. */
+  tls?: { key: string; cert: string; ca: string };
+  /** Path prefix of every route, e.g. `/identity/1.1.0`. */
+  basePath?: string;
 }
 
 export class Simulator {
   private server: Server | undefined;
+  private adminServer: Server | undefined;
   private faults: Fault[] = [];
   private calls: Record<string, number> = {};
   private clockOffsetMs = 0;
@@ -87,40 +99,58 @@ export class Simulator {
   get baseUrl(): string {
     const addr = this.server?.address() as AddressInfo | undefined;
     if (!addr) throw new Error(`${this.spec.name} simulator is not listening`);
+    return `${this.spec.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}${this.spec.basePath ?? ''}`;
+  }
+
+  /** Root of the admin API (`<adminBaseUrl>/__sandbox/...`): plain HTTP on loopback. */
+  get adminBaseUrl(): string {
+    const addr = (this.adminServer ?? this.server)?.address() as AddressInfo | undefined;
+    if (!addr) throw new Error(`${this.spec.name} simulator is not listening`);
     return `http://127.0.0.1:${addr.port}`;
   }
 
-  async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
+  async listen(port = 0, adminPort = 0): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    if (this.spec.tls) {
+      this.server = createHttpsServer({ ...this.spec.tls, requestCert: true, rejectUnauthorized: true }, handler);
+      this.adminServer = createServer((req, res) => void this.handle(req, res, true));
+      await listenOn(this.adminServer, adminPort);
+    } else {
+      this.server = createServer(handler);
+    }
+    await listenOn(this.server, port);
     return this.baseUrl;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const servers = [this.server, this.adminServer].filter((s): s is Server => s !== undefined);
+    this.server = this.adminServer = undefined;
+    await Promise.all(
+      servers.map((server) => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, adminOnly = false): Promise<void> {
     res.once('finish', () =>
       this.spec.logger?.debug({ simulator: this.spec.name, method: req.method, path: req.url?.split('?')[0], status: res.statusCode }, 'sandbox request'),
     );
     try {
       const url = new URL(req.url ?? '/', 'http://sandbox');
       const body = await readBody(req, MAX_BODY);
-      if (url.pathname.startsWith('/__sandbox/')) return send(res, this.admin(req.method ?? 'GET', url.pathname, body));
+      const adminHere = adminOnly || !this.spec.tls;
+      if (adminHere && url.pathname.startsWith('/__sandbox/')) return send(res, this.admin(req.method ?? 'GET', url.pathname, body));
+      if (adminOnly) return send(res, { status: 404, body: { error_message: `the admin port serves /__sandbox/ only; the API is at ${this.baseUrl}` } });
 
-      const route = this.routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
-      if (!route) return send(res, { status: 404, body: { error_message: `no such endpoint: ${req.method} ${url.pathname}` } });
+      const base = this.spec.basePath ?? '';
+      const path = url.pathname.startsWith(base + '/') ? url.pathname.slice(base.length) : undefined;
+      const route = path === undefined ? undefined : this.routes.find((r) => r.method === req.method && r.pattern.test(path));
+      if (!route || path === undefined) return send(res, { status: 404, body: { error_message: `no such endpoint: ${req.method} ${url.pathname}` } });
       this.calls[route.endpoint] = (this.calls[route.endpoint] ?? 0) + 1;
 
-      const match = route.pattern.exec(url.pathname)!;
+      const match = route.pattern.exec(path)!;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
       let json: unknown;
       try {
@@ -128,7 +158,17 @@ export class Simulator {
       } catch {
         json = undefined;
       }
-      const simReq: SimRequest = { method: req.method!, path: url.pathname, query: url.searchParams, headers: req.headers, body, json, params };
+      const peer = this.spec.tls ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
+      const simReq: SimRequest = {
+        method: req.method!,
+        path,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        json,
+        params,
+        ...(peer?.fingerprint256 ? { clientCertFingerprint: peer.fingerprint256 } : {}),
+      };
 
       const fault = this.takeFault(route.endpoint);
       if (fault?.action === 'status') {
@@ -149,6 +189,7 @@ export class Simulator {
         return;
       }
       if (fault?.action === 'malformed') return send(res, { status: 200, body: fault.body ?? { sandbox: 'malformed response' } });
+      if (fault?.action === 'stall') await new Promise((r) => setTimeout(r, fault.delayMs));
       send(res, response);
     } catch (err) {
       if (err instanceof BodyTooLargeError) return send(res, { status: 413, body: { error_message: err.message } });
@@ -205,6 +246,13 @@ export class Simulator {
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
+
+function listenOn(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+}
 
 function send(res: ServerResponse, r: SimResponse): void {
   if (res.headersSent || res.destroyed) return;

@@ -26,11 +26,11 @@ export class FlowTracker<Step extends string> {
     upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
   }
 
-  succeeded(finalStep: Step): void {
-    this.status = { ...this.status, step: finalStep, outcome: 'succeeded', updatedAt: new Date().toISOString() };
+  succeeded(finalStep: Step, outcome: 'succeeded' | 'not_matched' = 'succeeded'): void {
+    this.status = { ...this.status, step: finalStep, outcome, updatedAt: new Date().toISOString() };
     upsertSearchAttributes([
       { key: searchAttributes.step, value: finalStep },
-      { key: searchAttributes.outcome, value: 'succeeded' },
+      { key: searchAttributes.outcome, value: outcome },
     ]);
   }
 

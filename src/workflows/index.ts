@@ -1,3 +1,5 @@
 // The worker's workflowsPath: every workflow type the worker runs, exported by its type name.
 export { mptSignIn } from './mpt-sign-in.js';
 export { konturSignIn } from './kontur-sign-in.js';
+export { kiscVerifyIdentity } from './kisc-verify-identity.js';
+export { kiscReconcile } from './kisc-reconcile.js';

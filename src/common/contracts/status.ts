@@ -1,5 +1,6 @@
 // What the `status` query of every flow returns. Step names and outcomes only: no secrets, no PII.
-export type FlowOutcome = 'running' | 'succeeded' | 'failed';
+/** not_matched: a verification ended normally with a negative answer (KISC similarity below the threshold). */
+export type FlowOutcome = 'running' | 'succeeded' | 'not_matched' | 'failed';
 
 export interface FlowStatus<Step extends string = string> {
   flow: string;

@@ -1,0 +1,203 @@
+// KISC identity-exchange activities. The billed call (POST /verify) is made exactly once per
+// idempotency key: the workflow creates the key before the first attempt, and every retry of
+// kiscVerify first asks GET /verify for that key's result, re-posting (with the same key) only when
+// KISC has none. Photos are read here from their reference and never returned; personal data is
+// trimmed here to the requested fields, so nothing else enters history (which the codec encrypts).
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { KiscEndpoint, KiscJwsKeySpec, ReconcileCharge } from '../common/contracts/kisc-verify-identity.js';
+import { KISC_VERIFY_IDENTITY } from '../common/contracts/kisc-verify-identity.js';
+import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
+import { mapFailures } from '../common/failures.js';
+import { imageContentType, type ImageContentType } from '../common/image-type.js';
+import { searchAttributes } from '../common/search-attributes.js';
+import { extractZip, type ExtractedFile } from '../common/zip.js';
+import { signDetachedJws } from '../crypto/jws.js';
+import { openPkcs12File } from '../crypto/pkcs12.js';
+import { KISC_TLS_ADVICE, KiscClient, transactionTimeToIso, type NewsItem, type Vendor } from '../providers/kisc/index.js';
+import { openMutualTls } from '../providers/mutual-tls.js';
+import { readBlob } from '../secrets/blob.js';
+import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
+
+export interface KiscActivityDeps {
+  resolveSecret?: SecretResolver;
+  now?: () => Date;
+  /** How long GET /vendors answers are reused (ms). */
+  vendorsCacheMs?: number;
+}
+
+export interface KiscPhotoCheck {
+  vendorName: string;
+  /** SHA-256 of the photo: later attempts refuse a photo that changed under the same key. */
+  photoSha256: string;
+  photoBytes: number;
+  contentType: ImageContentType;
+}
+
+export interface KiscVerification {
+  similarity: number;
+  vendor: string;
+  idempotencyKey: string;
+  /** True when the result came from GET /verify after an earlier attempt's outcome was unknown. */
+  recovered: boolean;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+export function createKiscActivities(deps: KiscActivityDeps = {}) {
+  const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
+  const now = deps.now ?? (() => new Date());
+  const vendorsCacheMs = deps.vendorsCacheMs ?? 10 * 60_000;
+  const vendorsCache = new Map<string, { at: number; vendors: Vendor[] }>();
+  const ctx = () => Context.current();
+
+  const client = async (e: KiscEndpoint) => {
+    const { agent } = await openMutualTls(e.tls, resolveSecret, {
+      provider: 'KISC',
+      renewalAdvice: KISC_TLS_ADVICE,
+      warn: (message, attrs) => ctx().log.warn(message, attrs ?? {}),
+      now: now(),
+    });
+    return new KiscClient({ baseUrl: e.baseUrl, agent });
+  };
+
+  async function vendors(e: KiscEndpoint): Promise<Vendor[]> {
+    const cached = vendorsCache.get(e.baseUrl);
+    if (cached && Date.now() - cached.at < vendorsCacheMs) return cached.vendors;
+    const list = await (await client(e)).vendors(ctx().cancellationSignal);
+    vendorsCache.set(e.baseUrl, { at: Date.now(), vendors: list });
+    return list;
+  }
+
+  async function readPhoto(ref: string, maxBytes: number): Promise<{ bytes: Buffer; contentType: ImageContentType }> {
+    const bytes = await readBlob(ref, maxBytes, 'photo');
+    const contentType = imageContentType(bytes);
+    if (!contentType) throw new InvalidInputError(`photo ${ref} is neither a PNG nor a JPEG (judged by its first bytes, not its name)`);
+    return { bytes, contentType };
+  }
+
+  return {
+    /** Everything that can be checked before the billed call: TLS identity, vendor, photo. */
+    kiscCheckRequest: mapFailures(
+      async (input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number }): Promise<KiscPhotoCheck> => {
+        const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
+        const list = await vendors(input);
+        const vendor = list.find((v) => v.id === input.vendor);
+        if (!vendor) {
+          throw new InvalidInputError(`vendor ${input.vendor} is not offered by KISC; available: ${list.map((v) => `${v.id} (${v.name})`).join(', ') || 'none'}`);
+        }
+        return { vendorName: vendor.name, photoSha256: sha256(bytes), photoBytes: bytes.length, contentType };
+      },
+    ),
+
+    /** Billed. Retried by the policy table; every retry asks GET /verify before posting again. */
+    kiscVerify: mapFailures(
+      async (input: KiscEndpoint & { iin: string; vendor: number; photo: string; maxPhotoBytes: number; photoSha256: string; idempotencyKey: string }): Promise<KiscVerification> => {
+        const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
+        if (sha256(bytes) !== input.photoSha256) {
+          throw new TrustflowError(
+            `photo ${input.photo} changed after the verification was prepared; a verification key is never reused for another photo: start a new flow`,
+            FailureType.InputChanged,
+            false,
+          );
+        }
+        const kisc = await client(input);
+        const signal = ctx().cancellationSignal;
+        const attempt = ctx().info.attempt;
+        if (attempt > 1) {
+          // An earlier attempt may have been billed without us seeing the answer.
+          const stored = await kisc.lookupVerification(input.idempotencyKey, input.iin, signal);
+          if (stored) {
+            ctx().log.info('KISC verification recovered by key', { attempt, idempotencyKey: input.idempotencyKey });
+            return { similarity: stored.result, vendor: stored.vendor, idempotencyKey: input.idempotencyKey, recovered: true };
+          }
+        }
+        // Heartbeats let a crashed worker's attempt be retried within the heartbeat timeout.
+        const beat = setInterval(() => ctx().heartbeat(), 1000);
+        try {
+          const v = await kisc.verify({ iin: input.iin, vendorId: input.vendor, idempotencyKey: input.idempotencyKey, photo: bytes, contentType }, signal);
+          ctx().log.info('KISC verification done', { attempt, idempotencyKey: input.idempotencyKey });
+          return { similarity: v.result, vendor: v.vendor, idempotencyKey: input.idempotencyKey, recovered: false };
+        } finally {
+          clearInterval(beat);
+        }
+      },
+    ),
+
+    /** POST /data, tied to the verification's key, the body signed as a detached JWS. */
+    kiscFetchPersonalData: mapFailures(
+      async (
+        input: KiscEndpoint & {
+          signingKey: KiscJwsKeySpec;
+          idempotencyKey: string;
+          consentText: string;
+          consentBodyFormat: 'json-string' | 'json-object';
+          fields: string[];
+          mcdb: boolean;
+        },
+      ): Promise<{ personalData: Record<string, unknown>; missingFields: string[] }> => {
+        const body = Buffer.from(JSON.stringify(input.consentBodyFormat === 'json-object' ? { consent: input.consentText } : input.consentText), 'utf8');
+        const key = await openPkcs12File(input.signingKey.path, input.signingKey.password, resolveSecret);
+        const jwsSignature = await signDetachedJws(body, key.privateKey, {
+          alg: input.signingKey.alg,
+          payloadMode: input.signingKey.payloadMode,
+          ...(input.signingKey.x5c ? { certificates: key.certificates } : {}),
+        });
+        const data = await (await client(input)).personalData({ idempotencyKey: input.idempotencyKey, body, jwsSignature, mcdb: input.mcdb }, ctx().cancellationSignal);
+        const personalData = Object.fromEntries(input.fields.filter((f) => Object.hasOwn(data, f)).map((f) => [f, data[f]]));
+        const missingFields = input.fields.filter((f) => !Object.hasOwn(data, f));
+        // Field names only: values are personal data.
+        ctx().log.info('KISC personal data received', { returnedFields: Object.keys(personalData), missingFields, droppedFields: Object.keys(data).length - Object.keys(personalData).length });
+        return { personalData, missingFields };
+      },
+    ),
+
+    kiscNews: mapFailures(async (input: KiscEndpoint): Promise<NewsItem[]> => (await client(input)).news(ctx().cancellationSignal)),
+
+    /** KISC's transactions report for [from, to] (YYYY-MM-DD, Almaty days). No PII: keys, vendors, scores. */
+    kiscTransactions: mapFailures(async (input: KiscEndpoint & { from: string; to: string }): Promise<ReconcileCharge[]> => {
+      const compact = (d: string) => d.replaceAll('-', '');
+      const rows = await (await client(input)).transactions(compact(input.from), compact(input.to), ctx().cancellationSignal);
+      return rows.map((r) => ({ idempotencyKey: r.x_idempotency_key, vendor: r.vendor_name, chargedAt: transactionTimeToIso(r.datetime), similarity: r.similarity }));
+    }),
+
+    /** The monthly act (a ZIP) unpacked into targetDir on the worker's machine, within size and path limits. */
+    kiscAct: mapFailures(async (input: KiscEndpoint & { year: number; month: number; targetDir: string }): Promise<ExtractedFile[]> => {
+      const zip = await (await client(input)).act(input.year, input.month, ctx().cancellationSignal);
+      return extractZip(zip, input.targetDir);
+    }),
+
+    /**
+     * trustflow's own record of KISC verifications, from the search attributes kiscVerifyIdentity sets:
+     * those whose result arrived in [fromIso, toIso), and which of `keys` belong to any of our flows.
+     */
+    kiscRecordedVerifications: mapFailures(
+      async (input: { fromIso: string; toIso: string; keys: string[] }): Promise<{
+        billed: { idempotencyKey: string; billedAt: string; workflowId: string }[];
+        ownKeys: { idempotencyKey: string; workflowId: string }[];
+      }> => {
+        const workflows = ctx().client.workflow;
+        const billed: { idempotencyKey: string; billedAt: string; workflowId: string }[] = [];
+        const query = `WorkflowType = '${KISC_VERIFY_IDENTITY}' AND ${searchAttributes.kiscBilledAt.name} >= '${input.fromIso}' AND ${searchAttributes.kiscBilledAt.name} < '${input.toIso}'`;
+        for await (const wf of workflows.list({ query })) {
+          const key = wf.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey);
+          const at = wf.typedSearchAttributes.get(searchAttributes.kiscBilledAt);
+          if (key && at) billed.push({ idempotencyKey: key, billedAt: at.toISOString(), workflowId: wf.workflowId });
+        }
+        const ownKeys: { idempotencyKey: string; workflowId: string }[] = [];
+        const keys = input.keys.filter((k) => /^[A-Za-z0-9-]{1,100}$/.test(k)); // keys come from KISC: never into a query unchecked
+        for (let i = 0; i < keys.length; i += 100) {
+          const batch = keys.slice(i, i + 100);
+          const q = `WorkflowType = '${KISC_VERIFY_IDENTITY}' AND ${searchAttributes.kiscIdempotencyKey.name} IN (${batch.map((k) => `'${k}'`).join(', ')})`;
+          for await (const wf of workflows.list({ query: q })) {
+            const key = wf.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey);
+            if (key) ownKeys.push({ idempotencyKey: key, workflowId: wf.workflowId });
+          }
+        }
+        return { billed, ownKeys };
+      },
+    ),
+  };
+}
+
+export type KiscActivities = ReturnType<typeof createKiscActivities>;

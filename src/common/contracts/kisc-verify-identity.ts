@@ -1,0 +1,134 @@
+// Public contract of the `kiscVerifyIdentity` and `kiscReconcile` workflows. Pure (zod only).
+// Inputs carry references for every secret and for the photo; the IIN and the consent text travel
+// in the (codec-encrypted) input and never in workflow IDs, search attributes or failure messages.
+import { z } from 'zod';
+import { Pkcs12SignerSpecSchema } from '../../crypto/signer-spec.js';
+import { MutualTlsSpecSchema } from '../../providers/mutual-tls-spec.js';
+import { iinProblem } from '../iin.js';
+
+export const KISC_VERIFY_IDENTITY = 'kiscVerifyIdentity';
+export const KISC_RECONCILE = 'kiscReconcile';
+
+const LOOPBACK = /^https:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
+
+const KiscBaseUrlSchema = z
+  .string()
+  .url({ message: 'must be an absolute URL, e.g. https://onlinetest.kisc.kz/identity/1.1.0' })
+  .refine((u) => /^https:\/\//i.test(u), { message: 'must be https: KISC is reached over mutual TLS only' })
+  .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' });
+
+export const KiscEndpointSchema = z.object({
+  /** API root, e.g. https://onlinetest.kisc.kz/identity/1.1.0 (test) or https://online.kisc.kz/identity/1.1.0. */
+  baseUrl: KiscBaseUrlSchema,
+  /** The participant's RSA TLS key (.p12 "PKCS#12 SSL" export) and the KISC CA bundle. */
+  tls: MutualTlsSpecSchema,
+});
+export type KiscEndpoint = z.infer<typeof KiscEndpointSchema>;
+
+/**
+ * The key that signs `x-jws-signature`. KISC's memo says the GOST key is "for signing", but no JOSE
+ * algorithm for Kazakh GOST exists and KISC's construction is not public: algorithm, key and
+ * payload mode are configurable; RS256 over the raw body (RFC 7797) is the default guess.
+ */
+export const KiscJwsKeySpecSchema = Pkcs12SignerSpecSchema.extend({
+  alg: z.enum(['RS256', 'PS256', 'ES256']).default('RS256'),
+  /** 'unencoded': RFC 7797 b64:false (the header lists crit:["b64"]); 'base64url': classic detached JWS. */
+  payloadMode: z.enum(['unencoded', 'base64url']).default('unencoded'),
+  /** Put the signing certificate into the header's x5c. */
+  x5c: z.boolean().default(false),
+});
+export type KiscJwsKeySpec = z.infer<typeof KiscJwsKeySpecSchema>;
+
+export const MAX_PHOTO_BYTES_LIMIT = 10 * 1024 * 1024;
+
+export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
+  /** Signs the personal-data request; required when fetchPersonalData is true. */
+  signingKey: KiscJwsKeySpecSchema.optional(),
+  /** The person's IIN (12 digits, valid check digit). */
+  iin: z.string().superRefine((v, ctx) => {
+    const problem = iinProblem(v);
+    if (problem === 'format') ctx.addIssue({ code: 'custom', message: 'must be exactly 12 digits (an IIN)' });
+    if (problem === 'check_digit') ctx.addIssue({ code: 'custom', message: 'is not a valid IIN: its check digit (the 12th digit) does not match; check for a typo' });
+  }),
+  /** Biometric vendor id from GET /vendors (the list changes: it is checked before anything is billed). */
+  vendor: z.number().int().positive(),
+  /** Reference to the face photo (PNG or JPEG) on the worker's machine: file:/path. Never the bytes. */
+  photo: z.string().regex(/^file:\/.+/, { message: "must be a reference to the photo file, 'file:/absolute/path' (never the image itself)" }),
+  maxPhotoBytes: z.number().int().positive().max(MAX_PHOTO_BYTES_LIMIT).default(5 * 1024 * 1024),
+  /** Similarity (0..1) at or above which the face counts as matched. Vendors' scales differ: set it per vendor. */
+  minSimilarity: z.number().min(0).max(1),
+  fetchPersonalData: z.boolean(),
+  /** The person's consent to the transfer of personal data, sent as the body of POST /data. */
+  consentText: z.string().min(1).max(20_000).optional(),
+  /** How the consent goes in the JSON body: a JSON string (the memo's reading) or {"consent": text}. */
+  consentBodyFormat: z.enum(['json-string', 'json-object']).default('json-string'),
+  /** Top-level personal-data fields to return; nothing else leaves the worker (data minimisation). */
+  personalDataFields: z.array(z.string().min(1)).min(1).optional(),
+  /** Also ask for the phone registered in the mobile citizens database (field mobilephone). */
+  mcdb: z.boolean().default(false),
+}).superRefine((v, ctx) => {
+  if (!v.fetchPersonalData) return;
+  if (!v.signingKey) ctx.addIssue({ code: 'custom', path: ['signingKey'], message: 'is required to fetch personal data (it signs x-jws-signature)' });
+  if (!v.consentText) ctx.addIssue({ code: 'custom', path: ['consentText'], message: "is required to fetch personal data: the person's consent text" });
+  if (!v.personalDataFields) {
+    ctx.addIssue({ code: 'custom', path: ['personalDataFields'], message: "is required to fetch personal data: list the fields you need, e.g. ['last_name', 'first_name', 'birth_date']" });
+  } else if (v.mcdb && !v.personalDataFields.includes('mobilephone')) {
+    ctx.addIssue({ code: 'custom', path: ['personalDataFields'], message: "must include 'mobilephone' when mcdb is true (that is the only field mcdb adds)" });
+  }
+});
+export type KiscVerifyIdentityInput = z.input<typeof KiscVerifyIdentityInputSchema>;
+export type KiscVerifyIdentityParsedInput = z.output<typeof KiscVerifyIdentityInputSchema>;
+
+export interface KiscVerifyIdentityResult {
+  /** not_matched: the similarity was below minSimilarity; no personal data was requested. */
+  outcome: 'verified' | 'not_matched';
+  similarity: number;
+  minSimilarity: number;
+  /** The vendor's name as KISC reports it. */
+  vendor: string;
+  /** The x-idempotency-key of the (single, billed) verification. */
+  idempotencyKey: string;
+  /** Workflow time at which the verification result was obtained, ISO 8601. */
+  verifiedAt: string;
+  /** Only the requested fields. Personal data: travels only through the encryption codec. */
+  personalData?: Record<string, unknown>;
+  /** Requested fields KISC's answer did not contain. */
+  missingFields?: string[];
+}
+
+export const KISC_VERIFY_STEPS = ['validating', 'verifying', 'fetching_personal_data', 'done', 'not_matched'] as const;
+export type KiscVerifyStep = (typeof KISC_VERIFY_STEPS)[number];
+
+const DateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' }).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: 'is not a calendar date' });
+
+export const KiscReconcileInputSchema = KiscEndpointSchema.extend({
+  /** First day, inclusive, in KISC's time zone (Almaty, UTC+5). */
+  from: DateSchema,
+  /** Last day, inclusive. */
+  to: DateSchema,
+}).refine((v) => v.from <= v.to, { message: "'from' must not be after 'to'", path: ['to'] });
+export type KiscReconcileInput = z.input<typeof KiscReconcileInputSchema>;
+
+export interface ReconcileCharge {
+  idempotencyKey: string;
+  vendor: string;
+  /** KISC's time, converted to ISO 8601 UTC. */
+  chargedAt: string;
+  similarity: number;
+}
+
+export interface KiscReconcileResult {
+  from: string;
+  to: string;
+  /** Verifications trustflow recorded as billed in the period (its search attributes). */
+  recorded: number;
+  /** Rows in KISC's transactions report. */
+  reported: number;
+  matched: number;
+  /** Recorded by trustflow, absent from KISC's report (KISC did not bill, or the report lags). */
+  missing: { idempotencyKey: string; billedAt: string; workflowId: string }[];
+  /** Charged by KISC for keys trustflow never sent: someone else uses this participant's certificate. */
+  unexpected: ReconcileCharge[];
+  /** Charged for keys of trustflow flows that never got a result (failed or still running). */
+  chargedWithoutResult: (ReconcileCharge & { workflowId: string })[];
+}

@@ -1,0 +1,79 @@
+// kiscVerifyIdentity: verify a face against the state record for an IIN (billed once), then fetch
+// the consented personal data.
+//   validate input → check TLS identity, vendor, photo → [key created here] POST /verify (billed;
+//   retries ask GET /verify first) → similarity ≥ minSimilarity ? POST /data : not_matched
+// The idempotency key comes from the workflow's deterministic uuid4(): created once, recorded in
+// history (and the KiscIdempotencyKey search attribute) before the first POST, the same on replay.
+import { proxyActivities, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import type { KiscActivities } from '../activities/kisc.js';
+import {
+  KISC_VERIFY_IDENTITY,
+  KiscVerifyIdentityInputSchema,
+  type KiscVerifyIdentityInput,
+  type KiscVerifyIdentityResult,
+  type KiscVerifyStep,
+} from '../common/contracts/kisc-verify-identity.js';
+import { activityPolicies } from '../common/policies.js';
+import { searchAttributes } from '../common/search-attributes.js';
+import { FlowTracker } from './flow-status.js';
+import { validateInput } from './validate-input.js';
+
+const { kiscCheckRequest } = proxyActivities<KiscActivities>(activityPolicies.kiscCheckRequest);
+const { kiscVerify } = proxyActivities<KiscActivities>(activityPolicies.kiscVerify);
+const { kiscFetchPersonalData } = proxyActivities<KiscActivities>(activityPolicies.kiscFetchPersonalData);
+
+export async function kiscVerifyIdentity(rawInput: KiscVerifyIdentityInput): Promise<KiscVerifyIdentityResult> {
+  const tracker = new FlowTracker<KiscVerifyStep>(KISC_VERIFY_IDENTITY, 'kisc', 'validating');
+  try {
+    const input = validateInput(KiscVerifyIdentityInputSchema, rawInput, KISC_VERIFY_IDENTITY);
+    const endpoint = { baseUrl: input.baseUrl, tls: input.tls };
+    const checked = await kiscCheckRequest({ ...endpoint, vendor: input.vendor, photo: input.photo, maxPhotoBytes: input.maxPhotoBytes });
+
+    tracker.step('verifying');
+    const idempotencyKey = uuid4();
+    upsertSearchAttributes([{ key: searchAttributes.kiscIdempotencyKey, value: idempotencyKey }]);
+    const verification = await kiscVerify({
+      ...endpoint,
+      iin: input.iin,
+      vendor: input.vendor,
+      photo: input.photo,
+      maxPhotoBytes: input.maxPhotoBytes,
+      photoSha256: checked.photoSha256,
+      idempotencyKey,
+    });
+    const verifiedAt = new Date();
+    upsertSearchAttributes([{ key: searchAttributes.kiscBilledAt, value: verifiedAt }]);
+    const result: KiscVerifyIdentityResult = {
+      outcome: verification.similarity >= input.minSimilarity ? 'verified' : 'not_matched',
+      similarity: verification.similarity,
+      minSimilarity: input.minSimilarity,
+      vendor: verification.vendor,
+      idempotencyKey,
+      verifiedAt: verifiedAt.toISOString(),
+    };
+    if (result.outcome === 'not_matched') {
+      tracker.succeeded('not_matched', 'not_matched');
+      return result;
+    }
+
+    if (input.fetchPersonalData) {
+      tracker.step('fetching_personal_data');
+      const { personalData, missingFields } = await kiscFetchPersonalData({
+        ...endpoint,
+        signingKey: input.signingKey!,
+        idempotencyKey,
+        consentText: input.consentText!,
+        consentBodyFormat: input.consentBodyFormat,
+        fields: input.personalDataFields!,
+        mcdb: input.mcdb,
+      });
+      result.personalData = personalData;
+      if (missingFields.length) result.missingFields = missingFields;
+    }
+    tracker.succeeded('done');
+    return result;
+  } catch (err) {
+    tracker.failed(err);
+    throw err;
+  }
+}

@@ -1,0 +1,231 @@
+// kiscVerifyIdentity and kiscReconcile end to end: a real Temporal dev server, the worker code, the
+// KISC simulator over HTTPS with mutual TLS on loopback, its billing ledger as the judge of
+// "billed exactly once".
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { executeKiscReconcile, executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
+import type { KiscVerifyIdentityInput } from '../../src/common/contracts/kisc-verify-identity.js';
+import { FailureType } from '../../src/common/errors.js';
+import { searchAttributes } from '../../src/common/search-attributes.js';
+import { KiscClient } from '../../src/providers/kisc/index.js';
+import { openMutualTls } from '../../src/providers/mutual-tls.js';
+import { resolveSecret } from '../../src/secrets/resolve.js';
+import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
+import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
+
+const taskQueue = 'kisc-test';
+let t: FlowTestEnv;
+let client: Client;
+let sandbox: Sandbox;
+let admin: string;
+let n = 0;
+
+const example = () => sandbox.manifest.examples.kiscVerifyIdentity;
+const input = (extra: Partial<KiscVerifyIdentityInput> = {}): KiscVerifyIdentityInput => ({ ...example(), ...extra });
+const tlsOf = (name: string) => ({ ...example().tls, p12: sandbox.manifest.kisc.tlsKeys[name]!.p12, password: sandbox.manifest.kisc.tlsKeys[name]!.password });
+const wfId = (name: string) => `test-kisc-${name}-${++n}`;
+const state = () => sandboxAdmin(admin, 'state');
+const fileOf = (ref: string) => ref.slice('file:'.length);
+
+before(async () => {
+  t = await startFlowTestEnv(taskQueue);
+  ({ client, sandbox } = t);
+  admin = sandbox.simulators.kisc.adminBaseUrl;
+});
+
+after(() => t?.stop());
+
+beforeEach(() => sandboxAdmin(admin, 'reset'));
+
+describe('kiscVerifyIdentity on a real Temporal server', () => {
+  it('verifies once, fetches only the requested personal data, and keeps photo, passwords, consent, IIN and data out of history', async () => {
+    const workflowId = wfId('happy');
+    const r = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    assert.equal(r.outcome, 'verified');
+    assert.ok(r.similarity >= 0.95, `similarity ${r.similarity}`);
+    assert.equal(r.vendor, 'VisionLabs');
+    assert.deepEqual(r.personalData, { last_name: 'САРСЕНБАЕВ', first_name: 'ЕРЛАН', middle_name: 'МАРАТҰЛЫ', birth_date: '1989-01-01' });
+    assert.equal(r.missingFields, undefined);
+
+    const s = await state();
+    assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
+    assert.deepEqual(s.dataCalls, { [r.idempotencyKey]: 1 });
+    assert.equal(s.calls['POST /verify'], 1);
+    assert.equal(s.calls['GET /verify'], undefined, 'no lookup without an ambiguous failure');
+
+    // The key was recorded for reconciliation; the IIN is nowhere an operator looks.
+    const d = await client.workflow.getHandle(workflowId).describe();
+    assert.equal(d.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey), r.idempotencyKey);
+    assert.ok(d.typedSearchAttributes.get(searchAttributes.kiscBilledAt) instanceof Date);
+    const visible = await visibleMetadata(client, workflowId);
+    assert.ok(!visible.includes(example().iin), 'IIN in workflow id, search attributes or memo');
+
+    const read = async (ref: string) => (await readFile(fileOf(ref), 'utf8')).trim();
+    const photo = await readFile(fileOf(example().photo));
+    const hits = findSecrets(await storedHistory(client, workflowId), [
+      { label: 'photo bytes', value: photo },
+      { label: 'photo bytes (a slice from the middle)', value: photo.subarray(100, 164) },
+      { label: 'TLS p12 password', value: await read(example().tls.password) },
+      { label: 'signing p12 password', value: await read(example().signingKey!.password) },
+      { label: 'consent text', value: example().consentText! },
+      { label: 'IIN', value: example().iin },
+      { label: 'last name', value: 'САРСЕНБАЕВ' },
+      { label: 'birth date', value: '1989-01-01' },
+      { label: 'document number (not requested)', value: '049871234' },
+    ]);
+    assert.deepEqual(hits, []);
+  });
+
+  it('asks for the mobile phone with mcdb=1 over the AES-encrypted TLS key', async () => {
+    const r = await executeKiscVerifyIdentity(client, {
+      workflowId: wfId('mcdb'),
+      input: input({ tls: tlsOf('kisc-tls-aes'), mcdb: true, personalDataFields: ['last_name', 'mobilephone', 'no_such_field'] }),
+      taskQueue,
+    });
+    assert.deepEqual(r.personalData, { last_name: 'САРСЕНБАЕВ', mobilephone: '+77011234567' });
+    assert.deepEqual(r.missingFields, ['no_such_field']);
+  });
+
+  it('ends as not_matched below minSimilarity, billed once, without asking for personal data', async () => {
+    const workflowId = wfId('not-matched');
+    const r = await executeKiscVerifyIdentity(client, { workflowId, input: input({ photo: sandbox.manifest.kisc.persons[0]!.otherPhoto }), taskQueue });
+    assert.equal(r.outcome, 'not_matched');
+    assert.ok(r.similarity < r.minSimilarity);
+    assert.equal(r.personalData, undefined);
+    const s = await state();
+    assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
+    assert.equal(s.calls['POST /data'], undefined);
+    const d = await client.workflow.getHandle(workflowId).describe();
+    assert.equal(d.typedSearchAttributes.get(searchAttributes.outcome), 'not_matched');
+    assert.equal(d.status.name, 'COMPLETED');
+  });
+
+  it('rejects an IIN with a wrong check digit before any call to KISC (client helper and workflow)', async () => {
+    const bad = example().iin.slice(0, 11) + String((Number(example().iin[11]) + 1) % 10);
+    // The typed helper refuses to start the flow at all...
+    await assert.rejects(executeKiscVerifyIdentity(client, { workflowId: wfId('bad-iin'), input: input({ iin: bad }), taskQueue }), (e: Error) => {
+      assert.equal(e.name, 'InvalidInputError');
+      assert.match(e.message, /iin: is not a valid IIN: its check digit/);
+      return true;
+    });
+    // ...and a start that bypasses it fails in the workflow's first step.
+    const handle = await client.workflow.start('kiscVerifyIdentity', { workflowId: wfId('bad-iin-raw'), taskQueue, args: [input({ iin: bad })] });
+    const f = failureOf(await handle.result().catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.InvalidInput);
+    assert.match(f.message, /iin: is not a valid IIN: its check digit/);
+    assert.ok(!f.message.includes(bad), 'the IIN must not be echoed');
+    const s = await state();
+    assert.deepEqual(s.calls, {});
+    assert.deepEqual(s.billing, []);
+  });
+
+  it('rejects an unknown vendor and a photo that is not PNG/JPEG before anything is billed', async () => {
+    const vendor = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('vendor'), input: input({ vendor: 42 }), taskQueue }).catch((e: unknown) => e));
+    assert.equal(vendor.type, FailureType.InvalidInput);
+    assert.match(vendor.message, /vendor 42 is not offered by KISC; available: 1 \(VisionLabs\)/);
+
+    const gif = join(t.tmp, 'photo.gif');
+    await writeFile(gif, Buffer.from('GIF89a' + 'x'.repeat(100)));
+    const photo = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('gif'), input: input({ photo: `file:${gif}` }), taskQueue }).catch((e: unknown) => e));
+    assert.equal(photo.type, FailureType.InvalidInput);
+    assert.match(photo.message, /neither a PNG nor a JPEG/);
+
+    const big = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('big'), input: input({ maxPhotoBytes: 100 }), taskQueue }).catch((e: unknown) => e));
+    assert.match(big.message, /bytes; the limit is 100/);
+
+    const s = await state();
+    assert.equal(s.calls['POST /verify'], undefined);
+    assert.deepEqual(s.billing, []);
+  });
+
+  it('completes with exactly one billed row when the connection drops after KISC billed the verification', async () => {
+    await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'drop' });
+    const r = await executeKiscVerifyIdentity(client, { workflowId: wfId('drop'), input: input(), taskQueue });
+    assert.equal(r.outcome, 'verified');
+    const s = await state();
+    assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
+    assert.equal(s.calls['POST /verify'], 1, 'never re-posted: the result came from GET /verify');
+    assert.equal(s.calls['GET /verify'], 1);
+  });
+
+  it('succeeds after two 503s, re-posting with the same key, one billed row', async () => {
+    await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'status', status: 503, times: 2 });
+    const r = await executeKiscVerifyIdentity(client, { workflowId: wfId('503'), input: input(), taskQueue });
+    const s = await state();
+    assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
+    assert.equal(s.calls['POST /verify'], 3);
+    assert.equal(s.calls['GET /verify'], 2, 'each retry asked for the stored result first');
+  });
+
+  it('fails without retries on a client certificate from another CA, pointing at the 14-day keys', async () => {
+    const mpt = sandbox.manifest.keys['mpt-legacy']!;
+    const f = failureOf(
+      await executeKiscVerifyIdentity(client, { workflowId: wfId('foreign'), input: input({ tls: { ...example().tls, p12: mpt.p12, password: mpt.password } }), taskQueue }).catch((e: unknown) => e),
+    );
+    assert.equal(f.type, FailureType.TlsRejected);
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /the server refused our client certificate/);
+    assert.match(f.message, /valid for 14 days/);
+    assert.deepEqual((await state()).calls, {}, 'the handshake failed: no request reached KISC');
+  });
+
+  it('fails on an expired client certificate before connecting, saying when it expired', async () => {
+    const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('expired'), input: input({ tls: tlsOf('kisc-tls-expired') }), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.TlsRejected);
+    assert.match(f.message, /TLS client certificate expired on \d{4}-\d{2}-\d{2}T.*valid for 14 days/);
+    assert.deepEqual((await state()).calls, {});
+  });
+
+  it('fails on a CA bundle that does not verify the server (no silent trust)', async () => {
+    const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('wrong-ca'), input: input({ tls: { ...example().tls, ca: sandbox.manifest.ca.certificate } }), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.TlsRejected);
+    assert.match(f.message, /server's certificate could not be verified against the configured CA bundle/);
+  });
+
+  it('a signature KISC does not accept fails /data without retrying, after the one billed verification', async () => {
+    await sandboxAdmin(admin, 'config', { jwsPayloadMode: 'base64url' });
+    const handle = await startKiscVerifyIdentity(client, { workflowId: wfId('jws'), input: input(), taskQueue });
+    const f = failureOf(await handle.result().catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.ProviderRejected);
+    assert.match(f.message, /POST \/data answered HTTP 401 \(x-jws-signature does not verify/);
+    const s = await state();
+    assert.equal(s.calls['POST /data'], 1);
+    assert.equal(s.rejectedSignatures, 1);
+    assert.equal(s.billing.length, 1);
+  });
+});
+
+describe('kiscReconcile', () => {
+  it("finds a charge trustflow never made in KISC's transactions report", async () => {
+    const ours = await executeKiscVerifyIdentity(client, { workflowId: wfId('reconcile-ours'), input: input({ fetchPersonalData: false }), taskQueue });
+
+    // Someone else with this participant's certificate makes a verification outside trustflow.
+    const { agent } = await openMutualTls(example().tls, resolveSecret, { provider: 'KISC', renewalAdvice: '', warn: () => {} });
+    const stranger = await new KiscClient({ baseUrl: example().baseUrl, agent }).verify({
+      iin: example().iin,
+      vendorId: 2,
+      idempotencyKey: 'aaaaaaaa-0000-4000-8000-000000000001',
+      photo: await readFile(fileOf(example().photo)),
+      contentType: 'image/png',
+    });
+
+    const r = await executeKiscReconcile(client, { workflowId: wfId('reconcile'), input: sandbox.manifest.examples.kiscReconcile, taskQueue });
+    assert.equal(r.reported, 2);
+    assert.equal(r.matched, 1);
+    // Earlier tests' verifications are in trustflow's records but were wiped from the simulator's
+    // ledger by its reset: exactly those are reported missing.
+    const ledger = new Set(((await state()).billing as { key: string }[]).map((b) => b.key));
+    assert.ok(r.missing.every((m) => !ledger.has(m.idempotencyKey) && m.workflowId.startsWith('test-kisc-')));
+    assert.equal(r.recorded, r.matched + r.missing.length);
+    assert.deepEqual(r.chargedWithoutResult, []);
+    assert.deepEqual(
+      r.unexpected.map((u) => [u.idempotencyKey, u.vendor, u.similarity]),
+      [[stranger.x_idempotency_key, 'FORENSICS', stranger.result]],
+    );
+    assert.ok(!r.unexpected.some((u) => u.idempotencyKey === ours.idempotencyKey));
+  });
+});
