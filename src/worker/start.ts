@@ -7,14 +7,14 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
-import { executeKonturSignIn, executeMptSignIn } from '../client/flows.js';
+import { executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn } from '../client/flows.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
 import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
 import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import { startSandbox } from '../sandbox/index.js';
+import { sandboxAdmin, startSandbox } from '../sandbox/index.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { installRuntimeLogger } from './runtime.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -106,6 +106,24 @@ async function main(): Promise<void> {
       run: async (workflowId: string) => {
         const r = await executeKonturSignIn(client, { workflowId, input: sandbox.manifest.examples.konturSignIn!, taskQueue: settings.taskQueue });
         return `session (sid ${r.sid.length} chars) valid until ${r.expiresAt}`;
+      },
+    },
+    {
+      flow: 'kiscVerifyIdentity',
+      workflowId: `demo-kisc-verify-identity-${stamp}`,
+      run: async (workflowId: string) => {
+        const r = await executeKiscVerifyIdentity(client, { workflowId, input: sandbox.manifest.examples.kiscVerifyIdentity, taskQueue: settings.taskQueue });
+        const billed = (await sandboxAdmin(sandbox.simulators.kisc.adminBaseUrl, 'state')).billedPerKey[r.idempotencyKey];
+        return `${r.outcome} (similarity ${r.similarity.toFixed(3)}, ${r.vendor}), ${Object.keys(r.personalData ?? {}).length} personal-data fields; billed ${billed}x`;
+      },
+    },
+    {
+      flow: 'kiscReconcile',
+      workflowId: `demo-kisc-reconcile-${stamp}`,
+      run: async (workflowId: string) => {
+        const r = await executeKiscReconcile(client, { workflowId, input: sandbox.manifest.examples.kiscReconcile, taskQueue: settings.taskQueue });
+        const earlier = r.missing.length ? ' (missing = earlier runs: the sandbox ledger starts empty, Temporal remembers)' : '';
+        return `${r.matched}/${r.reported} charges matched; ${r.missing.length} missing${earlier}, ${r.unexpected.length} unexpected, ${r.chargedWithoutResult.length} without result`;
       },
     },
   ];
