@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
+import { startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
@@ -104,6 +104,14 @@ async function main(): Promise<void> {
         console.log(`baseline (2 no-op activities)  c=1  ${fmt(two.median)} ${fmt(two.p95)} ${fmt(two.perSecond)}`);
         console.log(`konturSignIn                  c=1  ${fmt(k.median)} ${fmt(k.p95)} ${fmt(k.perSecond)}`);
         console.log(`  ratio konturSignIn / baseline: median ${(k.median / two.median).toFixed(2)}x (GOST decrypt by OpenSSL processes, simulator encrypts with OpenSSL too)`);
+      }
+      {
+        const kisc = sandbox.manifest.examples.kiscVerifyIdentity;
+        const three = await timeFlows(base('kisc'), N, 1);
+        const v = await timeFlows((i) => startKiscVerifyIdentity(env.client, { workflowId: `bench-kisc-${i}`, input: kisc, taskQueue: 'bench-mpt' }), N, 1);
+        console.log(`baseline (3 no-op activities)  c=1  ${fmt(three.median)} ${fmt(three.p95)} ${fmt(three.perSecond)}`);
+        console.log(`kiscVerifyIdentity            c=1  ${fmt(v.median)} ${fmt(v.p95)} ${fmt(v.perSecond)}`);
+        console.log(`  ratio kiscVerifyIdentity / baseline: median ${(v.median / three.median).toFixed(2)}x (mutual TLS to the simulator, photo hashing, JWS with the PKCS#12 signing key)`);
       }
     }))]);
 

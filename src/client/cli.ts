@@ -5,17 +5,25 @@
 //   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
 //   trustflow kontur refresh --base-url URL --sid-env NAME --refresh-token-env NAME [--api-key-env NAME] [--api-version v5.9]
 //   trustflow cms decrypt --key FILE [--key-password-env NAME] --cert FILE --in FILE --out FILE [--originator FILE]
+//   trustflow kisc news --connection FILE
+//   trustflow kisc transactions --connection FILE --from YYYY-MM-DD --to YYYY-MM-DD
+//   trustflow kisc act --connection FILE --year YYYY --month M --out DIR
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
-import { TrustflowError } from '../common/errors.js';
+import { KiscEndpointSchema } from '../common/contracts/kisc-verify-identity.js';
+import { describeInputIssues } from '../common/contracts/validation.js';
+import { InvalidInputError, TrustflowError } from '../common/errors.js';
 import { searchAttributes } from '../common/search-attributes.js';
+import { extractZip } from '../common/zip.js';
 import { cmsToDer, isIssuedBy, verifyCms } from '../crypto/cms.js';
 import { openSigner } from '../crypto/signer.js';
 import { assertNotCryptoProContainer, CmsDecryptError, decryptCms } from '../crypto/decrypt.js';
+import { KISC_TLS_ADVICE, KiscClient } from '../providers/kisc/index.js';
 import { KonturClient } from '../providers/kontur/index.js';
+import { closeMutualTlsAgents, openMutualTls } from '../providers/mutual-tls.js';
 import { resolveSecret } from '../secrets/resolve.js';
 import { connectClient } from './connection.js';
 import { flows, startFlow, type FlowName } from './flows.js';
@@ -29,6 +37,14 @@ const USAGE = `usage:
   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
   trustflow cms decrypt --key FILE [--key-password-env NAME] --cert FILE --in FILE --out FILE [--originator FILE]
       (key: PEM PKCS#8, encrypted or not, or PKCS#12; GOST via OpenSSL + gost-engine, RSA via node-forge)
+  trustflow kisc news --connection FILE
+  trustflow kisc transactions --connection FILE --from YYYY-MM-DD --to YYYY-MM-DD
+      (billed verifications between the two dates, inclusive, Almaty time; prints KISC's rows as JSON)
+  trustflow kisc act --connection FILE --year YYYY --month M --out DIR
+      (unpacks the monthly act ZIP into DIR, created when missing, and prints name, bytes and sha256 of each
+      file; DIR must not already contain the act's file: nothing is ever overwritten)
+KISC connection FILE: JSON {baseUrl, tls: {p12, password, ca}}, tls.password a reference (env:NAME or file:/path);
+  other keys are ignored, so a kiscVerifyIdentity input file works as is. Called directly over mutual TLS, no Temporal.
 Temporal connection: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TRUSTFLOW_TASK_QUEUE (trustflow)`;
 
 class UsageError extends Error {}
@@ -48,6 +64,11 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] === 'verify') return cmsVerify(rest.slice(1));
       if (rest[0] === 'decrypt') return cmsDecrypt(rest.slice(1));
       throw new UsageError(`unknown cms command '${rest[0] ?? ''}'`);
+    case 'kisc':
+      if (rest[0] === 'news') return kiscNews(rest.slice(1));
+      if (rest[0] === 'transactions') return kiscTransactions(rest.slice(1));
+      if (rest[0] === 'act') return kiscAct(rest.slice(1));
+      throw new UsageError(`unknown kisc command '${rest[0] ?? ''}'`);
     case undefined:
     case 'help':
     case '--help':
@@ -178,6 +199,78 @@ async function cmsDecrypt(args: string[]): Promise<number> {
   });
   await writeFile(values.out, plain, { mode: 0o600 });
   console.error(`decrypted ${plain.length} bytes to ${values.out} in ${Math.round(performance.now() - t0)} ms`);
+  return 0;
+}
+
+/** Runs `f` with a KISC client over mutual TLS, configured by the connection file (validated first). */
+async function withKisc<T>(connectionFile: string, f: (client: KiscClient) => Promise<T>): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(connectionFile, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`${connectionFile}: cannot read the KISC connection file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new InvalidInputError(`${connectionFile}: not JSON (expected {"baseUrl": ..., "tls": {"p12": ..., "password": ..., "ca": ...}})`);
+  }
+  const parsed = KiscEndpointSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidInputError(`invalid KISC connection file ${connectionFile}: ${describeInputIssues(parsed.error)}`);
+  const endpoint = parsed.data;
+  try {
+    const { agent } = await openMutualTls(endpoint.tls, resolveSecret, {
+      provider: 'KISC',
+      renewalAdvice: KISC_TLS_ADVICE,
+      warn: (message, attrs) => console.error(`trustflow: warning: ${message}${attrs && Object.keys(attrs).length ? ` ${JSON.stringify(attrs)}` : ''}`),
+    });
+    return await f(new KiscClient({ baseUrl: endpoint.baseUrl, agent }));
+  } finally {
+    closeMutualTlsAgents();
+  }
+}
+
+/** A calendar date `YYYY-MM-DD` → KISC's `YYYYMMDD`. */
+function kiscDate(option: string, value: string | undefined): string {
+  if (!value) throw new UsageError(`kisc transactions needs ${option} YYYY-MM-DD`);
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!m || !d || d.toISOString().slice(0, 10) !== value) throw new UsageError(`${option} must be a calendar date YYYY-MM-DD, not '${value}'`);
+  return `${m[1]}${m[2]}${m[3]}`;
+}
+
+async function kiscNews(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { connection: { type: 'string' } } });
+  if (!values.connection) throw new UsageError('kisc news needs --connection FILE');
+  const news = await withKisc(values.connection, (c) => c.news());
+  console.log(JSON.stringify(news, null, 2));
+  return 0;
+}
+
+async function kiscTransactions(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { connection: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+  if (!values.connection) throw new UsageError('kisc transactions needs --connection FILE --from YYYY-MM-DD --to YYYY-MM-DD');
+  const from = kiscDate('--from', values.from);
+  const to = kiscDate('--to', values.to);
+  if (from > to) throw new UsageError(`--from ${values.from} is after --to ${values.to}`);
+  const rows = await withKisc(values.connection, (c) => c.transactions(from, to));
+  console.log(JSON.stringify(rows, null, 2));
+  return 0;
+}
+
+async function kiscAct(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { connection: { type: 'string' }, year: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.connection || !values.year || !values.month || !values.out) {
+    throw new UsageError('kisc act needs --connection FILE --year YYYY --month M --out DIR');
+  }
+  if (!/^\d{4}$/.test(values.year)) throw new UsageError(`--year must be YYYY, not '${values.year}'`);
+  const month = /^\d{1,2}$/.test(values.month) ? Number(values.month) : NaN;
+  if (!(month >= 1 && month <= 12)) throw new UsageError(`--month must be 1..12, not '${values.month}'`);
+  const zip = await withKisc(values.connection, (c) => c.act(Number(values.year), month));
+  const files = await extractZip(zip, values.out);
+  console.error(`extracted ${files.length} file(s) of the ${values.year}-${String(month).padStart(2, '0')} act into ${resolve(values.out)}`);
+  console.log(JSON.stringify(files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })), null, 2));
   return 0;
 }
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { executeMptSignIn } from '../../src/client/flows.js';
+import { executeKiscVerifyIdentity, executeMptSignIn } from '../../src/client/flows.js';
+import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { findSecrets, type Secret } from '../helpers/history.js';
@@ -59,6 +60,15 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   const wrong = join(tmp, 'wrong-password');
   await writeFile(wrong, 'Wrong-Pass-9911\n');
   await assert.rejects(run('mpt-legacy', `file:${wrong}`), (e: unknown) => /wrong password/.test(rootMessage(e)));
+  // KISC: a verification whose first answer is lost (retry by key), with personal data and mcdb.
+  const kisc = sandbox.manifest.examples.kiscVerifyIdentity;
+  await sandboxAdmin(sandbox.simulators.kisc.adminBaseUrl, 'faults', { endpoint: 'POST /verify', action: 'drop' });
+  const verified = await executeKiscVerifyIdentity(env.client, {
+    workflowId: 'logs-kisc',
+    input: { ...kisc, mcdb: true, personalDataFields: [...kisc.personalDataFields!, 'mobilephone', 'document'] },
+    taskQueue: 'logs-test',
+  });
+  assert.equal(verified.outcome, 'verified');
   await worker.kill('SIGTERM'); // flush and close its output
 
   const all = captured + worker.output();
@@ -69,12 +79,27 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     secrets.push(...(await pkcs12Secrets(k.p12, password)).map((s) => ({ ...s, label: `${user}: ${s.label}` })));
     secrets.push({ label: `${user}: certificate`, value: sandbox.pki.users[user]!.certificate.raw }, { label: `${user}: IIN`, value: k.iin });
   }
+  const photo = await readFile(kisc.photo.slice('file:'.length));
+  secrets.push(
+    { label: 'KISC: IIN', value: kisc.iin },
+    { label: 'KISC: photo (a slice)', value: photo.subarray(200, 264) },
+    { label: 'KISC: consent text', value: kisc.consentText! },
+    { label: 'KISC: last name', value: 'САРСЕНБАЕВ' },
+    { label: 'KISC: document number', value: '049871234' },
+    { label: 'KISC: mobile phone', value: '+77011234567' },
+  );
+  for (const [label, p12, ref] of [['KISC TLS', kisc.tls.p12, kisc.tls.password], ['KISC signing', kisc.signingKey!.path, kisc.signingKey!.password]] as const) {
+    const password = (await readFile(ref.slice(5), 'utf8')).trim();
+    secrets.push(...(await pkcs12Secrets(p12, password)).map((s) => ({ ...s, label: `${label}: ${s.label}` })));
+  }
   tokens.forEach((t, i) => secrets.push({ label: `token ${i}`, value: t }, { label: `token ${i} signature`, value: t.split('.')[2]! }));
   assert.deepEqual(findSecrets(all, secrets), []);
 
   // The capture is real: it holds the worker's activity logs, the runtime's, and the sandbox's.
   assert.match(all, /IS MPT token obtained/);
   assert.match(all, /IS MPT challenge signed/);
+  assert.match(all, /KISC verification recovered by key/);
+  assert.match(all, /KISC personal data received/);
   assert.match(all, /sandbox request/);
   assert.match(all, /"level":20/, 'debug records were captured');
 });
