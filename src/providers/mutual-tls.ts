@@ -64,6 +64,8 @@ export async function openMutualTls(spec: MutualTlsSpec, resolveSecret: SecretRe
   if (!identity) {
     const key = openPkcs12(p12, password, spec.p12, spec.password);
     if (ca !== undefined) assertCaBundle(ca, spec.ca!);
+    const clientCertificate = key.certificates[0]!;
+    checkValidity(clientCertificate, spec.p12, o); // before caching: an expired key must not take a slot
     identity = {
       agent: new Agent({
         key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }),
@@ -73,7 +75,7 @@ export async function openMutualTls(spec: MutualTlsSpec, resolveSecret: SecretRe
         keepAlive: true,
         maxSockets: 16,
       }),
-      clientCertificate: key.certificates[0]!,
+      clientCertificate,
     };
     if (cache.size >= MAX_CACHED) {
       const oldest = cache.keys().next().value!;
@@ -81,6 +83,7 @@ export async function openMutualTls(spec: MutualTlsSpec, resolveSecret: SecretRe
       cache.delete(oldest);
     }
     cache.set(cacheKey, identity);
+    return identity;
   }
   checkValidity(identity.clientCertificate, spec.p12, o);
   return identity;
