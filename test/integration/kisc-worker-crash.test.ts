@@ -2,41 +2,26 @@
 // answer arrived (the simulator bills, then holds the response), and started again: the new
 // attempt asks GET /verify for the key, gets the stored result, and never posts again. One row.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startKiscVerifyIdentity } from '../../src/client/flows.js';
-import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { sandboxAdmin } from '../../src/sandbox/index.js';
+import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
 
-let env: TestWorkflowEnvironment;
-let sandbox: Sandbox;
-let tmp: string;
-const workers: WorkerProcess[] = [];
+let t: CrashTestEnv;
 
 before(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'trustflow-kisccrash-'));
-  [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
+  t = await startCrashTestEnv('kisc-crash-test');
 });
 
-after(async () => {
-  for (const w of workers) await w.kill('SIGKILL');
-  await sandbox?.stop();
-  await env?.teardown();
-  await rm(tmp, { recursive: true, force: true });
-});
+after(() => t?.stop());
 
 it('survives SIGKILL of the worker while KISC holds a billed verification, with exactly one billed row', { timeout: 120_000 }, async () => {
+  const { env, sandbox } = t;
   const taskQueue = 'kisc-crash-test';
-  const workerEnv = { TEMPORAL_ADDRESS: env.address, TRUSTFLOW_TASK_QUEUE: taskQueue, TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS };
   const admin = sandbox.simulators.kisc.adminBaseUrl;
   await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'stall', delayMs: 30_000 });
 
-  const first = await startWorkerProcess(workerEnv);
-  workers.push(first);
+  const first = await t.startWorker();
   const handle = await startKiscVerifyIdentity(env.client, { workflowId: 'kisc-crash-1', input: sandbox.manifest.examples.kiscVerifyIdentity, taskQueue });
   for (let i = 0; (await sandboxAdmin(admin, 'state')).billing.length === 0; i++) {
     assert.ok(i < 600, 'POST /verify was not reached');
@@ -44,8 +29,7 @@ it('survives SIGKILL of the worker while KISC holds a billed verification, with 
   }
   await first.kill('SIGKILL');
 
-  const second = await startWorkerProcess(workerEnv);
-  workers.push(second);
+  const second = await t.startWorker();
   const result = await handle.result();
   assert.equal(result.outcome, 'verified');
   const state = await sandboxAdmin(admin, 'state');

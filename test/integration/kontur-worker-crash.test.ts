@@ -1,43 +1,28 @@
 // The worker process is killed with SIGKILL while konturSignIn waits on approve-cert and started
 // again: the flow completes with exactly one successful approve-cert.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startKonturSignIn } from '../../src/client/flows.js';
-import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { sandboxAdmin } from '../../src/sandbox/index.js';
+import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
 
-let env: TestWorkflowEnvironment;
-let sandbox: Sandbox;
-let tmp: string;
-const workers: WorkerProcess[] = [];
+let t: CrashTestEnv;
 
 before(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'trustflow-kcrash-'));
-  [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
-  assert.ok(sandbox.simulators.kontur, 'the Kontur simulator needs OpenSSL + gost-engine');
+  t = await startCrashTestEnv('kontur-crash-test');
 });
 
-after(async () => {
-  for (const w of workers) await w.kill('SIGKILL');
-  await sandbox?.stop();
-  await env?.teardown();
-  await rm(tmp, { recursive: true, force: true });
-});
+after(() => t?.stop());
 
 it('survives SIGKILL of the worker during approve-cert, with exactly one successful approve-cert', { timeout: 120_000 }, async () => {
+  const { env, sandbox } = t;
+  assert.ok(sandbox.simulators.kontur, 'the Kontur simulator needs OpenSSL + gost-engine');
   const taskQueue = 'kontur-crash-test';
-  const workerEnv = { TEMPORAL_ADDRESS: env.address, TRUSTFLOW_TASK_QUEUE: taskQueue, TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS };
   const url = sandbox.manifest.services.kontur!.baseUrl;
   // Hold the first approve-cert; the simulator drops it unprocessed when the client is gone.
   await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'delay', delayMs: 3000 });
 
-  const first = await startWorkerProcess(workerEnv);
-  workers.push(first);
+  const first = await t.startWorker();
   const handle = await startKonturSignIn(env.client, { workflowId: 'kontur-crash-1', input: sandbox.manifest.examples.konturSignIn!, taskQueue });
   for (let i = 0; !(await sandboxAdmin(url, 'state')).calls['POST /auth/{version}/approve-cert']; i++) {
     assert.ok(i < 400, 'approve-cert was not reached');
@@ -46,8 +31,7 @@ it('survives SIGKILL of the worker during approve-cert, with exactly one success
   await first.kill('SIGKILL');
   assert.equal((await sandboxAdmin(url, 'state')).successfulApprovals, 0);
 
-  const second = await startWorkerProcess(workerEnv);
-  workers.push(second);
+  const second = await t.startWorker();
   const result = await handle.result();
   assert.ok(result.sid.length > 0);
   const state = await sandboxAdmin(url, 'state');
