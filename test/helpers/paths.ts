@@ -13,9 +13,17 @@ export const vectorsDir = join(sharedDir, 'vectors');
  * a printed reason on a developer machine, and fails in CI (CI=true), where they must be present.
  */
 export function vectorsOrSkip(t: TestContext, ...parts: string[]): string | undefined {
-  const path = join(vectorsDir, ...parts);
+  return sharedOrSkip(t, 'published vectors', join(vectorsDir, ...parts));
+}
+
+/** A provider's seed document (../shared/seeds), under the same rule as the vectors. */
+export function seedOrSkip(t: TestContext, file: string): string | undefined {
+  return sharedOrSkip(t, 'provider seed', join(sharedDir, 'seeds', file));
+}
+
+function sharedOrSkip(t: TestContext, what: string, path: string): string | undefined {
   if (existsSync(path)) return path;
-  const reason = `published vectors not found at ${path} (set TRUSTFLOW_SHARED_DIR)`;
+  const reason = `${what} not found at ${path} (set TRUSTFLOW_SHARED_DIR)`;
   if (process.env.CI) throw new Error(reason);
   console.log(`# SKIP: ${reason}`);
   t.skip(reason);

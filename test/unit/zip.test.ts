@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 import yazl from 'yazl';
 import { FailureType, TrustflowError } from '../../src/common/errors.js';
 import { DEFAULT_ZIP_LIMITS, extractZip, UnsafeArchiveError } from '../../src/common/zip.js';
-import { sharedDir } from '../helpers/paths.js';
+import { seedOrSkip } from '../helpers/paths.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -133,15 +133,6 @@ async function rejectsUnsafe(p: Promise<unknown>, pattern: RegExp): Promise<void
 }
 
 /** The shared seeds folder sits beside the vectors (../shared/seeds); same skip/CI rule as vectorsOrSkip. */
-function seedOrSkip(t: TestContext, file: string): string | undefined {
-  const path = join(sharedDir, 'seeds', file);
-  if (existsSync(path)) return path;
-  const reason = `provider seed not found at ${path} (set TRUSTFLOW_SHARED_DIR)`;
-  if (process.env.CI) throw new Error(reason);
-  console.log(`# SKIP: ${reason}`);
-  t.skip(reason);
-  return undefined;
-}
 
 describe('extractZip: normal archives', () => {
   it('extracts a Cyrillic text file and a nested folder with the right bytes and sha256', async () => {
