@@ -1,15 +1,17 @@
 // All activities of the worker, built from their dependencies.
 import { createIsmptActivities, type IsmptActivityDeps } from './ismpt.js';
+import { createCipherActivities, type CipherActivityDeps } from './cipher.js';
 import { createKiscActivities, type KiscActivityDeps } from './kisc.js';
 import { createKonturActivities, type KonturActivityDeps } from './kontur.js';
 
-export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps & KiscActivityDeps;
+export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps & KiscActivityDeps & CipherActivityDeps;
 
 export function createActivities(deps: ActivityDeps = {}) {
   return {
     ...createIsmptActivities(deps),
     ...createKonturActivities(deps),
     ...createKiscActivities(deps),
+    ...createCipherActivities(deps),
   };
 }
 

@@ -19,8 +19,20 @@ import {
   type KiscVerifyIdentityInput,
   type KiscVerifyIdentityResult,
 } from '../common/contracts/kisc-verify-identity.js';
+import {
+  CIPHER_INSPECT_KEY_STORE,
+  CIPHER_SIGN,
+  CipherInspectKeyStoreInputSchema,
+  CipherSignInputSchema,
+  type CipherInspectKeyStoreInput,
+  type CipherInspectKeyStoreResult,
+  type CipherSignInput,
+  type CipherSignResult,
+} from '../common/contracts/cipher-sign.js';
 import { InvalidInputError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
+import type { cipherInspectKeyStore } from '../workflows/cipher-inspect-key-store.js';
+import type { cipherSign } from '../workflows/cipher-sign.js';
 import type { kiscReconcile } from '../workflows/kisc-reconcile.js';
 import type { kiscVerifyIdentity } from '../workflows/kisc-verify-identity.js';
 import type { konturSignIn } from '../workflows/kontur-sign-in.js';
@@ -32,6 +44,8 @@ export const flows = {
   'kontur-sign-in': { workflowType: KONTUR_SIGN_IN, inputSchema: KonturSignInInputSchema },
   'kisc-verify-identity': { workflowType: KISC_VERIFY_IDENTITY, inputSchema: KiscVerifyIdentityInputSchema },
   'kisc-reconcile': { workflowType: KISC_RECONCILE, inputSchema: KiscReconcileInputSchema },
+  'cipher-sign': { workflowType: CIPHER_SIGN, inputSchema: CipherSignInputSchema },
+  'cipher-inspect-key-store': { workflowType: CIPHER_INSPECT_KEY_STORE, inputSchema: CipherInspectKeyStoreInputSchema },
 } as const satisfies Record<string, { workflowType: string; inputSchema: z.ZodType }>;
 export type FlowName = keyof typeof flows;
 
@@ -89,4 +103,20 @@ export async function startKiscReconcile(client: Client, o: StartOptions<KiscRec
 
 export async function executeKiscReconcile(client: Client, o: StartOptions<KiscReconcileInput>): Promise<KiscReconcileResult> {
   return (await startKiscReconcile(client, o)).result();
+}
+
+export async function startCipherSign(client: Client, o: StartOptions<CipherSignInput>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof cipherSign>> {
+  return (await startFlow(client, 'cipher-sign', o)) as WorkflowHandleWithFirstExecutionRunId<typeof cipherSign>;
+}
+
+export async function executeCipherSign(client: Client, o: StartOptions<CipherSignInput>): Promise<CipherSignResult> {
+  return (await startCipherSign(client, o)).result();
+}
+
+export async function startCipherInspectKeyStore(client: Client, o: StartOptions<CipherInspectKeyStoreInput>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof cipherInspectKeyStore>> {
+  return (await startFlow(client, 'cipher-inspect-key-store', o)) as WorkflowHandleWithFirstExecutionRunId<typeof cipherInspectKeyStore>;
+}
+
+export async function executeCipherInspectKeyStore(client: Client, o: StartOptions<CipherInspectKeyStoreInput>): Promise<CipherInspectKeyStoreResult> {
+  return (await startCipherInspectKeyStore(client, o)).result();
 }

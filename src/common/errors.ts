@@ -18,6 +18,14 @@ export const FailureType = {
   UnsafeArchive: 'UnsafeArchive',
   /** An input file changed while a flow was using it (a photo after its verification key was created). */
   InputChanged: 'InputChanged',
+  /** The provider's session (Cipher ticket) no longer exists: the flow starts again with a new one. */
+  SessionMissing: 'SessionMissing',
+  /** The provider says its service is not started (Cipher 503): the flow waits for it. */
+  ServiceNotRunning: 'ServiceNotRunning',
+  /** A key in the container cannot be used (Cipher's verifier: canBeUsed=false). */
+  KeyNotUsable: 'KeyNotUsable',
+  /** An operation did not finish within the flow's bound (e.g. an asynchronous signature). */
+  OperationTimedOut: 'OperationTimedOut',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -51,6 +51,22 @@ export const activityPolicies = {
   kiscAct: { startToCloseTimeout: '60s', retry: transientHttp },
   /** Visibility queries on our own Temporal namespace. */
   kiscRecordedVerifications: { startToCloseTimeout: '60s', retry: transientHttp },
+  /**
+   * Cipher ticket steps. 503 (service not started) and 400 (ticket gone) are not retried here: the
+   * workflow waits for the service (visible in its status) or starts again with a new ticket.
+   * POST /ticket is not idempotent: a retry after a lost answer may leave one ticket behind.
+   */
+  cipherCreateTicket: { startToCloseTimeout: '30s', retry: transientHttp },
+  cipherUploadData: { startToCloseTimeout: '60s', retry: transientHttp },
+  cipherSetOptions: { startToCloseTimeout: '30s', retry: transientHttp },
+  cipherUploadKeyStore: { startToCloseTimeout: '30s', retry: transientHttp },
+  cipherCheckKeyStore: { startToCloseTimeout: '60s', retry: transientHttp },
+  /** Never re-sent on the same ticket: an unknown outcome is resolved by polling the status. */
+  cipherStartSigning: { startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } },
+  /** Read-only polling, bounded by the flow's maxSigningSeconds inside; heartbeats every poll. */
+  cipherAwaitSignature: { startToCloseTimeout: '65m', heartbeatTimeout: '15s', retry: transientHttp },
+  /** Cleanup on every path (in a non-cancellable scope). */
+  cipherDeleteTicket: { startToCloseTimeout: '30s', retry: transientHttp },
 } as const satisfies Record<string, ActivityOptions>;
 
 export type ActivityName = keyof typeof activityPolicies;

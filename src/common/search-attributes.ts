@@ -13,6 +13,8 @@ export const searchAttributes = {
    */
   kiscIdempotencyKey: defineSearchAttributeKey('KiscIdempotencyKey', SearchAttributeType.KEYWORD),
   kiscBilledAt: defineSearchAttributeKey('KiscBilledAt', SearchAttributeType.DATETIME),
+  /** Whole days until the signing key's certificate expires (Cipher flows): `KeyExpiresInDays < 14`. */
+  keyExpiresInDays: defineSearchAttributeKey('KeyExpiresInDays', SearchAttributeType.INT),
 } as const;
 
 export const allSearchAttributeKeys = Object.values(searchAttributes);

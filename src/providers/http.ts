@@ -7,7 +7,7 @@
 import type { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, type Got, type Method } from 'got';
 import { z } from 'zod';
-import { ProviderContractViolation, ProviderHttpError, ProviderNetworkError, ProviderTlsError } from '../common/errors.js';
+import { ProviderContractViolation, ProviderHttpError, ProviderNetworkError, ProviderTlsError, type FailureType } from '../common/errors.js';
 import { CLOSED_AFTER_HANDSHAKE, probeTlsAlert } from './tls-probe.js';
 
 /** Upper bound on a Retry-After we honour; longer waits are the retry policy's business. */
@@ -93,6 +93,11 @@ export interface ProviderHttpOptions {
   agent?: HttpsAgent;
   /** What to check when a TLS handshake fails (e.g. that initial keys were extended). */
   tlsAdvice?: string;
+  /**
+   * A provider's own meaning of an error status, where it differs from the general rule (Cipher:
+   * 400 = the ticket is gone, 500 = the operation failed for good, 503 = its service is not started).
+   */
+  statusMeaning?: (status: number) => { retryable: boolean; type: FailureType } | undefined;
 }
 
 export interface ProviderRequest<S extends z.ZodType> {
@@ -130,6 +135,11 @@ export class ProviderHttp {
   }
 
   async request<S extends z.ZodType>(req: ProviderRequest<S>): Promise<z.infer<S>> {
+    return (await this.requestWithStatus(req)).data;
+  }
+
+  /** As `request`, with the 2xx status (for providers where 200 and 202 mean different things). */
+  async requestWithStatus<S extends z.ZodType>(req: ProviderRequest<S>): Promise<{ status: number; data: z.infer<S> }> {
     const { provider } = this.options;
     let res;
     try {
@@ -156,6 +166,8 @@ export class ProviderHttp {
     if (res.statusCode >= 300) {
       const { retryable, retryAfterMs } = classifyHttpStatus(res.statusCode, headerValue(res.headers['retry-after']));
       const details = (this.options.describeError ?? extractProviderError)(res.body, contentType);
+      const own = this.options.statusMeaning?.(res.statusCode);
+      if (own) throw new ProviderHttpError(provider, req.endpoint, res.statusCode, details.code, details.message, own.retryable, own.retryable ? retryAfterMs : undefined, own.type);
       throw new ProviderHttpError(provider, req.endpoint, res.statusCode, details.code, details.message, retryable, retryAfterMs);
     }
     let json: unknown;
@@ -166,7 +178,7 @@ export class ProviderHttp {
     }
     const parsed = req.schema.safeParse(json);
     if (!parsed.success) throw new ProviderContractViolation(provider, req.endpoint, describeSchemaIssues(parsed.error));
-    return parsed.data;
+    return { status: res.statusCode, data: parsed.data };
   }
 }
 

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
+import type { CipherInspectKeyStoreInput, CipherSignInput } from '../common/contracts/cipher-sign.js';
 import type { KiscReconcileInput, KiscVerifyIdentityInput } from '../common/contracts/kisc-verify-identity.js';
 import type { KonturSignInInput } from '../common/contracts/kontur-sign-in.js';
 import type { MptSignInInput } from '../common/contracts/mpt-sign-in.js';
@@ -12,6 +13,7 @@ import { createGostPki, type GostPki } from './gost-pki.js';
 import { createKonturSimulator } from './kontur.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createIsmptSimulator } from './ismpt.js';
+import { createCipherSimulator } from './cipher.js';
 import { createKiscSimulator } from './kisc.js';
 import { samplePng } from './photos.js';
 import { createSandboxPki, type SandboxPki } from './pki.js';
@@ -33,7 +35,16 @@ export interface SandboxManifest {
     signingKey: { p12: string; password: string };
     persons: { name: string; iin: string; photo: string; otherPhoto: string }[];
   };
+  /** Cipher: PKCS#12 key containers (RSA stand-ins for DSTU 4145 keys) and the CA id to sign with. */
+  cipher: {
+    caId: string;
+    ca: string;
+    containers: Record<string, { file: string; password: string; notAfter: string }>;
+    document: string;
+  };
   examples: {
+    cipherSign: CipherSignInput;
+    cipherInspectKeyStore: CipherInspectKeyStoreInput;
     mptSignIn: MptSignInInput;
     konturSignIn?: KonturSignInInput;
     kiscVerifyIdentity: KiscVerifyIdentityInput;
@@ -46,7 +57,7 @@ export interface Sandbox {
   manifest: SandboxManifest;
   manifestPath: string;
   pki: SandboxPki;
-  simulators: { ismpt: Simulator; kisc: Simulator; kontur?: Simulator };
+  simulators: { ismpt: Simulator; kisc: Simulator; cipher: Simulator; kontur?: Simulator };
   gostPki?: GostPki;
   stop(): Promise<void>;
 }
@@ -54,7 +65,7 @@ export interface Sandbox {
 export interface SandboxOptions {
   dir: string;
   /** Fixed ports per service; 0 or absent = any free port. */
-  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number };
+  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number; cipher?: number };
   logger?: Logger;
 }
 
@@ -109,6 +120,18 @@ const KISC_PERSONS = [
   },
 ];
 
+/**
+ * Cipher key containers: PKCS#12 files with RSA keys standing in for DSTU 4145 containers (no
+ * DSTU 4145 implementation is installable here). One valid a year, one expiring in 5 days (the
+ * agent's "< 14 days" warning), one expired.
+ */
+const CIPHER_USERS = [
+  { name: 'cipher-key', commonName: 'Коваль Кирило Кирилович', iin: '000000000000', subjectSerial: 'TINUA-1234567891', country: 'UA', encryption: 'legacy-3des' as const },
+  { name: 'cipher-key-expiring', commonName: 'Шевченко Олена Петрівна', iin: '000000000000', subjectSerial: 'TINUA-2345678912', country: 'UA', encryption: 'aes-256' as const, validDays: 5 },
+  { name: 'cipher-key-expired', commonName: 'Бондар Андрій Іванович', iin: '000000000000', subjectSerial: 'TINUA-3456789123', country: 'UA', encryption: 'legacy-3des' as const, validFromDaysAgo: 30, validDays: -1 },
+];
+const CIPHER_CA_ID = 'sandbox.cipher.ca';
+
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dir = resolve(opts.dir);
   await mkdir(dir, { recursive: true });
@@ -142,6 +165,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   });
   await kisc.listen(opts.ports?.kisc ?? 0, opts.ports?.kiscAdmin ?? 0);
 
+  // Cipher: its own CA and key containers, a document to sign.
+  const cipherDir = join(dir, 'cipher');
+  const cipherPki = await createSandboxPki(cipherDir, CIPHER_USERS, 'ЦСК SANDBOX (CIPHER STAND-IN)');
+  const cipherDocument = join(cipherDir, 'document.txt');
+  await writeFile(cipherDocument, 'Договір № 42 від 24.11.2026. Сторони погодили умови постачання.\n', { mode: 0o600 });
+  const cipher = createCipherSimulator({ caId: CIPHER_CA_ID, caName: 'ЦСК SANDBOX (CIPHER STAND-IN)', logger });
+  await cipher.listen(opts.ports?.cipher ?? 0);
+  const cu = cipherPki.users;
+
   // Kontur needs OpenSSL + gost-engine; without it the other simulators still run.
   let kontur: Simulator | undefined;
   let gostPki: GostPki | undefined;
@@ -173,6 +205,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     services: {
       ismpt: { baseUrl: ismpt.baseUrl, admin: `${ismpt.baseUrl}/__sandbox` },
       kisc: { baseUrl: kisc.baseUrl, admin: `${kisc.adminBaseUrl}/__sandbox` },
+      cipher: { baseUrl: cipher.baseUrl, admin: `${cipher.adminBaseUrl}/__sandbox` },
       ...(kontur ? { kontur: { baseUrl: kontur.baseUrl, admin: `${kontur.baseUrl}/__sandbox` } } : {}),
     },
     ca: { certificate: pki.caCertPath },
@@ -203,7 +236,27 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       signingKey: { p12: ku['kisc-signing']!.p12Path, password: ku['kisc-signing']!.passwordRef },
       persons: KISC_PERSONS.map((p) => ({ name: p.name, iin: p.iin, photo: `file:${join(photosDir, `${p.name}.png`)}`, otherPhoto: `file:${join(photosDir, `${p.name}-someone-else.png`)}` })),
     },
+    cipher: {
+      caId: CIPHER_CA_ID,
+      ca: cipherPki.caCertPath,
+      containers: Object.fromEntries(
+        CIPHER_USERS.map((u) => [u.name, { file: `file:${cu[u.name]!.p12Path}`, password: cu[u.name]!.passwordRef, notAfter: new Date(cu[u.name]!.certificate.validTo).toISOString() }]),
+      ),
+      document: `file:${cipherDocument}`,
+    },
     examples: {
+      cipherSign: {
+        baseUrl: cipher.baseUrl,
+        data: `file:${cipherDocument}`,
+        keyStore: { file: `file:${cu['cipher-key']!.p12Path}` },
+        password: cu['cipher-key']!.passwordRef,
+        options: { caId: CIPHER_CA_ID, signatureType: 'detached' },
+      },
+      cipherInspectKeyStore: {
+        baseUrl: cipher.baseUrl,
+        keyStore: { file: `file:${cu['cipher-key']!.p12Path}` },
+        password: cu['cipher-key']!.passwordRef,
+      },
       kiscVerifyIdentity: {
         baseUrl: kisc.baseUrl,
         tls: { p12: ku['kisc-tls']!.p12Path, password: ku['kisc-tls']!.passwordRef, ca: kiscPki.caCertPath },
@@ -242,11 +295,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     manifest,
     manifestPath,
     pki,
-    simulators: { ismpt, kisc, ...(kontur ? { kontur } : {}) },
+    simulators: { ismpt, kisc, cipher, ...(kontur ? { kontur } : {}) },
     ...(gostPki ? { gostPki } : {}),
     stop: async () => {
       await ismpt.close();
       await kisc.close();
+      await cipher.close();
       await kontur?.close();
     },
   };

@@ -35,6 +35,10 @@ export interface UserSpec {
   validDays?: number;
   /** Start of validity, days before now (default: one hour ago). With a negative validDays: an expired certificate. */
   validFromDaysAgo?: number;
+  /** The subject's serialNumber (default `IIN<iin>`, as NCA RK writes it). */
+  subjectSerial?: string;
+  /** The subject's country (default KZ). */
+  country?: string;
 }
 
 const utf8 = (type: string, value: string) => ({ type, value, valueTagClass: forge.asn1.Type.UTF8 as unknown as number });
@@ -64,7 +68,7 @@ export async function createSandboxPki(dir: string, users: UserSpec[], caName = 
   for (const u of users) {
     const keys = rsaKeyPair();
     const cert = buildCertificate({
-      subject: [utf8('2.5.4.3', u.commonName), { type: '2.5.4.5', value: `IIN${u.iin}` }, { shortName: 'C', value: 'KZ' }],
+      subject: [utf8('2.5.4.3', u.commonName), { type: '2.5.4.5', value: u.subjectSerial ?? `IIN${u.iin}` }, { shortName: 'C', value: u.country ?? 'KZ' }],
       issuer: caSubject,
       publicKey: keys.publicKey,
       signingKey: caKeys.forgePrivate,

@@ -256,6 +256,11 @@ function listenOn(server: Server, port: number): Promise<void> {
 
 function send(res: ServerResponse, r: SimResponse): void {
   if (res.headersSent || res.destroyed) return;
+  if (Buffer.isBuffer(r.body)) {
+    res.writeHead(r.status, { 'content-type': 'application/octet-stream', ...r.headers });
+    res.end(r.body);
+    return;
+  }
   const body = r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
   res.writeHead(r.status, {
     'content-type': typeof r.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
-import { executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn } from '../client/flows.js';
+import { executeCipherSign, executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn } from '../client/flows.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
@@ -106,6 +106,15 @@ async function main(): Promise<void> {
       run: async (workflowId: string) => {
         const r = await executeKonturSignIn(client, { workflowId, input: sandbox.manifest.examples.konturSignIn!, taskQueue: settings.taskQueue });
         return `session (sid ${r.sid.length} chars) valid until ${r.expiresAt}`;
+      },
+    },
+    {
+      flow: 'cipherSign',
+      workflowId: `demo-cipher-sign-${stamp}`,
+      run: async (workflowId: string) => {
+        const r = await executeCipherSign(client, { workflowId, input: sandbox.manifest.examples.cipherSign, taskQueue: settings.taskQueue });
+        const open = (await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'state')).openTickets;
+        return `CMS signature ${r.signatureBytes} bytes by ${r.signer.owner} (key valid ${r.signer.daysLeft} more days); open tickets: ${open}`;
       },
     },
     {

@@ -26,6 +26,18 @@ export class FlowTracker<Step extends string> {
     upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
   }
 
+  /** Says what the flow waits for (undefined clears it). */
+  note(text: string | undefined): void {
+    if (this.status.note === text) return;
+    const { note: _old, ...rest } = this.status;
+    this.status = { ...rest, ...(text ? { note: text } : {}), updatedAt: new Date().toISOString() };
+  }
+
+  warn(warnings: string[]): void {
+    if (warnings.length === 0) return;
+    this.status = { ...this.status, warnings: [...(this.status.warnings ?? []), ...warnings], updatedAt: new Date().toISOString() };
+  }
+
   succeeded(finalStep: Step, outcome: 'succeeded' | 'not_matched' = 'succeeded'): void {
     this.status = { ...this.status, step: finalStep, outcome, updatedAt: new Date().toISOString() };
     upsertSearchAttributes([

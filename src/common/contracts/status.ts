@@ -12,6 +12,10 @@ export interface FlowStatus<Step extends string = string> {
   error?: { type: string; message: string };
   /** Workflow time of the last step change, ISO 8601. */
   updatedAt: string;
+  /** What the flow is waiting for right now, when it is not its own step (e.g. a provider's service that is down). */
+  note?: string;
+  /** Warnings to act on (e.g. a key that expires in under 14 days), in the provider's words. */
+  warnings?: string[];
 }
 
 export const STATUS_QUERY_NAME = 'status';
