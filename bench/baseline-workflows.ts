@@ -37,3 +37,15 @@ export async function baselineTwoActivities(): Promise<number> {
   tracker.succeeded('done');
   return r.n;
 }
+
+/** N no-op activities in sequence, with status tracking: the shape of longer flows (cipherSign: 8). */
+export async function baselineActivities(count: number): Promise<number> {
+  const tracker = new FlowTracker<string>('baseline', 'none', 'step-1');
+  let r = { n: 1 };
+  for (let i = 1; i <= count; i++) {
+    if (i > 1) tracker.step(`step-${i}`);
+    r = await noop(r);
+  }
+  tracker.succeeded('done');
+  return r.n;
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
+import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
@@ -112,6 +112,15 @@ async function main(): Promise<void> {
         console.log(`baseline (3 no-op activities)  c=1  ${fmt(three.median)} ${fmt(three.p95)} ${fmt(three.perSecond)}`);
         console.log(`kiscVerifyIdentity            c=1  ${fmt(v.median)} ${fmt(v.p95)} ${fmt(v.perSecond)}`);
         console.log(`  ratio kiscVerifyIdentity / baseline: median ${(v.median / three.median).toFixed(2)}x (mutual TLS to the simulator, photo hashing, JWS with the PKCS#12 signing key)`);
+      }
+      {
+        // cipherSign: eight activities; the simulator's signature is ready after signingMs (0 here).
+        await fetch(`${sandbox.simulators.cipher.adminBaseUrl}/__sandbox/config`, { method: 'POST', body: JSON.stringify({ signingMs: 0 }), headers: { 'content-type': 'application/json' } });
+        const eight = await timeFlows((i) => env.client.workflow.start('baselineActivities', { workflowId: `bench-eight-${i}`, taskQueue: 'bench-baseline', args: [8] }), N, 1);
+        const c = await timeFlows((i) => startCipherSign(env.client, { workflowId: `bench-cipher-${i}`, input: sandbox.manifest.examples.cipherSign, taskQueue: 'bench-mpt' }), N, 1);
+        console.log(`baseline (8 no-op activities)  c=1  ${fmt(eight.median)} ${fmt(eight.p95)} ${fmt(eight.perSecond)}`);
+        console.log(`cipherSign                    c=1  ${fmt(c.median)} ${fmt(c.p95)} ${fmt(c.perSecond)}`);
+        console.log(`  ratio cipherSign / baseline: median ${(c.median / eight.median).toFixed(2)}x (HTTP to the simulator, PKCS#12 opened by the simulator twice, RSA CMS, a 1 s poll interval when not ready at the first check)`);
       }
     }))]);
 

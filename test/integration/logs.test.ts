@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { executeKiscVerifyIdentity, executeMptSignIn } from '../../src/client/flows.js';
+import { executeCipherSign, executeKiscVerifyIdentity, executeMptSignIn } from '../../src/client/flows.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -69,6 +69,16 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     taskQueue: 'logs-test',
   });
   assert.equal(verified.outcome, 'verified');
+  // Cipher: a signature whose first ticket is reported gone, with a key that expires soon.
+  const cipher = sandbox.manifest.examples.cipherSign;
+  const expiring = sandbox.manifest.cipher.containers['cipher-key-expiring']!;
+  await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'faults', { endpoint: 'PUT /ticket/{uuid}/option', action: 'status', status: 400, body: { message: 'Сесія відсутня.' } });
+  const signed = await executeCipherSign(env.client, {
+    workflowId: 'logs-cipher',
+    input: { ...cipher, keyStore: { file: expiring.file }, password: expiring.password as `file:/${string}` },
+    taskQueue: 'logs-test',
+  });
+  assert.equal(signed.warnings.length, 1);
   await worker.kill('SIGTERM'); // flush and close its output
 
   const all = captured + worker.output();
@@ -92,6 +102,15 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     const password = (await readFile(ref.slice(5), 'utf8')).trim();
     secrets.push(...(await pkcs12Secrets(p12, password)).map((s) => ({ ...s, label: `${label}: ${s.label}` })));
   }
+  {
+    const password = (await readFile(expiring.password.slice(5), 'utf8')).trim();
+    secrets.push(...(await pkcs12Secrets(expiring.file.slice(5), password)).map((s) => ({ ...s, label: `Cipher container: ${s.label}` })));
+    secrets.push(
+      { label: 'Cipher: data', value: await readFile(sandbox.manifest.cipher.document.slice(5)) },
+      { label: 'Cipher: signature', value: Buffer.from(signed.signatureBase64!, 'base64').subarray(-64) },
+      { label: 'Cipher: owner', value: 'Шевченко' },
+    );
+  }
   tokens.forEach((t, i) => secrets.push({ label: `token ${i}`, value: t }, { label: `token ${i} signature`, value: t.split('.')[2]! }));
   assert.deepEqual(findSecrets(all, secrets), []);
 
@@ -100,6 +119,8 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   assert.match(all, /IS MPT challenge signed/);
   assert.match(all, /KISC verification recovered by key/);
   assert.match(all, /KISC personal data received/);
+  assert.match(all, /Cipher key container checked/);
+  assert.match(all, /Cipher ticket deleted/);
   assert.match(all, /sandbox request/);
   assert.match(all, /"level":20/, 'debug records were captured');
 });

@@ -1,4 +1,4 @@
-// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc]`
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher]`
 // (no argument: all of them; name groups to add new histories without re-recording the older ones).
 // Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
 // Keep the histories of older versions when adding new ones: replaying them is the point.
@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
+import { executeCipherInspectKeyStore, executeCipherSign, executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
 import { sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -69,8 +69,27 @@ await worker.runUntil(async () => {
     await executeKiscReconcile(env.client, { workflowId: 'replay-kisc-reconcile', input: sandbox.manifest.examples.kiscReconcile, taskQueue });
     await save('happy', 'replay-kisc-reconcile', 'kiscReconcile');
   }
+
+  if (want('cipher')) {
+    const cipher = sandbox.manifest.examples.cipherSign;
+    const cadmin = sandbox.simulators.cipher.adminBaseUrl;
+    await executeCipherSign(env.client, { workflowId: 'replay-cipher-happy', input: cipher, taskQueue });
+    await save('happy', 'replay-cipher-happy', 'cipherSign');
+    // The ticket is gone once (400): a new ticket; and the service is down twice (503): waited for.
+    await sandboxAdmin(cadmin, 'faults', { endpoint: 'PUT /ticket/{uuid}/option', action: 'status', status: 400, body: { message: 'Сесія відсутня.' } });
+    await sandboxAdmin(cadmin, 'faults', { endpoint: 'PUT /ticket/{uuid}/keyStore', action: 'status', status: 503, times: 2 });
+    await executeCipherSign(env.client, { workflowId: 'replay-cipher-new-ticket', input: cipher, taskQueue });
+    await save('new-ticket', 'replay-cipher-new-ticket', 'cipherSign');
+    const expiring = sandbox.manifest.cipher.containers['cipher-key-expiring']!;
+    await executeCipherInspectKeyStore(env.client, {
+      workflowId: 'replay-cipher-inspect',
+      input: { ...sandbox.manifest.examples.cipherInspectKeyStore, keyStore: { file: expiring.file }, password: expiring.password as `file:/${string}` },
+      taskQueue,
+    });
+    await save('expiring', 'replay-cipher-inspect', 'cipherInspectKeyStore');
+  }
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
-console.log(`recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur and kisc'} histories in test/replay/histories/`);
+console.log(`recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc and cipher'} histories in test/replay/histories/`);
