@@ -4,6 +4,7 @@ export * from './common/contracts/mpt-sign-in.js';
 export * from './common/contracts/kontur-sign-in.js';
 export * from './common/contracts/kisc-verify-identity.js';
 export * from './common/contracts/cipher-sign.js';
+export * from './common/contracts/kpsis-issue-certificate.js';
 export { isValidIin, iinCheckDigit } from './common/iin.js';
 export * from './common/contracts/status.js';
 export { FailureType } from './common/errors.js';

@@ -2,9 +2,10 @@
 import { createIsmptActivities, type IsmptActivityDeps } from './ismpt.js';
 import { createCipherActivities, type CipherActivityDeps } from './cipher.js';
 import { createKiscActivities, type KiscActivityDeps } from './kisc.js';
+import { createKpsisActivities, type KpsisActivityDeps } from './kpsis.js';
 import { createKonturActivities, type KonturActivityDeps } from './kontur.js';
 
-export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps & KiscActivityDeps & CipherActivityDeps;
+export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps & KiscActivityDeps & CipherActivityDeps & KpsisActivityDeps;
 
 export function createActivities(deps: ActivityDeps = {}) {
   return {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createKonturActivities(deps),
     ...createKiscActivities(deps),
     ...createCipherActivities(deps),
+    ...createKpsisActivities(deps),
   };
 }
 

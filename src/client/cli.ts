@@ -8,11 +8,12 @@
 //   trustflow kisc news --connection FILE
 //   trustflow kisc transactions --connection FILE --from YYYY-MM-DD --to YYYY-MM-DD
 //   trustflow kisc act --connection FILE --year YYYY --month M --out DIR
+//   trustflow kpsis submit-cert --workflow-id ID --cert FILE
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { KiscEndpointSchema } from '../common/contracts/kisc-verify-identity.js';
 import { describeInputIssues } from '../common/contracts/validation.js';
 import { InvalidInputError, TrustflowError } from '../common/errors.js';
@@ -26,7 +27,7 @@ import { KonturClient } from '../providers/kontur/index.js';
 import { closeMutualTlsAgents, openMutualTls } from '../providers/mutual-tls.js';
 import { resolveSecret } from '../secrets/resolve.js';
 import { connectClient } from './connection.js';
-import { flows, startFlow, type FlowName } from './flows.js';
+import { flows, startFlow, submitKpsisCertificate, type FlowName } from './flows.js';
 
 const USAGE = `usage:
   trustflow run <flow> --input FILE [--workflow-id ID]     flows: ${Object.keys(flows).join(', ')}
@@ -43,6 +44,9 @@ const USAGE = `usage:
   trustflow kisc act --connection FILE --year YYYY --month M --out DIR
       (unpacks the monthly act ZIP into DIR, created when missing, and prints name, bytes and sha256 of each
       file; DIR must not already contain the act's file: nothing is ever overwritten)
+  trustflow kpsis submit-cert --workflow-id ID --cert FILE
+      (hands the CA's certificate (PEM) to a kpsisIssueCertificate flow waiting for it; refused, with the
+      reason, when it is for another key or not valid now: the flow then keeps waiting)
 KISC connection FILE: JSON {baseUrl, tls: {p12, password, ca}}, tls.password a reference (env:NAME or file:/path);
   other keys are ignored, so a kiscVerifyIdentity input file works as is. Called directly over mutual TLS, no Temporal.
 Temporal connection: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TRUSTFLOW_TASK_QUEUE (trustflow)`;
@@ -69,6 +73,9 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] === 'transactions') return kiscTransactions(rest.slice(1));
       if (rest[0] === 'act') return kiscAct(rest.slice(1));
       throw new UsageError(`unknown kisc command '${rest[0] ?? ''}'`);
+    case 'kpsis':
+      if (rest[0] === 'submit-cert') return kpsisSubmitCert(rest.slice(1));
+      throw new UsageError(`unknown kpsis command '${rest[0] ?? ''}'`);
     case undefined:
     case 'help':
     case '--help':
@@ -92,6 +99,28 @@ async function run(args: string[]): Promise<number> {
     console.error(`started ${flows[flow].workflowType} as ${workflowId}; waiting for the result...`);
     console.log(JSON.stringify(await handle.result(), null, 2));
     return 0;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function kpsisSubmitCert(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'workflow-id': { type: 'string' }, cert: { type: 'string' } } });
+  if (!values['workflow-id'] || !values.cert) throw new UsageError('kpsis submit-cert needs --workflow-id ID and --cert FILE');
+  const pem = await readFile(values.cert, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${values.cert} (${err.code ?? 'error'})`);
+  });
+  const client = await connectClient();
+  try {
+    const r = await submitKpsisCertificate(client, values['workflow-id'], pem);
+    console.log(JSON.stringify(r.certificate, null, 2));
+    return 0;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      console.error(`trustflow: certificate refused: ${(err.cause as Error | undefined)?.message ?? err.message}; the flow keeps waiting`);
+      return 1;
+    }
+    throw err;
   } finally {
     await client.connection.close();
   }

@@ -29,11 +29,20 @@ import {
   type CipherSignInput,
   type CipherSignResult,
 } from '../common/contracts/cipher-sign.js';
+import {
+  KPSIS_ISSUE_CERTIFICATE,
+  KpsisIssueCertificateInputSchema,
+  SUBMIT_ISSUED_CERTIFICATE,
+  type KpsisIssueCertificateInput,
+  type KpsisIssueCertificateResult,
+  type SubmitIssuedCertificateResult,
+} from '../common/contracts/kpsis-issue-certificate.js';
 import { InvalidInputError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import type { cipherInspectKeyStore } from '../workflows/cipher-inspect-key-store.js';
 import type { cipherSign } from '../workflows/cipher-sign.js';
 import type { kiscReconcile } from '../workflows/kisc-reconcile.js';
+import type { kpsisIssueCertificate } from '../workflows/kpsis-issue-certificate.js';
 import type { kiscVerifyIdentity } from '../workflows/kisc-verify-identity.js';
 import type { konturSignIn } from '../workflows/kontur-sign-in.js';
 import type { mptSignIn } from '../workflows/mpt-sign-in.js';
@@ -46,6 +55,7 @@ export const flows = {
   'kisc-reconcile': { workflowType: KISC_RECONCILE, inputSchema: KiscReconcileInputSchema },
   'cipher-sign': { workflowType: CIPHER_SIGN, inputSchema: CipherSignInputSchema },
   'cipher-inspect-key-store': { workflowType: CIPHER_INSPECT_KEY_STORE, inputSchema: CipherInspectKeyStoreInputSchema },
+  'kpsis-issue-certificate': { workflowType: KPSIS_ISSUE_CERTIFICATE, inputSchema: KpsisIssueCertificateInputSchema },
 } as const satisfies Record<string, { workflowType: string; inputSchema: z.ZodType }>;
 export type FlowName = keyof typeof flows;
 
@@ -119,4 +129,20 @@ export async function startCipherInspectKeyStore(client: Client, o: StartOptions
 
 export async function executeCipherInspectKeyStore(client: Client, o: StartOptions<CipherInspectKeyStoreInput>): Promise<CipherInspectKeyStoreResult> {
   return (await startCipherInspectKeyStore(client, o)).result();
+}
+
+export async function startKpsisIssueCertificate(client: Client, o: StartOptions<KpsisIssueCertificateInput>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof kpsisIssueCertificate>> {
+  return (await startFlow(client, 'kpsis-issue-certificate', o)) as WorkflowHandleWithFirstExecutionRunId<typeof kpsisIssueCertificate>;
+}
+
+export async function executeKpsisIssueCertificate(client: Client, o: StartOptions<KpsisIssueCertificateInput>): Promise<KpsisIssueCertificateResult> {
+  return (await startKpsisIssueCertificate(client, o)).result();
+}
+
+/**
+ * Hands the CA's certificate to a waiting kpsisIssueCertificate flow. Rejected (WorkflowUpdateFailedError,
+ * with the reason) when it is for another key or not valid now; the flow then keeps waiting.
+ */
+export async function submitKpsisCertificate(client: Client, workflowId: string, certificatePem: string): Promise<SubmitIssuedCertificateResult> {
+  return client.workflow.getHandle(workflowId).executeUpdate<SubmitIssuedCertificateResult, [string]>(SUBMIT_ISSUED_CERTIFICATE, { args: [certificatePem] });
 }

@@ -67,6 +67,15 @@ export const activityPolicies = {
   cipherAwaitSignature: { startToCloseTimeout: '65m', heartbeatTimeout: '15s', retry: transientHttp },
   /** Cleanup on every path (in a non-cancellable scope). */
   cipherDeleteTicket: { startToCloseTimeout: '30s', retry: transientHttp },
+  /** Resolves the shard holders' password references (nothing leaves the activity). */
+  kpsisCheckPasswords: { startToCloseTimeout: '15s', retry: { maximumAttempts: 3 } },
+  /**
+   * POST gencertreq makes a new key on every call: never retried here (a timed-out attempt may have
+   * made a key). "Never sent" errors come back as ServiceNotRunning and the workflow tries again.
+   */
+  kpsisGenerate: { startToCloseTimeout: '5m', retry: { maximumAttempts: 1 } },
+  kpsisNotifyPending: { startToCloseTimeout: '30s', retry: transientHttp },
+  kpsisStoreCertificate: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
 } as const satisfies Record<string, ActivityOptions>;
 
 export type ActivityName = keyof typeof activityPolicies;

@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import type { CipherInspectKeyStoreInput, CipherSignInput } from '../common/contracts/cipher-sign.js';
 import type { KiscReconcileInput, KiscVerifyIdentityInput } from '../common/contracts/kisc-verify-identity.js';
+import type { KpsisIssueCertificateInput } from '../common/contracts/kpsis-issue-certificate.js';
 import type { KonturSignInInput } from '../common/contracts/kontur-sign-in.js';
 import type { MptSignInInput } from '../common/contracts/mpt-sign-in.js';
 import { gostOpensslEnv } from '../crypto/gost.js';
@@ -15,6 +16,8 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { createIsmptSimulator } from './ismpt.js';
 import { createCipherSimulator } from './cipher.js';
 import { createKiscSimulator } from './kisc.js';
+import { createKpsisSimulator } from './kpsis.js';
+import { createNcesCa } from './nces-ca.js';
 import { samplePng } from './photos.js';
 import { createSandboxPki, type SandboxPki } from './pki.js';
 import type { Simulator } from './simulator.js';
@@ -42,7 +45,10 @@ export interface SandboxManifest {
     containers: Record<string, { file: string; password: string; notAfter: string }>;
     document: string;
   };
+  /** KPSIS: the sandbox CA standing in for NCES (issue: POST <kpsis baseUrl>/api/v1/ca/issue). */
+  kpsis: { caCertificate: string; caIssueUrl: string };
   examples: {
+    kpsisIssueCertificate: KpsisIssueCertificateInput;
     cipherSign: CipherSignInput;
     cipherInspectKeyStore: CipherInspectKeyStoreInput;
     mptSignIn: MptSignInInput;
@@ -57,7 +63,7 @@ export interface Sandbox {
   manifest: SandboxManifest;
   manifestPath: string;
   pki: SandboxPki;
-  simulators: { ismpt: Simulator; kisc: Simulator; cipher: Simulator; kontur?: Simulator };
+  simulators: { ismpt: Simulator; kisc: Simulator; cipher: Simulator; kpsis: Simulator; kontur?: Simulator };
   gostPki?: GostPki;
   stop(): Promise<void>;
 }
@@ -65,7 +71,7 @@ export interface Sandbox {
 export interface SandboxOptions {
   dir: string;
   /** Fixed ports per service; 0 or absent = any free port. */
-  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number; cipher?: number };
+  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number; cipher?: number; kpsis?: number };
   logger?: Logger;
 }
 
@@ -174,6 +180,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   await cipher.listen(opts.ports?.cipher ?? 0);
   const cu = cipherPki.users;
 
+  // KPSIS: key generation with k-of-n shards, and the CA standing in for NCES.
+  const kpsisDir = join(dir, 'kpsis');
+  await mkdir(kpsisDir, { recursive: true, mode: 0o700 });
+  const ncesCa = await createNcesCa(kpsisDir);
+  const kpsis = createKpsisSimulator({ logger, ca: { keyPem: ncesCa.keyPem, certPem: ncesCa.certPem }, saveDir: join(kpsisDir, 'keygensrvc') });
+  await kpsis.listen(opts.ports?.kpsis ?? 0);
+  const kpsisPasswords: `file:/${string}`[] = [];
+  for (let i = 1; i <= 5; i++) {
+    const path = join(kpsisDir, `holder${i}.password`);
+    await writeFile(path, randomBytes(9).toString('base64url') + '\n', { mode: 0o600 });
+    kpsisPasswords.push(`file:${path}` as `file:/${string}`);
+  }
+
   // Kontur needs OpenSSL + gost-engine; without it the other simulators still run.
   let kontur: Simulator | undefined;
   let gostPki: GostPki | undefined;
@@ -206,6 +225,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       ismpt: { baseUrl: ismpt.baseUrl, admin: `${ismpt.baseUrl}/__sandbox` },
       kisc: { baseUrl: kisc.baseUrl, admin: `${kisc.adminBaseUrl}/__sandbox` },
       cipher: { baseUrl: cipher.baseUrl, admin: `${cipher.adminBaseUrl}/__sandbox` },
+      kpsis: { baseUrl: kpsis.baseUrl, admin: `${kpsis.adminBaseUrl}/__sandbox` },
       ...(kontur ? { kontur: { baseUrl: kontur.baseUrl, admin: `${kontur.baseUrl}/__sandbox` } } : {}),
     },
     ca: { certificate: pki.caCertPath },
@@ -244,7 +264,29 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       ),
       document: `file:${cipherDocument}`,
     },
+    kpsis: { caCertificate: ncesCa.certPath, caIssueUrl: `${kpsis.baseUrl}/api/v1/ca/issue` },
     examples: {
+      kpsisIssueCertificate: {
+        baseUrl: kpsis.baseUrl,
+        // The seed's example request, with password references instead of passwords.
+        keyParam: { securityLevel: 128, iterationCount: 10000, usersNum: 5, thresholdNum: 3, passwords: kpsisPasswords },
+        certReqParam: {
+          type: 'service_and_tls',
+          certInfo: {
+            commonName: '*.example.org',
+            description: 'Какой-то сервис',
+            organization: 'ООО Организация',
+            state: 'Минский район',
+            locality: 'Минск',
+            street: 'ул. Улица, 322, 212212',
+            email: 'org@example.com',
+            subjectAltNames: ['*.example.org', 'www.example.org'],
+          },
+        },
+        artifactsDir: join(kpsisDir, `artifacts-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`),
+        reminderEvery: '1d',
+        giveUpAfter: '30d',
+      },
       cipherSign: {
         baseUrl: cipher.baseUrl,
         data: `file:${cipherDocument}`,
@@ -295,12 +337,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     manifest,
     manifestPath,
     pki,
-    simulators: { ismpt, kisc, cipher, ...(kontur ? { kontur } : {}) },
+    simulators: { ismpt, kisc, cipher, kpsis, ...(kontur ? { kontur } : {}) },
     ...(gostPki ? { gostPki } : {}),
     stop: async () => {
       await ismpt.close();
       await kisc.close();
       await cipher.close();
+      await kpsis.close();
       await kontur?.close();
     },
   };

@@ -3,11 +3,20 @@
 // and the Web UI link; keeps running for the UI until Ctrl-C, then stops everything it started.
 // `npm start -- --exit-after-demo` stops after the demo (for scripts and CI).
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
-import { executeCipherSign, executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn } from '../client/flows.js';
+import {
+  executeCipherSign,
+  executeKiscReconcile,
+  executeKiscVerifyIdentity,
+  executeKonturSignIn,
+  executeMptSignIn,
+  startKpsisIssueCertificate,
+  submitKpsisCertificate,
+} from '../client/flows.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
@@ -115,6 +124,25 @@ async function main(): Promise<void> {
         const r = await executeCipherSign(client, { workflowId, input: sandbox.manifest.examples.cipherSign, taskQueue: settings.taskQueue });
         const open = (await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'state')).openTickets;
         return `CMS signature ${r.signatureBytes} bytes by ${r.signer.owner} (key valid ${r.signer.daysLeft} more days); open tickets: ${open}`;
+      },
+    },
+    {
+      flow: 'kpsisIssueCertificate',
+      workflowId: `demo-kpsis-issue-certificate-${stamp}`,
+      run: async (workflowId: string) => {
+        // Plays the operator: the request goes to the sandbox CA (NCES stand-in), its certificate back to the flow.
+        const input = sandbox.manifest.examples.kpsisIssueCertificate;
+        const handle = await startKpsisIssueCertificate(client, { workflowId, input, taskQueue: settings.taskQueue });
+        const request = join(input.artifactsDir, 'cert_req.req');
+        for (let i = 0; !existsSync(request); i++) {
+          if (i > 600) throw new Error('the certificate request did not appear');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const res = await fetch(sandbox.manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: (await readFile(request)).toString('base64') }) });
+        const { certificate } = (await res.json()) as { certificate: string };
+        await submitKpsisCertificate(client, workflowId, certificate);
+        const r = await handle.result();
+        return `${r.outcome}: serial ${r.certificate!.serialNumber}, valid to ${r.certificate!.notAfter}; ${r.artifacts.shards.length} shards (any ${input.keyParam.thresholdNum}) in ${input.artifactsDir}`;
       },
     },
     {

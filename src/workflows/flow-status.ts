@@ -38,7 +38,7 @@ export class FlowTracker<Step extends string> {
     this.status = { ...this.status, warnings: [...(this.status.warnings ?? []), ...warnings], updatedAt: new Date().toISOString() };
   }
 
-  succeeded(finalStep: Step, outcome: 'succeeded' | 'not_matched' = 'succeeded'): void {
+  succeeded(finalStep: Step, outcome: 'succeeded' | 'not_matched' | 'timed_out' = 'succeeded'): void {
     this.status = { ...this.status, step: finalStep, outcome, updatedAt: new Date().toISOString() };
     upsertSearchAttributes([
       { key: searchAttributes.step, value: finalStep },

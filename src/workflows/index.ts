@@ -5,3 +5,4 @@ export { kiscVerifyIdentity } from './kisc-verify-identity.js';
 export { kiscReconcile } from './kisc-reconcile.js';
 export { cipherSign } from './cipher-sign.js';
 export { cipherInspectKeyStore } from './cipher-inspect-key-store.js';
+export { kpsisIssueCertificate } from './kpsis-issue-certificate.js';

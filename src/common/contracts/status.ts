@@ -1,6 +1,9 @@
 // What the `status` query of every flow returns. Step names and outcomes only: no secrets, no PII.
-/** not_matched: a verification ended normally with a negative answer (KISC similarity below the threshold). */
-export type FlowOutcome = 'running' | 'succeeded' | 'not_matched' | 'failed';
+/**
+ * not_matched: a verification ended normally with a negative answer (KISC similarity below the threshold).
+ * timed_out: a durable wait ended without its event (KPSIS: no certificate within giveUpAfter).
+ */
+export type FlowOutcome = 'running' | 'succeeded' | 'not_matched' | 'timed_out' | 'failed';
 
 export interface FlowStatus<Step extends string = string> {
   flow: string;

@@ -1,0 +1,156 @@
+// KPSIS activities. Key generation is not idempotent, so kpsisGenerate is retried only when the
+// request surely never left this machine; any other failure after sending ends the flow with what
+// to check. The key container and shards are written here (owner-only files) and never returned:
+// history carries paths and SHA-256 fingerprints only.
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { CertificateRequestSummary, FileFingerprint, IssuedCertificateSummary, KpsisArtifacts } from '../common/contracts/kpsis-issue-certificate.js';
+import { FailureType, InvalidInputError, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../common/errors.js';
+import { mapFailures } from '../common/failures.js';
+import { certificationRequestFacts } from '../common/x509-der.js';
+import { KpsisClient, type GenCertReqRequest } from '../providers/kpsis/index.js';
+import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
+
+export interface KpsisActivityDeps {
+  resolveSecret?: SecretResolver;
+  /** Where "still pending" reminders are POSTed (JSON); default TRUSTFLOW_KPSIS_WEBHOOK_URL; none → a log line. */
+  kpsisWebhookUrl?: string;
+}
+
+export interface KpsisGenerateInput {
+  baseUrl: string;
+  keyParam: { securityLevel: number; iterationCount: number; usersNum: number; thresholdNum: number; passwords: string[] };
+  certReqParam: { type: string; certInfo: { commonName: string; organization: string; description?: string | undefined; state?: string | undefined; locality?: string | undefined; street?: string | undefined; email?: string | undefined; subjectAltNames?: string[] | undefined } };
+  saveToFile: boolean;
+  artifactsDir: string;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const REQUEST_FILE = 'cert_req.req';
+const CHECK_DATA_FOLDER = "check the service's data folder (esiful-kpsis/data/keygensrvc/) and the artifacts folder before starting again: a key may have been made";
+
+export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
+  const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
+  const webhook = () => deps.kpsisWebhookUrl ?? process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL;
+  const ctx = () => Context.current();
+
+  const resolvePasswords = async (refs: string[]) =>
+    Promise.all(
+      refs.map(async (ref, i) => {
+        const value = await resolveSecret(ref);
+        if (!value) throw new InvalidInputError(`keyParam.passwords[${i}] (${ref}) resolves to an empty password`);
+        return value;
+      }),
+    );
+
+  return {
+    /** Every password reference resolves to a non-empty value: checked before the key exists. */
+    kpsisCheckPasswords: mapFailures(async (input: { passwords: string[] }): Promise<{ count: number }> => ({ count: (await resolvePasswords(input.passwords)).length })),
+
+    kpsisGenerate: mapFailures(async (input: KpsisGenerateInput): Promise<{ request: CertificateRequestSummary; artifacts: KpsisArtifacts }> => {
+      await mkdir(input.artifactsDir, { recursive: true, mode: 0o700 });
+      // Never overwrite an earlier request: its key and shards would be lost with it.
+      if ((await readdir(input.artifactsDir)).includes(REQUEST_FILE)) {
+        throw new InvalidInputError(`${input.artifactsDir} already holds a ${REQUEST_FILE}: use a new artifactsDir for a new key (the old key and shards belong to that request)`);
+      }
+      const passwords = await resolvePasswords(input.keyParam.passwords);
+      const { certInfo } = input.certReqParam;
+      const request: GenCertReqRequest = {
+        key_param: {
+          security_level: input.keyParam.securityLevel,
+          iteration_count: input.keyParam.iterationCount,
+          users_num: input.keyParam.usersNum,
+          treshold_num: input.keyParam.thresholdNum,
+          passwords,
+        },
+        cert_req_param: {
+          type: input.certReqParam.type,
+          cert_info: {
+            common_name: certInfo.commonName,
+            organization: certInfo.organization,
+            ...(certInfo.description ? { description: certInfo.description } : {}),
+            ...(certInfo.state ? { state: certInfo.state } : {}),
+            ...(certInfo.locality ? { locality: certInfo.locality } : {}),
+            ...(certInfo.street ? { street: certInfo.street } : {}),
+            ...(certInfo.email ? { email: certInfo.email } : {}),
+            ...(certInfo.subjectAltNames?.length ? { subject_alt_name: certInfo.subjectAltNames } : {}),
+          },
+        },
+        save_to_file: input.saveToFile,
+      };
+      let generated;
+      try {
+        generated = await new KpsisClient({ baseUrl: input.baseUrl }).generate(request, ctx().cancellationSignal);
+      } catch (err) {
+        if (err instanceof ProviderNetworkError && err.requestSurelyNotSent) {
+          // Nothing was made: the workflow tries again after a pause.
+          throw new TrustflowError(`${err.message}: the KPSIS service is not reachable (is its container running? docker-compose ps)`, FailureType.ServiceNotRunning, false);
+        }
+        if (err instanceof ProviderNetworkError || (err instanceof ProviderHttpError && err.status >= 500)) {
+          throw new TrustflowError(`${err.message}; the request may have reached KPSIS, and key generation is not repeated automatically: ${CHECK_DATA_FOLDER}`, FailureType.ProviderUnavailable, false);
+        }
+        throw err;
+      } finally {
+        passwords.fill('');
+      }
+      const summary = certificationRequestFacts(generated.certRequestDer);
+      const write = async (name: string, bytes: Buffer | string): Promise<FileFingerprint> => {
+        const path = join(input.artifactsDir, name);
+        const tmp = `${path}.part`;
+        await writeFile(tmp, bytes, { mode: 0o600 });
+        await rename(tmp, path);
+        return { path, sha256: sha256(typeof bytes === 'string' ? Buffer.from(bytes) : bytes) };
+      };
+      try {
+        const artifacts: KpsisArtifacts = {
+          keyContainer: await write('key.der', generated.keyContainer),
+          shards: await Promise.all(generated.shards.map((pem, i) => write(`shard${i + 1}.pem`, pem))),
+          // Written last: its presence marks a complete set.
+          request: await write(REQUEST_FILE, generated.certRequestDer),
+        };
+        ctx().log.info('KPSIS key and request generated', { shards: artifacts.shards.length, subject: summary.subject, requestSha256: artifacts.request.sha256 });
+        return { request: { ...summary, subjectPublicKeyInfoSha256: sha256(Buffer.from(summary.subjectPublicKeyInfo, 'base64')) }, artifacts };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new TrustflowError(`could not write the artifacts into ${input.artifactsDir} (${code ?? 'error'}); the key exists only in KPSIS's answer now: ${CHECK_DATA_FOLDER}`, FailureType.InvalidInput, false);
+      }
+    }),
+
+    /** "Still pending at the CA": a webhook POST when configured, else a log line. Carries no secret. */
+    kpsisNotifyPending: mapFailures(async (input: { workflowId: string; requestedAt: string; subject: string; requestSha256: string; reminder: number }): Promise<{ via: 'webhook' | 'log' }> => {
+      const message = { event: 'kpsis.certificate.pending', ...input, text: `certificate request for ${input.subject} has been with the CA since ${input.requestedAt}` };
+      const url = webhook();
+      if (!url) {
+        ctx().log.warn('KPSIS certificate request still pending at the CA', message);
+        return { via: 'log' };
+      }
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: ctx().cancellationSignal });
+      if (!res.ok) throw new TrustflowError(`reminder webhook answered HTTP ${res.status}`, res.status >= 500 || res.status === 429 ? FailureType.ProviderUnavailable : FailureType.ProviderRejected, res.status >= 500 || res.status === 429);
+      return { via: 'webhook' };
+    }),
+
+    /** Stores the accepted certificate beside the artifacts. */
+    kpsisStoreCertificate: mapFailures(async (input: { artifactsDir: string; certificatePem: string }): Promise<IssuedCertificateSummary> => {
+      const cert = new X509Certificate(input.certificatePem);
+      const path = join(input.artifactsDir, 'certificate.pem');
+      await writeFile(`${path}.part`, cert.toString(), { mode: 0o644 });
+      await rename(`${path}.part`, path).catch(async (err: unknown) => {
+        await rm(`${path}.part`, { force: true });
+        throw err;
+      });
+      return {
+        path,
+        serialNumber: cert.serialNumber,
+        subject: cert.subject.replace(/\n/g, ', '),
+        issuer: cert.issuer.replace(/\n/g, ', '),
+        notBefore: new Date(cert.validFrom).toISOString(),
+        notAfter: new Date(cert.validTo).toISOString(),
+        sha256Fingerprint: cert.fingerprint256,
+      };
+    }),
+  };
+}
+
+export type KpsisActivities = ReturnType<typeof createKpsisActivities>;
