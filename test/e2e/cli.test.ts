@@ -1,6 +1,7 @@
 // What a user does by hand, as separate processes: `npm run sandbox`, `npm run worker`, then
 // `temporal workflow execute --type mptSignIn --input-file F` (F = the sandbox's example input),
-// and the `trustflow` CLI (run, status, cms sign, cms verify).
+// and the `trustflow` CLI (run, status, cms sign, cms verify, kpsis submit-cert); the done-when checks of
+// kiscVerifyIdentity, cipherSign and kpsisIssueCertificate.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -108,6 +109,71 @@ describe('by hand, as separate processes', () => {
     delete cliEnv.TF_SID;
     delete cliEnv.TF_RT;
     delete cliEnv.TF_API;
+  });
+
+  it('temporal workflow execute --type kiscVerifyIdentity returns a verification billed exactly once', async () => {
+    const f = join(tmp, 'kisc-input.json');
+    await writeFile(f, JSON.stringify(manifest.examples.kiscVerifyIdentity));
+    const { stdout } = await run(temporalCliPath(), [
+      'workflow', 'execute', '--address', env.address, '--type', 'kiscVerifyIdentity', '--task-queue', 'trustflow',
+      '--workflow-id', 'e2e-kisc', '--input-file', f, '--codec-endpoint', codecUrl, '-o', 'json',
+    ]);
+    const result = JSON.parse(stdout).result as { outcome: string; idempotencyKey: string; personalData: Record<string, unknown> };
+    assert.equal(result.outcome, 'verified');
+    assert.deepEqual(Object.keys(result.personalData).sort(), ['birth_date', 'first_name', 'last_name', 'middle_name']);
+    const state = (await (await fetch(`${manifest.services.kisc!.admin}/state`)).json()) as { billedPerKey: Record<string, number> };
+    assert.equal(state.billedPerKey[result.idempotencyKey], 1);
+  });
+
+  it('temporal workflow execute --type cipherSign produces a signature openssl cms -verify accepts, no ticket left', async () => {
+    const f = join(tmp, 'cipher-input.json');
+    await writeFile(f, JSON.stringify(manifest.examples.cipherSign));
+    const { stdout } = await run(temporalCliPath(), [
+      'workflow', 'execute', '--address', env.address, '--type', 'cipherSign', '--task-queue', 'trustflow',
+      '--workflow-id', 'e2e-cipher', '--input-file', f, '--codec-endpoint', codecUrl, '-o', 'json',
+    ]);
+    const sig = join(tmp, 'e2e.p7s');
+    await writeFile(sig, Buffer.from((JSON.parse(stdout).result as { signatureBase64: string }).signatureBase64, 'base64'));
+    await runOpenssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', manifest.cipher.document.slice(5), '-CAfile', manifest.cipher.ca, '-out', '/dev/null']);
+    const state = (await (await fetch(`${manifest.services.cipher!.admin}/state`)).json()) as { openTickets: number };
+    assert.equal(state.openTickets, 0);
+  });
+
+  it('temporal workflow execute --type kpsisIssueCertificate, then trustflow kpsis submit-cert, completes with serial and validity', async () => {
+    const f = join(tmp, 'kpsis-input.json');
+    const kinput = manifest.examples.kpsisIssueCertificate;
+    await writeFile(f, JSON.stringify(kinput));
+    const execution = run(temporalCliPath(), [
+      'workflow', 'execute', '--address', env.address, '--type', 'kpsisIssueCertificate', '--task-queue', 'trustflow',
+      '--workflow-id', 'e2e-kpsis', '--input-file', f, '--codec-endpoint', codecUrl, '-o', 'json',
+    ]);
+    const request = join(kinput.artifactsDir, 'cert_req.req');
+    for (let i = 0; !existsSync(request); i++) {
+      assert.ok(i < 600, 'the request was not generated');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const issue = async (der: Buffer) => {
+      const res = await fetch(manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: der.toString('base64') }) });
+      const cert = join(tmp, `cert-${Date.now()}.pem`);
+      await writeFile(cert, ((await res.json()) as { certificate: string }).certificate);
+      return cert;
+    };
+    // A certificate for another request is refused, with the reason; the flow keeps waiting.
+    const otherKey = join(tmp, 'other.key');
+    await runOpenssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', otherKey]);
+    const otherReq = (await runOpenssl(['req', '-new', '-key', otherKey, '-subj', '/CN=other.example.by', '-outform', 'DER'])).stdout;
+    const refused = await trustflow('kpsis', 'submit-cert', '--workflow-id', 'e2e-kpsis', '--cert', await issue(otherReq));
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /certificate refused: .*is not the key of this request: it was issued for another request; the flow keeps waiting/);
+
+    const cert = await issue(await readFile(request));
+    const ok = await trustflow('kpsis', 'submit-cert', '--workflow-id', 'e2e-kpsis', '--cert', cert);
+    assert.equal(ok.code, 0, ok.stderr);
+    const submitted = JSON.parse(ok.stdout) as { serialNumber: string; notBefore: string; notAfter: string };
+    const result = JSON.parse((await execution).stdout).result as { outcome: string; certificate: { serialNumber: string; notAfter: string } };
+    assert.equal(result.outcome, 'issued');
+    assert.equal(result.certificate.serialNumber, submitted.serialNumber);
+    assert.ok(Date.parse(result.certificate.notAfter) > Date.now());
   });
 
   it('trustflow run mpt-sign-in prints the result, and trustflow status shows step and outcome', async () => {

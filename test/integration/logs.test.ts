@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { executeCipherSign, executeKiscVerifyIdentity, executeMptSignIn } from '../../src/client/flows.js';
+import { executeCipherSign, executeKiscVerifyIdentity, executeMptSignIn, startKpsisIssueCertificate, submitKpsisCertificate } from '../../src/client/flows.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -79,6 +79,15 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     taskQueue: 'logs-test',
   });
   assert.equal(signed.warnings.length, 1);
+  // KPSIS: a key with five shards, one reminder, then the certificate.
+  const kpsis = { ...sandbox.manifest.examples.kpsisIssueCertificate, artifactsDir: join(tmp, 'kpsis-artifacts'), reminderEvery: '1s' };
+  const kh = await startKpsisIssueCertificate(env.client, { workflowId: 'logs-kpsis', input: kpsis, taskQueue: 'logs-test' });
+  const request = join(kpsis.artifactsDir, 'cert_req.req');
+  while (!(await readFile(request).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 1500));
+  const issued = await fetch(sandbox.manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: (await readFile(request)).toString('base64') }) });
+  await submitKpsisCertificate(env.client, 'logs-kpsis', ((await issued.json()) as { certificate: string }).certificate);
+  assert.equal((await kh.result()).outcome, 'issued');
   await worker.kill('SIGTERM'); // flush and close its output
 
   const all = captured + worker.output();
@@ -111,6 +120,9 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
       { label: 'Cipher: owner', value: 'Шевченко' },
     );
   }
+  for (const [k, ref] of kpsis.keyParam.passwords.entries()) secrets.push({ label: `KPSIS holder ${k + 1} password`, value: (await readFile(ref.slice(5), 'utf8')).trim() });
+  for (const f of ['shard1.pem', 'shard3.pem']) secrets.push({ label: `KPSIS ${f}`, value: (await readFile(join(kpsis.artifactsDir, f), 'utf8')).split('\n')[1]! });
+  secrets.push({ label: 'KPSIS key container (a slice)', value: (await readFile(join(kpsis.artifactsDir, 'key.der'))).subarray(40, 104) });
   tokens.forEach((t, i) => secrets.push({ label: `token ${i}`, value: t }, { label: `token ${i} signature`, value: t.split('.')[2]! }));
   assert.deepEqual(findSecrets(all, secrets), []);
 
@@ -121,6 +133,8 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   assert.match(all, /KISC personal data received/);
   assert.match(all, /Cipher key container checked/);
   assert.match(all, /Cipher ticket deleted/);
+  assert.match(all, /KPSIS key and request generated/);
+  assert.match(all, /KPSIS certificate request still pending at the CA/);
   assert.match(all, /sandbox request/);
   assert.match(all, /"level":20/, 'debug records were captured');
 });

@@ -1,13 +1,14 @@
-// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher]`
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher] [kpsis]`
 // (no argument: all of them; name groups to add new histories without re-recording the older ones).
 // Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
 // Keep the histories of older versions when adding new ones: replaying them is the point.
 // Run it when a workflow changes on purpose (with patching for running flows), and commit the files.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { executeCipherInspectKeyStore, executeCipherSign, executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
+import { executeKpsisIssueCertificate, startKpsisIssueCertificate, submitKpsisCertificate, executeCipherInspectKeyStore, executeCipherSign, executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
 import { sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -88,8 +89,25 @@ await worker.runUntil(async () => {
     });
     await save('expiring', 'replay-cipher-inspect', 'cipherInspectKeyStore');
   }
+
+  if (want('kpsis')) {
+    const kpsis = sandbox.manifest.examples.kpsisIssueCertificate;
+    const issued = { ...kpsis, artifactsDir: join(tmp, 'kpsis-issued'), reminderEvery: '2s' };
+    const h = await startKpsisIssueCertificate(env.client, { workflowId: 'replay-kpsis-issued', input: issued, taskQueue });
+    const request = join(issued.artifactsDir, 'cert_req.req');
+    while (!existsSync(request)) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 2500)); // one reminder in the history
+    const res = await fetch(sandbox.manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: (await readFile(request)).toString('base64') }) });
+    const { certificate } = (await res.json()) as { certificate: string };
+    await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate.replace('-----BEGIN CERTIFICATE-----', 'garbage')).catch(() => undefined); // refused by the validator
+    await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate);
+    await h.result();
+    await save('issued', 'replay-kpsis-issued', 'kpsisIssueCertificate');
+    await executeKpsisIssueCertificate(env.client, { workflowId: 'replay-kpsis-timed-out', input: { ...kpsis, artifactsDir: join(tmp, 'kpsis-timeout'), reminderEvery: '1s', giveUpAfter: '2500ms' }, taskQueue });
+    await save('timed-out', 'replay-kpsis-timed-out', 'kpsisIssueCertificate');
+  }
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
-console.log(`recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc and cipher'} histories in test/replay/histories/`);
+console.log(`recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher and kpsis'} histories in test/replay/histories/`);
