@@ -13,6 +13,7 @@ import type { Logger } from '../common/logger.js';
 import { OpensslError, runOpenssl, withPrivateTempDir } from '../crypto/openssl.js';
 import { MAX_SHARDS, MIN_SHARD_ITERATIONS, protectSecretWithShards } from '../crypto/secret-shards.js';
 import { Simulator, type SimRequest, type SimResponse } from './simulator.js';
+import type { GenCertReqRequest } from '../providers/kpsis/client.js';
 
 /**
  * The `error` codes of POST /api/v1/gencertreq. INVENTED for the sandbox: the seed documents only
@@ -78,16 +79,8 @@ const IssueSchema = z
   })
   .strict();
 
-interface CertInfo {
-  common_name: string;
-  organization: string;
-  description?: string;
-  state?: string;
-  locality?: string;
-  street?: string;
-  email?: string;
-  subject_alt_name?: string[];
-}
+/** The service's cert_info, as the provider client sends it. */
+type CertInfo = GenCertReqRequest['cert_req_param']['cert_info'];
 
 interface GenRequest {
   level: Level;
