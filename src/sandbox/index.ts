@@ -22,7 +22,7 @@ import { samplePng } from './photos.js';
 import { createSandboxPki, type SandboxPki } from './pki.js';
 import type { Simulator } from './simulator.js';
 
-export { sandboxAdmin, type Fault } from './simulator.js';
+export { issueSandboxCertificate, sandboxAdmin, type Fault } from './simulator.js';
 
 export interface SandboxManifest {
   createdAt: string;

@@ -269,6 +269,21 @@ function send(res: ServerResponse, r: SimResponse): void {
   res.end(body);
 }
 
+/**
+ * Plays NCES for a KPSIS request: the sandbox CA issues a certificate (PEM) for a PKCS#10 (DER).
+ * `notBeforeDays`/`days` make not-yet-valid or expired certificates for tests.
+ */
+export async function issueSandboxCertificate(caIssueUrl: string, certRequestDer: Uint8Array, o: { days?: number; notBeforeDays?: number } = {}): Promise<string> {
+  const res = await fetch(caIssueUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ cert_request: Buffer.from(certRequestDer).toString('base64'), ...(o.days !== undefined ? { days: o.days } : {}), ...(o.notBeforeDays !== undefined ? { not_before_days: o.notBeforeDays } : {}) }),
+  });
+  const json = (await res.json()) as { certificate?: string };
+  if (!res.ok || !json.certificate) throw new Error(`sandbox CA: HTTP ${res.status} ${JSON.stringify(json)}`);
+  return json.certificate;
+}
+
 /** Helper for clients of the admin API (tests, demos). */
 export async function sandboxAdmin(baseUrl: string, path: 'state' | 'faults' | 'reset' | 'clock' | 'config', body?: unknown): Promise<any> {
   const res = await fetch(`${baseUrl}/__sandbox/${path}`, {

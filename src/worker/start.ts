@@ -23,7 +23,7 @@ import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
 import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
 import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import { sandboxAdmin, startSandbox } from '../sandbox/index.js';
+import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../sandbox/index.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { installRuntimeLogger } from './runtime.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -138,9 +138,7 @@ async function main(): Promise<void> {
           if (i > 600) throw new Error('the certificate request did not appear');
           await new Promise((r) => setTimeout(r, 50));
         }
-        const res = await fetch(sandbox.manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: (await readFile(request)).toString('base64') }) });
-        const { certificate } = (await res.json()) as { certificate: string };
-        await submitKpsisCertificate(client, workflowId, certificate);
+        await submitKpsisCertificate(client, workflowId, await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)));
         const r = await handle.result();
         return `${r.outcome}: serial ${r.certificate!.serialNumber}, valid to ${r.certificate!.notAfter}; ${r.artifacts.shards.length} shards (any ${input.keyParam.thresholdNum}) in ${input.artifactsDir}`;
       },

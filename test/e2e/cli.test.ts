@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { SandboxManifest } from '../../src/sandbox/index.js';
+import { issueSandboxCertificate, type SandboxManifest } from '../../src/sandbox/index.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { repoRoot } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
@@ -153,9 +153,8 @@ describe('by hand, as separate processes', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const issue = async (der: Buffer) => {
-      const res = await fetch(manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: der.toString('base64') }) });
       const cert = join(tmp, `cert-${Date.now()}.pem`);
-      await writeFile(cert, ((await res.json()) as { certificate: string }).certificate);
+      await writeFile(cert, await issueSandboxCertificate(manifest.kpsis.caIssueUrl, der));
       return cert;
     };
     // A certificate for another request is refused, with the reason; the flow keeps waiting.

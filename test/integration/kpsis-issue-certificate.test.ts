@@ -14,7 +14,7 @@ import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/common/contracts/s
 import { FailureType } from '../../src/common/errors.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { runOpenssl, withPrivateTempDir } from '../../src/crypto/openssl.js';
-import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
+import { issueSandboxCertificate, sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory } from '../helpers/history.js';
 
@@ -22,7 +22,6 @@ const taskQueue = 'kpsis-test';
 let t: FlowTestEnv;
 let client: Client;
 let sandbox: Sandbox;
-let kpsisUrl: string;
 let n = 0;
 
 const wfId = (name: string) => `test-kpsis-${name}-${++n}`;
@@ -43,12 +42,7 @@ async function waitingForCa(workflowId: string): Promise<FlowStatus> {
   throw new Error('the flow never reached waiting_for_ca');
 }
 /** The sandbox CA (NCES stand-in) issues a certificate for a request. */
-async function issue(certRequestDer: Buffer, extra: { days?: number; not_before_days?: number } = {}): Promise<string> {
-  const res = await fetch(`${kpsisUrl}/api/v1/ca/issue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: certRequestDer.toString('base64'), ...extra }) });
-  const body = (await res.json()) as { certificate?: string };
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body.certificate!;
-}
+const issue = (certRequestDer: Buffer, o: { days?: number; notBeforeDays?: number } = {}) => issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, certRequestDer, o);
 async function foreignRequest(): Promise<Buffer> {
   return withPrivateTempDir(async (dir) => {
     await runOpenssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${dir}/k.pem`]);
@@ -60,7 +54,6 @@ async function foreignRequest(): Promise<Buffer> {
 before(async () => {
   t = await startFlowTestEnv(taskQueue);
   ({ client, sandbox } = t);
-  kpsisUrl = sandbox.manifest.services.kpsis!.baseUrl;
 });
 after(() => t?.stop());
 beforeEach(() => sandboxAdmin(sandbox.simulators.kpsis.adminBaseUrl, 'reset'));
@@ -85,7 +78,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
       assert.match((err.cause as Error).message, reason);
     };
     await refused(await issue(await foreignRequest()), /is not the key of this request/);
-    await refused(await issue(requestDer, { not_before_days: 2 }), /not valid before/);
+    await refused(await issue(requestDer, { notBeforeDays: 2 }), /not valid before/);
     await refused('not a certificate', /expected a PEM certificate/);
     assert.equal((await client.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING', 'still waiting');
 

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { executeCipherSign, executeKiscVerifyIdentity, executeMptSignIn, startKpsisIssueCertificate, submitKpsisCertificate } from '../../src/client/flows.js';
-import { sandboxAdmin } from '../../src/sandbox/index.js';
+import { issueSandboxCertificate, sandboxAdmin } from '../../src/sandbox/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { findSecrets, type Secret } from '../helpers/history.js';
@@ -85,8 +85,7 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   const request = join(kpsis.artifactsDir, 'cert_req.req');
   while (!(await readFile(request).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 1500));
-  const issued = await fetch(sandbox.manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: (await readFile(request)).toString('base64') }) });
-  await submitKpsisCertificate(env.client, 'logs-kpsis', ((await issued.json()) as { certificate: string }).certificate);
+  await submitKpsisCertificate(env.client, 'logs-kpsis', await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)));
   assert.equal((await kh.result()).outcome, 'issued');
   await worker.kill('SIGTERM'); // flush and close its output
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { executeKpsisIssueCertificate, startKpsisIssueCertificate, submitKpsisCertificate, executeCipherInspectKeyStore, executeCipherSign, executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
-import { sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
+import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, temporalCliPath, testWorkflowBundle } from '../helpers/temporal.js';
@@ -97,8 +97,7 @@ await worker.runUntil(async () => {
     const request = join(issued.artifactsDir, 'cert_req.req');
     while (!existsSync(request)) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 2500)); // one reminder in the history
-    const res = await fetch(sandbox.manifest.kpsis.caIssueUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cert_request: (await readFile(request)).toString('base64') }) });
-    const { certificate } = (await res.json()) as { certificate: string };
+    const certificate = await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request));
     await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate.replace('-----BEGIN CERTIFICATE-----', 'garbage')).catch(() => undefined); // refused by the validator
     await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate);
     await h.result();
