@@ -21,6 +21,8 @@ export interface KpsisActivityDeps {
 
 export interface KpsisGenerateInput {
   baseUrl: string;
+  /** The input's opt-in for plain http to a closed segment; warned about on every use. */
+  allowPlainHttp?: boolean | undefined;
   keyParam: { securityLevel: number; iterationCount: number; usersNum: number; thresholdNum: number; passwords: string[] };
   certReqParam: { type: string; certInfo: { commonName: string; organization: string; description?: string | undefined; state?: string | undefined; locality?: string | undefined; street?: string | undefined; email?: string | undefined; subjectAltNames?: string[] | undefined } };
   saveToFile: boolean;
@@ -82,7 +84,8 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
       };
       let generated;
       try {
-        generated = await new KpsisClient({ baseUrl: input.baseUrl }).generate(request, ctx().cancellationSignal);
+        const kpsis = new KpsisClient({ baseUrl: input.baseUrl, allowPlainHttp: input.allowPlainHttp === true, warnPlainHttp: (message) => ctx().log.warn(message) });
+        generated = await kpsis.generate(request, ctx().cancellationSignal);
       } catch (err) {
         if (err instanceof ProviderNetworkError && err.requestSurelyNotSent) {
           // Nothing was made: the workflow tries again after a pause.

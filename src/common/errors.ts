@@ -26,6 +26,14 @@ export const FailureType = {
   KeyNotUsable: 'KeyNotUsable',
   /** An operation did not finish within the flow's bound (e.g. an asynchronous signature). */
   OperationTimedOut: 'OperationTimedOut',
+  /** A workflow type this worker does not offer (e.g. a misspelled `--type`): fails at once, never retried. */
+  UnknownWorkflowType: 'UnknownWorkflowType',
+  /** A signing certificate that is expired or not yet valid: refused before any provider sees it. */
+  CertificateNotValid: 'CertificateNotValid',
+  /** A billed request was already made under this workflow id: its recorded result stands, nothing is billed again. */
+  AlreadyBilled: 'AlreadyBilled',
+  /** A completed flow of this workflow id ran another input: a completed billed/irreversible flow is never repeated under its id. */
+  WorkflowIdTaken: 'WorkflowIdTaken',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -103,8 +111,10 @@ export class ProviderNetworkError extends TrustflowError {
     readonly code: string | undefined,
     /** False when the request may have reached the provider (matters for non-idempotent calls). */
     readonly requestSurelyNotSent: boolean,
+    /** host:port the request went to, so an operator sees which address failed (a typo, a firewall). */
+    readonly target?: string,
   ) {
-    super(`${provider} ${endpoint}: network error ${code ?? 'unknown'}`, FailureType.ProviderUnavailable, true);
+    super(`${provider} ${endpoint}: network error ${code ?? 'unknown'}${target ? ` reaching ${target}` : ''}`, FailureType.ProviderUnavailable, true);
   }
 }
 

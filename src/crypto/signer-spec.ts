@@ -2,12 +2,13 @@
 // New signer kinds (NCALayer, NCANode, OpenSSL-GOST) are new members of this union plus a case in
 // signer.ts; workflows never change.
 import { z } from 'zod';
+import { absolutePath, strictObject } from '../common/contracts/fields.js';
 import { SecretRefSchema } from '../secrets/reference.js';
 
-export const Pkcs12SignerSpecSchema = z.object({
+export const Pkcs12SignerSpecSchema = strictObject({
   kind: z.literal('pkcs12'),
   /** Absolute path of the .p12/.pfx file on the worker's machine. */
-  path: z.string().startsWith('/', { message: 'must be an absolute path on the worker machine, e.g. /etc/trustflow/keys/signer.p12' }),
+  path: absolutePath('/etc/trustflow/keys/signer.p12'),
   /** Reference to the PKCS#12 password: env:NAME or file:/path. */
   password: SecretRefSchema,
 });

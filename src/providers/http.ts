@@ -7,7 +7,8 @@
 import type { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, type Got, type Method } from 'got';
 import { z } from 'zod';
-import { ProviderContractViolation, ProviderHttpError, ProviderNetworkError, ProviderTlsError, type FailureType } from '../common/errors.js';
+import { InvalidInputError, ProviderContractViolation, ProviderHttpError, ProviderNetworkError, ProviderTlsError, type FailureType } from '../common/errors.js';
+import { hostAndPort, isPlainHttpToRemote, transportProblem } from '../common/transport.js';
 import { CLOSED_AFTER_HANDSHAKE, probeTlsAlert } from './tls-probe.js';
 
 /** Upper bound on a Retry-After we honour; longer waits are the retry policy's business. */
@@ -98,6 +99,13 @@ export interface ProviderHttpOptions {
    * 400 = the ticket is gone, 500 = the operation failed for good, 503 = its service is not started).
    */
   statusMeaning?: (status: number) => { retryable: boolean; type: FailureType } | undefined;
+  /**
+   * Plain http to a non-loopback host (a closed segment: KPSIS). Off by default: the transport rule
+   * (common/transport.ts) then refuses such a baseUrl here too, whatever the input schema let through.
+   */
+  allowPlainHttp?: boolean;
+  /** Told on every client built with allowPlainHttp for a remote http URL (the caller logs it as a warning). */
+  warnPlainHttp?: (message: string) => void;
 }
 
 export interface ProviderRequest<S extends z.ZodType> {
@@ -122,6 +130,11 @@ export interface ProviderRequest<S extends z.ZodType> {
 export class ProviderHttp {
   private readonly http: Got;
   constructor(readonly options: ProviderHttpOptions) {
+    const problem = transportProblem(options.baseUrl, { allowPlainHttp: options.allowPlainHttp === true });
+    if (problem) throw new InvalidInputError(`${options.provider} base URL ${problem}`);
+    if (isPlainHttpToRemote(options.baseUrl)) {
+      options.warnPlainHttp?.(`${options.provider} over plain http to ${hostAndPort(options.baseUrl)} (allowPlainHttp): everything sent, passwords included, crosses the network in clear`);
+    }
     this.http = got.extend({
       prefixUrl: options.baseUrl.replace(/\/?$/, '/'),
       timeout: { request: options.timeoutMs ?? 10_000 },
@@ -160,7 +173,7 @@ export class ProviderHttp {
         const alert = await probeTlsAlert(req.url ?? this.options.baseUrl, this.options.agent);
         if (alert) throw toTlsError(provider, req.endpoint, { code: alert }, this.options.tlsAdvice)!;
       }
-      throw toNetworkError(provider, req.endpoint, err);
+      throw toNetworkError(provider, req.endpoint, err, hostAndPort(req.url ?? this.options.baseUrl));
     }
     const contentType = res.headers['content-type'];
     if (res.statusCode >= 300) {
@@ -207,12 +220,12 @@ function toTlsError(provider: string, endpoint: string, err: unknown, advice: st
   return undefined;
 }
 
-function toNetworkError(provider: string, endpoint: string, err: unknown): ProviderNetworkError {
+function toNetworkError(provider: string, endpoint: string, err: unknown, target: string): ProviderNetworkError {
   if (err instanceof RequestError) {
     const code = err.code;
     const timeoutPhase = (err as RequestError & { event?: string }).event;
     const notSent = NOT_SENT_CODES.has(code) || timeoutPhase === 'lookup' || timeoutPhase === 'connect';
-    return new ProviderNetworkError(provider, endpoint, code, notSent);
+    return new ProviderNetworkError(provider, endpoint, code, notSent, target);
   }
-  return new ProviderNetworkError(provider, endpoint, (err as { code?: string })?.code, false);
+  return new ProviderNetworkError(provider, endpoint, (err as { code?: string })?.code, false, target);
 }

@@ -88,6 +88,7 @@ async function generateOnce(input: ReturnType<typeof KpsisIssueCertificateInputS
     try {
       const r = await kpsisGenerate({
         baseUrl: input.baseUrl,
+        ...(input.allowPlainHttp ? { allowPlainHttp: true } : {}),
         keyParam: input.keyParam,
         certReqParam: input.certReqParam,
         saveToFile: input.saveToFile,

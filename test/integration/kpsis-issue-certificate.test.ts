@@ -149,6 +149,9 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
       [{ keyParam: { ...ex.keyParam, passwords: ex.keyParam.passwords.slice(0, 4) } }, /passwords: must hold exactly usersNum \(5\) references/],
       [{ certReqParam: { ...ex.certReqParam, certInfo: { ...ex.certReqParam.certInfo, commonName: 'not a host name' } } }, /certInfo.commonName: must be a DNS name/],
       [{ certReqParam: { ...ex.certReqParam, certInfo: { ...ex.certReqParam.certInfo, email: 'nope' } } }, /certInfo.email: must be an e-mail address/],
+      // Five holders' passwords must not cross a network in clear without an explicit opt-in.
+      [{ baseUrl: 'http://kpsis.example.by:8088' }, /baseUrl: must be https: plain http is allowed only on loopback.*set allowPlainHttp: true/],
+      [{ saveToFlie: true } as Partial<KpsisIssueCertificateInput>, /unknown key 'saveToFlie' \(did you mean 'saveToFile'\?\)/],
     ];
     for (const [extra, expected] of cases) {
       const f = await raw(input(extra));

@@ -117,5 +117,39 @@ describe('ProviderHttp against a local server', () => {
     const err = await call('ok', `http://127.0.0.1:${port}`).catch((e: unknown) => e);
     assert.ok(err instanceof ProviderNetworkError);
     assert.deepEqual([err.retryable, err.code, err.requestSurelyNotSent], [true, 'ECONNREFUSED', true]);
+    // Which address failed is the first thing an operator needs (a typo, a firewall, a stopped service).
+    assert.match(err.message, new RegExp(`network error ECONNREFUSED reaching 127\\.0\\.0\\.1:${port}$`));
+  });
+  it('names the host and the default port when a name does not resolve', async () => {
+    const err = await call('ok', 'https://no-such-stand.invalid/api').catch((e: unknown) => e);
+    assert.ok(err instanceof ProviderNetworkError);
+    assert.match(err.message, /reaching no-such-stand\.invalid:443$/);
+  });
+});
+
+describe('the transport rule in the HTTP layer', () => {
+  it('refuses plain http to another host, whatever an input schema let through', () => {
+    assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'http://stand.example.kz/api' }), (e: unknown) => {
+      assert.equal((e as { type?: string }).type, FailureType.InvalidInput);
+      assert.match((e as Error).message, /Test base URL must be https: plain http is allowed only on loopback/);
+      return true;
+    });
+    assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'https://user:pw@stand.example.kz/' }), /must not contain credentials/);
+    assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'ftp://stand.example.kz/' }), /must be an https URL, not ftp/);
+    // A loopback look-alike is not loopback.
+    assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'http://127.0.0.1.example.kz/' }), /plain http is allowed only on loopback/);
+  });
+  it('accepts https anywhere and plain http on loopback, without a warning', () => {
+    const warnings: string[] = [];
+    for (const baseUrl of ['https://stand.example.kz/api', 'http://127.0.0.1:8088', 'http://localhost:1/', 'http://[::1]:8088/']) {
+      new ProviderHttp({ provider: 'Test', baseUrl, warnPlainHttp: (m) => warnings.push(m) });
+    }
+    assert.deepEqual(warnings, []);
+  });
+  it('allows plain http to a closed segment only with the opt-in, and warns on every use', () => {
+    const warnings: string[] = [];
+    for (let i = 0; i < 2; i++) new ProviderHttp({ provider: 'KPSIS', baseUrl: 'http://kpsis.internal:8088', allowPlainHttp: true, warnPlainHttp: (m) => warnings.push(m) });
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0]!, /KPSIS over plain http to kpsis\.internal:8088 \(allowPlainHttp\).*in clear/);
   });
 });

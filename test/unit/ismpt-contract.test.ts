@@ -50,7 +50,8 @@ describe('mptSignIn input', () => {
   it('says what is wrong, and how to fix it, without echoing values', () => {
     const cases: [unknown, RegExp][] = [
       [{ ...good, baseUrl: 'stand.example' }, /baseUrl: must be an absolute URL/],
-      [{ ...good, baseUrl: 'ftp://stand.example' }, /baseUrl: must be an http\(s\) URL/],
+      [{ ...good, baseUrl: 'ftp://stand.example' }, /baseUrl: must be an https URL, not ftp/],
+      [{ ...good, baseUrl: 'http://stand.example/api' }, /baseUrl: must be https: plain http is allowed only on loopback/],
       [{ ...good, baseUrl: 'https://user:pw@stand.example' }, /baseUrl: must not contain credentials/],
       [{ ...good, signer: { ...good.signer, path: 'keys/a.p12' } }, /signer\.path: must be an absolute path/],
       [{ ...good, signer: { ...good.signer, password: 'Qwerty12' } }, /signer\.password: must be a secret reference, 'env:NAME'/],

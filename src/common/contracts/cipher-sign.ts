@@ -5,27 +5,21 @@
 import { z } from 'zod';
 import { CipherOptionsSchema } from '../../providers/cipher/schemas.js';
 import { SecretRefSchema } from '../../secrets/reference.js';
+import { absolutePath, fileReference, providerUrl, strictObject } from './fields.js';
 
 export const CIPHER_SIGN = 'cipherSign';
 export const CIPHER_INSPECT_KEY_STORE = 'cipherInspectKeyStore';
 
-const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
-const FILE_REF = /^file:\/.+/;
-
-export const CipherEndpointSchema = z.object({
+export const CipherEndpointSchema = strictObject({
   /** The agent's API root, e.g. https://local.cipher.kiev.ua:9090/api/v1 (plain http only on loopback). */
-  baseUrl: z
-    .string()
-    .url({ message: 'must be an absolute URL, e.g. https://local.cipher.kiev.ua:9090/api/v1' })
-    .refine((u) => u.startsWith('https://') || LOOPBACK_HTTP.test(u), { message: 'must be https (plain http only on loopback)' })
-    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' }),
+  baseUrl: providerUrl('https://local.cipher.kiev.ua:9090/api/v1'),
 });
 
 export const KeyStoreRefSchema = z.union([
   /** The container file on the worker's machine, uploaded into the ticket. */
-  z.object({ file: z.string().regex(FILE_REF, { message: "must be 'file:/absolute/path' of the key container" }) }).strict(),
+  strictObject({ file: fileReference('key container') }),
   /** A path the Cipher agent itself opens (its own file or a PKCS#11 token path; needed for key changes). */
-  z.object({ path: z.string().min(1) }).strict(),
+  strictObject({ path: z.string().min(1) }),
 ]);
 export type KeyStoreRef = z.infer<typeof KeyStoreRefSchema>;
 
@@ -49,11 +43,11 @@ export const MAX_INLINE_SIGNATURE_BYTES = 256 * 1024;
 
 export const CipherSignInputSchema = CipherInspectKeyStoreInputSchema.extend({
   /** The data to sign, by reference. */
-  data: z.string().regex(FILE_REF, { message: "must be a reference to the data file, 'file:/absolute/path'" }),
+  data: fileReference('data file'),
   maxDataBytes: z.number().int().positive().max(MAX_DATA_BYTES_LIMIT).default(10 * 1024 * 1024),
   options: CipherOptionsSchema,
   /** Where the worker writes the signature (DER CMS); without it the signature is returned (≤ 256 KiB). */
-  output: z.object({ file: z.string().startsWith('/', { message: 'must be an absolute path on the worker machine' }) }).strict().optional(),
+  output: strictObject({ file: absolutePath() }).optional(),
   /** Bound on waiting for the asynchronous signature, in seconds. */
   maxSigningSeconds: z.number().int().min(1).max(3600).default(120),
 });

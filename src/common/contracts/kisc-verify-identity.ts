@@ -5,25 +5,21 @@ import { z } from 'zod';
 import { Pkcs12SignerSpecSchema } from '../../crypto/signer-spec.js';
 import { MutualTlsSpecSchema } from '../../providers/mutual-tls-spec.js';
 import { iinProblem } from '../iin.js';
+import { fileReference, providerUrl, strictObject } from './fields.js';
 
 export const KISC_VERIFY_IDENTITY = 'kiscVerifyIdentity';
 export const KISC_RECONCILE = 'kiscReconcile';
 
-const LOOPBACK = /^https:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
-
-const KiscBaseUrlSchema = z
-  .string()
-  .url({ message: 'must be an absolute URL, e.g. https://onlinetest.kisc.kz/identity/1.1.0' })
-  .refine((u) => /^https:\/\//i.test(u), { message: 'must be https: KISC is reached over mutual TLS only' })
-  .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' });
-
-export const KiscEndpointSchema = z.object({
-  /** API root, e.g. https://onlinetest.kisc.kz/identity/1.1.0 (test) or https://online.kisc.kz/identity/1.1.0. */
-  baseUrl: KiscBaseUrlSchema,
+const KiscEndpointShape = {
+  /** API root, e.g. https://onlinetest.kisc.kz/identity/1.1.0 (test) or https://online.kisc.kz/identity/1.1.0. KISC is mutual TLS only: https even on loopback. */
+  baseUrl: providerUrl('https://onlinetest.kisc.kz/identity/1.1.0', { httpsOnly: true }),
   /** The participant's RSA TLS key (.p12 "PKCS#12 SSL" export) and the KISC CA bundle. */
   tls: MutualTlsSpecSchema,
-});
+};
+export const KiscEndpointSchema = strictObject(KiscEndpointShape);
 export type KiscEndpoint = z.infer<typeof KiscEndpointSchema>;
+/** The CLI's `--connection FILE`: the endpoint fields; other keys are ignored, so a kiscVerifyIdentity input file works as is. */
+export const KiscConnectionFileSchema = z.looseObject(KiscEndpointShape);
 
 /**
  * The key that signs `x-jws-signature`. KISC's memo says the GOST key is "for signing", but no JOSE
@@ -53,7 +49,7 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   /** Biometric vendor id from GET /vendors (the list changes: it is checked before anything is billed). */
   vendor: z.number().int().positive(),
   /** Reference to the face photo (PNG or JPEG) on the worker's machine: file:/path. Never the bytes. */
-  photo: z.string().regex(/^file:\/.+/, { message: "must be a reference to the photo file, 'file:/absolute/path' (never the image itself)" }),
+  photo: fileReference('photo file (never the image itself)'),
   maxPhotoBytes: z.number().int().positive().max(MAX_PHOTO_BYTES_LIMIT).default(5 * 1024 * 1024),
   /** Similarity (0..1) at or above which the face counts as matched. Vendors' scales differ: set it per vendor. */
   minSimilarity: z.number().min(0).max(1),

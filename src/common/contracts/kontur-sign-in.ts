@@ -2,18 +2,13 @@
 import { z } from 'zod';
 import { DecryptionKeySpecSchema } from '../../crypto/decryption-key-spec.js';
 import { SecretRefSchema } from '../../secrets/reference.js';
+import { providerUrl, strictObject } from './fields.js';
 
 export const KONTUR_SIGN_IN = 'konturSignIn';
 
-const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
-
-export const KonturSignInInputSchema = z.object({
+export const KonturSignInInputSchema = strictObject({
   /** Kontur API root, e.g. https://api.kontur.ru (http only on loopback, for the sandbox). */
-  baseUrl: z
-    .string()
-    .url({ message: 'must be an absolute URL, e.g. https://api.kontur.ru' })
-    .refine((u) => u.startsWith('https://') || LOOPBACK_HTTP.test(u), { message: 'must be https (plain http only on loopback, for the sandbox)' })
-    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' }),
+  baseUrl: providerUrl('https://api.kontur.ru'),
   /** Version segment of the auth paths; v5.9 is what Kontur's SDKs use. */
   apiVersion: z.string().regex(/^v\d+(\.\d+)?$/, { message: "must look like 'v5.9'" }).default('v5.9'),
   /** Skip Kontur's chain/validity check of the certificate (test stands only). */
@@ -23,7 +18,7 @@ export const KonturSignInInputSchema = z.object({
   /** The GOST (or RSA) key of the certificate Kontur encrypts to. */
   key: DecryptionKeySpecSchema,
   /** An existing session to refresh first (references); on failure a full certificate sign-in follows. */
-  session: z.object({ sid: SecretRefSchema, refreshToken: SecretRefSchema }).optional(),
+  session: strictObject({ sid: SecretRefSchema, refreshToken: SecretRefSchema }).optional(),
   /** Session lifetime to report (Kontur documents 30 days for auth.sid). */
   sessionTtlSeconds: z.number().int().positive().default(30 * 86400),
   /** How many times to start again from authenticate-by-cert (expired/consumed random value). */

@@ -3,6 +3,8 @@
 // on the worker's machine and only their paths and fingerprints enter history.
 import { z } from 'zod';
 import { SecretRefSchema } from '../../secrets/reference.js';
+import { transportProblem } from '../transport.js';
+import { absolutePath, strictObject } from './fields.js';
 
 export const KPSIS_ISSUE_CERTIFICATE = 'kpsisIssueCertificate';
 export const SUBMIT_ISSUED_CERTIFICATE = 'submitIssuedCertificate';
@@ -21,53 +23,53 @@ export function durationMs(text: string): number {
 const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const EMAIL = /^[^\s@]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
-export const KpsisCertInfoSchema = z
-  .object({
-    /** e.g. '*.example.org' (a DNS name, wildcard allowed) */
-    commonName: z.string().regex(DNS_NAME, { message: "must be a DNS name such as 'service.example.by' or '*.example.by'" }),
-    organization: z.string().trim().min(1).max(200),
-    description: z.string().max(200).optional(),
-    state: z.string().max(128).optional(),
-    locality: z.string().max(128).optional(),
-    street: z.string().max(200).optional(),
-    email: z.string().regex(EMAIL, { message: 'must be an e-mail address' }).optional(),
-    subjectAltNames: z.array(z.string().regex(DNS_NAME, { message: 'each must be a DNS name' })).max(50).optional(),
-  })
-  .strict();
+export const KpsisCertInfoSchema = strictObject({
+  /** e.g. '*.example.org' (a DNS name, wildcard allowed) */
+  commonName: z.string().regex(DNS_NAME, { message: "must be a DNS name such as 'service.example.by' or '*.example.by'" }),
+  organization: z.string().trim().min(1).max(200),
+  description: z.string().max(200).optional(),
+  state: z.string().max(128).optional(),
+  locality: z.string().max(128).optional(),
+  street: z.string().max(200).optional(),
+  email: z.string().regex(EMAIL, { message: 'must be an e-mail address' }).optional(),
+  subjectAltNames: z.array(z.string().regex(DNS_NAME, { message: 'each must be a DNS name' })).max(50).optional(),
+});
 
-export const KpsisIssueCertificateInputSchema = z
-  .object({
-    /** The key-generation service, e.g. http://127.0.0.1:8088 (it is plain HTTP: keep it on loopback or an internal network). */
-    baseUrl: z
-      .string()
-      .url({ message: 'must be an absolute URL, e.g. http://127.0.0.1:8088' })
-      .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http(s) URL' })
-      .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' }),
-    keyParam: z
-      .object({
-        securityLevel: z.union([z.literal(128), z.literal(192), z.literal(256)], { message: 'must be 128, 192 or 256 (bign security levels)' }),
-        iterationCount: z.number().int().min(10_000, { message: "must be at least 10000 (PBKDF2 iterations)" }).max(1_000_000, { message: "must be at most 1000000" }),
-        usersNum: z.number().int().min(2).max(16),
-        thresholdNum: z.number().int().min(2),
-        /** One secret reference per shard holder, in shard order. */
-        passwords: z.array(SecretRefSchema),
-      })
-      .strict()
-      .superRefine((k, ctx) => {
-        if (k.thresholdNum > k.usersNum) ctx.addIssue({ code: 'custom', path: ['thresholdNum'], message: `must not exceed usersNum (${k.usersNum}): 2 ≤ threshold ≤ users ≤ 16` });
-        if (k.passwords.length !== k.usersNum) ctx.addIssue({ code: 'custom', path: ['passwords'], message: `must hold exactly usersNum (${k.usersNum}) references, one per shard holder; got ${k.passwords.length}` });
-      }),
-    certReqParam: z.object({ type: z.string().min(1).default('service_and_tls'), certInfo: KpsisCertInfoSchema }).strict(),
-    /** Ask the service to keep its own copies too (its data folder). */
-    saveToFile: z.boolean().default(false),
-    /** Where the worker writes cert_req.req, key.p8 and shard<i>.pem (owner-only), and later the certificate. */
-    artifactsDir: z.string().startsWith('/', { message: 'must be an absolute path on the worker machine' }),
-    /** How often to remind that the request is still with the CA. */
-    reminderEvery: DurationSchema.default(86_400_000),
-    /** When to stop waiting for the CA (from the request's creation): the flow then ends as timed_out. */
-    giveUpAfter: DurationSchema.default(30 * 86_400_000),
-  })
-  .strict();
+export const KpsisIssueCertificateInputSchema = strictObject({
+  /**
+   * The key-generation service, e.g. http://127.0.0.1:8088. It receives every shard holder's password:
+   * https, or plain http on loopback; plain http to another host only with `allowPlainHttp: true`.
+   */
+  baseUrl: z.string().url({ message: 'must be an absolute URL, e.g. http://127.0.0.1:8088' }),
+  /**
+   * Opt-in for a KPSIS reachable only by plain http on a closed network segment. The passwords then
+   * cross that network in clear: every use is logged as a warning.
+   */
+  allowPlainHttp: z.literal(true).optional(),
+  keyParam: strictObject({
+      securityLevel: z.union([z.literal(128), z.literal(192), z.literal(256)], { message: 'must be 128, 192 or 256 (bign security levels)' }),
+      iterationCount: z.number().int().min(10_000, { message: "must be at least 10000 (PBKDF2 iterations)" }).max(1_000_000, { message: "must be at most 1000000" }),
+      usersNum: z.number().int().min(2).max(16),
+      thresholdNum: z.number().int().min(2),
+      /** One secret reference per shard holder, in shard order. */
+      passwords: z.array(SecretRefSchema),
+    }).superRefine((k, ctx) => {
+      if (k.thresholdNum > k.usersNum) ctx.addIssue({ code: 'custom', path: ['thresholdNum'], message: `must not exceed usersNum (${k.usersNum}): 2 ≤ threshold ≤ users ≤ 16` });
+      if (k.passwords.length !== k.usersNum) ctx.addIssue({ code: 'custom', path: ['passwords'], message: `must hold exactly usersNum (${k.usersNum}) references, one per shard holder; got ${k.passwords.length}` });
+    }),
+  certReqParam: strictObject({ type: z.string().min(1).default('service_and_tls'), certInfo: KpsisCertInfoSchema }),
+  /** Ask the service to keep its own copies too (its data folder). */
+  saveToFile: z.boolean().default(false),
+  /** Where the worker writes cert_req.req, key.p8 and shard<i>.pem (owner-only), and later the certificate. */
+  artifactsDir: absolutePath(),
+  /** How often to remind that the request is still with the CA. */
+  reminderEvery: DurationSchema.default(86_400_000),
+  /** When to stop waiting for the CA (from the request's creation): the flow then ends as timed_out. */
+  giveUpAfter: DurationSchema.default(30 * 86_400_000),
+}).superRefine((v, ctx) => {
+  const problem = transportProblem(v.baseUrl, { allowPlainHttp: v.allowPlainHttp === true });
+  if (problem) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `${problem} (a KPSIS on a closed segment with plain http only: set allowPlainHttp: true)` });
+});
 export type KpsisIssueCertificateInput = z.input<typeof KpsisIssueCertificateInputSchema>;
 
 export interface FileFingerprint {

@@ -2,18 +2,13 @@
 // the workflow, the client helpers, the CLI and other services.
 import { z } from 'zod';
 import { SignerSpecSchema } from '../../crypto/signer-spec.js';
+import { providerUrl, strictObject } from './fields.js';
 
 export const MPT_SIGN_IN = 'mptSignIn';
 
-const HttpUrlSchema = z
-  .string()
-  .url({ message: 'must be an absolute URL, e.g. https://<stand>/api/v3/true-api' })
-  .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http(s) URL' })
-  .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials' });
-
-export const MptSignInInputSchema = z.object({
-  /** API root of the IS MPT stand: everything before `/auth/key`. */
-  baseUrl: HttpUrlSchema,
+export const MptSignInInputSchema = strictObject({
+  /** API root of the IS MPT stand: everything before `/auth/key` (https; plain http only on loopback). */
+  baseUrl: providerUrl('https://<stand>/api/v3/true-api'),
   signer: SignerSpecSchema,
   /** Token lifetime to assume when the stand says neither a JWT `exp` nor an `expireDate`. */
   defaultTokenTtlSeconds: z.number().int().positive().default(10 * 3600),

@@ -44,8 +44,14 @@ export interface GeneratedKey {
 export class KpsisClient {
   private readonly http: ProviderHttp;
 
-  constructor(o: { baseUrl: string; timeoutMs?: number }) {
-    this.http = new ProviderHttp({ provider: 'KPSIS', baseUrl: o.baseUrl, timeoutMs: o.timeoutMs ?? 120_000 });
+  constructor(o: { baseUrl: string; timeoutMs?: number; allowPlainHttp?: boolean; warnPlainHttp?: (message: string) => void }) {
+    this.http = new ProviderHttp({
+      provider: 'KPSIS',
+      baseUrl: o.baseUrl,
+      timeoutMs: o.timeoutMs ?? 120_000,
+      ...(o.allowPlainHttp ? { allowPlainHttp: true } : {}),
+      ...(o.warnPlainHttp ? { warnPlainHttp: o.warnPlainHttp } : {}),
+    });
   }
 
   async generate(req: GenCertReqRequest, signal?: AbortSignal): Promise<GeneratedKey> {

@@ -1,0 +1,48 @@
+// The field rules every workflow input repeats, in one place: strict objects (an unknown key is an
+// error that names the closest known key: a misspelled optional field must never be ignored),
+// provider URLs under the one transport rule, absolute paths. Pure (zod only): workflow-safe.
+import { z } from 'zod';
+import { closestName } from '../closest-name.js';
+import { transportProblem, type TransportOptions } from '../transport.js';
+
+/** The message of zod's `unrecognized_keys` issue, naming the closest known key of that object. */
+function unknownKeys(iss: z.core.$ZodRawIssue): string | undefined {
+  if (iss.code !== 'unrecognized_keys') return undefined;
+  const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape ?? {};
+  const known = Object.keys(shape);
+  return (iss.keys as string[])
+    .map((key) => {
+      const close = closestName(key, known);
+      return close ? `unknown key '${key}' (did you mean '${close}'?)` : `unknown key '${key}' (known keys: ${known.join(', ')})`;
+    })
+    .join('; ');
+}
+
+/**
+ * An object of a workflow input: unknown keys are refused (`fetchPersonalDat: false` must not
+ * silently mean "fetch"). `.extend()` keeps the rule; the message reads the extended shape.
+ */
+export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
+  return z.strictObject(shape, { error: unknownKeys });
+}
+
+/** A provider's base URL under the transport rule (https; plain http only on loopback). */
+export function providerUrl(example: string, o: TransportOptions = {}) {
+  return z
+    .string()
+    .url({ message: `must be an absolute URL, e.g. ${example}` })
+    .superRefine((url, ctx) => {
+      const problem = transportProblem(url, o);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
+/** An absolute path on the worker's machine. */
+export function absolutePath(example?: string) {
+  return z.string().startsWith('/', { message: `must be an absolute path on the worker machine${example ? `, e.g. ${example}` : ''}` });
+}
+
+/** `file:/absolute/path`: something the worker reads (data, photos), named by reference. */
+export function fileReference(what: string) {
+  return z.string().regex(/^file:\/.+/, { message: `must be a reference to the ${what}, 'file:/absolute/path'` });
+}

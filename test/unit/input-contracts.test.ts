@@ -1,0 +1,165 @@
+// Every workflow input, checked by its schema alone (no Temporal): strict at every level (a
+// misspelled optional key must never be ignored: `fetchPersonalDat: false` once fetched the data it
+// meant to skip), and the one transport rule for every provider URL.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { z } from 'zod';
+import { flows } from '../../src/client/flows.js';
+import { describeInputIssues } from '../../src/common/contracts/validation.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+
+type Def = { type: string; shape?: Record<string, z.ZodType>; catchall?: z.ZodType; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; options?: z.ZodType[]; element?: z.ZodType; left?: z.ZodType; right?: z.ZodType; valueType?: z.ZodType; getter?: () => z.ZodType };
+const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** Every object schema reachable from `schema`, with its path (`[]` for array elements). */
+function objectsOf(schema: z.ZodType, path = '(input)', seen = new Set<unknown>()): { path: string; def: Def }[] {
+  if (seen.has(schema)) return [];
+  seen.add(schema);
+  const def = defOf(schema);
+  const inner = (s: z.ZodType | undefined, p = path) => (s ? objectsOf(s, p, seen) : []);
+  switch (def.type) {
+    case 'object':
+      return [{ path, def }, ...Object.entries(def.shape!).flatMap(([k, v]) => inner(v, path === '(input)' ? k : `${path}.${k}`))];
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
+      return inner(def.innerType);
+    case 'pipe':
+      return [...inner(def.in), ...inner(def.out)];
+    case 'union':
+      return def.options!.flatMap((o) => inner(o));
+    case 'array':
+      return inner(def.element, `${path}[]`);
+    case 'intersection':
+      return [...inner(def.left), ...inner(def.right)];
+    case 'record':
+      return inner(def.valueType, `${path}{}`);
+    case 'lazy':
+      return inner(def.getter!());
+    default:
+      return [];
+  }
+}
+
+/** Every path of a plain JSON value that holds an object with at least one key. */
+function objectPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => objectPaths(v, [...path, i]));
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value);
+    return [...(keys.length ? [path] : []), ...keys.flatMap((k) => objectPaths((value as Record<string, unknown>)[k], [...path, k]))];
+  }
+  return [];
+}
+
+function at(value: unknown, path: (string | number)[]): Record<string, unknown> {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], value) as Record<string, unknown>;
+}
+
+let sandbox: Sandbox;
+let tmp: string;
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'trustflow-contracts-'));
+  sandbox = await startSandbox({ dir: join(tmp, 'sandbox') });
+});
+after(async () => {
+  await sandbox?.stop();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const example = (workflowType: string) => (sandbox.manifest.examples as Record<string, unknown>)[workflowType];
+
+describe('workflow inputs are strict at every level', () => {
+  for (const [name, flow] of Object.entries(flows)) {
+    it(`${flow.workflowType}: every object in its schema refuses unknown keys`, () => {
+      const objects = objectsOf(flow.inputSchema);
+      assert.ok(objects.length >= 1, `${name}: found its objects`);
+      const loose = objects.filter((o) => defOf(o.def.catchall ?? ({ _zod: { def: { type: 'unknown' } } } as unknown as z.ZodType)).type !== 'never');
+      assert.deepEqual(loose.map((o) => o.path), [], `${name}: objects that would ignore unknown keys`);
+    });
+
+    it(`${flow.workflowType}: a misspelled key anywhere in the sandbox example is refused, naming the closest known key`, (t) => {
+      const input = example(flow.workflowType);
+      if (!input) {
+        // Only konturSignIn's example depends on gost-engine, which CI installs.
+        if (process.env.CI) assert.fail(`sandbox example of ${flow.workflowType} missing`);
+        t.skip('no sandbox example (gost-engine missing)');
+        return;
+      }
+      assert.equal(flow.inputSchema.safeParse(input).success, true, 'the example itself is valid');
+      const paths = objectPaths(input);
+      assert.ok(paths.length >= 1);
+      let checked = 0;
+      for (const path of paths) {
+        for (const key of Object.keys(at(input, path))) {
+          if (key.length < 4) continue; // 'ca', 'alg': a one-letter slip there is another short word
+          if (key === 'kind') continue; // a union's discriminator: checked below, it says which kinds exist
+          const typo = key.slice(0, -1); // fetchPersonalData → fetchPersonalDat
+          const mutated = structuredClone(input) as Record<string, unknown>;
+          const obj = at(mutated, path);
+          obj[typo] = obj[key];
+          delete obj[key];
+          const r = flow.inputSchema.safeParse(mutated);
+          assert.equal(r.success, false, `${[...path, typo].join('.')} was accepted`);
+          const where = path.length ? path.join('.') : '(input)';
+          const message = describeInputIssues(r.error!);
+          assert.ok(
+            message.includes(`${where}: unknown key '${typo}' (did you mean '${key}'?)`),
+            `${[...path, typo].join('.')}: expected the unknown key and '${key}' to be named, got: ${message}`,
+          );
+          checked++;
+        }
+      }
+      assert.ok(checked >= 3, `${checked} keys checked`);
+    });
+  }
+
+  it('the cases from the report: fetchPersonalDat, signer.pasword, maxChalengeAttempts', () => {
+    const kisc = { ...(example('kiscVerifyIdentity') as Record<string, unknown>), fetchPersonalDat: false };
+    const r1 = flows['kisc-verify-identity'].inputSchema.safeParse(kisc);
+    assert.match(describeInputIssues(r1.error!), /\(input\): unknown key 'fetchPersonalDat' \(did you mean 'fetchPersonalData'\?\)/);
+    const mpt = example('mptSignIn') as { signer: Record<string, unknown> };
+    const r2 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, signer: { ...mpt.signer, pasword: 'env:X' } });
+    assert.match(describeInputIssues(r2.error!), /signer: unknown key 'pasword' \(did you mean 'password'\?\)/);
+    const r3 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, maxChalengeAttempts: 1 });
+    assert.match(describeInputIssues(r3.error!), /unknown key 'maxChalengeAttempts' \(did you mean 'maxChallengeAttempts'\?\)/);
+    const r5 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, signer: { ...mpt.signer, kind: 'pkcs11' } });
+    assert.match(describeInputIssues(r5.error!), /signer\.kind: .*'pkcs12'/);
+    const r4 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, colour: 'blue' });
+    assert.match(describeInputIssues(r4.error!), /unknown key 'colour' \(known keys: baseUrl, signer, /);
+  });
+});
+
+describe('one transport rule for every provider URL', () => {
+  const withUrl = (workflowType: string, baseUrl: string, extra: Record<string, unknown> = {}) => ({ ...(example(workflowType) as object), baseUrl, ...extra });
+  const problem = (name: keyof typeof flows, value: unknown) => {
+    const r = flows[name].inputSchema.safeParse(value);
+    return r.success ? undefined : describeInputIssues(r.error);
+  };
+
+  it('every flow refuses plain http to a remote host and credentials in the URL', () => {
+    for (const [name, flow] of Object.entries(flows) as [keyof typeof flows, (typeof flows)[keyof typeof flows]][]) {
+      if (!example(flow.workflowType)) continue;
+      const remote = problem(name, withUrl(flow.workflowType, 'http://provider.example.kz:8080/api'));
+      assert.match(remote ?? 'accepted', /baseUrl: must be https/, `${flow.workflowType} accepted plain http to a remote host`);
+      const creds = problem(name, withUrl(flow.workflowType, 'https://user:hunter2x@provider.example.kz/api'));
+      assert.match(creds ?? 'accepted', /baseUrl: must not contain credentials/, flow.workflowType);
+      assert.ok(!(creds ?? '').includes('hunter2x'), 'the credential is not echoed');
+      assert.equal(problem(name, withUrl(flow.workflowType, 'https://provider.example.kz/api')), undefined, `${flow.workflowType} refused https`);
+    }
+  });
+
+  it('plain http on loopback is the sandbox case (KISC excepted: mutual TLS only)', () => {
+    assert.equal(problem('mpt-sign-in', withUrl('mptSignIn', 'http://127.0.0.1:9/api')), undefined);
+    assert.equal(problem('cipher-sign', withUrl('cipherSign', 'http://localhost:9/api/v1')), undefined);
+    assert.match(problem('kisc-verify-identity', withUrl('kiscVerifyIdentity', 'http://127.0.0.1:9/identity')) ?? '', /baseUrl: must be https/);
+    assert.match(problem('mpt-sign-in', withUrl('mptSignIn', 'http://127.0.0.1.example.kz/api')) ?? '', /baseUrl: must be https/);
+  });
+
+  it('KPSIS on a closed segment: plain http to another host only with allowPlainHttp: true', () => {
+    const remote = withUrl('kpsisIssueCertificate', 'http://kpsis.internal:8088');
+    assert.match(problem('kpsis-issue-certificate', remote) ?? '', /baseUrl: must be https.*set allowPlainHttp: true/);
+    assert.equal(problem('kpsis-issue-certificate', { ...remote, allowPlainHttp: true }), undefined);
+    assert.match(problem('kpsis-issue-certificate', { ...remote, allowPlainHttp: false }) ?? '', /allowPlainHttp/);
+  });
+});
