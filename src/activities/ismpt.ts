@@ -2,6 +2,7 @@
 // or the signer, map errors (mapFailures). Dependencies come in through the factory.
 import { Context } from '@temporalio/activity';
 import { mapFailures } from '../common/failures.js';
+import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { openSigner } from '../crypto/signer.js';
 import type { SignerSpec } from '../crypto/signer-spec.js';
 import { IsmptClient, tokenExpiry, tokenOf, type Challenge } from '../providers/ismpt/index.js';
@@ -44,6 +45,8 @@ export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
     /** Signs the challenge string as attached CMS, as NCALayer's createCAdESFromBase64(base64(data), true) does. */
     mptSignChallenge: mapFailures(async (input: { signer: SignerSpec; challenge: string }): Promise<{ signedData: string }> => {
       const signer = await openSigner(input.signer, resolveSecret);
+      // Refused here, with its dates, rather than by the stand's 403 after the exchange.
+      assertCertificateValid(signer.certificate, `signer ${input.signer.path}`, now());
       const cms = await signer.signCms(Buffer.from(input.challenge, 'utf8'), { detached: false });
       // The certificate's serial and validity identify the key for operators; its subject is PII.
       log().info('IS MPT challenge signed', { certificateSerial: signer.certificate.serialNumber, certificateNotAfter: signer.certificate.validTo });

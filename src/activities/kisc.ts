@@ -12,6 +12,7 @@ import { mapFailures } from '../common/failures.js';
 import { imageContentType, type ImageContentType } from '../common/image-type.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { extractZip, type ExtractedFile } from '../common/zip.js';
+import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { signDetachedJws } from '../crypto/jws.js';
 import { openPkcs12File } from '../crypto/pkcs12.js';
 import { KISC_TLS_ADVICE, KiscClient, transactionTimeToIso, type NewsItem, type Vendor } from '../providers/kisc/index.js';
@@ -69,6 +70,42 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
     return list;
   }
 
+  /**
+   * The key that will sign POST /data, opened and tried before anything is billed: the reference
+   * resolves, the file reads, the password is right, the key fits the algorithm (a trial signature),
+   * and its certificate is valid now. A failure here costs nothing; after /verify it would cost a charge.
+   */
+  async function openJwsKey(spec: KiscJwsKeySpec) {
+    const key = await openPkcs12File(spec.path, spec.password, resolveSecret);
+    assertCertificateValid(key.certificates[0]!, `signingKey ${spec.path}`, now());
+    return key;
+  }
+
+  /**
+   * A workflow id names one verification. An earlier run under this id that reached the billed step
+   * (it recorded its KiscIdempotencyKey) may have been charged: a new run would be charged again under
+   * a new key. Starts through the client helpers get the recorded result instead; this catches the
+   * rest (the temporal CLI, raw client starts) before anything is billed.
+   */
+  async function refuseRepeatedVerification(): Promise<void> {
+    const run = ctx().info.workflowExecution;
+    if (!run) return; // not called from a workflow (a standalone activity run)
+    const { workflowId, runId } = run;
+    const quoted = workflowId.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+    for await (const wf of ctx().client.workflow.list({ query: `WorkflowId = '${quoted}' AND WorkflowType = '${KISC_VERIFY_IDENTITY}'` })) {
+      if (wf.runId === runId || wf.workflowId !== workflowId) continue;
+      const key = wf.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey);
+      if (!key) continue; // that run stopped before the billed step
+      throw new TrustflowError(
+        `workflow id ${workflowId} already made a KISC verification (run ${wf.runId}, ${wf.status.name}, idempotency key ${key}); ` +
+          'a new run would be billed again under a new key. Its result is that run\'s (trustflow status / the client helpers return it); ' +
+          'for a new verification use a new workflow id',
+        FailureType.AlreadyBilled,
+        false,
+      );
+    }
+  }
+
   async function readPhoto(ref: string, maxBytes: number): Promise<{ bytes: Buffer; contentType: ImageContentType }> {
     const bytes = await readBlob(ref, maxBytes, 'photo');
     const contentType = imageContentType(bytes);
@@ -77,10 +114,18 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
   }
 
   return {
-    /** Everything that can be checked before the billed call: TLS identity, vendor, photo. */
+    /**
+     * Everything that can be checked before the billed call: the photo, the personal-data signing key
+     * (when the flow will need it), the TLS identity and the vendor.
+     */
     kiscCheckRequest: mapFailures(
-      async (input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number }): Promise<KiscPhotoCheck> => {
+      async (input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number; signingKey?: KiscJwsKeySpec | undefined }): Promise<KiscPhotoCheck> => {
+        await refuseRepeatedVerification();
         const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
+        if (input.signingKey) {
+          const key = await openJwsKey(input.signingKey);
+          await signDetachedJws(Buffer.from('trustflow: signing-key check'), key.privateKey, { alg: input.signingKey.alg, payloadMode: input.signingKey.payloadMode });
+        }
         const list = await vendors(input);
         const vendor = list.find((v) => v.id === input.vendor);
         if (!vendor) {
@@ -137,7 +182,7 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
         },
       ): Promise<{ personalData: Record<string, unknown>; missingFields: string[] }> => {
         const body = Buffer.from(JSON.stringify(input.consentBodyFormat === 'json-object' ? { consent: input.consentText } : input.consentText), 'utf8');
-        const key = await openPkcs12File(input.signingKey.path, input.signingKey.password, resolveSecret);
+        const key = await openJwsKey(input.signingKey);
         const jwsSignature = await signDetachedJws(body, key.privateKey, {
           alg: input.signingKey.alg,
           payloadMode: input.signingKey.payloadMode,

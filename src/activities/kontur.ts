@@ -1,8 +1,10 @@
 // Kontur activities. The decrypted random value is a one-time credential, so decrypting and
 // posting it happen in one activity: it never leaves the worker's memory, never enters history.
+import { X509Certificate } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { FailureType, ProviderHttpError, ProviderNetworkError } from '../common/errors.js';
 import { mapFailures } from '../common/failures.js';
+import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { decryptCms } from '../crypto/decrypt.js';
 import { explainDecryptError, openDecryptionKey } from '../crypto/decryption-key.js';
 import type { DecryptionKeySpec } from '../crypto/decryption-key-spec.js';
@@ -37,6 +39,8 @@ export function createKonturActivities(deps: KonturActivityDeps = {}) {
     konturAuthenticate: mapFailures(
       async (input: KonturEndpoint & { free: boolean; key: DecryptionKeySpec }): Promise<{ encryptedKey: string; approveHref: string }> => {
         const { certificate } = await openDecryptionKey(input.key, resolveSecret);
+        // Kontur would answer 406 for an expired certificate: say so before asking, with the dates.
+        assertCertificateValid(new X509Certificate(certificate), `key ${input.key.path}`, now());
         const res = await (await client(input)).authenticateByCert(certificate, input.free, ctx().cancellationSignal);
         ctx().log.debug('Kontur authenticate-by-cert answered', { encryptedKeyBytes: Buffer.from(res.EncryptedKey, 'base64').length });
         return { encryptedKey: res.EncryptedKey, approveHref: res.Link.Href };

@@ -14,26 +14,20 @@ export interface SoftwareKey {
   certificates: X509Certificate[];
 }
 
-/** Private-key algorithms we recognise but cannot sign with in software, and who can. */
-const FOREIGN_KEY_ALGORITHMS: Record<string, { name: string; signers: string }> = {
-  '1.2.398.3.10.1.1.1.1': {
-    name: 'GOST 34.310-2004 (Kazakhstan, NCA RK)',
-    signers: "NCALayer (signer kind 'ncalayer') or NCANode (signer kind 'ncanode')",
-  },
-  '1.2.398.3.10.1.1.2.3.1': {
-    name: 'GOST R 34.10-2015 (Kazakhstan, NCA RK)',
-    signers: "NCALayer (signer kind 'ncalayer') or NCANode (signer kind 'ncanode')",
-  },
-  '1.2.643.7.1.1.1.1': {
-    name: 'GOST R 34.10-2012 256-bit (Russia)',
-    signers: "OpenSSL with gost-engine (signer kind 'openssl-gost')",
-  },
-  '1.2.643.7.1.1.1.2': {
-    name: 'GOST R 34.10-2012 512-bit (Russia)',
-    signers: "OpenSSL with gost-engine (signer kind 'openssl-gost')",
-  },
-  '1.2.643.2.2.19': { name: 'GOST R 34.10-2001 (Russia)', signers: "OpenSSL with gost-engine (signer kind 'openssl-gost')" },
-  '1.2.840.10045.2.1': { name: 'ECDSA', signers: 'none yet: the software signer supports RSA keys only' },
+/**
+ * Private-key algorithms we recognise but cannot sign with, and what works today. Names only what
+ * exists: no signer kind is promised before it is built (Kazakh GOST signing is planned work).
+ */
+const KZ_GOST_ADVICE =
+  'trustflow cannot sign with Kazakh GOST keys yet (planned). Today: where the provider accepts RSA, use the RSA key NCA RK issued with it (RSA256_*.p12 or AUTH_RSA256_*.p12)';
+const RU_GOST_ADVICE = 'trustflow signs with RSA keys only; it can decrypt with this key (konturSignIn `key`, `trustflow cms decrypt`), not sign';
+const FOREIGN_KEY_ALGORITHMS: Record<string, { name: string; advice: string }> = {
+  '1.2.398.3.10.1.1.1.1': { name: 'GOST 34.310-2004 (Kazakhstan, NCA RK)', advice: KZ_GOST_ADVICE },
+  '1.2.398.3.10.1.1.2.3.1': { name: 'GOST R 34.10-2015 (Kazakhstan, NCA RK)', advice: KZ_GOST_ADVICE },
+  '1.2.643.7.1.1.1.1': { name: 'GOST R 34.10-2012 256-bit (Russia)', advice: RU_GOST_ADVICE },
+  '1.2.643.7.1.1.1.2': { name: 'GOST R 34.10-2012 512-bit (Russia)', advice: RU_GOST_ADVICE },
+  '1.2.643.2.2.19': { name: 'GOST R 34.10-2001 (Russia)', advice: RU_GOST_ADVICE },
+  '1.2.840.10045.2.1': { name: 'ECDSA', advice: 'trustflow signs with RSA keys only: use an RSA key' },
 };
 
 /**
@@ -71,7 +65,7 @@ export function openPkcs12(der: Uint8Array, password: string, label: string, pas
     const known = oid ? FOREIGN_KEY_ALGORITHMS[oid] : undefined;
     throw new KeyStoreError(
       known
-        ? `${label}: holds a ${known.name} key; the software signer signs with RSA keys only. Signers able to use this key: ${known.signers}`
+        ? `${label}: holds a ${known.name} key; ${known.advice}`
         : `${label}: holds a key of algorithm ${oid ?? 'unknown'} that the software signer cannot use (RSA only)`,
       FailureType.UnsupportedKey,
     );

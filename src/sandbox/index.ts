@@ -75,11 +75,15 @@ export interface SandboxOptions {
   logger?: Logger;
 }
 
-/** Registered IS MPT participants; 'mpt-unregistered' has a valid certificate but is not one. */
+/**
+ * Registered IS MPT participants; 'mpt-unregistered' has a valid certificate but is not one;
+ * 'mpt-expired' is the legacy participant's previous key, expired a month ago.
+ */
 const MPT_USERS = [
   { name: 'mpt-legacy', commonName: 'ТЕСТОВ ТЕСТ ЛЕГАСИ', iin: '900101300017', encryption: 'legacy-3des' as const },
   { name: 'mpt-aes', commonName: 'ТЕСТОВА АЙГЕРИМ', iin: '850202400026', encryption: 'aes-256' as const },
   { name: 'mpt-unregistered', commonName: 'НЕЗАРЕГИСТРИРОВАННЫЙ УЧАСТНИК', iin: '770303300035', encryption: 'legacy-3des' as const },
+  { name: 'mpt-expired', commonName: 'ТЕСТОВ ТЕСТ ЛЕГАСИ', iin: '900101300017', encryption: 'legacy-3des' as const, validFromDaysAgo: 400, validDays: -35 },
 ];
 const MPT_REGISTERED = ['900101300017', '850202400026'];
 

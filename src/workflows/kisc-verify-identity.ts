@@ -27,7 +27,14 @@ export async function kiscVerifyIdentity(rawInput: KiscVerifyIdentityInput): Pro
   try {
     const input = validateInput(KiscVerifyIdentityInputSchema, rawInput, KISC_VERIFY_IDENTITY);
     const endpoint = { baseUrl: input.baseUrl, tls: input.tls };
-    const checked = await kiscCheckRequest({ ...endpoint, vendor: input.vendor, photo: input.photo, maxPhotoBytes: input.maxPhotoBytes });
+    // Every prerequisite of the billed call, the personal-data signing key included, is checked first.
+    const checked = await kiscCheckRequest({
+      ...endpoint,
+      vendor: input.vendor,
+      photo: input.photo,
+      maxPhotoBytes: input.maxPhotoBytes,
+      ...(input.fetchPersonalData ? { signingKey: input.signingKey } : {}),
+    });
 
     tracker.step('verifying');
     const idempotencyKey = uuid4();

@@ -142,6 +142,64 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     assert.deepEqual(s.billing, []);
   });
 
+  it('checks the personal-data signing key before the billed call: unset variable, missing file, wrong password, expired certificate', async () => {
+    const key = example().signingKey!;
+    const wrongPassword = join(t.tmp, 'wrong-password');
+    await writeFile(wrongPassword, 'definitely-not-it\n');
+    const expired = sandbox.manifest.kisc.tlsKeys['kisc-tls-expired']!;
+    const cases: [string, object, string, RegExp][] = [
+      ['unset-env', { ...key, password: 'env:TRUSTFLOW_TEST_UNSET_SIGNING' }, FailureType.SecretUnavailable, /env:TRUSTFLOW_TEST_UNSET_SIGNING.*not set/],
+      ['missing-file', { ...key, path: join(t.tmp, 'no-such-signing.p12') }, FailureType.KeyStoreUnreadable, /no-such-signing\.p12: cannot read the PKCS#12 file \(it does not exist/],
+      ['wrong-password', { ...key, password: `file:${wrongPassword}` }, FailureType.KeyStoreUnreadable, /wrong password/],
+      ['expired', { ...key, path: expired.p12, password: expired.password }, FailureType.CertificateNotValid, /signingKey .* expired \d+ day\(s\) ago: renew/],
+    ];
+    for (const [name, signingKey, type, message] of cases) {
+      const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId(`signing-${name}`), input: input({ signingKey: signingKey as never }), taskQueue }).catch((e: unknown) => e));
+      assert.equal(f.type, type, name);
+      assert.match(f.message, message, name);
+      assert.ok(!f.message.includes('definitely-not-it'), 'the password is not echoed');
+    }
+    // Not needed, not checked: without personal data the signing key plays no part.
+    await executeKiscVerifyIdentity(client, { workflowId: wfId('signing-unused'), input: input({ fetchPersonalData: false, signingKey: cases[0]![1] as never }), taskQueue });
+    const s = await state();
+    assert.equal(s.calls['POST /verify'], 1, 'only the flow without personal data reached the billed call');
+    assert.equal(s.billing.length, 1);
+  });
+
+  it('a completed verification is final under its workflow id: same input → its recorded result, no new charge; other input → refused', async () => {
+    const workflowId = wfId('repeat');
+    const first = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    let told = false;
+    const again = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue, onRecordedResult: () => (told = true) });
+    assert.deepEqual(again, first);
+    assert.ok(told, 'the caller is told it got the recorded result');
+    await assert.rejects(
+      executeKiscVerifyIdentity(client, { workflowId, input: input({ minSimilarity: 0.5 }), taskQueue }),
+      (e: Error & { type?: string }) => {
+        assert.equal(e.type, FailureType.WorkflowIdTaken);
+        assert.match(e.message, /already completed a kiscVerifyIdentity with another input.*use a new workflow id/);
+        return true;
+      },
+    );
+    // A start that bypasses the helpers (the temporal CLI's default: a new run) is refused by the flow itself before billing.
+    const raw = await client.workflow.start('kiscVerifyIdentity', { workflowId, taskQueue, args: [input()] });
+    const f = failureOf(await raw.result().catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.AlreadyBilled);
+    assert.match(f.message, new RegExp(`workflow id ${workflowId} already made a KISC verification \\(run ${first.idempotencyKey ? '[0-9a-f-]+' : ''}, COMPLETED, idempotency key ${first.idempotencyKey}\\)`));
+    const s = await state();
+    assert.deepEqual(s.billedPerKey, { [first.idempotencyKey]: 1 });
+    assert.equal(s.calls['POST /verify'], 1);
+  });
+
+  it('a failed run that never reached the billed step may be started again under its id', async () => {
+    const workflowId = wfId('retry-after-failure');
+    const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId, input: input({ vendor: 42 }), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.InvalidInput);
+    const r = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    assert.equal(r.outcome, 'verified');
+    assert.equal((await state()).billing.length, 1);
+  });
+
   it('completes with exactly one billed row when the connection drops after KISC billed the verification', async () => {
     await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'drop' });
     const r = await executeKiscVerifyIdentity(client, { workflowId: wfId('drop'), input: input(), taskQueue });

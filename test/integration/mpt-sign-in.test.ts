@@ -195,6 +195,56 @@ describe('mptSignIn on a real Temporal server', () => {
     assert.equal((await state()).calls['GET /auth/key'], 1);
   });
 
+  it('refuses plain http to a remote stand before anything is sent (helper and raw start)', async () => {
+    const remote = { ...input(), baseUrl: 'http://stand.example.kz/api/v3/true-api' };
+    await assert.rejects(startMptSignIn(client, { workflowId: wfId('http-remote'), input: remote, taskQueue }), (e: Error) => {
+      assert.equal(e.name, 'InvalidInputError');
+      assert.match(e.message, /baseUrl: must be https: plain http is allowed only on loopback/);
+      return true;
+    });
+    const handle = await client.workflow.start('mptSignIn', { taskQueue, workflowId: wfId('http-remote-raw'), args: [remote] });
+    const f = failureOf(await handle.result().catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.InvalidInput);
+    assert.match(f.message, /baseUrl: must be https/);
+  });
+
+  it('refuses misspelled keys at every level, naming the closest known key, before any call', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...input(), maxChalengeAttempts: 1 }, /\(input\): unknown key 'maxChalengeAttempts' \(did you mean 'maxChallengeAttempts'\?\)/],
+      [{ ...input(), signer: { kind: 'pkcs12', path: input().signer.path, password: input().signer.password, pasword: 'env:X' } }, /signer: unknown key 'pasword' \(did you mean 'password'\?\)/],
+    ];
+    for (const [bad, message] of cases) {
+      await assert.rejects(startMptSignIn(client, { workflowId: wfId('typo'), input: bad as MptSignInInput, taskQueue }), message);
+      const handle = await client.workflow.start('mptSignIn', { taskQueue, workflowId: wfId('typo-raw'), args: [bad] });
+      const f = failureOf(await handle.result().catch((e: unknown) => e));
+      assert.equal(f.type, FailureType.InvalidInput);
+      assert.match(f.message, message);
+    }
+    assert.deepEqual((await state()).calls, {});
+  });
+
+  it('refuses an expired signing certificate with its dates before exchanging anything', async () => {
+    const f = failureOf(await executeMptSignIn(client, { workflowId: wfId('expired-cert'), input: input('mpt-expired'), taskQueue }).catch((e: unknown) => e));
+    assert.equal(f.type, FailureType.CertificateNotValid);
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /valid \d{4}-\d\d-\d\dT[\d:]+Z to \d{4}-\d\d-\d\dT[\d:]+Z\) expired 3[45] day\(s\) ago: renew/);
+    const s = await state();
+    assert.equal(s.calls['POST /auth/simpleSignIn'], undefined, 'the stand never saw the expired certificate');
+  });
+
+  it('the client helpers refuse to start without payload encryption (TRUSTFLOW_ALLOW_UNENCRYPTED only on loopback)', async () => {
+    const { Client } = await import('@temporalio/client');
+    const plain = new Client({ connection: client.connection, namespace: 'default' });
+    const workflowId = wfId('unencrypted');
+    await assert.rejects(startMptSignIn(plain, { workflowId, input: input(), taskQueue }), (e: Error) => {
+      assert.equal(e.name, 'UnencryptedStartRefusedError');
+      assert.match(e.message, /refusing to start a flow without payload encryption.*TRUSTFLOW_CODEC_KEYS/);
+      return true;
+    });
+    await assert.rejects(client.workflow.getHandle(workflowId).describe(), /not found/i, 'nothing was started');
+    assert.deepEqual((await state()).calls, {});
+  });
+
   it('joins the running flow when started twice with the same workflow id', async () => {
     const workflowId = wfId('same-id');
     const [a, b] = await Promise.all([
