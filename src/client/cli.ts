@@ -13,13 +13,17 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { KiscEndpointSchema } from '../common/contracts/kisc-verify-identity.js';
+import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { optionalTsToMs } from '@temporalio/common/lib/time.js';
+import { KiscConnectionFileSchema } from '../common/contracts/kisc-verify-identity.js';
+import { STATUS_QUERY_NAME, type FlowStatus } from '../common/contracts/status.js';
 import { describeInputIssues } from '../common/contracts/validation.js';
 import { InvalidInputError, TrustflowError } from '../common/errors.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { extractZip } from '../common/zip.js';
 import { cmsToDer, isIssuedBy, verifyCms } from '../crypto/cms.js';
+import { validityProblem } from '../crypto/certificate-validity.js';
 import { openSigner } from '../crypto/signer.js';
 import { assertNotCryptoProContainer, CmsDecryptError, decryptCms } from '../crypto/decrypt.js';
 import { KISC_TLS_ADVICE, KiscClient } from '../providers/kisc/index.js';
@@ -27,7 +31,7 @@ import { KonturClient } from '../providers/kontur/index.js';
 import { closeMutualTlsAgents, openMutualTls } from '../providers/mutual-tls.js';
 import { resolveSecret } from '../secrets/resolve.js';
 import { connectClient } from './connection.js';
-import { flows, startFlow, submitKpsisCertificate, type FlowName } from './flows.js';
+import { flowOfType, flows, startFlow, submitKpsisCertificate, type FlowName } from './flows.js';
 
 const USAGE = `usage:
   trustflow run <flow> --input FILE [--workflow-id ID]     flows: ${Object.keys(flows).join(', ')}
@@ -95,8 +99,16 @@ async function run(args: string[]): Promise<number> {
   const client = await connectClient();
   try {
     const workflowId = values['workflow-id'] ?? `${flow}-${randomUUID()}`;
-    const handle = await startFlow(client, flow, { workflowId, input });
-    console.error(`started ${flows[flow].workflowType} as ${workflowId}; waiting for the result...`);
+    let recorded = false;
+    const handle = await startFlow(client, flow, {
+      workflowId,
+      input,
+      onRecordedResult: ({ runId, closedAt }) => {
+        recorded = true;
+        console.error(`${workflowId} already completed ${flows[flow].workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`);
+      },
+    });
+    if (!recorded) console.error(`started ${flows[flow].workflowType} as ${workflowId}; waiting for the result...`);
     console.log(JSON.stringify(await handle.result(), null, 2));
     return 0;
   } finally {
@@ -131,25 +143,77 @@ async function status(args: string[]): Promise<number> {
   if (!workflowId) throw new UsageError('status needs a workflow id');
   const client = await connectClient();
   try {
-    const handle = client.workflow.getHandle(workflowId);
-    const d = await handle.describe();
-    const sa = d.typedSearchAttributes;
-    console.log(`workflow  ${workflowId} (${d.type})`);
-    console.log(`status    ${d.status.name}`);
-    console.log(`step      ${sa.get(searchAttributes.step) ?? '-'}`);
-    console.log(`outcome   ${sa.get(searchAttributes.outcome) ?? '-'}`);
-    if (d.status.name === 'FAILED') {
-      try {
-        await handle.result();
-      } catch (err) {
-        const cause = err instanceof WorkflowFailedError ? (err.cause?.cause ?? err.cause) : err;
-        console.log(`error     ${(cause as Error).message}`);
-      }
-    }
+    for (const [label, value] of await describeFlow(client, workflowId)) console.log(`${label.padEnd(9)} ${value}`);
     return 0;
   } finally {
     await client.connection.close();
   }
+}
+
+/**
+ * What an operator asks of a flow: where it is (step, the flow's own note and warnings), what it is
+ * retrying (the current activity's attempt and last failure), and how it ended (outcome, the error
+ * or a result summary without secrets). Failures and results are decoded with this shell's codec keys.
+ */
+async function describeFlow(client: Client, workflowId: string): Promise<[string, string][]> {
+  const handle = client.workflow.getHandle(workflowId);
+  const d = await handle.describe();
+  const sa = d.typedSearchAttributes;
+  const rows: [string, string][] = [
+    ['workflow', `${workflowId} (${d.type})`],
+    ['run', d.runId],
+    ['status', d.status.name],
+  ];
+  const running = d.status.name === 'RUNNING';
+  // The flow's own status (step attempt, note, warnings) needs a worker to answer: ask briefly.
+  const flowStatus = running
+    ? await client.withDeadline(Date.now() + 3000, () => handle.query<FlowStatus>(STATUS_QUERY_NAME)).catch(() => undefined)
+    : undefined;
+  const step = flowStatus?.step ?? sa.get(searchAttributes.step) ?? '-';
+  rows.push(['step', flowStatus && flowStatus.attempt > 1 ? `${step} (attempt ${flowStatus.attempt} of the flow)` : step]);
+  if (flowStatus?.note) rows.push(['note', flowStatus.note]);
+  for (const w of flowStatus?.warnings ?? []) rows.push(['warning', w]);
+  if (running && !flowStatus) rows.push(['note', 'no worker answered the status query within 3 s (is a worker polling its task queue?)']);
+
+  const converter = client.options.loadedDataConverter;
+  for (const a of d.raw.pendingActivities ?? []) {
+    const max = a.maximumAttempts ? ` of ${a.maximumAttempts}` : '';
+    const state = a.state === 2 ? 'running' : 'scheduled';
+    const next = timestamp(a.nextAttemptScheduleTime);
+    rows.push(['activity', `${a.activityType?.name ?? '?'}: attempt ${a.attempt}${max}, ${state}${next && a.state !== 2 ? `, next attempt at ${next}` : ''}`]);
+    if (a.lastFailure) {
+      const failure = await decodeOptionalFailureToOptionalError(converter, a.lastFailure).catch(() => undefined);
+      rows.push(['  failed', failure ? describeFailure(failure) : '(encrypted: this shell has no codec keys to read it)']);
+    }
+  }
+  rows.push(['outcome', sa.get(searchAttributes.outcome) ?? '-']);
+  if (d.closeTime) rows.push(['closed', d.closeTime.toISOString()]);
+  if (d.status.name === 'FAILED') {
+    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    const cause = err instanceof WorkflowFailedError ? (err.cause?.cause ?? err.cause) : err;
+    rows.push(['error', cause instanceof Error ? describeFailure(cause) : String(cause)]);
+  }
+  if (d.status.name === 'COMPLETED') {
+    const flow = flowOfType(d.type);
+    try {
+      const result = await handle.result();
+      rows.push(['result', flow ? JSON.stringify((flow.summarize as (r: unknown) => unknown)(result)) : '(a workflow type trustflow does not know)']);
+    } catch {
+      rows.push(['result', '(encrypted: this shell has no codec keys to read it)']);
+    }
+  }
+  return rows;
+}
+
+function describeFailure(err: Error): string {
+  const type = err instanceof ApplicationFailure && err.type ? `${err.type}: ` : '';
+  const message = err.message === 'Encoded failure' ? '(encrypted: this shell has no codec keys to read it)' : err.message;
+  return `${type}${message}`;
+}
+
+function timestamp(t: Parameters<typeof optionalTsToMs>[0]): string | undefined {
+  const ms = optionalTsToMs(t);
+  return ms ? new Date(ms).toISOString() : undefined;
 }
 
 async function cmsSign(args: string[]): Promise<number> {
@@ -164,6 +228,9 @@ async function cmsSign(args: string[]): Promise<number> {
     { kind: 'pkcs12', path: await absolute(values.p12), password: `env:${values['password-env']}` },
     resolveSecret,
   );
+  // A local tool signs what it is told; it warns where a flow would refuse (the provider would too).
+  const problem = validityProblem(signer.certificate, values.p12);
+  if (problem) console.error(`trustflow: warning: ${problem.message}`);
   const cms = await signer.signCms(await readFile(values.in), { detached: values.detached! });
   await writeFile(values.out, cms);
   console.error(`signed as ${signer.certificate.subject.replace(/\n/g, ', ')}; wrote ${cms.length} bytes of DER CMS to ${values.out}`);
@@ -245,7 +312,7 @@ async function withKisc<T>(connectionFile: string, f: (client: KiscClient) => Pr
   } catch {
     throw new InvalidInputError(`${connectionFile}: not JSON (expected {"baseUrl": ..., "tls": {"p12": ..., "password": ..., "ca": ...}})`);
   }
-  const parsed = KiscEndpointSchema.safeParse(json);
+  const parsed = KiscConnectionFileSchema.safeParse(json);
   if (!parsed.success) throw new InvalidInputError(`invalid KISC connection file ${connectionFile}: ${describeInputIssues(parsed.error)}`);
   const endpoint = parsed.data;
   try {

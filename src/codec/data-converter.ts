@@ -2,6 +2,7 @@
 // tests take it from here, so they all encrypt and decrypt alike.
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
+import { isLoopbackHost } from '../common/transport.js';
 import { keyringFromEnv, type Keyring } from './keyring.js';
 import { AesGcmPayloadCodec } from './payload-codec.js';
 
@@ -17,22 +18,22 @@ export class UnencryptedRefusedError extends Error {
 
 /** Loopback addresses: a dev server on this machine, where running without encryption is allowed. */
 export function isLocalAddress(address: string): boolean {
-  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopbackHost(address.replace(/:\d+$/, ''));
 }
 
 /**
  * The data converter for a process talking to `address`: encrypting when keys are configured.
- * Without keys it refuses a non-local server unless TRUSTFLOW_ALLOW_UNENCRYPTED=1 says otherwise,
- * because histories on a shared server would then hold tokens and personal data in clear.
+ * Without keys only a server on loopback is accepted (a dev server: reading, running a worker); a
+ * shared server would hold tokens and personal data in clear, so it is refused without a way round.
+ * Starting flows without keys needs TRUSTFLOW_ALLOW_UNENCRYPTED=1 on top (client/flows.ts).
  */
 export function dataConverterFor(address: string, env: NodeJS.ProcessEnv = process.env): { dataConverter: DataConverter; encrypted: boolean } {
   const keyring = keyringFromEnv(env);
   if (keyring) return { dataConverter: encryptingDataConverter(keyring), encrypted: true };
-  if (!isLocalAddress(address) && env.TRUSTFLOW_ALLOW_UNENCRYPTED !== '1') {
+  if (!isLocalAddress(address)) {
     throw new UnencryptedRefusedError(
       `refusing to talk to ${address} without payload encryption: set TRUSTFLOW_CODEC_KEYS (id:base64 of 32 bytes) ` +
-        `or TRUSTFLOW_CODEC_KEY_FILE, or set TRUSTFLOW_ALLOW_UNENCRYPTED=1 to store inputs, results and failures in clear`,
+        'or TRUSTFLOW_CODEC_KEY_FILE to the keyring every worker and client shares (TRUSTFLOW_ALLOW_UNENCRYPTED applies to a loopback server only)',
     );
   }
   return { dataConverter: {}, encrypted: false };

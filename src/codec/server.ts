@@ -26,13 +26,18 @@ export interface CodecServerOptions {
   logger: Logger;
 }
 
+// `payloads` may be absent: in protobuf JSON an empty repeated field is omitted, so the temporal CLI
+// sends `{}` for "no payloads" (e.g. `temporal workflow query … --codec-endpoint`). That is an empty
+// list, answered with `{"payloads":[]}`, not a malformed body.
 const PayloadsBody = z.object({
-  payloads: z.array(
-    z.object({
-      metadata: z.record(z.string(), z.base64()).optional(),
-      data: z.base64().optional(),
-    }),
-  ),
+  payloads: z
+    .array(
+      z.object({
+        metadata: z.record(z.string(), z.base64()).optional(),
+        data: z.base64().optional(),
+      }),
+    )
+    .default([]),
 });
 
 class HttpError extends Error {

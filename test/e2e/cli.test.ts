@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { issueSandboxCertificate, type SandboxManifest } from '../../src/sandbox/index.js';
+import { issueSandboxCertificate, sandboxAdmin, type SandboxManifest } from '../../src/sandbox/index.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { repoRoot } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
@@ -187,13 +187,72 @@ describe('by hand, as separate processes', () => {
     assert.match(s.stdout, /outcome\s+succeeded/);
   });
 
-  it('trustflow run without the codec keys says how to get the encrypted result', async () => {
+  it('trustflow run without codec keys refuses before starting anything, saying how to set them', async () => {
     const { TRUSTFLOW_CODEC_KEYS: _k, ...noKeys } = cliEnv;
     const r = await run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), 'run', 'mpt-sign-in', '--input', inputFile, '--workflow-id', 'e2e-cli-nokeys'], { env: noKeys }).catch(
       (e: { code: number; stderr: string }) => e,
     );
     assert.equal((r as { code: number }).code, 1);
-    assert.match((r as { stderr: string }).stderr, /the result is encrypted and this shell has no codec keys: set TRUSTFLOW_CODEC_KEYS/);
+    assert.match((r as { stderr: string }).stderr, /refusing to start a flow without payload encryption.*Set TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE/);
+    const s = await trustflow('status', 'e2e-cli-nokeys');
+    assert.match(s.stderr, /not found/i, 'no flow was started, so nothing was stored in clear');
+  });
+
+  it('trustflow status of a retrying flow: the activity, its attempt and last failure (decoded), then the error', async () => {
+    const unreachable = join(tmp, 'unreachable.json');
+    // A port nothing listens on: GET /auth/key is retried with backoff (1 s, 2 s, 4 s, ...).
+    await writeFile(unreachable, JSON.stringify({ ...manifest.examples.mptSignIn, baseUrl: `http://127.0.0.1:${await freePort()}/api` }));
+    const started = trustflow('run', 'mpt-sign-in', '--input', unreachable, '--workflow-id', 'e2e-cli-retrying');
+    let s = { code: 1, stdout: '', stderr: '' };
+    for (let i = 0; i < 40 && !/attempt [2-9]/.test(s.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      s = await trustflow('status', 'e2e-cli-retrying');
+    }
+    assert.match(s.stdout, /status\s+RUNNING/);
+    assert.match(s.stdout, /step\s+fetching_challenge/);
+    assert.match(s.stdout, /activity\s+mptFetchChallenge: attempt [2-9] of 6, scheduled, next attempt at \d{4}-/);
+    assert.match(s.stdout, /failed\s+ProviderUnavailable: IS MPT GET \/auth\/key: network error ECONNREFUSED reaching 127\.0\.0\.1:\d+/);
+    await run(temporalCliPath(), ['workflow', 'terminate', '--address', env.address, '--workflow-id', 'e2e-cli-retrying', '--reason', 'test done']);
+    assert.equal((await started).code, 1);
+  });
+
+  it("trustflow status shows the workflow's own note while it waits for a Cipher service that is down", async () => {
+    const admin = manifest.services.cipher!.admin.replace(/\/__sandbox$/, '');
+    const cipherInput = join(tmp, 'cipher.json');
+    await writeFile(cipherInput, JSON.stringify(manifest.examples.cipherSign));
+    await sandboxAdmin(admin, 'config', { serviceUp: false });
+    const started = trustflow('run', 'cipher-sign', '--input', cipherInput, '--workflow-id', 'e2e-cli-cipher-down');
+    let s = { code: 1, stdout: '', stderr: '' };
+    for (let i = 0; i < 40 && !/^note/m.test(s.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      s = await trustflow('status', 'e2e-cli-cipher-down').catch(() => s);
+    }
+    assert.match(s.stdout, /^note\s+Cipher service is not running .*HTTP 503.*waiting for it since \d{4}-/m);
+    await sandboxAdmin(admin, 'config', { serviceUp: true });
+    assert.equal((await started).code, 0);
+    const done = await trustflow('status', 'e2e-cli-cipher-down');
+    assert.match(done.stdout, /status\s+COMPLETED/);
+    assert.doesNotMatch(done.stdout, /^note/m);
+    assert.match(done.stdout, /result\s+\{"signatureBytes":\d+/);
+  });
+
+  it('trustflow status of a completed flow summarises the result without its secrets', async () => {
+    const s = await trustflow('status', 'e2e-cli-run');
+    assert.equal(s.code, 0, s.stderr);
+    const line = s.stdout.split('\n').find((l) => l.startsWith('result'));
+    assert.ok(line, s.stdout);
+    const summary = JSON.parse(line.replace(/^result\s+/, ''));
+    assert.equal(summary.token, '(secret)');
+    assert.ok(Date.parse(summary.expiresAt) > Date.now());
+    assert.doesNotMatch(s.stdout, /eyJ/, 'no token in the status output');
+  });
+
+  it('temporal workflow query --codec-endpoint works (the codec server accepts an empty payload list)', async () => {
+    const { stdout } = await run(temporalCliPath(), [
+      'workflow', 'query', '--address', env.address, '--workflow-id', 'e2e-cli-run', '--name', 'status', '--codec-endpoint', codecUrl, '-o', 'json',
+    ]);
+    assert.match(stdout, /"step":\s*"done"/);
+    assert.match(stdout, /"outcome":\s*"succeeded"/);
   });
 
   it('trustflow status shows why a flow failed', async () => {
@@ -247,7 +306,7 @@ describe('by hand, as separate processes', () => {
     const env2 = { ...process.env, TEMPORAL_ADDRESS: 'temporal.example.invalid:7233', TRUSTFLOW_CODEC_KEYS: '', TRUSTFLOW_CODEC_KEY_FILE: '' };
     const w = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'worker', 'main.js')], { env: env2 }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((w as { code: number }).code, 1);
-    assert.match((w as { stderr: string }).stderr, /refusing to talk to temporal\.example\.invalid:7233 without payload encryption.*TRUSTFLOW_ALLOW_UNENCRYPTED=1/);
+    assert.match((w as { stderr: string }).stderr, /refusing to talk to temporal\.example\.invalid:7233 without payload encryption.*loopback server only/);
     const c = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], { env: { ...process.env, TRUSTFLOW_CODEC_KEYS: '', TRUSTFLOW_CODEC_KEY_FILE: '' } }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((c as { code: number }).code, 1);
     assert.match((c as { stderr: string }).stderr, /no codec keys/);

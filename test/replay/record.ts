@@ -14,6 +14,8 @@ import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, temporalCliPath, testWorkflowBundle } from '../helpers/temporal.js';
 
+// The client helpers refuse unencrypted starts unless told so, and only on loopback (the test server).
+process.env.TRUSTFLOW_ALLOW_UNENCRYPTED = '1';
 const taskQueue = 'record';
 const tmp = await mkdtemp(join(tmpdir(), 'trustflow-record-'));
 const env = await startTestServer({ encrypted: false }); // replayable without a key

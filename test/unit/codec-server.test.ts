@@ -68,6 +68,28 @@ describe('codec server', () => {
     assert.equal((await post(guarded, '/decode', { payloads: [] }, { authorization: 'Bearer codec-token-123' })).status, 200);
   });
 
+  it('answers the CLI\'s "no payloads" body ({} — protobuf JSON omits an empty list) with an empty list', async () => {
+    for (const path of ['/decode', '/encode']) {
+      for (const body of [{}, { payloads: [] }]) {
+        const res = await post(open, path, body, { 'x-namespace': 'default' });
+        assert.equal(res.status, 200, `${path} ${JSON.stringify(body)}`);
+        assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+        assert.deepEqual(await res.json(), { payloads: [] });
+      }
+    }
+    assert.match(logs, /"path":"\/encode","status":200,"payloads":0/);
+    // The other checks still apply to the empty body.
+    assert.equal((await post(guarded, '/decode', {})).status, 401);
+    assert.equal((await post(guarded, '/decode', {}, { authorization: 'Bearer codec-token-123' })).status, 200);
+    assert.equal((await post(open, '/decode', {}, { origin: 'https://evil.example' })).status, 403);
+    const cors = await post(open, '/decode', {}, { origin: UI });
+    assert.equal(cors.status, 200);
+    assert.equal(cors.headers.get('access-control-allow-origin'), UI);
+    for (const body of ['', 'null', '[]', { payloads: null }, { payloads: {} }]) {
+      assert.equal((await post(open, '/decode', body)).status, 400, JSON.stringify(body));
+    }
+  });
+
   it('answers malformed bodies with a short 400 and no stack trace', async () => {
     for (const body of ['not json', { payloads: 'x' }, { payloads: [{ data: '%%%' }] }]) {
       const res = await post(open, '/decode', body);

@@ -98,9 +98,9 @@ describe('safe defaults', () => {
     for (const a of ['127.0.0.1:7233', 'localhost:7233', '[::1]:7233', '127.1.2.3:1']) assert.equal(isLocalAddress(a), true, a);
     for (const a of ['temporal.internal:7233', '10.0.0.5:7233', 'my-ns.tmprl.cloud:7233']) assert.equal(isLocalAddress(a), false, a);
   });
-  it('refuses a non-local server without keys unless told to run unencrypted', () => {
+  it('refuses a non-local server without keys, TRUSTFLOW_ALLOW_UNENCRYPTED or not (that escape is for loopback only)', () => {
     assert.throws(() => dataConverterFor('temporal.internal:7233', {}), UnencryptedRefusedError);
-    assert.equal(dataConverterFor('temporal.internal:7233', { TRUSTFLOW_ALLOW_UNENCRYPTED: '1' }).encrypted, false);
+    assert.throws(() => dataConverterFor('temporal.internal:7233', { TRUSTFLOW_ALLOW_UNENCRYPTED: '1' }), /loopback server only/);
     assert.equal(dataConverterFor('127.0.0.1:7233', {}).encrypted, false);
     const withKeys = dataConverterFor('temporal.internal:7233', { TRUSTFLOW_CODEC_KEYS: k1 });
     assert.equal(withKeys.encrypted, true);
