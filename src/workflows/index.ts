@@ -6,3 +6,6 @@ export { kiscReconcile } from './kisc-reconcile.js';
 export { cipherSign } from './cipher-sign.js';
 export { cipherInspectKeyStore } from './cipher-inspect-key-store.js';
 export { kpsisIssueCertificate } from './kpsis-issue-certificate.js';
+// Any other type runs this: it fails the workflow at once (UnknownWorkflowType, non-retryable) with
+// the offered types and a "did you mean", instead of a workflow task that fails and retries forever.
+export { unknownWorkflowType as default } from './unknown-workflow-type.js';

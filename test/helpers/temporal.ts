@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataConverter } from '@temporalio/common';
-import { encryptingDataConverter } from '../../src/codec/data-converter.js';
+import { encryptingDataConverter, failureConverterPath } from '../../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../../src/common/search-attributes.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
@@ -56,8 +56,12 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestWo
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test process (webpack takes seconds). */
+/**
+ * The workflow bundle, built once per test process (webpack takes seconds). With the production
+ * failure converter, so failures a workflow raises itself (InvalidInput, UnknownWorkflowType) are
+ * stored encrypted in tests exactly as in production.
+ */
 export function testWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
   return bundle;
 }
