@@ -1,9 +1,13 @@
 // Launches the Temporal CLI's dev server (a real Temporal server with SQLite and the Web UI) for
 // `npm start`. Tests use TestWorkflowEnvironment.createLocal instead, with the same CLI binary.
+// The CLI runs under watchdog.js, which stops it when this process dies in any way (even SIGKILL),
+// and in its own process group, so a Ctrl-C in the terminal does not stop it before the worker
+// has drained: stop() does that, last.
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 
 export interface DevServerOptions {
@@ -24,6 +28,9 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** Runs a command and stops it when this process dies (see watchdog.ts). */
+export const watchdogPath = fileURLToPath(new URL('./watchdog.js', import.meta.url));
+
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const ip = o.ip ?? '127.0.0.1';
   const port = o.port ?? 7233;
@@ -41,7 +48,9 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
 
-  const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // stdin: the pipe whose closing (this process gone) makes the watchdog stop the CLI.
+  const child = spawn(process.execPath, [watchdogPath, o.cliPath, ...args], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+  child.stdin!.on('error', () => {}); // EPIPE if the watchdog is gone already
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   let exited = false;
@@ -60,7 +69,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
       }
     } catch {
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        child.kill('SIGTERM'); // the watchdog stops the CLI (SIGTERM, SIGKILL after 10 s)
         throw new Error(`temporal dev server at ${address} did not become ready in time`);
       }
       await new Promise((r) => setTimeout(r, 300));
@@ -73,7 +82,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        // The watchdog sends SIGTERM to the CLI and SIGKILL 10 s later; this is the last resort.
+        const timer = setTimeout(() => (child.kill('SIGKILL'), resolve()), 15_000);
         child.once('exit', () => {
           clearTimeout(timer);
           resolve();

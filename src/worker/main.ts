@@ -1,8 +1,14 @@
 // `npm run worker`: the trustflow worker alone, against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE,
 // polling TRUSTFLOW_TASK_QUEUE. Payloads are encrypted with the codec keys of the environment
-// (TRUSTFLOW_CODEC_KEYS / TRUSTFLOW_CODEC_KEY_FILE); without keys it runs only against a local
-// server unless TRUSTFLOW_ALLOW_UNENCRYPTED=1. SIGINT/SIGTERM shut it down gracefully.
-import { NativeConnection } from '@temporalio/worker';
+// (TRUSTFLOW_CODEC_KEYS / TRUSTFLOW_CODEC_KEY_FILE); without keys it runs only against a server on
+// loopback (a dev server), and warns.
+//
+// Production entry point: `node dist/src/worker/main.js` (no build step; `npm run worker` compiles
+// first when the sources changed). SIGINT/SIGTERM shut it down gracefully: it stops polling, lets
+// in-flight activities finish for up to shutdownGraceTime (10 s; then they are cancelled), logs
+// 'trustflow worker: stopped' and exits 0. A second signal during the drain is ignored; if the
+// drain has not ended 30 s after the first signal the process exits 1. Start-up failures exit 1.
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
@@ -11,6 +17,26 @@ import { ensureSearchAttributes } from './search-attributes.js';
 import { createTrustflowWorker } from './worker.js';
 
 const logger = createLogger({ name: 'trustflow-worker' });
+const STOP_DEADLINE_MS = 30_000;
+let stopSignal: NodeJS.Signals | undefined;
+let worker: Worker | undefined;
+
+// Alongside the Temporal runtime's own handler (which also shuts running workers down): this one
+// covers a signal during start-up, logs, ignores repeated signals and bounds the whole stop.
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopSignal) {
+    logger.warn({ signal }, 'trustflow worker: already stopping');
+    return;
+  }
+  stopSignal = signal;
+  logger.info({ signal }, 'trustflow worker: stopping; draining in-flight tasks (shutdownGraceTime 10 s)');
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  setTimeout(() => {
+    logger.error({ signal }, `trustflow worker: did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 
 async function main(): Promise<void> {
   installRuntimeLogger(logger);
@@ -19,16 +45,20 @@ async function main(): Promise<void> {
   if (!encrypted) logger.warn({ address: settings.address }, 'payload encryption is OFF: inputs, results and failures are stored in clear');
   await ensureSearchAttributes(settings.address, settings.namespace);
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
+  worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, dataConverter });
+  if (stopSignal) return; // stopped during start-up: nothing ran; the exit drops the connection
+  logger.info({ ...settings, encrypted }, `trustflow worker: polling task queue '${settings.taskQueue}'`);
   try {
-    const worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, dataConverter });
-    logger.info({ ...settings, encrypted }, `trustflow worker: polling task queue '${settings.taskQueue}'`);
     await worker.run();
   } finally {
     await connection.close();
   }
 }
 
-main().catch((err) => {
+main().then(() => {
+  logger.info({ signal: stopSignal }, 'trustflow worker: stopped');
+  process.exit(0);
+}, (err) => {
   logger.error({ err }, 'trustflow worker failed to start');
   // Also plainly on stderr: the first thing an operator reads when the process exits at once.
   console.error(`trustflow worker: ${err instanceof Error ? err.message : String(err)}`);

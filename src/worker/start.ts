@@ -2,6 +2,14 @@
 // TEMPORAL_ADDRESS is set), the sandbox, the worker; runs one demo of each flow; prints the results
 // and the Web UI link; keeps running for the UI until Ctrl-C, then stops everything it started.
 // `npm start -- --exit-after-demo` stops after the demo (for scripts and CI).
+//
+// SIGINT/SIGTERM (Ctrl-C, docker stop, systemctl stop): stops everything this process started, in
+// reverse order (the worker drains in-flight tasks first, up to its 10 s shutdownGraceTime; the dev
+// server goes last), then exits 0, or 1 if the demo failed or something could not be stopped. A
+// second signal during the stop is ignored; after 30 s the process exits 1 regardless. The dev
+// server also stops when this process is killed (SIGKILL): see dev-server.ts / watchdog.ts.
+//   TRUSTFLOW_DEV_SERVER_PORT (7233), TRUSTFLOW_DEV_UI_PORT (8233)  the embedded dev server's ports
+//   TRUSTFLOW_STATE_DIR (.trustflow), TRUSTFLOW_SANDBOX_DIR (.sandbox)  where state is kept
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -30,7 +38,9 @@ import { ensureSearchAttributes } from './search-attributes.js';
 import { createTrustflowWorker } from './worker.js';
 
 const { values } = parseArgs({ options: { 'exit-after-demo': { type: 'boolean', default: false } } });
-const stateDir = resolve('.trustflow');
+const stateDir = resolve(process.env.TRUSTFLOW_STATE_DIR ?? '.trustflow');
+const devServerPort = Number(process.env.TRUSTFLOW_DEV_SERVER_PORT ?? 7233);
+const devUiPort = Number(process.env.TRUSTFLOW_DEV_UI_PORT ?? 8233);
 const cleanups: (() => Promise<void>)[] = [];
 
 async function main(): Promise<void> {
@@ -52,7 +62,7 @@ async function main(): Promise<void> {
   const codecServer = new CodecServer({
     codec: new AesGcmPayloadCodec(keyring),
     port: Number(process.env.TRUSTFLOW_CODEC_PORT ?? 8234),
-    corsOrigins: DEFAULT_UI_ORIGINS,
+    corsOrigins: [...DEFAULT_UI_ORIGINS, `http://127.0.0.1:${devUiPort}`, `http://localhost:${devUiPort}`],
     logger: logger.child({ component: 'codec-server' }),
   });
   try {
@@ -69,6 +79,8 @@ async function main(): Promise<void> {
     console.log('starting the embedded Temporal dev server...');
     const server: DevServer = await startDevServer({
       cliPath,
+      port: devServerPort,
+      uiPort: devUiPort,
       dbFile: resolve(stateDir, 'temporal-dev.db'),
       namespace: settings.namespace,
       uiCodecEndpoint: codecServer.url,
@@ -79,7 +91,8 @@ async function main(): Promise<void> {
   }
   await ensureSearchAttributes(settings.address, settings.namespace);
 
-  const sandbox = await startSandbox({ dir: resolve('.sandbox') });
+  if (stopping) return;
+  const sandbox = await startSandbox({ dir: resolve(process.env.TRUSTFLOW_SANDBOX_DIR ?? '.sandbox') });
   cleanups.unshift(sandbox.stop);
   console.log(`sandbox running; manifest ${sandbox.manifestPath}`);
 
@@ -87,9 +100,11 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
   cleanups.unshift(() => connection.close());
   const worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, dataConverter });
+  if (stopping) return;
   const running = worker.run();
   cleanups.unshift(async () => {
-    worker.shutdown();
+    // The Temporal runtime's own signal handler may have started the shutdown already.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   });
   console.log(`worker polling '${settings.taskQueue}' at ${settings.address}`);
@@ -163,6 +178,7 @@ async function main(): Promise<void> {
     },
   ];
   for (const d of demos) {
+    if (stopping) return; // a signal: no table, no exit code from demos cut short
     if (d.skipped) {
       rows.push([d.flow, '-', 'skipped', '-', d.skipped]);
       continue;
@@ -176,6 +192,7 @@ async function main(): Promise<void> {
     }
   }
 
+  if (stopping) return;
   printTable(['flow', 'workflow id', 'outcome', 'time', 'result'], rows);
   console.log(`\nWeb UI: ${uiUrl}/namespaces/${settings.namespace}/workflows (decodes through the codec server ${codecServer.url})`);
   for (const d of demos.filter((x) => !x.skipped)) console.log(`  ${d.flow}: ${uiUrl}/namespaces/${settings.namespace}/workflows/${d.workflowId}`);
@@ -193,27 +210,46 @@ function printTable(head: string[], rows: string[][]): void {
 }
 
 let stopping = false;
+let stopFailed = false;
 async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  for (const c of cleanups) {
+  // Calls under way when their connection closes can fail late, even from a gRPC retry timer (an
+  // uncaught 'Channel has been shut down'): expected now, and no reason to skip the rest of the stop.
+  process.on('uncaughtException', (err) => console.error(`trustflow start: while stopping: ${err.message}`));
+  // Cleanups registered while this runs (a step that was under way) are picked up too.
+  while (cleanups.length > 0) {
+    const c = cleanups.shift()!;
     try {
       await c();
-    } catch {
-      // keep stopping the rest
+    } catch (err) {
+      stopFailed = true;
+      console.error(`trustflow start: while stopping: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.log('\nstopping...');
-    void shutdown().then(() => process.exit(process.exitCode ?? 0));
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    console.log(`${signal}: already stopping`);
+    return;
+  }
+  console.log(`\n${signal}: stopping...`);
+  setTimeout(() => {
+    console.error('trustflow start: did not stop within 30 s; exiting');
+    process.exit(1);
+  }, 30_000).unref();
+  void shutdown().then(() => {
+    console.log('everything stopped');
+    process.exit(stopFailed ? 1 : (process.exitCode ?? 0));
   });
 }
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 
 main().catch(async (err) => {
+  if (stopping) return; // a step cut short by the stop
   console.error(`trustflow start: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
   await shutdown();
+  process.exit(1);
 });
