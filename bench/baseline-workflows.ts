@@ -7,10 +7,11 @@ import { FlowTracker } from '../src/workflows/flow-status.js';
 export interface NoopActivities {
   noop(input: { n: number }): Promise<{ n: number }>;
 }
+const BASELINE = { workflowType: 'baseline', provider: 'none' };
 const { noop } = proxyActivities<NoopActivities>({ startToCloseTimeout: '10s' });
 
 export async function baselineThreeActivities(): Promise<number> {
-  const tracker = new FlowTracker<'a' | 'b' | 'c' | 'done'>('baseline', 'none', 'a');
+  const tracker = new FlowTracker<'a' | 'b' | 'c' | 'done'>(BASELINE, 'a');
   let r = await noop({ n: 1 });
   tracker.step('b');
   r = await noop(r);
@@ -30,7 +31,7 @@ export async function baselineNoSearchAttributes(): Promise<number> {
 
 /** The shape of konturSignIn: two activities in sequence, with status tracking. */
 export async function baselineTwoActivities(): Promise<number> {
-  const tracker = new FlowTracker<'a' | 'b' | 'done'>('baseline', 'none', 'a');
+  const tracker = new FlowTracker<'a' | 'b' | 'done'>(BASELINE, 'a');
   let r = await noop({ n: 1 });
   tracker.step('b');
   r = await noop(r);
@@ -40,7 +41,7 @@ export async function baselineTwoActivities(): Promise<number> {
 
 /** N no-op activities in sequence, with status tracking: the shape of longer flows (cipherSign: 8). */
 export async function baselineActivities(count: number): Promise<number> {
-  const tracker = new FlowTracker<string>('baseline', 'none', 'step-1');
+  const tracker = new FlowTracker<string>(BASELINE, 'step-1');
   let r = { n: 1 };
   for (let i = 1; i <= count; i++) {
     if (i > 1) tracker.step(`step-${i}`);

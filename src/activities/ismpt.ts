@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { mapFailures } from '../common/failures.js';
 import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { openSigner } from '../crypto/signer.js';
-import type { SignerSpec } from '../crypto/signer-spec.js';
+import type { SignerSpec } from '../contracts/signer-spec.js';
 import { IsmptClient, tokenExpiry, tokenOf, type Challenge } from '../providers/ismpt/index.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
 

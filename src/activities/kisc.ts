@@ -5,8 +5,10 @@
 // trimmed here to the requested fields, so nothing else enters history (which the codec encrypts).
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { KiscEndpoint, KiscJwsKeySpec, ReconcileCharge } from '../common/contracts/kisc-verify-identity.js';
-import { KISC_VERIFY_IDENTITY } from '../common/contracts/kisc-verify-identity.js';
+import type { KiscEndpoint } from '../contracts/kisc-endpoint.js';
+import type { KiscJwsKeySpec } from '../contracts/kisc-verify-identity.js';
+import type { ReconcileCharge } from '../contracts/kisc-reconcile.js';
+import { KISC_VERIFY_IDENTITY } from '../contracts/kisc-verify-identity.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
 import { mapFailures } from '../common/failures.js';
 import { imageContentType, type ImageContentType } from '../common/image-type.js';

@@ -7,7 +7,7 @@ import { mapFailures } from '../common/failures.js';
 import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { decryptCms } from '../crypto/decrypt.js';
 import { explainDecryptError, openDecryptionKey } from '../crypto/decryption-key.js';
-import type { DecryptionKeySpec } from '../crypto/decryption-key-spec.js';
+import type { DecryptionKeySpec } from '../contracts/decryption-key-spec.js';
 import { assertApproveLink, KonturClient } from '../providers/kontur/index.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
 

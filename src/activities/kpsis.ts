@@ -6,7 +6,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { CertificateRequestSummary, FileFingerprint, IssuedCertificateSummary, KpsisArtifacts } from '../common/contracts/kpsis-issue-certificate.js';
+import type { CertificateRequestSummary, FileFingerprint, IssuedCertificateSummary, KpsisArtifacts } from '../contracts/kpsis-issue-certificate.js';
 import { FailureType, InvalidInputError, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../common/errors.js';
 import { mapFailures } from '../common/failures.js';
 import { certificationRequestFacts } from '../common/x509-der.js';

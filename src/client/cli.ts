@@ -16,9 +16,9 @@ import { parseArgs } from 'node:util';
 import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
-import { KiscConnectionFileSchema } from '../common/contracts/kisc-verify-identity.js';
-import { STATUS_QUERY_NAME, type FlowStatus } from '../common/contracts/status.js';
-import { describeInputIssues } from '../common/contracts/validation.js';
+import { KiscConnectionFileSchema } from '../contracts/kisc-endpoint.js';
+import { STATUS_QUERY_NAME, type FlowStatus } from '../contracts/status.js';
+import { describeInputIssues } from '../contracts/validation.js';
 import { InvalidInputError, TrustflowError } from '../common/errors.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { extractZip } from '../common/zip.js';
@@ -31,7 +31,7 @@ import { KonturClient } from '../providers/kontur/index.js';
 import { closeMutualTlsAgents, openMutualTls } from '../providers/mutual-tls.js';
 import { resolveSecret } from '../secrets/resolve.js';
 import { connectClient } from './connection.js';
-import { flowOfType, flows, startFlow, submitKpsisCertificate, type FlowName } from './flows.js';
+import { flowOfType, flows, startFlowByName, submitKpsisCertificate, type FlowName } from './flows.js';
 
 const USAGE = `usage:
   trustflow run <flow> --input FILE [--workflow-id ID]     flows: ${Object.keys(flows).join(', ')}
@@ -100,15 +100,15 @@ async function run(args: string[]): Promise<number> {
   try {
     const workflowId = values['workflow-id'] ?? `${flow}-${randomUUID()}`;
     let recorded = false;
-    const handle = await startFlow(client, flow, {
+    const handle = await startFlowByName(client, flow, {
       workflowId,
       input,
       onRecordedResult: ({ runId, closedAt }) => {
         recorded = true;
-        console.error(`${workflowId} already completed ${flows[flow].workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`);
+        console.error(`${workflowId} already completed ${flows[flow].contract.workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`);
       },
     });
-    if (!recorded) console.error(`started ${flows[flow].workflowType} as ${workflowId}; waiting for the result...`);
+    if (!recorded) console.error(`started ${flows[flow].contract.workflowType} as ${workflowId}; waiting for the result...`);
     console.log(JSON.stringify(await handle.result(), null, 2));
     return 0;
   } finally {
@@ -197,7 +197,7 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
     const flow = flowOfType(d.type);
     try {
       const result = await handle.result();
-      rows.push(['result', flow ? JSON.stringify((flow.summarize as (r: unknown) => unknown)(result)) : '(a workflow type trustflow does not know)']);
+      rows.push(['result', flow ? JSON.stringify(flow.summarize(result)) : '(a workflow type trustflow does not know)']);
     } catch {
       rows.push(['result', '(encrypted: this shell has no codec keys to read it)']);
     }

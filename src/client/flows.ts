@@ -7,50 +7,16 @@ import {
   type Connection,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import type { Workflow, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { WorkflowIdReusePolicy, WorkflowResultType } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import type { z } from 'zod';
-import { MPT_SIGN_IN, MptSignInInputSchema, type MptSignInInput, type MptSignInResult } from '../common/contracts/mpt-sign-in.js';
-import { KONTUR_SIGN_IN, KonturSignInInputSchema, type KonturSignInInput, type KonturSignInResult } from '../common/contracts/kontur-sign-in.js';
-import {
-  KISC_RECONCILE,
-  KISC_VERIFY_IDENTITY,
-  KiscReconcileInputSchema,
-  KiscVerifyIdentityInputSchema,
-  type KiscReconcileInput,
-  type KiscReconcileResult,
-  type KiscVerifyIdentityInput,
-  type KiscVerifyIdentityResult,
-} from '../common/contracts/kisc-verify-identity.js';
-import {
-  CIPHER_INSPECT_KEY_STORE,
-  CIPHER_SIGN,
-  CipherInspectKeyStoreInputSchema,
-  CipherSignInputSchema,
-  type CipherInspectKeyStoreInput,
-  type CipherInspectKeyStoreResult,
-  type CipherSignInput,
-  type CipherSignResult,
-} from '../common/contracts/cipher-sign.js';
-import {
-  KPSIS_ISSUE_CERTIFICATE,
-  KpsisIssueCertificateInputSchema,
-  SUBMIT_ISSUED_CERTIFICATE,
-  type KpsisIssueCertificateInput,
-  type KpsisIssueCertificateResult,
-  type SubmitIssuedCertificateResult,
-} from '../common/contracts/kpsis-issue-certificate.js';
-import { describeInputIssues } from '../common/contracts/validation.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import { isLoopbackHost } from '../common/transport.js';
-import type { cipherInspectKeyStore } from '../workflows/cipher-inspect-key-store.js';
-import type { cipherSign } from '../workflows/cipher-sign.js';
-import type { kiscReconcile } from '../workflows/kisc-reconcile.js';
-import type { kpsisIssueCertificate } from '../workflows/kpsis-issue-certificate.js';
-import type { kiscVerifyIdentity } from '../workflows/kisc-verify-identity.js';
-import type { konturSignIn } from '../workflows/kontur-sign-in.js';
-import type { mptSignIn } from '../workflows/mpt-sign-in.js';
+import type { FlowContract } from '../contracts/flow-contract.js';
+import { flowContracts } from '../contracts/index.js';
+import { SUBMIT_ISSUED_CERTIFICATE, type SubmitIssuedCertificateResult } from '../contracts/kpsis-issue-certificate.js';
+import { describeInputIssues } from '../contracts/validation.js';
+import { cipherInspectKeyStore, cipherSign, kiscReconcile, kiscVerifyIdentity, konturSignIn, kpsisIssueCertificate, mptSignIn } from '../workflows/index.js';
 
 /**
  * What starting a flow again with the id of a closed run does.
@@ -63,33 +29,43 @@ import type { mptSignIn } from '../workflows/mpt-sign-in.js';
  */
 export type IdReuse = 'new-run' | 'recorded-result';
 
-interface FlowSpec {
-  workflowType: string;
-  inputSchema: z.ZodType;
+/** A workflow that takes one input and returns a promise: what every trustflow flow is. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameter: every flow's input type fits
+type FlowWorkflow = (input: any) => Promise<unknown>;
+
+export interface FlowEntry<W extends FlowWorkflow = FlowWorkflow> {
+  /** The workflow function: started by reference, so input and result are typed from it. */
+  workflow: W;
+  contract: FlowContract;
   idReuse: IdReuse;
   /** A result without secrets or personal data, for `trustflow status`. */
-  summarize(result: never): Record<string, unknown>;
+  summarize(result: WorkflowResultType<W>): Record<string, unknown>;
 }
 
-/** Every flow by its CLI name: workflow type, input schema, id-reuse rule, result summary. */
+/** One typed entry: the summary's parameter is the workflow's own result type. */
+function entry<W extends FlowWorkflow>(e: FlowEntry<W>): FlowEntry<W> {
+  return e;
+}
+
+/** Every flow by its CLI name: its workflow, contract, id-reuse rule and result summary. */
 export const flows = {
-  'mpt-sign-in': {
-    workflowType: MPT_SIGN_IN,
-    inputSchema: MptSignInInputSchema,
+  'mpt-sign-in': entry({
+    workflow: mptSignIn,
+    contract: flowContracts.mptSignIn,
     idReuse: 'new-run',
-    summarize: (r: MptSignInResult) => ({ token: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
-  },
-  'kontur-sign-in': {
-    workflowType: KONTUR_SIGN_IN,
-    inputSchema: KonturSignInInputSchema,
+    summarize: (r) => ({ token: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
+  }),
+  'kontur-sign-in': entry({
+    workflow: konturSignIn,
+    contract: flowContracts.konturSignIn,
     idReuse: 'new-run',
-    summarize: (r: KonturSignInResult) => ({ sid: '(secret)', refreshToken: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
-  },
-  'kisc-verify-identity': {
-    workflowType: KISC_VERIFY_IDENTITY,
-    inputSchema: KiscVerifyIdentityInputSchema,
+    summarize: (r) => ({ sid: '(secret)', refreshToken: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
+  }),
+  'kisc-verify-identity': entry({
+    workflow: kiscVerifyIdentity,
+    contract: flowContracts.kiscVerifyIdentity,
     idReuse: 'recorded-result',
-    summarize: (r: KiscVerifyIdentityResult) => ({
+    summarize: (r) => ({
       outcome: r.outcome,
       similarity: r.similarity,
       minSimilarity: r.minSimilarity,
@@ -99,12 +75,12 @@ export const flows = {
       ...(r.personalData ? { personalDataFields: Object.keys(r.personalData) } : {}),
       ...(r.missingFields ? { missingFields: r.missingFields } : {}),
     }),
-  },
-  'kisc-reconcile': {
-    workflowType: KISC_RECONCILE,
-    inputSchema: KiscReconcileInputSchema,
+  }),
+  'kisc-reconcile': entry({
+    workflow: kiscReconcile,
+    contract: flowContracts.kiscReconcile,
     idReuse: 'new-run',
-    summarize: (r: KiscReconcileResult) => ({
+    summarize: (r) => ({
       from: r.from,
       to: r.to,
       recorded: r.recorded,
@@ -114,44 +90,50 @@ export const flows = {
       unexpected: r.unexpected.length,
       chargedWithoutResult: r.chargedWithoutResult.length,
     }),
-  },
-  'cipher-sign': {
-    workflowType: CIPHER_SIGN,
-    inputSchema: CipherSignInputSchema,
+  }),
+  'cipher-sign': entry({
+    workflow: cipherSign,
+    contract: flowContracts.cipherSign,
     idReuse: 'new-run',
-    summarize: (r: CipherSignResult) => ({
+    summarize: (r) => ({
       signatureBytes: r.signatureBytes,
       ...(r.outputFile ? { outputFile: r.outputFile } : {}),
       signer: { serialNumber: r.signer.serialNumber, notAfter: r.signer.notAfter, daysLeft: r.signer.daysLeft },
       warnings: r.warnings.length,
     }),
-  },
-  'cipher-inspect-key-store': {
-    workflowType: CIPHER_INSPECT_KEY_STORE,
-    inputSchema: CipherInspectKeyStoreInputSchema,
+  }),
+  'cipher-inspect-key-store': entry({
+    workflow: cipherInspectKeyStore,
+    contract: flowContracts.cipherInspectKeyStore,
     idReuse: 'new-run',
-    summarize: (r: CipherInspectKeyStoreResult) => ({
+    summarize: (r) => ({
       signature: { state: r.signature.state, notAfter: r.signature.certificate?.notAfter ?? null, daysLeft: r.signature.certificate?.daysLeft ?? null },
       keyAgreement: { state: r.keyAgreement.state, notAfter: r.keyAgreement.certificate?.notAfter ?? null, daysLeft: r.keyAgreement.certificate?.daysLeft ?? null },
       warnings: r.warnings.length,
     }),
-  },
-  'kpsis-issue-certificate': {
-    workflowType: KPSIS_ISSUE_CERTIFICATE,
-    inputSchema: KpsisIssueCertificateInputSchema,
+  }),
+  'kpsis-issue-certificate': entry({
+    workflow: kpsisIssueCertificate,
+    contract: flowContracts.kpsisIssueCertificate,
     idReuse: 'recorded-result',
-    summarize: (r: KpsisIssueCertificateResult) => ({
+    summarize: (r) => ({
       outcome: r.outcome,
       requestedAt: r.requestedAt,
       ...(r.certificate ? { certificate: { serialNumber: r.certificate.serialNumber, notAfter: r.certificate.notAfter, path: r.certificate.path } } : {}),
     }),
-  },
-} as const satisfies Record<string, FlowSpec>;
+  }),
+};
 export type FlowName = keyof typeof flows;
 
 /** The registry entry of a workflow type, e.g. for `trustflow status`. */
-export function flowOfType(workflowType: string): (typeof flows)[FlowName] | undefined {
-  return Object.values(flows).find((f) => f.workflowType === workflowType);
+export function flowOfType(workflowType: string): FlowEntry | undefined {
+  return (Object.values(flows) as FlowEntry[]).find((f) => f.contract.workflowType === workflowType);
+}
+
+function entryOfWorkflow(workflow: FlowWorkflow): FlowEntry {
+  const found = (Object.values(flows) as FlowEntry[]).find((f) => f.workflow === workflow);
+  if (!found) throw new InvalidInputError(`${workflow.name || 'this function'} is not a trustflow workflow: use one of ${Object.keys(flows).join(', ')}`);
+  return found;
 }
 
 const REUSE_POLICY: Record<IdReuse, WorkflowIdReusePolicy> = { 'new-run': 'ALLOW_DUPLICATE', 'recorded-result': 'ALLOW_DUPLICATE_FAILED_ONLY' };
@@ -191,120 +173,107 @@ export function assertEncryptingClient(client: Client, env: NodeJS.ProcessEnv = 
 }
 
 /**
- * Refuses unencrypted starts, validates the input (fails fast with what is wrong and how to fix it),
- * then starts the flow. Starting again with the ID of a running flow returns that flow (conflict
- * policy USE_EXISTING); with the ID of a closed run, the flow's `idReuse` rule applies.
+ * Starts a flow by its workflow function, typed by it: `startFlow(client, mptSignIn, { workflowId,
+ * input })` gives a handle whose `result()` is mptSignIn's result. Refuses unencrypted starts,
+ * validates the input (fails fast with what is wrong and how to fix it), then starts the flow.
+ * Starting again with the ID of a running flow returns that flow (conflict policy USE_EXISTING);
+ * with the ID of a closed run, the flow's `idReuse` rule applies.
  */
-export async function startFlow(client: Client, flow: FlowName, o: StartOptions<unknown>): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startFlow<I, R>(
+  client: Client,
+  workflow: (input: I) => Promise<R>,
+  o: StartOptions<I>,
+): Promise<WorkflowHandleWithFirstExecutionRunId<(input: I) => Promise<R>>> {
+  const flow = entryOfWorkflow(workflow);
   assertEncryptingClient(client);
-  const { workflowType, inputSchema, idReuse } = flows[flow];
-  const parsed = inputSchema.safeParse(o.input);
-  if (!parsed.success) throw new InvalidInputError(`invalid ${workflowType} input: ${describeInputIssues(parsed.error)}`);
+  const input = validInput(flow.contract, o.input);
   try {
-    return await client.workflow.start(workflowType, {
+    return await client.workflow.start(workflow, {
       taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
       workflowId: o.workflowId,
-      args: [parsed.data],
+      args: [o.input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: REUSE_POLICY[idReuse],
+      workflowIdReusePolicy: REUSE_POLICY[flow.idReuse],
     });
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError) || idReuse !== 'recorded-result') throw err;
-    return recordedRun(client, workflowType, inputSchema, o, parsed.data);
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError) || flow.idReuse !== 'recorded-result') throw err;
+    await assertRecordedRun(client, flow.contract, o, input);
+    return recordedHandle(client, workflow, o.workflowId);
   }
 }
 
-/** The completed run behind a refused start: its handle when it ran this very input, else a refusal saying why. */
-async function recordedRun(
-  client: Client,
-  workflowType: string,
-  inputSchema: z.ZodType,
-  o: StartOptions<unknown>,
-  input: unknown,
-): Promise<WorkflowHandleWithFirstExecutionRunId> {
+/** Starts a flow and waits for its result (typed by the workflow function). */
+export async function executeFlow<I, R>(client: Client, workflow: (input: I) => Promise<R>, o: StartOptions<I>): Promise<R> {
+  return (await startFlow(client, workflow, o)).result();
+}
+
+/** For input read from a file (the CLI): the flow by its CLI name, the input checked by its schema before anything starts. */
+export async function startFlowByName(client: Client, name: FlowName, o: StartOptions<unknown>): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const workflow = flows[name].workflow as (input: unknown) => Promise<unknown>;
+  validInput(flows[name].contract, o.input);
+  return startFlow(client, workflow, o);
+}
+
+function validInput(contract: FlowContract, input: unknown): unknown {
+  const parsed = contract.inputSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(`invalid ${contract.workflowType} input: ${describeInputIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * A start refused because a completed run holds the id: passes when that run ran this very input
+ * (its recorded result stands), refuses otherwise, saying why.
+ */
+async function assertRecordedRun(client: Client, contract: FlowContract, o: StartOptions<unknown>, input: unknown): Promise<void> {
   const d = await client.workflow.getHandle(o.workflowId).describe();
   const closedAt = d.closeTime?.toISOString();
-  if (d.type !== workflowType) {
-    throw new InvalidInputError(`workflow id ${o.workflowId} belongs to a ${d.type} flow, not ${workflowType}: use another workflow id`);
+  if (d.type !== contract.workflowType) {
+    throw new InvalidInputError(`workflow id ${o.workflowId} belongs to a ${d.type} flow, not ${contract.workflowType}: use another workflow id`);
   }
   const history = await client.workflow.getHandle(o.workflowId, d.runId).fetchHistory();
   const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
   // Compared after parsing both, so defaults and key order do not make the same input look different.
-  const recorded = inputSchema.safeParse(await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, payloads));
+  const recorded = contract.inputSchema.safeParse(await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, payloads));
   if (!recorded.success || JSON.stringify(recorded.data) !== JSON.stringify(input)) {
     throw new TrustflowError(
-      `workflow id ${o.workflowId} already completed a ${workflowType} with another input (run ${d.runId}, ${closedAt ?? 'closed'}); ` +
-        `a completed ${workflowType} is final and is never repeated under its id: use a new workflow id`,
+      `workflow id ${o.workflowId} already completed a ${contract.workflowType} with another input (run ${d.runId}, ${closedAt ?? 'closed'}); ` +
+        `a completed ${contract.workflowType} is final and is never repeated under its id: use a new workflow id`,
       FailureType.WorkflowIdTaken,
       false,
     );
   }
   o.onRecordedResult?.({ runId: d.runId, closedAt });
-  return Object.assign(client.workflow.getHandle(o.workflowId, d.runId, { firstExecutionRunId: d.runId }), { firstExecutionRunId: d.runId });
 }
 
-type Handle<W extends Workflow> = WorkflowHandleWithFirstExecutionRunId<W>;
-
-export async function startMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<Handle<typeof mptSignIn>> {
-  return (await startFlow(client, 'mpt-sign-in', o)) as Handle<typeof mptSignIn>;
+/** A handle on the latest (completed) run of `workflowId`, typed like a fresh start. */
+async function recordedHandle<W extends FlowWorkflow>(client: Client, workflow: W, workflowId: string): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+  const { runId } = await client.workflow.getHandle<W>(workflowId).describe();
+  return Object.assign(client.workflow.getHandle<W>(workflowId, runId, { firstExecutionRunId: runId }), { firstExecutionRunId: runId });
 }
 
-export async function executeMptSignIn(client: Client, o: StartOptions<MptSignInInput>): Promise<MptSignInResult> {
-  return (await startMptSignIn(client, o)).result();
-}
+// One line per flow, for callers who prefer names to `startFlow(client, workflow, ...)`.
+type Start<W extends FlowWorkflow> = (client: Client, o: StartOptions<Parameters<W>[0]>) => Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
+type Execute<W extends FlowWorkflow> = (client: Client, o: StartOptions<Parameters<W>[0]>) => Promise<WorkflowResultType<W>>;
 
-export async function startKonturSignIn(client: Client, o: StartOptions<KonturSignInInput>): Promise<Handle<typeof konturSignIn>> {
-  return (await startFlow(client, 'kontur-sign-in', o)) as Handle<typeof konturSignIn>;
-}
-
-export async function executeKonturSignIn(client: Client, o: StartOptions<KonturSignInInput>): Promise<KonturSignInResult> {
-  return (await startKonturSignIn(client, o)).result();
-}
-
+export const startMptSignIn: Start<typeof mptSignIn> = (client, o) => startFlow(client, mptSignIn, o);
+export const executeMptSignIn: Execute<typeof mptSignIn> = (client, o) => executeFlow(client, mptSignIn, o);
+export const startKonturSignIn: Start<typeof konturSignIn> = (client, o) => startFlow(client, konturSignIn, o);
+export const executeKonturSignIn: Execute<typeof konturSignIn> = (client, o) => executeFlow(client, konturSignIn, o);
 /**
  * Use a business id without PII, e.g. `kisc-verify-<your application id>`: never the IIN. A completed
  * verification is final: starting its id again with the same input returns the recorded result (no
  * new charge); with another input it is refused.
  */
-export async function startKiscVerifyIdentity(client: Client, o: StartOptions<KiscVerifyIdentityInput>): Promise<Handle<typeof kiscVerifyIdentity>> {
-  return (await startFlow(client, 'kisc-verify-identity', o)) as Handle<typeof kiscVerifyIdentity>;
-}
-
-export async function executeKiscVerifyIdentity(client: Client, o: StartOptions<KiscVerifyIdentityInput>): Promise<KiscVerifyIdentityResult> {
-  return (await startKiscVerifyIdentity(client, o)).result();
-}
-
-export async function startKiscReconcile(client: Client, o: StartOptions<KiscReconcileInput>): Promise<Handle<typeof kiscReconcile>> {
-  return (await startFlow(client, 'kisc-reconcile', o)) as Handle<typeof kiscReconcile>;
-}
-
-export async function executeKiscReconcile(client: Client, o: StartOptions<KiscReconcileInput>): Promise<KiscReconcileResult> {
-  return (await startKiscReconcile(client, o)).result();
-}
-
-export async function startCipherSign(client: Client, o: StartOptions<CipherSignInput>): Promise<Handle<typeof cipherSign>> {
-  return (await startFlow(client, 'cipher-sign', o)) as Handle<typeof cipherSign>;
-}
-
-export async function executeCipherSign(client: Client, o: StartOptions<CipherSignInput>): Promise<CipherSignResult> {
-  return (await startCipherSign(client, o)).result();
-}
-
-export async function startCipherInspectKeyStore(client: Client, o: StartOptions<CipherInspectKeyStoreInput>): Promise<Handle<typeof cipherInspectKeyStore>> {
-  return (await startFlow(client, 'cipher-inspect-key-store', o)) as Handle<typeof cipherInspectKeyStore>;
-}
-
-export async function executeCipherInspectKeyStore(client: Client, o: StartOptions<CipherInspectKeyStoreInput>): Promise<CipherInspectKeyStoreResult> {
-  return (await startCipherInspectKeyStore(client, o)).result();
-}
-
-export async function startKpsisIssueCertificate(client: Client, o: StartOptions<KpsisIssueCertificateInput>): Promise<Handle<typeof kpsisIssueCertificate>> {
-  return (await startFlow(client, 'kpsis-issue-certificate', o)) as Handle<typeof kpsisIssueCertificate>;
-}
-
-export async function executeKpsisIssueCertificate(client: Client, o: StartOptions<KpsisIssueCertificateInput>): Promise<KpsisIssueCertificateResult> {
-  return (await startKpsisIssueCertificate(client, o)).result();
-}
+export const startKiscVerifyIdentity: Start<typeof kiscVerifyIdentity> = (client, o) => startFlow(client, kiscVerifyIdentity, o);
+export const executeKiscVerifyIdentity: Execute<typeof kiscVerifyIdentity> = (client, o) => executeFlow(client, kiscVerifyIdentity, o);
+export const startKiscReconcile: Start<typeof kiscReconcile> = (client, o) => startFlow(client, kiscReconcile, o);
+export const executeKiscReconcile: Execute<typeof kiscReconcile> = (client, o) => executeFlow(client, kiscReconcile, o);
+export const startCipherSign: Start<typeof cipherSign> = (client, o) => startFlow(client, cipherSign, o);
+export const executeCipherSign: Execute<typeof cipherSign> = (client, o) => executeFlow(client, cipherSign, o);
+export const startCipherInspectKeyStore: Start<typeof cipherInspectKeyStore> = (client, o) => startFlow(client, cipherInspectKeyStore, o);
+export const executeCipherInspectKeyStore: Execute<typeof cipherInspectKeyStore> = (client, o) => executeFlow(client, cipherInspectKeyStore, o);
+export const startKpsisIssueCertificate: Start<typeof kpsisIssueCertificate> = (client, o) => startFlow(client, kpsisIssueCertificate, o);
+export const executeKpsisIssueCertificate: Execute<typeof kpsisIssueCertificate> = (client, o) => executeFlow(client, kpsisIssueCertificate, o);
 
 /**
  * Hands the CA's certificate to a waiting kpsisIssueCertificate flow. Rejected (WorkflowUpdateFailedError,

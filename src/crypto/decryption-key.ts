@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { KeyStoreError } from '../common/errors.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { assertNotCryptoProContainer, CmsDecryptError, type DecryptionKey } from './decrypt.js';
-import type { DecryptionKeySpec } from './decryption-key-spec.js';
+import type { DecryptionKeySpec } from '../contracts/decryption-key-spec.js';
 import { runGostOpenssl } from './gost.js';
 import { OpensslError, withPrivateTempDir } from './openssl.js';
 

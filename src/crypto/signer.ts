@@ -5,7 +5,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { signCmsRsaSha256 } from './cms.js';
 import { openPkcs12File } from './pkcs12.js';
-import type { SignerSpec } from './signer-spec.js';
+import type { SignerSpec } from '../contracts/signer-spec.js';
 
 export interface CmsSigner {
   /** Non-secret description of the signing certificate, for logs and results. */

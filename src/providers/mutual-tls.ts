@@ -8,7 +8,7 @@ import { Agent } from 'node:https';
 import { FailureType, KeyStoreError, TrustflowError } from '../common/errors.js';
 import { openPkcs12 } from '../crypto/pkcs12.js';
 import type { SecretResolver } from '../secrets/resolve.js';
-import type { MutualTlsSpec } from './mutual-tls-spec.js';
+import type { MutualTlsSpec } from '../contracts/mutual-tls-spec.js';
 
 export interface MutualTlsIdentity {
   agent: Agent;

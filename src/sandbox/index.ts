@@ -4,11 +4,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
-import type { CipherInspectKeyStoreInput, CipherSignInput } from '../common/contracts/cipher-sign.js';
-import type { KiscReconcileInput, KiscVerifyIdentityInput } from '../common/contracts/kisc-verify-identity.js';
-import type { KpsisIssueCertificateInput } from '../common/contracts/kpsis-issue-certificate.js';
-import type { KonturSignInInput } from '../common/contracts/kontur-sign-in.js';
-import type { MptSignInInput } from '../common/contracts/mpt-sign-in.js';
+import type { CipherInspectKeyStoreInput } from '../contracts/cipher-inspect-key-store.js';
+import type { CipherSignInput } from '../contracts/cipher-sign.js';
+import type { KiscReconcileInput } from '../contracts/kisc-reconcile.js';
+import type { KiscVerifyIdentityInput } from '../contracts/kisc-verify-identity.js';
+import type { KpsisIssueCertificateInput } from '../contracts/kpsis-issue-certificate.js';
+import type { KonturSignInInput } from '../contracts/kontur-sign-in.js';
+import type { MptSignInInput } from '../contracts/mpt-sign-in.js';
 import { gostOpensslEnv } from '../crypto/gost.js';
 import { createGostPki, type GostPki } from './gost-pki.js';
 import { createKonturSimulator } from './kontur.js';

@@ -7,20 +7,13 @@
 // noticed within the heartbeat timeout, and cancellation reaches the activity at once.
 import { ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CipherActivities } from '../activities/cipher.js';
-import {
-  CIPHER_SIGN,
-  CipherSignInputSchema,
-  type CipherInspectKeyStoreResult,
-  type CipherSignInput,
-  type CipherSignResult,
-  type CipherSignStep,
-} from '../common/contracts/cipher-sign.js';
+import { type CipherSignInput, type CipherSignResult, cipherSignContract } from '../contracts/cipher-sign.js';
+import { type CipherInspectKeyStoreResult } from '../contracts/cipher-inspect-key-store.js';
 import { FailureType } from '../common/errors.js';
 import { activityPolicies } from '../common/policies.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { TicketRunner } from './cipher-ticket.js';
-import { FlowTracker, rootApplicationFailure } from './flow-status.js';
-import { validateInput } from './validate-input.js';
+import { rootApplicationFailure, runFlow, type FlowTracker } from './flow-status.js';
 
 const { cipherUploadData } = proxyActivities<CipherActivities>(activityPolicies.cipherUploadData);
 const { cipherSetOptions } = proxyActivities<CipherActivities>(activityPolicies.cipherSetOptions);
@@ -30,9 +23,7 @@ const { cipherStartSigning } = proxyActivities<CipherActivities>(activityPolicie
 const { cipherAwaitSignature } = proxyActivities<CipherActivities>(activityPolicies.cipherAwaitSignature);
 
 export async function cipherSign(rawInput: CipherSignInput): Promise<CipherSignResult> {
-  const tracker = new FlowTracker<CipherSignStep>(CIPHER_SIGN, 'cipher', 'validating');
-  try {
-    const input = validateInput(CipherSignInputSchema, rawInput, CIPHER_SIGN);
+  return runFlow(cipherSignContract, rawInput, async (input, tracker) => {
     const runner = new TicketRunner(tracker, input, 'creating_ticket');
     const result = await runner.withTicket(async (ticket) => {
       const t = { baseUrl: input.baseUrl, ticket };
@@ -63,10 +54,7 @@ export async function cipherSign(rawInput: CipherSignInput): Promise<CipherSignR
     });
     tracker.succeeded('done');
     return result;
-  } catch (err) {
-    tracker.failed(err);
-    throw err;
-  }
+  });
 }
 
 /**

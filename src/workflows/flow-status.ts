@@ -1,8 +1,10 @@
 // Shared by every workflow: the `status` query and the search attributes operators filter on.
 // Deterministic: uses only workflow APIs.
 import { ActivityFailure, ApplicationFailure, defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { FlowStatus } from '../common/contracts/status.js';
-import { STATUS_QUERY_NAME } from '../common/contracts/status.js';
+import type { FlowContract, ParsedInputOf } from '../contracts/flow-contract.js';
+import type { FlowStatus } from '../contracts/status.js';
+import { STATUS_QUERY_NAME } from '../contracts/status.js';
+import { validateInput } from './validate-input.js';
 import { searchAttributes } from '../common/search-attributes.js';
 
 export const statusQuery = defineQuery<FlowStatus>(STATUS_QUERY_NAME);
@@ -10,12 +12,13 @@ export const statusQuery = defineQuery<FlowStatus>(STATUS_QUERY_NAME);
 export class FlowTracker<Step extends string> {
   private status: FlowStatus<Step>;
 
-  constructor(flow: string, provider: string, firstStep: Step) {
+  constructor(contract: { workflowType: string; provider: string }, firstStep: Step) {
+    const flow = contract.workflowType;
     this.status = { flow, step: firstStep, outcome: 'running', attempt: 1, updatedAt: new Date().toISOString() };
     setHandler(statusQuery, () => this.status);
     upsertSearchAttributes([
       { key: searchAttributes.flow, value: flow },
-      { key: searchAttributes.provider, value: provider },
+      { key: searchAttributes.provider, value: contract.provider },
       { key: searchAttributes.step, value: firstStep },
       { key: searchAttributes.outcome, value: 'running' },
     ]);
@@ -63,4 +66,26 @@ export function rootApplicationFailure(err: unknown): ApplicationFailure | undef
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
   return undefined;
+}
+
+type StepOf<C extends FlowContract> = C['steps'][number];
+
+/**
+ * The frame of every flow: the status query and search attributes (FlowTracker), the input checked
+ * against its contract (an invalid one fails at once, InvalidInput), then the flow's body; any
+ * failure is recorded in the status and the TrustflowOutcome attribute before it ends the workflow.
+ */
+export async function runFlow<C extends FlowContract, R>(
+  contract: C,
+  rawInput: unknown,
+  body: (input: ParsedInputOf<C>, tracker: FlowTracker<StepOf<C>>) => Promise<R>,
+): Promise<R> {
+  // Every contract's steps start with 'validating'.
+  const tracker = new FlowTracker<StepOf<C>>(contract, 'validating' as StepOf<C>);
+  try {
+    return await body(validateInput<C['inputSchema']>(contract.inputSchema, rawInput, contract.workflowType), tracker);
+  } catch (err) {
+    tracker.failed(err);
+    throw err;
+  }
 }

@@ -3,15 +3,9 @@
 // trustflow never made, and charges for flows that never got their result.
 import { proxyActivities } from '@temporalio/workflow';
 import type { KiscActivities } from '../activities/kisc.js';
-import {
-  KISC_RECONCILE,
-  KiscReconcileInputSchema,
-  type KiscReconcileInput,
-  type KiscReconcileResult,
-} from '../common/contracts/kisc-verify-identity.js';
+import { type KiscReconcileInput, type KiscReconcileResult, kiscReconcileContract } from '../contracts/kisc-reconcile.js';
 import { activityPolicies } from '../common/policies.js';
-import { FlowTracker } from './flow-status.js';
-import { validateInput } from './validate-input.js';
+import { runFlow } from './flow-status.js';
 
 const { kiscTransactions } = proxyActivities<KiscActivities>(activityPolicies.kiscTransactions);
 const { kiscRecordedVerifications } = proxyActivities<KiscActivities>(activityPolicies.kiscRecordedVerifications);
@@ -21,12 +15,8 @@ const DAY_START_OFFSET = '+05:00';
 /** Our billedAt and KISC's datetime differ by the call's duration: look this far past the edges. */
 const EDGE_MARGIN_MS = 15 * 60_000;
 
-type Step = 'validating' | 'fetching_report' | 'reading_records' | 'done';
-
 export async function kiscReconcile(rawInput: KiscReconcileInput): Promise<KiscReconcileResult> {
-  const tracker = new FlowTracker<Step>(KISC_RECONCILE, 'kisc', 'validating');
-  try {
-    const input = validateInput(KiscReconcileInputSchema, rawInput, KISC_RECONCILE);
+  return runFlow(kiscReconcileContract, rawInput, async (input, tracker) => {
     const start = Date.parse(`${input.from}T00:00:00${DAY_START_OFFSET}`);
     const end = Date.parse(`${input.to}T00:00:00${DAY_START_OFFSET}`) + 86400_000;
 
@@ -59,8 +49,5 @@ export async function kiscReconcile(rawInput: KiscReconcileInput): Promise<KiscR
     };
     tracker.succeeded('done');
     return result;
-  } catch (err) {
-    tracker.failed(err);
-    throw err;
-  }
+  });
 }

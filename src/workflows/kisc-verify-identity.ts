@@ -7,25 +7,20 @@
 import { proxyActivities, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { KiscActivities } from '../activities/kisc.js';
 import {
-  KISC_VERIFY_IDENTITY,
-  KiscVerifyIdentityInputSchema,
   type KiscVerifyIdentityInput,
   type KiscVerifyIdentityResult,
-  type KiscVerifyStep,
-} from '../common/contracts/kisc-verify-identity.js';
+  kiscVerifyIdentityContract,
+} from '../contracts/kisc-verify-identity.js';
 import { activityPolicies } from '../common/policies.js';
 import { searchAttributes } from '../common/search-attributes.js';
-import { FlowTracker } from './flow-status.js';
-import { validateInput } from './validate-input.js';
+import { runFlow } from './flow-status.js';
 
 const { kiscCheckRequest } = proxyActivities<KiscActivities>(activityPolicies.kiscCheckRequest);
 const { kiscVerify } = proxyActivities<KiscActivities>(activityPolicies.kiscVerify);
 const { kiscFetchPersonalData } = proxyActivities<KiscActivities>(activityPolicies.kiscFetchPersonalData);
 
 export async function kiscVerifyIdentity(rawInput: KiscVerifyIdentityInput): Promise<KiscVerifyIdentityResult> {
-  const tracker = new FlowTracker<KiscVerifyStep>(KISC_VERIFY_IDENTITY, 'kisc', 'validating');
-  try {
-    const input = validateInput(KiscVerifyIdentityInputSchema, rawInput, KISC_VERIFY_IDENTITY);
+  return runFlow(kiscVerifyIdentityContract, rawInput, async (input, tracker) => {
     const endpoint = { baseUrl: input.baseUrl, tls: input.tls };
     // Every prerequisite of the billed call, the personal-data signing key included, is checked first.
     const checked = await kiscCheckRequest({
@@ -79,8 +74,5 @@ export async function kiscVerifyIdentity(rawInput: KiscVerifyIdentityInput): Pro
     }
     tracker.succeeded('done');
     return result;
-  } catch (err) {
-    tracker.failed(err);
-    throw err;
-  }
+  });
 }

@@ -5,25 +5,20 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { KonturActivities, KonturSession } from '../activities/kontur.js';
 import {
-  KONTUR_SIGN_IN,
-  KonturSignInInputSchema,
   type KonturSignInInput,
   type KonturSignInResult,
-  type KonturStep,
-} from '../common/contracts/kontur-sign-in.js';
+  konturSignInContract,
+} from '../contracts/kontur-sign-in.js';
 import { FailureType } from '../common/errors.js';
 import { activityPolicies } from '../common/policies.js';
-import { FlowTracker, rootApplicationFailure } from './flow-status.js';
-import { validateInput } from './validate-input.js';
+import { rootApplicationFailure, runFlow } from './flow-status.js';
 
 const { konturAuthenticate } = proxyActivities<KonturActivities>(activityPolicies.konturAuthenticate);
 const { konturDecryptAndApprove } = proxyActivities<KonturActivities>(activityPolicies.konturDecryptAndApprove);
 const { konturRefreshSession } = proxyActivities<KonturActivities>(activityPolicies.konturRefreshSession);
 
 export async function konturSignIn(rawInput: KonturSignInInput): Promise<KonturSignInResult> {
-  const tracker = new FlowTracker<KonturStep>(KONTUR_SIGN_IN, 'kontur', 'validating');
-  try {
-    const input = validateInput(KonturSignInInputSchema, rawInput, KONTUR_SIGN_IN);
+  return runFlow(konturSignInContract, rawInput, async (input, tracker) => {
     const endpoint = { baseUrl: input.baseUrl, apiVersion: input.apiVersion, apiKey: input.apiKey };
     const result = (s: KonturSession): KonturSignInResult => ({
       sid: s.sid,
@@ -64,8 +59,5 @@ export async function konturSignIn(rawInput: KonturSignInInput): Promise<KonturS
         }
       }
     }
-  } catch (err) {
-    tracker.failed(err);
-    throw err;
-  }
+  });
 }

@@ -9,19 +9,18 @@ import { ApplicationFailure, ActivityFailure, condition, proxyActivities, setHan
 import { defineUpdate } from '@temporalio/workflow';
 import type { KpsisActivities } from '../activities/kpsis.js';
 import {
-  KPSIS_ISSUE_CERTIFICATE,
   KpsisIssueCertificateInputSchema,
   SUBMIT_ISSUED_CERTIFICATE,
   type KpsisIssueCertificateInput,
   type KpsisIssueCertificateResult,
   type KpsisStep,
   type SubmitIssuedCertificateResult,
-} from '../common/contracts/kpsis-issue-certificate.js';
+  kpsisIssueCertificateContract,
+} from '../contracts/kpsis-issue-certificate.js';
 import { FailureType } from '../common/errors.js';
 import { activityPolicies } from '../common/policies.js';
 import { certificateFacts } from '../common/x509-der.js';
-import { FlowTracker, rootApplicationFailure } from './flow-status.js';
-import { validateInput } from './validate-input.js';
+import { rootApplicationFailure, runFlow, type FlowTracker } from './flow-status.js';
 
 const { kpsisCheckPasswords } = proxyActivities<KpsisActivities>(activityPolicies.kpsisCheckPasswords);
 const { kpsisGenerate } = proxyActivities<KpsisActivities>(activityPolicies.kpsisGenerate);
@@ -34,9 +33,7 @@ export const submitIssuedCertificate = defineUpdate<SubmitIssuedCertificateResul
 const UNREACHABLE_ATTEMPTS = 6;
 
 export async function kpsisIssueCertificate(rawInput: KpsisIssueCertificateInput): Promise<KpsisIssueCertificateResult> {
-  const tracker = new FlowTracker<KpsisStep>(KPSIS_ISSUE_CERTIFICATE, 'kpsis', 'validating');
-  try {
-    const input = validateInput(KpsisIssueCertificateInputSchema, rawInput, KPSIS_ISSUE_CERTIFICATE);
+  return runFlow(kpsisIssueCertificateContract, rawInput, async (input, tracker) => {
     tracker.step('checking_passwords');
     await kpsisCheckPasswords({ passwords: input.keyParam.passwords });
 
@@ -77,10 +74,7 @@ export async function kpsisIssueCertificate(rawInput: KpsisIssueCertificateInput
     stored = await kpsisStoreCertificate({ artifactsDir: input.artifactsDir, certificatePem: accepted });
     tracker.succeeded('done');
     return { ...base, outcome: 'issued', certificate: stored };
-  } catch (err) {
-    tracker.failed(err);
-    throw err;
-  }
+  });
 }
 
 async function generateOnce(input: ReturnType<typeof KpsisIssueCertificateInputSchema.parse>, tracker: FlowTracker<KpsisStep>) {

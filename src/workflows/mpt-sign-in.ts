@@ -5,26 +5,20 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { IsmptActivities } from '../activities/ismpt.js';
 import {
-  MPT_SIGN_IN,
-  MptSignInInputSchema,
   type MptSignInInput,
   type MptSignInResult,
-  type MptStep,
-} from '../common/contracts/mpt-sign-in.js';
+  mptSignInContract,
+} from '../contracts/mpt-sign-in.js';
 import { FailureType } from '../common/errors.js';
 import { activityPolicies } from '../common/policies.js';
-import { FlowTracker, rootApplicationFailure } from './flow-status.js';
-import { validateInput } from './validate-input.js';
+import { rootApplicationFailure, runFlow } from './flow-status.js';
 
 const { mptFetchChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptFetchChallenge);
 const { mptSignChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptSignChallenge);
 const { mptExchangeToken } = proxyActivities<IsmptActivities>(activityPolicies.mptExchangeToken);
 
 export async function mptSignIn(rawInput: MptSignInInput): Promise<MptSignInResult> {
-  const tracker = new FlowTracker<MptStep>(MPT_SIGN_IN, 'ismpt', 'validating');
-  try {
-    const input = validateInput(MptSignInInputSchema, rawInput, MPT_SIGN_IN);
-
+  return runFlow(mptSignInContract, rawInput, async (input, tracker) => {
     for (let attempt = 1; ; attempt++) {
       tracker.step('fetching_challenge', attempt);
       const challenge = await mptFetchChallenge({ baseUrl: input.baseUrl });
@@ -55,8 +49,5 @@ export async function mptSignIn(rawInput: MptSignInInput): Promise<MptSignInResu
         // The challenge went stale between fetching and exchanging: start over with a new one.
       }
     }
-  } catch (err) {
-    tracker.failed(err);
-    throw err;
-  }
+  });
 }

@@ -2,7 +2,7 @@
 // at once (non-retryable InvalidInput) with what is wrong, before any provider is called.
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { describeInputIssues } from '../common/contracts/validation.js';
+import { describeInputIssues } from '../contracts/validation.js';
 import { FailureType } from '../common/errors.js';
 
 export function validateInput<S extends z.ZodType>(schema: S, raw: unknown, workflowType: string): z.output<S> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { executeKiscReconcile, executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
-import type { KiscVerifyIdentityInput } from '../../src/common/contracts/kisc-verify-identity.js';
+import type { KiscVerifyIdentityInput } from '../../src/contracts/kisc-verify-identity.js';
 import { FailureType } from '../../src/common/errors.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { KiscClient } from '../../src/providers/kisc/index.js';

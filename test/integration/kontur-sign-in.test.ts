@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { executeKonturSignIn, startKonturSignIn } from '../../src/client/flows.js';
-import type { KonturSignInInput } from '../../src/common/contracts/kontur-sign-in.js';
+import type { KonturSignInInput } from '../../src/contracts/kontur-sign-in.js';
 import { FailureType } from '../../src/common/errors.js';
 import { runGostOpenssl } from '../../src/crypto/gost.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';

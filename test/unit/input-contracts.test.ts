@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { z } from 'zod';
-import { flows } from '../../src/client/flows.js';
-import { describeInputIssues } from '../../src/common/contracts/validation.js';
+import { flowContracts as flows } from '../../src/contracts/index.js';
+import { describeInputIssues } from '../../src/contracts/validation.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
 type Def = { type: string; shape?: Record<string, z.ZodType>; catchall?: z.ZodType; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; options?: z.ZodType[]; element?: z.ZodType; left?: z.ZodType; right?: z.ZodType; valueType?: z.ZodType; getter?: () => z.ZodType };
@@ -116,16 +116,16 @@ describe('workflow inputs are strict at every level', () => {
 
   it('the cases from the report: fetchPersonalDat, signer.pasword, maxChalengeAttempts', () => {
     const kisc = { ...(example('kiscVerifyIdentity') as Record<string, unknown>), fetchPersonalDat: false };
-    const r1 = flows['kisc-verify-identity'].inputSchema.safeParse(kisc);
+    const r1 = flows.kiscVerifyIdentity.inputSchema.safeParse(kisc);
     assert.match(describeInputIssues(r1.error!), /\(input\): unknown key 'fetchPersonalDat' \(did you mean 'fetchPersonalData'\?\)/);
     const mpt = example('mptSignIn') as { signer: Record<string, unknown> };
-    const r2 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, signer: { ...mpt.signer, pasword: 'env:X' } });
+    const r2 = flows.mptSignIn.inputSchema.safeParse({ ...mpt, signer: { ...mpt.signer, pasword: 'env:X' } });
     assert.match(describeInputIssues(r2.error!), /signer: unknown key 'pasword' \(did you mean 'password'\?\)/);
-    const r3 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, maxChalengeAttempts: 1 });
+    const r3 = flows.mptSignIn.inputSchema.safeParse({ ...mpt, maxChalengeAttempts: 1 });
     assert.match(describeInputIssues(r3.error!), /unknown key 'maxChalengeAttempts' \(did you mean 'maxChallengeAttempts'\?\)/);
-    const r5 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, signer: { ...mpt.signer, kind: 'pkcs11' } });
+    const r5 = flows.mptSignIn.inputSchema.safeParse({ ...mpt, signer: { ...mpt.signer, kind: 'pkcs11' } });
     assert.match(describeInputIssues(r5.error!), /signer\.kind: .*'pkcs12'/);
-    const r4 = flows['mpt-sign-in'].inputSchema.safeParse({ ...mpt, colour: 'blue' });
+    const r4 = flows.mptSignIn.inputSchema.safeParse({ ...mpt, colour: 'blue' });
     assert.match(describeInputIssues(r4.error!), /unknown key 'colour' \(known keys: baseUrl, signer, /);
   });
 });
@@ -150,16 +150,16 @@ describe('one transport rule for every provider URL', () => {
   });
 
   it('plain http on loopback is the sandbox case (KISC excepted: mutual TLS only)', () => {
-    assert.equal(problem('mpt-sign-in', withUrl('mptSignIn', 'http://127.0.0.1:9/api')), undefined);
-    assert.equal(problem('cipher-sign', withUrl('cipherSign', 'http://localhost:9/api/v1')), undefined);
-    assert.match(problem('kisc-verify-identity', withUrl('kiscVerifyIdentity', 'http://127.0.0.1:9/identity')) ?? '', /baseUrl: must be https/);
-    assert.match(problem('mpt-sign-in', withUrl('mptSignIn', 'http://127.0.0.1.example.kz/api')) ?? '', /baseUrl: must be https/);
+    assert.equal(problem('mptSignIn', withUrl('mptSignIn', 'http://127.0.0.1:9/api')), undefined);
+    assert.equal(problem('cipherSign', withUrl('cipherSign', 'http://localhost:9/api/v1')), undefined);
+    assert.match(problem('kiscVerifyIdentity', withUrl('kiscVerifyIdentity', 'http://127.0.0.1:9/identity')) ?? '', /baseUrl: must be https/);
+    assert.match(problem('mptSignIn', withUrl('mptSignIn', 'http://127.0.0.1.example.kz/api')) ?? '', /baseUrl: must be https/);
   });
 
   it('KPSIS on a closed segment: plain http to another host only with allowPlainHttp: true', () => {
     const remote = withUrl('kpsisIssueCertificate', 'http://kpsis.internal:8088');
-    assert.match(problem('kpsis-issue-certificate', remote) ?? '', /baseUrl: must be https.*set allowPlainHttp: true/);
-    assert.equal(problem('kpsis-issue-certificate', { ...remote, allowPlainHttp: true }), undefined);
-    assert.match(problem('kpsis-issue-certificate', { ...remote, allowPlainHttp: false }) ?? '', /allowPlainHttp/);
+    assert.match(problem('kpsisIssueCertificate', remote) ?? '', /baseUrl: must be https.*set allowPlainHttp: true/);
+    assert.equal(problem('kpsisIssueCertificate', { ...remote, allowPlainHttp: true }), undefined);
+    assert.match(problem('kpsisIssueCertificate', { ...remote, allowPlainHttp: false }) ?? '', /allowPlainHttp/);
   });
 });

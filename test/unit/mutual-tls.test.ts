@@ -14,7 +14,7 @@ import { createLogger } from '../../src/common/logger.js';
 import { openPkcs12File } from '../../src/crypto/pkcs12.js';
 import { KISC_TLS_ADVICE, KiscClient } from '../../src/providers/kisc/index.js';
 import { closeMutualTlsAgents, openMutualTls, type OpenMutualTlsOptions } from '../../src/providers/mutual-tls.js';
-import { MutualTlsSpecSchema, type MutualTlsSpec } from '../../src/providers/mutual-tls-spec.js';
+import { MutualTlsSpecSchema, type MutualTlsSpec } from '../../src/contracts/mutual-tls-spec.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SecretUnavailableError } from '../../src/common/errors.js';
-import { SecretRefSchema } from '../../src/secrets/reference.js';
+import { SecretRefSchema } from '../../src/contracts/fields.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
 
 describe('secret references', () => {

@@ -3,15 +3,8 @@
 // (message + failureCause, not retried), 503 = the service is not started (the flow waits for it).
 import { FailureType } from '../../common/errors.js';
 import { ProviderHttp, type ProviderErrorDetails } from '../http.js';
-import {
-  Base64DataSchema,
-  MessageSchema,
-  optionsToWire,
-  TicketCreatedSchema,
-  VerifierResponseSchema,
-  type CipherOptionsSchema,
-  type VerifierResponse,
-} from './schemas.js';
+import { Base64DataSchema, MessageSchema, optionsToWire, TicketCreatedSchema, VerifierResponseSchema, type VerifierResponse } from './schemas.js';
+import { type CipherOptionsSchema } from '../../contracts/cipher-options.js';
 import type { z } from 'zod';
 
 const PROVIDER = 'Cipher';

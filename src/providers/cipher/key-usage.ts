@@ -2,7 +2,7 @@
 // canBeUsed=false + message → unusable (the message says why); canBeUsed=false + empty message → the
 // key type is absent from the container; canBeUsed=true + message → usable with a warning. The
 // certificate summary leaves out tax numbers, passports and addresses. Pure.
-import type { CertificateSummary, KeyUsageSummary } from '../../common/contracts/cipher-sign.js';
+import type { CertificateSummary, KeyUsageSummary } from '../../contracts/cipher-endpoint.js';
 import { CertificateInfoSchema, type KeyUsageInfo } from './schemas.js';
 
 const value = (leaf: { value?: string | null } | undefined): string | null => (typeof leaf?.value === 'string' && leaf.value.trim() ? leaf.value : null);

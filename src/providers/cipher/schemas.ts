@@ -2,7 +2,7 @@
 // extra fields the service may add. The certificate info is the seed's nested `{description, value}`
 // form ("Object*"): booleans as strings ("false"), absent values as JSON null, Cyrillic descriptions.
 import { z } from 'zod';
-import { strictObject } from '../../common/contracts/fields.js';
+import { CipherOptionsSchema } from '../../contracts/cipher-options.js';
 
 /** The seed's `Object*`: a UI-language description and a value. */
 const described = <T extends z.ZodType>(value: T) => z.object({ description: z.string().nullable().optional(), value }).loose();
@@ -91,20 +91,6 @@ export const VerifierResponseSchema = z.object({ signature: KeyUsageInfoSchema, 
 export type VerifierResponse = z.infer<typeof VerifierResponseSchema>;
 
 export const Base64DataSchema = z.object({ base64Data: z.string().regex(/^[A-Za-z0-9+/=\s]+$/) }).loose();
-
-/** Option values are strings on the wire, even booleans. */
-export const CipherOptionsSchema = strictObject({
-  caId: z.string().min(1),
-  signatureType: z.enum(['attached', 'detached']).default('detached'),
-  cadesType: z.string().min(1).optional(),
-  embedCertificateType: z.enum(['signerCert', 'signerAndCaCert', 'signerCertAndCaInfo', 'nothing']).optional(),
-  embedSignatureTs: z.boolean().optional(),
-  embedDataTs: z.boolean().optional(),
-  dataToSignQualifier: z.enum(['notSignedBefore', 'alreadySigned']).optional(),
-  duplicateSign: z.boolean().optional(),
-  asicForm: z.enum(['NONE', 'ASIC_S', 'ASIC_E']).optional(),
-});
-export type CipherOptions = z.input<typeof CipherOptionsSchema>;
 
 /** The wire form: every value a string. */
 export function optionsToWire(o: z.output<typeof CipherOptionsSchema>): Record<string, string> {

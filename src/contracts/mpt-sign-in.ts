@@ -1,8 +1,9 @@
 // Public contract of the `mptSignIn` workflow: its type name, input and output. Pure: imported by
 // the workflow, the client helpers, the CLI and other services.
 import { z } from 'zod';
-import { SignerSpecSchema } from '../../crypto/signer-spec.js';
+import { SignerSpecSchema } from './signer-spec.js';
 import { providerUrl, strictObject } from './fields.js';
+import { defineFlow } from './flow-contract.js';
 
 export const MPT_SIGN_IN = 'mptSignIn';
 
@@ -32,4 +33,4 @@ export interface MptSignInResult {
 export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'exchanging', 'done'] as const;
 export type MptStep = (typeof MPT_STEPS)[number];
 
-export { describeInputIssues } from './validation.js';
+export const mptSignInContract = defineFlow<MptSignInResult>()({ workflowType: MPT_SIGN_IN, provider: 'ismpt', inputSchema: MptSignInInputSchema, steps: MPT_STEPS });

@@ -1,25 +1,14 @@
-// Public contract of the `kiscVerifyIdentity` and `kiscReconcile` workflows. Pure (zod only).
-// Inputs carry references for every secret and for the photo; the IIN and the consent text travel
-// in the (codec-encrypted) input and never in workflow IDs, search attributes or failure messages.
+// Public contract of the `kiscVerifyIdentity` workflow. Pure (zod only). Inputs carry references
+// for every secret and for the photo; the IIN and the consent text travel in the (codec-encrypted)
+// input and never in workflow IDs, search attributes or failure messages.
 import { z } from 'zod';
-import { Pkcs12SignerSpecSchema } from '../../crypto/signer-spec.js';
-import { MutualTlsSpecSchema } from '../../providers/mutual-tls-spec.js';
-import { iinProblem } from '../iin.js';
-import { fileReference, providerUrl, strictObject } from './fields.js';
+import { iinProblem } from '../common/iin.js';
+import { fileReference } from './fields.js';
+import { defineFlow } from './flow-contract.js';
+import { KiscEndpointSchema } from './kisc-endpoint.js';
+import { Pkcs12SignerSpecSchema } from './signer-spec.js';
 
 export const KISC_VERIFY_IDENTITY = 'kiscVerifyIdentity';
-export const KISC_RECONCILE = 'kiscReconcile';
-
-const KiscEndpointShape = {
-  /** API root, e.g. https://onlinetest.kisc.kz/identity/1.1.0 (test) or https://online.kisc.kz/identity/1.1.0. KISC is mutual TLS only: https even on loopback. */
-  baseUrl: providerUrl('https://onlinetest.kisc.kz/identity/1.1.0', { httpsOnly: true }),
-  /** The participant's RSA TLS key (.p12 "PKCS#12 SSL" export) and the KISC CA bundle. */
-  tls: MutualTlsSpecSchema,
-};
-export const KiscEndpointSchema = strictObject(KiscEndpointShape);
-export type KiscEndpoint = z.infer<typeof KiscEndpointSchema>;
-/** The CLI's `--connection FILE`: the endpoint fields; other keys are ignored, so a kiscVerifyIdentity input file works as is. */
-export const KiscConnectionFileSchema = z.looseObject(KiscEndpointShape);
 
 /**
  * The key that signs `x-jws-signature`. KISC's memo says the GOST key is "for signing", but no JOSE
@@ -95,36 +84,9 @@ export interface KiscVerifyIdentityResult {
 export const KISC_VERIFY_STEPS = ['validating', 'verifying', 'fetching_personal_data', 'done', 'not_matched'] as const;
 export type KiscVerifyStep = (typeof KISC_VERIFY_STEPS)[number];
 
-const DateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' }).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: 'is not a calendar date' });
-
-export const KiscReconcileInputSchema = KiscEndpointSchema.extend({
-  /** First day, inclusive, in KISC's time zone (Almaty, UTC+5). */
-  from: DateSchema,
-  /** Last day, inclusive. */
-  to: DateSchema,
-}).refine((v) => v.from <= v.to, { message: "'from' must not be after 'to'", path: ['to'] });
-export type KiscReconcileInput = z.input<typeof KiscReconcileInputSchema>;
-
-export interface ReconcileCharge {
-  idempotencyKey: string;
-  vendor: string;
-  /** KISC's time, converted to ISO 8601 UTC. */
-  chargedAt: string;
-  similarity: number;
-}
-
-export interface KiscReconcileResult {
-  from: string;
-  to: string;
-  /** Verifications trustflow recorded as billed in the period (its search attributes). */
-  recorded: number;
-  /** Rows in KISC's transactions report. */
-  reported: number;
-  matched: number;
-  /** Recorded by trustflow, absent from KISC's report (KISC did not bill, or the report lags). */
-  missing: { idempotencyKey: string; billedAt: string; workflowId: string }[];
-  /** Charged by KISC for keys trustflow never sent: someone else uses this participant's certificate. */
-  unexpected: ReconcileCharge[];
-  /** Charged for keys of trustflow flows that never got a result (failed or still running). */
-  chargedWithoutResult: (ReconcileCharge & { workflowId: string })[];
-}
+export const kiscVerifyIdentityContract = defineFlow<KiscVerifyIdentityResult>()({
+  workflowType: KISC_VERIFY_IDENTITY,
+  provider: 'kisc',
+  inputSchema: KiscVerifyIdentityInputSchema,
+  steps: KISC_VERIFY_STEPS,
+});

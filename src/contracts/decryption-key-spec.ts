@@ -1,7 +1,6 @@
 // How a workflow input names a decryption key and its certificate. Pure (zod only).
 import { z } from 'zod';
-import { absolutePath, strictObject } from '../common/contracts/fields.js';
-import { SecretRefSchema } from '../secrets/reference.js';
+import { absolutePath, SecretRefSchema, strictObject } from './fields.js';
 
 const AbsolutePath = absolutePath();
 

@@ -2,9 +2,9 @@
 // Pure (zod only). Passwords are secret references; the key container and the shards stay in files
 // on the worker's machine and only their paths and fingerprints enter history.
 import { z } from 'zod';
-import { SecretRefSchema } from '../../secrets/reference.js';
-import { transportProblem } from '../transport.js';
-import { absolutePath, strictObject } from './fields.js';
+import { transportProblem } from '../common/transport.js';
+import { absolutePath, SecretRefSchema, strictObject } from './fields.js';
+import { defineFlow } from './flow-contract.js';
 
 export const KPSIS_ISSUE_CERTIFICATE = 'kpsisIssueCertificate';
 export const SUBMIT_ISSUED_CERTIFICATE = 'submitIssuedCertificate';
@@ -118,3 +118,10 @@ export interface SubmitIssuedCertificateResult {
 
 export const KPSIS_STEPS = ['validating', 'checking_passwords', 'generating', 'waiting_for_ca', 'storing_certificate', 'done', 'timed_out'] as const;
 export type KpsisStep = (typeof KPSIS_STEPS)[number];
+
+export const kpsisIssueCertificateContract = defineFlow<KpsisIssueCertificateResult>()({
+  workflowType: KPSIS_ISSUE_CERTIFICATE,
+  provider: 'kpsis',
+  inputSchema: KpsisIssueCertificateInputSchema,
+  steps: KPSIS_STEPS,
+});

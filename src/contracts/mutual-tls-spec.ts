@@ -1,7 +1,6 @@
 // How a workflow input names a mutual-TLS identity. Pure (zod only): imported by input schemas.
 import { z } from 'zod';
-import { absolutePath, strictObject } from '../common/contracts/fields.js';
-import { SecretRefSchema } from '../secrets/reference.js';
+import { absolutePath, SecretRefSchema, strictObject } from './fields.js';
 
 export const MutualTlsSpecSchema = strictObject({
   /** The client certificate and its RSA key: a PKCS#12 (.p12), legacy 3DES or AES. */

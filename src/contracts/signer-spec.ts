@@ -2,8 +2,7 @@
 // New signer kinds (NCALayer, NCANode, OpenSSL-GOST) are new members of this union plus a case in
 // signer.ts; workflows never change.
 import { z } from 'zod';
-import { absolutePath, strictObject } from '../common/contracts/fields.js';
-import { SecretRefSchema } from '../secrets/reference.js';
+import { absolutePath, SecretRefSchema, strictObject } from './fields.js';
 
 export const Pkcs12SignerSpecSchema = strictObject({
   kind: z.literal('pkcs12'),

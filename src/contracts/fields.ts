@@ -2,8 +2,8 @@
 // error that names the closest known key: a misspelled optional field must never be ignored),
 // provider URLs under the one transport rule, absolute paths. Pure (zod only): workflow-safe.
 import { z } from 'zod';
-import { closestName } from '../closest-name.js';
-import { transportProblem, type TransportOptions } from '../transport.js';
+import { closestName } from '../common/closest-name.js';
+import { transportProblem, type TransportOptions } from '../common/transport.js';
 
 /** The message of zod's `unrecognized_keys` issue, naming the closest known key of that object. */
 function unknownKeys(iss: z.core.$ZodRawIssue): string | undefined {
@@ -36,6 +36,18 @@ export function providerUrl(example: string, o: TransportOptions = {}) {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
 }
+
+const ENV_REF = /^env:[A-Za-z_][A-Za-z0-9_]*$/;
+const FILE_REF = /^file:\/.+/;
+
+/** A secret reference: `env:NAME` or `file:/absolute/path`, never the secret itself. */
+export const SecretRefSchema = z
+  .string()
+  .refine((s) => ENV_REF.test(s) || FILE_REF.test(s), {
+    message:
+      "must be a secret reference, 'env:NAME' (an environment variable of the worker) or 'file:/absolute/path' " +
+      '(a file the worker can read); put the secret itself there, never in the workflow input',
+  });
 
 /** An absolute path on the worker's machine. */
 export function absolutePath(example?: string) {

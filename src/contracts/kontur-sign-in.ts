@@ -1,8 +1,8 @@
 // Public contract of the `konturSignIn` workflow. Pure.
 import { z } from 'zod';
-import { DecryptionKeySpecSchema } from '../../crypto/decryption-key-spec.js';
-import { SecretRefSchema } from '../../secrets/reference.js';
-import { providerUrl, strictObject } from './fields.js';
+import { DecryptionKeySpecSchema } from './decryption-key-spec.js';
+import { providerUrl, SecretRefSchema, strictObject } from './fields.js';
+import { defineFlow } from './flow-contract.js';
 
 export const KONTUR_SIGN_IN = 'konturSignIn';
 
@@ -37,3 +37,5 @@ export interface KonturSignInResult {
 
 export const KONTUR_STEPS = ['validating', 'refreshing', 'authenticating', 'approving', 'done'] as const;
 export type KonturStep = (typeof KONTUR_STEPS)[number];
+
+export const konturSignInContract = defineFlow<KonturSignInResult>()({ workflowType: KONTUR_SIGN_IN, provider: 'kontur', inputSchema: KonturSignInInputSchema, steps: KONTUR_STEPS });

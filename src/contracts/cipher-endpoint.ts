@@ -1,0 +1,50 @@
+// What cipherSign and cipherInspectKeyStore share: the agent's address, the key container reference,
+// the ticket policy, and the certificate summaries they report. Pure (zod only). The summaries are
+// personal data (owner names) and travel only through the encryption codec.
+import { z } from 'zod';
+import { fileReference, providerUrl, strictObject } from './fields.js';
+
+export const CipherEndpointSchema = strictObject({
+  /** The agent's API root, e.g. https://local.cipher.kiev.ua:9090/api/v1 (plain http only on loopback). */
+  baseUrl: providerUrl('https://local.cipher.kiev.ua:9090/api/v1'),
+});
+
+export const KeyStoreRefSchema = z.union([
+  /** The container file on the worker's machine, uploaded into the ticket. */
+  strictObject({ file: fileReference('key container') }),
+  /** A path the Cipher agent itself opens (its own file or a PKCS#11 token path; needed for key changes). */
+  strictObject({ path: z.string().min(1) }),
+]);
+export type KeyStoreRef = z.infer<typeof KeyStoreRefSchema>;
+
+export const TicketPolicySchema = {
+  /** How many fresh tickets to try when the service says the ticket is gone (400). */
+  maxTicketAttempts: z.number().int().min(1).max(5).default(3),
+  /** How long to wait for a Cipher service that says it is not started (503), in seconds. */
+  maxServiceWaitSeconds: z.number().int().min(0).max(3600).default(120),
+};
+
+/** What an operator needs to know about a key: no tax numbers, passports or addresses. */
+export interface CertificateSummary {
+  owner: string | null;
+  organization: string | null;
+  issuer: string | null;
+  serialNumber: string | null;
+  notBefore: string | null;
+  notAfter: string | null;
+  /** Whole days from the flow's time to notAfter (negative when expired). */
+  daysLeft: number | null;
+  algorithm: string | null;
+  /** Start keys (isTemporary) must be changed through the agent's key-change dialog. */
+  isTemporary: boolean | null;
+  isQualified: boolean | null;
+}
+
+export interface KeyUsageSummary {
+  /** present: usable; absent: no such key in the container; unusable: present but refused (message). */
+  state: 'present' | 'absent' | 'unusable';
+  /** The service's warning or reason, verbatim (its language). */
+  message: string | null;
+  certificate: CertificateSummary | null;
+}
+
