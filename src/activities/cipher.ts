@@ -9,7 +9,7 @@ import type { CipherInspectKeyStoreResult } from '../contracts/cipher-inspect-ke
 import type { KeyStoreRef } from '../contracts/cipher-endpoint.js';
 import { MAX_INLINE_SIGNATURE_BYTES } from '../contracts/cipher-sign.js';
 import { FailureType, InvalidInputError, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../common/errors.js';
-import { mapFailures } from '../common/failures.js';
+import { httpTimeout } from './http-timeout.js';
 import { CipherClient, summarizeKeyUsage } from '../providers/cipher/index.js';
 import { type CipherOptionsSchema } from '../contracts/cipher-options.js';
 import { readBlob } from '../secrets/blob.js';
@@ -33,17 +33,17 @@ export function createCipherActivities(deps: CipherActivityDeps = {}) {
   const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
   const now = deps.now ?? (() => new Date());
   const ctx = () => Context.current();
-  const client = (baseUrl: string) => new CipherClient({ baseUrl });
+  const client = (baseUrl: string) => new CipherClient({ baseUrl, timeoutMs: httpTimeout() });
 
   return {
-    cipherCreateTicket: mapFailures(async (input: { baseUrl: string }): Promise<string> => {
+    cipherCreateTicket: async (input: { baseUrl: string }): Promise<string> => {
       const ticket = await client(input.baseUrl).createTicket(ctx().cancellationSignal);
       ctx().log.info('Cipher ticket created', { ticket });
       return ticket;
-    }),
+    },
 
     /** Idempotent: a ticket the service no longer knows (400) counts as deleted. */
-    cipherDeleteTicket: mapFailures(async (input: Ticket): Promise<void> => {
+    cipherDeleteTicket: async (input: Ticket): Promise<void> => {
       try {
         await client(input.baseUrl).deleteTicket(input.ticket, ctx().cancellationSignal);
         ctx().log.info('Cipher ticket deleted', { ticket: input.ticket });
@@ -51,25 +51,25 @@ export function createCipherActivities(deps: CipherActivityDeps = {}) {
         if (err instanceof ProviderHttpError && err.type === FailureType.SessionMissing) return;
         throw err;
       }
-    }),
+    },
 
-    cipherUploadData: mapFailures(async (input: Ticket & { data: string; maxDataBytes: number }): Promise<{ bytes: number }> => {
+    cipherUploadData: async (input: Ticket & { data: string; maxDataBytes: number }): Promise<{ bytes: number }> => {
       const data = await readBlob(input.data, input.maxDataBytes, 'data to sign');
       await client(input.baseUrl).uploadData(input.ticket, data, ctx().cancellationSignal);
       return { bytes: data.length };
-    }),
+    },
 
-    cipherSetOptions: mapFailures(async (input: Ticket & { options: z.output<typeof CipherOptionsSchema> }): Promise<void> => {
+    cipherSetOptions: async (input: Ticket & { options: z.output<typeof CipherOptionsSchema> }): Promise<void> => {
       await client(input.baseUrl).setOptions(input.ticket, input.options, ctx().cancellationSignal);
-    }),
+    },
 
-    cipherUploadKeyStore: mapFailures(async (input: Ticket & { keyStore: KeyStoreRef }): Promise<void> => {
+    cipherUploadKeyStore: async (input: Ticket & { keyStore: KeyStoreRef }): Promise<void> => {
       const keyStore = 'file' in input.keyStore ? { bytes: await readBlob(input.keyStore.file, MAX_KEY_STORE_BYTES, 'key container') } : { path: input.keyStore.path };
       await client(input.baseUrl).uploadKeyStore(input.ticket, keyStore, ctx().cancellationSignal);
-    }),
+    },
 
     /** The verifier: checks the password and reports both keys (summaries only). */
-    cipherCheckKeyStore: mapFailures(async (input: Ticket & { password: string }): Promise<CipherInspectKeyStoreResult> => {
+    cipherCheckKeyStore: async (input: Ticket & { password: string }): Promise<CipherInspectKeyStoreResult> => {
       const password = await resolveSecret(input.password);
       const v = await client(input.baseUrl).verifyKeyStore(input.ticket, password, ctx().cancellationSignal);
       const at = now();
@@ -83,13 +83,13 @@ export function createCipherActivities(deps: CipherActivityDeps = {}) {
         warnings: warnings.length,
       });
       return { signature, keyAgreement, warnings };
-    }),
+    },
 
     /**
      * POST ds/creator: never sent twice on one ticket. When its outcome is unknown (no answer), the
      * workflow polls the status instead of re-sending; a 503 means it was not processed at all.
      */
-    cipherStartSigning: mapFailures(async (input: Ticket & { password: string }): Promise<{ started: 'yes' | 'unknown' }> => {
+    cipherStartSigning: async (input: Ticket & { password: string }): Promise<{ started: 'yes' | 'unknown' }> => {
       const password = await resolveSecret(input.password);
       try {
         await client(input.baseUrl).startSigning(input.ticket, password, ctx().cancellationSignal);
@@ -99,32 +99,30 @@ export function createCipherActivities(deps: CipherActivityDeps = {}) {
         if (err instanceof ProviderNetworkError) throw new TrustflowError(`${err.message}: the Cipher agent is not running`, FailureType.ServiceNotRunning, false);
         throw err;
       }
-    }),
+    },
 
     /** Polls until the signature is ready (202 → wait), bounded; then fetches it. Heartbeats while waiting. */
-    cipherAwaitSignature: mapFailures(
-      async (input: Ticket & { maxSigningSeconds: number; pollIntervalMs?: number; output?: { file: string } | undefined }): Promise<{ signatureBase64?: string; outputFile?: string; signatureBytes: number }> => {
-        const cipher = client(input.baseUrl);
-        const deadline = Date.now() + input.maxSigningSeconds * 1000;
-        for (let polls = 1; ; polls++) {
-          ctx().heartbeat({ polls });
-          if ((await cipher.signingStatus(input.ticket, ctx().cancellationSignal)) === 'done') break;
-          if (Date.now() >= deadline) {
-            throw new TrustflowError(`Cipher did not finish the signature within ${input.maxSigningSeconds} s (${polls} status checks); raise maxSigningSeconds if the service is slow`, FailureType.OperationTimedOut, false);
-          }
-          await ctx().sleep(input.pollIntervalMs ?? 1000); // throws when the activity is cancelled
+    cipherAwaitSignature: async (input: Ticket & { maxSigningSeconds: number; pollIntervalMs?: number; output?: { file: string } | undefined }): Promise<{ signatureBase64?: string; outputFile?: string; signatureBytes: number }> => {
+      const cipher = client(input.baseUrl);
+      const deadline = Date.now() + input.maxSigningSeconds * 1000;
+      for (let polls = 1; ; polls++) {
+        ctx().heartbeat({ polls });
+        if ((await cipher.signingStatus(input.ticket, ctx().cancellationSignal)) === 'done') break;
+        if (Date.now() >= deadline) {
+          throw new TrustflowError(`Cipher did not finish the signature within ${input.maxSigningSeconds} s (${polls} status checks); raise maxSigningSeconds if the service is slow`, FailureType.OperationTimedOut, false);
         }
-        const signature = await cipher.signature(input.ticket, ctx().cancellationSignal);
-        if (input.output) {
-          await writeAtomically(input.output.file, signature);
-          return { outputFile: input.output.file, signatureBytes: signature.length };
-        }
-        if (signature.length > MAX_INLINE_SIGNATURE_BYTES) {
-          throw new InvalidInputError(`the signature is ${signature.length} bytes, more than a result may carry (${MAX_INLINE_SIGNATURE_BYTES}); name an output file`);
-        }
-        return { signatureBase64: signature.toString('base64'), signatureBytes: signature.length };
-      },
-    ),
+        await ctx().sleep(input.pollIntervalMs ?? 1000); // throws when the activity is cancelled
+      }
+      const signature = await cipher.signature(input.ticket, ctx().cancellationSignal);
+      if (input.output) {
+        await writeAtomically(input.output.file, signature);
+        return { outputFile: input.output.file, signatureBytes: signature.length };
+      }
+      if (signature.length > MAX_INLINE_SIGNATURE_BYTES) {
+        throw new InvalidInputError(`the signature is ${signature.length} bytes, more than a result may carry (${MAX_INLINE_SIGNATURE_BYTES}); name an output file`);
+      }
+      return { signatureBase64: signature.toString('base64'), signatureBytes: signature.length };
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // IS MPT activities: one per step of the sign-in. Thin: resolve secrets, call the provider client
-// or the signer, map errors (mapFailures). Dependencies come in through the factory.
+// or the signer; errors are mapped once, by the worker's error boundary. Dependencies come in through the factory.
 import { Context } from '@temporalio/activity';
-import { mapFailures } from '../common/failures.js';
+import { httpTimeout } from './http-timeout.js';
 import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { openSigner } from '../crypto/signer.js';
 import type { SignerSpec } from '../contracts/signer-spec.js';
@@ -36,14 +36,14 @@ export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
   const log = () => Context.current().log;
 
   return {
-    mptFetchChallenge: mapFailures(async (input: { baseUrl: string }): Promise<Challenge> => {
-      const challenge = await new IsmptClient({ baseUrl: input.baseUrl }).fetchChallenge(signal());
+    mptFetchChallenge: async (input: { baseUrl: string }): Promise<Challenge> => {
+      const challenge = await new IsmptClient({ baseUrl: input.baseUrl, timeoutMs: httpTimeout() }).fetchChallenge(signal());
       log().debug('IS MPT challenge fetched', { uuid: challenge.uuid });
       return challenge;
-    }),
+    },
 
     /** Signs the challenge string as attached CMS, as NCALayer's createCAdESFromBase64(base64(data), true) does. */
-    mptSignChallenge: mapFailures(async (input: { signer: SignerSpec; challenge: string }): Promise<{ signedData: string }> => {
+    mptSignChallenge: async (input: { signer: SignerSpec; challenge: string }): Promise<{ signedData: string }> => {
       const signer = await openSigner(input.signer, resolveSecret);
       // Refused here, with its dates, rather than by the stand's 403 after the exchange.
       assertCertificateValid(signer.certificate, `signer ${input.signer.path}`, now());
@@ -51,10 +51,10 @@ export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
       // The certificate's serial and validity identify the key for operators; its subject is PII.
       log().info('IS MPT challenge signed', { certificateSerial: signer.certificate.serialNumber, certificateNotAfter: signer.certificate.validTo });
       return { signedData: cms.toString('base64') };
-    }),
+    },
 
-    mptExchangeToken: mapFailures(async (input: MptExchangeInput): Promise<MptToken> => {
-      const client = new IsmptClient({ baseUrl: input.baseUrl, challengeRejectedCodes: input.challengeRejectedCodes });
+    mptExchangeToken: async (input: MptExchangeInput): Promise<MptToken> => {
+      const client = new IsmptClient({ baseUrl: input.baseUrl, timeoutMs: httpTimeout(), challengeRejectedCodes: input.challengeRejectedCodes });
       const res = await client.signIn({ uuid: input.uuid, data: input.signedData }, signal());
       const obtainedAt = now();
       const token = tokenOf(res);
@@ -66,7 +66,7 @@ export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
       });
       log().info('IS MPT token obtained', { expiresAt: expiresAt.toISOString(), expirySource: source });
       return { token, expiresAt: expiresAt.toISOString(), obtainedAt: obtainedAt.toISOString(), expirySource: source };
-    }),
+    },
   };
 }
 

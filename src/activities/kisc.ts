@@ -10,14 +10,13 @@ import type { KiscJwsKeySpec } from '../contracts/kisc-verify-identity.js';
 import type { ReconcileCharge } from '../contracts/kisc-reconcile.js';
 import { KISC_VERIFY_IDENTITY } from '../contracts/kisc-verify-identity.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
-import { mapFailures } from '../common/failures.js';
+import { httpTimeout } from './http-timeout.js';
 import { imageContentType, type ImageContentType } from '../common/image-type.js';
 import { searchAttributes } from '../common/search-attributes.js';
-import { extractZip, type ExtractedFile } from '../common/zip.js';
 import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { signDetachedJws } from '../crypto/jws.js';
 import { openPkcs12File } from '../crypto/pkcs12.js';
-import { KISC_TLS_ADVICE, KiscClient, transactionTimeToIso, type NewsItem, type Vendor } from '../providers/kisc/index.js';
+import { KISC_TLS_ADVICE, KiscClient, transactionTimeToIso, type Vendor } from '../providers/kisc/index.js';
 import { openMutualTls } from '../providers/mutual-tls.js';
 import { readBlob } from '../secrets/blob.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
@@ -61,7 +60,7 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
       warn: (message, attrs) => ctx().log.warn(message, attrs ?? {}),
       now: now(),
     });
-    return new KiscClient({ baseUrl: e.baseUrl, agent });
+    return new KiscClient({ baseUrl: e.baseUrl, agent, timeoutMs: httpTimeout() });
   };
 
   async function vendors(e: KiscEndpoint): Promise<Vendor[]> {
@@ -120,130 +119,114 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
      * Everything that can be checked before the billed call: the photo, the personal-data signing key
      * (when the flow will need it), the TLS identity and the vendor.
      */
-    kiscCheckRequest: mapFailures(
-      async (input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number; signingKey?: KiscJwsKeySpec | undefined }): Promise<KiscPhotoCheck> => {
-        await refuseRepeatedVerification();
-        const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
-        if (input.signingKey) {
-          const key = await openJwsKey(input.signingKey);
-          await signDetachedJws(Buffer.from('trustflow: signing-key check'), key.privateKey, { alg: input.signingKey.alg, payloadMode: input.signingKey.payloadMode });
-        }
-        const list = await vendors(input);
-        const vendor = list.find((v) => v.id === input.vendor);
-        if (!vendor) {
-          throw new InvalidInputError(`vendor ${input.vendor} is not offered by KISC; available: ${list.map((v) => `${v.id} (${v.name})`).join(', ') || 'none'}`);
-        }
-        return { vendorName: vendor.name, photoSha256: sha256(bytes), photoBytes: bytes.length, contentType };
-      },
-    ),
+    kiscCheckRequest: async (input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number; signingKey?: KiscJwsKeySpec | undefined }): Promise<KiscPhotoCheck> => {
+      await refuseRepeatedVerification();
+      const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
+      if (input.signingKey) {
+        const key = await openJwsKey(input.signingKey);
+        await signDetachedJws(Buffer.from('trustflow: signing-key check'), key.privateKey, { alg: input.signingKey.alg, payloadMode: input.signingKey.payloadMode });
+      }
+      const list = await vendors(input);
+      const vendor = list.find((v) => v.id === input.vendor);
+      if (!vendor) {
+        throw new InvalidInputError(`vendor ${input.vendor} is not offered by KISC; available: ${list.map((v) => `${v.id} (${v.name})`).join(', ') || 'none'}`);
+      }
+      return { vendorName: vendor.name, photoSha256: sha256(bytes), photoBytes: bytes.length, contentType };
+    },
 
     /** Billed. Retried by the policy table; every retry asks GET /verify before posting again. */
-    kiscVerify: mapFailures(
-      async (input: KiscEndpoint & { iin: string; vendor: number; photo: string; maxPhotoBytes: number; photoSha256: string; idempotencyKey: string }): Promise<KiscVerification> => {
-        const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
-        if (sha256(bytes) !== input.photoSha256) {
-          throw new TrustflowError(
-            `photo ${input.photo} changed after the verification was prepared; a verification key is never reused for another photo: start a new flow`,
-            FailureType.InputChanged,
-            false,
-          );
+    kiscVerify: async (input: KiscEndpoint & { iin: string; vendor: number; photo: string; maxPhotoBytes: number; photoSha256: string; idempotencyKey: string }): Promise<KiscVerification> => {
+      const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
+      if (sha256(bytes) !== input.photoSha256) {
+        throw new TrustflowError(
+          `photo ${input.photo} changed after the verification was prepared; a verification key is never reused for another photo: start a new flow`,
+          FailureType.InputChanged,
+          false,
+        );
+      }
+      const kisc = await client(input);
+      const signal = ctx().cancellationSignal;
+      const attempt = ctx().info.attempt;
+      if (attempt > 1) {
+        // An earlier attempt may have been billed without us seeing the answer.
+        const stored = await kisc.lookupVerification(input.idempotencyKey, input.iin, signal);
+        if (stored) {
+          ctx().log.info('KISC verification recovered by key', { attempt, idempotencyKey: input.idempotencyKey });
+          return { similarity: stored.result, vendor: stored.vendor, idempotencyKey: input.idempotencyKey, recovered: true };
         }
-        const kisc = await client(input);
-        const signal = ctx().cancellationSignal;
-        const attempt = ctx().info.attempt;
-        if (attempt > 1) {
-          // An earlier attempt may have been billed without us seeing the answer.
-          const stored = await kisc.lookupVerification(input.idempotencyKey, input.iin, signal);
-          if (stored) {
-            ctx().log.info('KISC verification recovered by key', { attempt, idempotencyKey: input.idempotencyKey });
-            return { similarity: stored.result, vendor: stored.vendor, idempotencyKey: input.idempotencyKey, recovered: true };
-          }
-        }
-        // Heartbeats let a crashed worker's attempt be retried within the heartbeat timeout.
-        const beat = setInterval(() => ctx().heartbeat(), 1000);
-        try {
-          const v = await kisc.verify({ iin: input.iin, vendorId: input.vendor, idempotencyKey: input.idempotencyKey, photo: bytes, contentType }, signal);
-          ctx().log.info('KISC verification done', { attempt, idempotencyKey: input.idempotencyKey });
-          return { similarity: v.result, vendor: v.vendor, idempotencyKey: input.idempotencyKey, recovered: false };
-        } finally {
-          clearInterval(beat);
-        }
-      },
-    ),
+      }
+      // Heartbeats let a crashed worker's attempt be retried within the heartbeat timeout.
+      const beat = setInterval(() => ctx().heartbeat(), 1000);
+      try {
+        const v = await kisc.verify({ iin: input.iin, vendorId: input.vendor, idempotencyKey: input.idempotencyKey, photo: bytes, contentType }, signal);
+        ctx().log.info('KISC verification done', { attempt, idempotencyKey: input.idempotencyKey });
+        return { similarity: v.result, vendor: v.vendor, idempotencyKey: input.idempotencyKey, recovered: false };
+      } finally {
+        clearInterval(beat);
+      }
+    },
 
     /** POST /data, tied to the verification's key, the body signed as a detached JWS. */
-    kiscFetchPersonalData: mapFailures(
-      async (
-        input: KiscEndpoint & {
-          signingKey: KiscJwsKeySpec;
-          idempotencyKey: string;
-          consentText: string;
-          consentBodyFormat: 'json-string' | 'json-object';
-          fields: string[];
-          mcdb: boolean;
-        },
-      ): Promise<{ personalData: Record<string, unknown>; missingFields: string[] }> => {
-        const body = Buffer.from(JSON.stringify(input.consentBodyFormat === 'json-object' ? { consent: input.consentText } : input.consentText), 'utf8');
-        const key = await openJwsKey(input.signingKey);
-        const jwsSignature = await signDetachedJws(body, key.privateKey, {
-          alg: input.signingKey.alg,
-          payloadMode: input.signingKey.payloadMode,
-          ...(input.signingKey.x5c ? { certificates: key.certificates } : {}),
-        });
-        const data = await (await client(input)).personalData({ idempotencyKey: input.idempotencyKey, body, jwsSignature, mcdb: input.mcdb }, ctx().cancellationSignal);
-        const personalData = Object.fromEntries(input.fields.filter((f) => Object.hasOwn(data, f)).map((f) => [f, data[f]]));
-        const missingFields = input.fields.filter((f) => !Object.hasOwn(data, f));
-        // Field names only: values are personal data.
-        ctx().log.info('KISC personal data received', { returnedFields: Object.keys(personalData), missingFields, droppedFields: Object.keys(data).length - Object.keys(personalData).length });
-        return { personalData, missingFields };
+    kiscFetchPersonalData: async (
+      input: KiscEndpoint & {
+        signingKey: KiscJwsKeySpec;
+        idempotencyKey: string;
+        consentText: string;
+        consentBodyFormat: 'json-string' | 'json-object';
+        fields: string[];
+        mcdb: boolean;
       },
-    ),
-
-    kiscNews: mapFailures(async (input: KiscEndpoint): Promise<NewsItem[]> => (await client(input)).news(ctx().cancellationSignal)),
+    ): Promise<{ personalData: Record<string, unknown>; missingFields: string[] }> => {
+      const body = Buffer.from(JSON.stringify(input.consentBodyFormat === 'json-object' ? { consent: input.consentText } : input.consentText), 'utf8');
+      const key = await openJwsKey(input.signingKey);
+      const jwsSignature = await signDetachedJws(body, key.privateKey, {
+        alg: input.signingKey.alg,
+        payloadMode: input.signingKey.payloadMode,
+        ...(input.signingKey.x5c ? { certificates: key.certificates } : {}),
+      });
+      const data = await (await client(input)).personalData({ idempotencyKey: input.idempotencyKey, body, jwsSignature, mcdb: input.mcdb }, ctx().cancellationSignal);
+      const personalData = Object.fromEntries(input.fields.filter((f) => Object.hasOwn(data, f)).map((f) => [f, data[f]]));
+      const missingFields = input.fields.filter((f) => !Object.hasOwn(data, f));
+      // Field names only: values are personal data.
+      ctx().log.info('KISC personal data received', { returnedFields: Object.keys(personalData), missingFields, droppedFields: Object.keys(data).length - Object.keys(personalData).length });
+      return { personalData, missingFields };
+    },
 
     /** KISC's transactions report for [from, to] (YYYY-MM-DD, Almaty days). No PII: keys, vendors, scores. */
-    kiscTransactions: mapFailures(async (input: KiscEndpoint & { from: string; to: string }): Promise<ReconcileCharge[]> => {
+    kiscTransactions: async (input: KiscEndpoint & { from: string; to: string }): Promise<ReconcileCharge[]> => {
       const compact = (d: string) => d.replaceAll('-', '');
       const rows = await (await client(input)).transactions(compact(input.from), compact(input.to), ctx().cancellationSignal);
       return rows.map((r) => ({ idempotencyKey: r.x_idempotency_key, vendor: r.vendor_name, chargedAt: transactionTimeToIso(r.datetime), similarity: r.similarity }));
-    }),
-
-    /** The monthly act (a ZIP) unpacked into targetDir on the worker's machine, within size and path limits. */
-    kiscAct: mapFailures(async (input: KiscEndpoint & { year: number; month: number; targetDir: string }): Promise<ExtractedFile[]> => {
-      const zip = await (await client(input)).act(input.year, input.month, ctx().cancellationSignal);
-      return extractZip(zip, input.targetDir);
-    }),
+    },
 
     /**
      * trustflow's own record of KISC verifications, from the search attributes kiscVerifyIdentity sets:
      * those whose result arrived in [fromIso, toIso), and which of `keys` belong to any of our flows.
      */
-    kiscRecordedVerifications: mapFailures(
-      async (input: { fromIso: string; toIso: string; keys: string[] }): Promise<{
-        billed: { idempotencyKey: string; billedAt: string; workflowId: string }[];
-        ownKeys: { idempotencyKey: string; workflowId: string }[];
-      }> => {
-        const workflows = ctx().client.workflow;
-        const billed: { idempotencyKey: string; billedAt: string; workflowId: string }[] = [];
-        const query = `WorkflowType = '${KISC_VERIFY_IDENTITY}' AND ${searchAttributes.kiscBilledAt.name} >= '${input.fromIso}' AND ${searchAttributes.kiscBilledAt.name} < '${input.toIso}'`;
-        for await (const wf of workflows.list({ query })) {
+    kiscRecordedVerifications: async (input: { fromIso: string; toIso: string; keys: string[] }): Promise<{
+      billed: { idempotencyKey: string; billedAt: string; workflowId: string }[];
+      ownKeys: { idempotencyKey: string; workflowId: string }[];
+    }> => {
+      const workflows = ctx().client.workflow;
+      const billed: { idempotencyKey: string; billedAt: string; workflowId: string }[] = [];
+      const query = `WorkflowType = '${KISC_VERIFY_IDENTITY}' AND ${searchAttributes.kiscBilledAt.name} >= '${input.fromIso}' AND ${searchAttributes.kiscBilledAt.name} < '${input.toIso}'`;
+      for await (const wf of workflows.list({ query })) {
+        const key = wf.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey);
+        const at = wf.typedSearchAttributes.get(searchAttributes.kiscBilledAt);
+        if (key && at) billed.push({ idempotencyKey: key, billedAt: at.toISOString(), workflowId: wf.workflowId });
+      }
+      const ownKeys: { idempotencyKey: string; workflowId: string }[] = [];
+      const keys = input.keys.filter((k) => /^[A-Za-z0-9-]{1,100}$/.test(k)); // keys come from KISC: never into a query unchecked
+      for (let i = 0; i < keys.length; i += 100) {
+        const batch = keys.slice(i, i + 100);
+        const q = `WorkflowType = '${KISC_VERIFY_IDENTITY}' AND ${searchAttributes.kiscIdempotencyKey.name} IN (${batch.map((k) => `'${k}'`).join(', ')})`;
+        for await (const wf of workflows.list({ query: q })) {
           const key = wf.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey);
-          const at = wf.typedSearchAttributes.get(searchAttributes.kiscBilledAt);
-          if (key && at) billed.push({ idempotencyKey: key, billedAt: at.toISOString(), workflowId: wf.workflowId });
+          if (key) ownKeys.push({ idempotencyKey: key, workflowId: wf.workflowId });
         }
-        const ownKeys: { idempotencyKey: string; workflowId: string }[] = [];
-        const keys = input.keys.filter((k) => /^[A-Za-z0-9-]{1,100}$/.test(k)); // keys come from KISC: never into a query unchecked
-        for (let i = 0; i < keys.length; i += 100) {
-          const batch = keys.slice(i, i + 100);
-          const q = `WorkflowType = '${KISC_VERIFY_IDENTITY}' AND ${searchAttributes.kiscIdempotencyKey.name} IN (${batch.map((k) => `'${k}'`).join(', ')})`;
-          for await (const wf of workflows.list({ query: q })) {
-            const key = wf.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey);
-            if (key) ownKeys.push({ idempotencyKey: key, workflowId: wf.workflowId });
-          }
-        }
-        return { billed, ownKeys };
-      },
-    ),
+      }
+      return { billed, ownKeys };
+    },
   };
 }
 

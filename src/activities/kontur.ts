@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { FailureType, ProviderHttpError, ProviderNetworkError } from '../common/errors.js';
-import { mapFailures } from '../common/failures.js';
+import { httpTimeout } from './http-timeout.js';
 import { assertCertificateValid } from '../crypto/certificate-validity.js';
 import { decryptCms } from '../crypto/decrypt.js';
 import { explainDecryptError, openDecryptionKey } from '../crypto/decryption-key.js';
@@ -33,54 +33,56 @@ export function createKonturActivities(deps: KonturActivityDeps = {}) {
   const now = deps.now ?? (() => new Date());
   const ctx = () => Context.current();
   const client = async (e: KonturEndpoint) =>
-    new KonturClient({ baseUrl: e.baseUrl, apiVersion: e.apiVersion, ...(e.apiKey ? { apiKey: await resolveSecret(e.apiKey) } : {}) });
+    new KonturClient({ baseUrl: e.baseUrl, apiVersion: e.apiVersion, timeoutMs: httpTimeout(), ...(e.apiKey ? { apiKey: await resolveSecret(e.apiKey) } : {}) });
 
   return {
-    konturAuthenticate: mapFailures(
-      async (input: KonturEndpoint & { free: boolean; key: DecryptionKeySpec }): Promise<{ encryptedKey: string; approveHref: string }> => {
-        const { certificate } = await openDecryptionKey(input.key, resolveSecret);
-        // Kontur would answer 406 for an expired certificate: say so before asking, with the dates.
-        assertCertificateValid(new X509Certificate(certificate), `key ${input.key.path}`, now());
-        const res = await (await client(input)).authenticateByCert(certificate, input.free, ctx().cancellationSignal);
-        ctx().log.debug('Kontur authenticate-by-cert answered', { encryptedKeyBytes: Buffer.from(res.EncryptedKey, 'base64').length });
-        return { encryptedKey: res.EncryptedKey, approveHref: res.Link.Href };
-      },
-    ),
+    konturAuthenticate: async (input: KonturEndpoint & { free: boolean; key: DecryptionKeySpec }): Promise<{ encryptedKey: string; approveHref: string }> => {
+      const { certificate } = await openDecryptionKey(input.key, resolveSecret);
+      // Kontur would answer 406 for an expired certificate: say so before asking, with the dates.
+      assertCertificateValid(new X509Certificate(certificate), `key ${input.key.path}`, now());
+      const res = await (await client(input)).authenticateByCert(certificate, input.free, ctx().cancellationSignal);
+      ctx().log.debug('Kontur authenticate-by-cert answered', { encryptedKeyBytes: Buffer.from(res.EncryptedKey, 'base64').length });
+      return { encryptedKey: res.EncryptedKey, approveHref: res.Link.Href };
+    },
 
-    konturDecryptAndApprove: mapFailures(
-      async (input: KonturEndpoint & { key: DecryptionKeySpec; encryptedKey: string; approveHref: string }): Promise<KonturSession> => {
-        // Where the decrypted value would go is checked before it exists (and again when sending).
-        assertApproveLink(input.approveHref, input.baseUrl);
-        const opened = await openDecryptionKey(input.key, resolveSecret);
-        const t0 = performance.now();
-        const decrypted = await decryptCms({ cms: input.encryptedKey, key: opened.key, certificate: opened.certificate }).catch((err: unknown) => {
-          throw explainDecryptError(err, input.key);
-        });
-        ctx().log.info('Kontur EncryptedKey decrypted', { ms: Math.round(performance.now() - t0), bytes: decrypted.length });
-        try {
-          const session = await (await client(input)).approveCert(input.approveHref, decrypted, ctx().cancellationSignal);
-          ctx().log.info('Kontur session obtained');
-          return { sid: session.Sid, refreshToken: session.RefreshToken, obtainedAt: now().toISOString() };
-        } catch (err) {
-          // approve-cert is single-use: when its outcome is unknown, start again rather than re-post.
-          if (err instanceof ProviderNetworkError || (err instanceof ProviderHttpError && err.retryable)) {
-            throw new ProviderHttpError('Kontur', err.endpoint, err instanceof ProviderHttpError ? err.status : 0, 'ApproveOutcomeUnknown', `${err.message}; starting again from authenticate-by-cert`, false, undefined, FailureType.ChallengeRejected);
-          }
-          throw err;
-        } finally {
-          decrypted.fill(0);
-        }
-      },
-    ),
-
-    konturRefreshSession: mapFailures(
-      async (input: KonturEndpoint & { session: { sid: string; refreshToken: string } }): Promise<KonturSession> => {
-        const [sid, refreshToken] = await Promise.all([resolveSecret(input.session.sid), resolveSecret(input.session.refreshToken)]);
-        const session = await (await client(input)).refreshSession(sid, refreshToken, ctx().cancellationSignal);
-        ctx().log.info('Kontur session refreshed');
+    konturDecryptAndApprove: async (input: KonturEndpoint & { key: DecryptionKeySpec; encryptedKey: string; approveHref: string }): Promise<KonturSession> => {
+      // Where the decrypted value would go is checked before it exists (and again when sending).
+      assertApproveLink(input.approveHref, input.baseUrl);
+      const opened = await openDecryptionKey(input.key, resolveSecret);
+      const t0 = performance.now();
+      const decrypted = await decryptCms({ cms: input.encryptedKey, key: opened.key, certificate: opened.certificate }).catch((err: unknown) => {
+        throw explainDecryptError(err, input.key);
+      });
+      ctx().log.info('Kontur EncryptedKey decrypted', { ms: Math.round(performance.now() - t0), bytes: decrypted.length });
+      try {
+        const session = await (await client(input)).approveCert(input.approveHref, decrypted, ctx().cancellationSignal);
+        ctx().log.info('Kontur session obtained');
         return { sid: session.Sid, refreshToken: session.RefreshToken, obtainedAt: now().toISOString() };
-      },
-    ),
+      } catch (err) {
+        // approve-cert is single-use: when its outcome is unknown, start again rather than re-post.
+        if (err instanceof ProviderNetworkError || (err instanceof ProviderHttpError && err.retryable)) {
+          throw new ProviderHttpError({
+            provider: 'Kontur',
+            endpoint: err.endpoint,
+            status: err instanceof ProviderHttpError ? err.status : 0,
+            providerCode: 'ApproveOutcomeUnknown',
+            providerMessage: `${err.message}; starting again from authenticate-by-cert`,
+            retryable: false,
+            type: FailureType.ChallengeRejected,
+          });
+        }
+        throw err;
+      } finally {
+        decrypted.fill(0);
+      }
+    },
+
+    konturRefreshSession: async (input: KonturEndpoint & { session: { sid: string; refreshToken: string } }): Promise<KonturSession> => {
+      const [sid, refreshToken] = await Promise.all([resolveSecret(input.session.sid), resolveSecret(input.session.refreshToken)]);
+      const session = await (await client(input)).refreshSession(sid, refreshToken, ctx().cancellationSignal);
+      ctx().log.info('Kontur session refreshed');
+      return { sid: session.Sid, refreshToken: session.RefreshToken, obtainedAt: now().toISOString() };
+    },
   };
 }
 

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { CertificateRequestSummary, FileFingerprint, IssuedCertificateSummary, KpsisArtifacts } from '../contracts/kpsis-issue-certificate.js';
 import { FailureType, InvalidInputError, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../common/errors.js';
-import { mapFailures } from '../common/failures.js';
+import { httpTimeout } from './http-timeout.js';
 import { certificationRequestFacts } from '../common/x509-der.js';
+import { ProviderHttp } from '../providers/http.js';
 import { KpsisClient, type GenCertReqRequest } from '../providers/kpsis/index.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
 
@@ -49,9 +50,9 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
 
   return {
     /** Every password reference resolves to a non-empty value: checked before the key exists. */
-    kpsisCheckPasswords: mapFailures(async (input: { passwords: string[] }): Promise<{ count: number }> => ({ count: (await resolvePasswords(input.passwords)).length })),
+    kpsisCheckPasswords: async (input: { passwords: string[] }): Promise<{ count: number }> => ({ count: (await resolvePasswords(input.passwords)).length }),
 
-    kpsisGenerate: mapFailures(async (input: KpsisGenerateInput): Promise<{ request: CertificateRequestSummary; artifacts: KpsisArtifacts }> => {
+    kpsisGenerate: async (input: KpsisGenerateInput): Promise<{ request: CertificateRequestSummary; artifacts: KpsisArtifacts }> => {
       await mkdir(input.artifactsDir, { recursive: true, mode: 0o700 });
       // Never overwrite an earlier request: its key and shards would be lost with it.
       if ((await readdir(input.artifactsDir)).includes(REQUEST_FILE)) {
@@ -84,7 +85,7 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
       };
       let generated;
       try {
-        const kpsis = new KpsisClient({ baseUrl: input.baseUrl, allowPlainHttp: input.allowPlainHttp === true, warnPlainHttp: (message) => ctx().log.warn(message) });
+        const kpsis = new KpsisClient({ baseUrl: input.baseUrl, timeoutMs: httpTimeout(), allowPlainHttp: input.allowPlainHttp === true, warnPlainHttp: (message) => ctx().log.warn(message) });
         generated = await kpsis.generate(request, ctx().cancellationSignal);
       } catch (err) {
         if (err instanceof ProviderNetworkError && err.requestSurelyNotSent) {
@@ -119,23 +120,25 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new TrustflowError(`could not write the artifacts into ${input.artifactsDir} (${code ?? 'error'}); the key exists only in KPSIS's answer now: ${CHECK_DATA_FOLDER}`, FailureType.InvalidInput, false);
       }
-    }),
+    },
 
     /** "Still pending at the CA": a webhook POST when configured, else a log line. Carries no secret. */
-    kpsisNotifyPending: mapFailures(async (input: { workflowId: string; requestedAt: string; subject: string; requestSha256: string; reminder: number }): Promise<{ via: 'webhook' | 'log' }> => {
+    kpsisNotifyPending: async (input: { workflowId: string; requestedAt: string; subject: string; requestSha256: string; reminder: number }): Promise<{ via: 'webhook' | 'log' }> => {
       const message = { event: 'kpsis.certificate.pending', ...input, text: `certificate request for ${input.subject} has been with the CA since ${input.requestedAt}` };
       const url = webhook();
       if (!url) {
         ctx().log.warn('KPSIS certificate request still pending at the CA', message);
         return { via: 'log' };
       }
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: ctx().cancellationSignal });
-      if (!res.ok) throw new TrustflowError(`reminder webhook answered HTTP ${res.status}`, res.status >= 500 || res.status === 429 ? FailureType.ProviderUnavailable : FailureType.ProviderRejected, res.status >= 500 || res.status === 429);
+      // The shared HTTP client: the same classifier (5xx/429 retried, 4xx not), no redirects. The
+      // reminder carries no secret, so an operator's plain-http relay is allowed.
+      const hook = new ProviderHttp({ provider: 'KPSIS reminder webhook', baseUrl: url, timeoutMs: httpTimeout(), allowPlainHttp: true });
+      await hook.request({ method: 'POST', path: '', url, endpoint: 'POST (webhook)', json: message, schema: null, signal: ctx().cancellationSignal });
       return { via: 'webhook' };
-    }),
+    },
 
     /** Stores the accepted certificate beside the artifacts. */
-    kpsisStoreCertificate: mapFailures(async (input: { artifactsDir: string; certificatePem: string }): Promise<IssuedCertificateSummary> => {
+    kpsisStoreCertificate: async (input: { artifactsDir: string; certificatePem: string }): Promise<IssuedCertificateSummary> => {
       const cert = new X509Certificate(input.certificatePem);
       const path = join(input.artifactsDir, 'certificate.pem');
       await writeFile(`${path}.part`, cert.toString(), { mode: 0o644 });
@@ -152,7 +155,7 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
         notAfter: new Date(cert.validTo).toISOString(),
         sha256Fingerprint: cert.fingerprint256,
       };
-    }),
+    },
   };
 }
 

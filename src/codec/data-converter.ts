@@ -2,6 +2,7 @@
 // tests take it from here, so they all encrypt and decrypt alike.
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
+import { FailureType, TrustflowError } from '../common/errors.js';
 import { isLoopbackHost } from '../common/transport.js';
 import { keyringFromEnv, type Keyring } from './keyring.js';
 import { AesGcmPayloadCodec } from './payload-codec.js';
@@ -12,8 +13,11 @@ export function encryptingDataConverter(keyring: Keyring): DataConverter {
   return { payloadCodecs: [new AesGcmPayloadCodec(keyring)], failureConverterPath };
 }
 
-export class UnencryptedRefusedError extends Error {
+export class UnencryptedRefusedError extends TrustflowError {
   override readonly name = 'UnencryptedRefusedError';
+  constructor(message: string) {
+    super(message, FailureType.CodecMisconfigured, false);
+  }
 }
 
 /** Loopback addresses: a dev server on this machine, where running without encryption is allowed. */

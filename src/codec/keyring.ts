@@ -7,9 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { FailureType, TrustflowError } from '../common/errors.js';
 
-export class KeyringError extends Error {
+export class KeyringError extends TrustflowError {
   override readonly name = 'KeyringError';
+  constructor(message: string) {
+    super(message, FailureType.CodecMisconfigured, false);
+  }
 }
 
 export interface Keyring {

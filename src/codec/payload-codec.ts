@@ -4,6 +4,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { FailureType, TrustflowError } from '../common/errors.js';
 import type { Keyring } from './keyring.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -12,12 +13,14 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const { Payload: PayloadProto } = proto.temporal.api.common.v1;
 
-export class CodecKeyMissingError extends Error {
+export class CodecKeyMissingError extends TrustflowError {
   override readonly name = 'CodecKeyMissingError';
   constructor(readonly keyId: string) {
     super(
       `payload was encrypted with codec key '${keyId}', which this process does not have: ` +
         `add it to TRUSTFLOW_CODEC_KEYS / TRUSTFLOW_CODEC_KEY_FILE (after the active key) to decode`,
+      FailureType.CodecKeyMissing,
+      false,
     );
   }
 }

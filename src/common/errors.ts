@@ -34,6 +34,18 @@ export const FailureType = {
   AlreadyBilled: 'AlreadyBilled',
   /** A completed flow of this workflow id ran another input: a completed billed/irreversible flow is never repeated under its id. */
   WorkflowIdTaken: 'WorkflowIdTaken',
+  /** A crypto component the worker needs is not installed (gost-engine). */
+  CryptoUnavailable: 'CryptoUnavailable',
+  /** A crypto operation failed for a reason a retry cannot fix (OpenSSL refused the input). */
+  CryptoFailed: 'CryptoFailed',
+  /** A CMS could not be decrypted with the given key: not for this recipient, key and certificate differ, bad data. */
+  DecryptionFailed: 'DecryptionFailed',
+  /** A signature does not verify (a detached JWS). */
+  SignatureInvalid: 'SignatureInvalid',
+  /** The payload codec is misconfigured: an unreadable keyring, or keys missing where encryption is required. */
+  CodecMisconfigured: 'CodecMisconfigured',
+  /** A payload was encrypted with a codec key this process does not have. */
+  CodecKeyMissing: 'CodecKeyMissing',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -77,28 +89,47 @@ export class KeyStoreError extends TrustflowError {
   }
 }
 
+export interface ProviderHttpErrorOptions {
+  provider: string;
+  /** e.g. `POST /auth/simpleSignIn` */
+  endpoint: string;
+  status: number;
+  /** Machine-readable code from the provider's error body, when it has one. */
+  providerCode?: string | undefined;
+  /** Human-readable text from the provider's error body (never the request, never a secret we sent). */
+  providerMessage?: string | undefined;
+  retryable: boolean;
+  retryAfterMs?: number | undefined;
+  /** Default: ProviderUnavailable when retryable, else ProviderRejected. */
+  type?: FailureType;
+}
+
 /** The provider answered with an HTTP error status. */
 export class ProviderHttpError extends TrustflowError {
   override readonly name = 'ProviderHttpError';
-  constructor(
-    readonly provider: string,
-    readonly endpoint: string,
-    readonly status: number,
-    /** Machine-readable code from the provider's error body, when it has one. */
-    readonly providerCode: string | undefined,
-    /** Human-readable text from the provider's error body (never the request, never a secret we sent). */
-    readonly providerMessage: string | undefined,
-    retryable: boolean,
-    retryAfterMs?: number,
-    type: FailureType = retryable ? FailureType.ProviderUnavailable : FailureType.ProviderRejected,
-  ) {
-    const detail = [providerCode, providerMessage].filter(Boolean).join(': ');
+  readonly provider: string;
+  readonly endpoint: string;
+  readonly status: number;
+  readonly providerCode: string | undefined;
+  readonly providerMessage: string | undefined;
+  constructor(o: ProviderHttpErrorOptions) {
+    const detail = [o.providerCode, o.providerMessage].filter(Boolean).join(': ');
     super(
-      `${provider} ${endpoint} answered HTTP ${status}${detail ? ` (${detail})` : ''}`,
-      type,
-      retryable,
-      retryAfterMs,
+      `${o.provider} ${o.endpoint} answered HTTP ${o.status}${detail ? ` (${detail})` : ''}`,
+      o.type ?? (o.retryable ? FailureType.ProviderUnavailable : FailureType.ProviderRejected),
+      o.retryable,
+      o.retryAfterMs,
     );
+    this.provider = o.provider;
+    this.endpoint = o.endpoint;
+    this.status = o.status;
+    this.providerCode = o.providerCode;
+    this.providerMessage = o.providerMessage;
+  }
+
+  /** The same answer given a provider-specific meaning: non-retryable, with `type` (and a clearer message). */
+  retyped(type: FailureType, providerMessage: string | undefined = this.providerMessage): ProviderHttpError {
+    return new ProviderHttpError({ provider: this.provider, endpoint: this.endpoint, status: this.status, providerCode: this.providerCode, providerMessage, retryable: false, type });
   }
 }
 

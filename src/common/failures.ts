@@ -1,6 +1,7 @@
-// The one place that turns trustflow errors into Temporal failures. Activities call
-// `toApplicationFailure` in their catch blocks; everything retry-related is decided by the error's
-// own `retryable`/`retryAfterMs`, which the HTTP classifier (providers/http.ts) set.
+// The one place that turns trustflow errors into Temporal failures, applied to every activity by the
+// worker's interceptor (activities/error-boundary.ts, where the error contract is written down);
+// everything retry-related is decided by the error's own `retryable`/`retryAfterMs`, which the HTTP
+// classifier (providers/http.ts) set.
 import { ApplicationFailure } from '@temporalio/common';
 import { TrustflowError } from './errors.js';
 
@@ -18,15 +19,4 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
   // message blindly: it may quote a secret (a library echoing its input). Only the class name goes.
   const name = err instanceof Error ? err.name : typeof err;
   return ApplicationFailure.create({ message: `unexpected ${name} in activity`, type: 'InternalError' });
-}
-
-/** Wraps an activity implementation so every thrown error goes through `toApplicationFailure`. */
-export function mapFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      throw toApplicationFailure(err);
-    }
-  };
 }

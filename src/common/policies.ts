@@ -1,6 +1,18 @@
-// The one table of activity timeouts and retry policies. Workflows build their activity proxies
-// from it; nothing else sets a timeout or a retry policy. Pure data: safe to import in workflows.
-import type { ActivityOptions } from '@temporalio/common';
+// The one table of activity timeouts, retry policies and HTTP timeouts, and of the waits workflows
+// make themselves. Workflows get their activity proxies bound to it (workflows/activities.ts, checked
+// against the activity types at compile time); activities take their HTTP timeout from it; nothing
+// else sets a timeout or a retry policy. Pure data: safe to import in workflows.
+import type { ActivityOptions, Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+
+export interface ActivityPolicy extends ActivityOptions {
+  /**
+   * One HTTP request's timeout inside the activity. Below startToCloseTimeout, so a hung provider
+   * ends in the activity's own "outcome unknown" handling (poll, look up by key, start over), not in
+   * an activity timeout that skips it. Local activities (no provider call) have none.
+   */
+  httpTimeout?: Duration;
+}
 
 // Non-retryable failures (4xx, wrong password, contract violations) stop retries whatever the
 // policy says: the activities mark them so. These policies govern transient failures only.
@@ -13,7 +25,7 @@ const transientHttp: ActivityOptions['retry'] = {
 
 export const activityPolicies = {
   /** GET /auth/key: safe to repeat, each call yields a fresh challenge. */
-  mptFetchChallenge: { startToCloseTimeout: '15s', retry: transientHttp },
+  mptFetchChallenge: { startToCloseTimeout: '15s', httpTimeout: '10s', retry: transientHttp },
   /**
    * Local CPU work: opening a PKCS#12 (PBKDF2, up to ~1.5 s for 100k iterations in node-forge)
    * and one RSA signature. Short timeout so a crashed worker's attempt is retried quickly.
@@ -26,29 +38,27 @@ export const activityPolicies = {
    * POST /auth/simpleSignIn: a challenge is single-use, so a retry after an ambiguous failure
    * may be refused as "already used"; the workflow then starts over with a new challenge.
    */
-  mptExchangeToken: { startToCloseTimeout: '15s', retry: transientHttp },
+  mptExchangeToken: { startToCloseTimeout: '15s', httpTimeout: '10s', retry: transientHttp },
   /** POST authenticate-by-cert: safe to repeat, each call issues a fresh random value. */
-  konturAuthenticate: { startToCloseTimeout: '20s', retry: transientHttp },
+  konturAuthenticate: { startToCloseTimeout: '20s', httpTimeout: '10s', retry: transientHttp },
   /**
    * Decrypt (OpenSSL, ~20-40 ms) + POST approve-cert. approve-cert is single-use: after an ambiguous
    * failure it is never re-posted; the workflow starts again from authenticate-by-cert instead.
    */
-  konturDecryptAndApprove: { startToCloseTimeout: '20s', retry: { maximumAttempts: 1 } },
+  konturDecryptAndApprove: { startToCloseTimeout: '20s', httpTimeout: '10s', retry: { maximumAttempts: 1 } },
   /** POST sessions/refresh invalidates the old pair: not re-sent blindly; failure → full sign-in. */
-  konturRefreshSession: { startToCloseTimeout: '15s', retry: { maximumAttempts: 1 } },
+  konturRefreshSession: { startToCloseTimeout: '15s', httpTimeout: '10s', retry: { maximumAttempts: 1 } },
   /** GET /vendors (cached) and local checks of the photo and TLS identity; nothing billed. */
-  kiscCheckRequest: { startToCloseTimeout: '30s', retry: transientHttp },
+  kiscCheckRequest: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
   /**
    * POST /verify, billed. Safe to retry only because every retry asks GET /verify for the same key
    * first and re-posts with that key. Vendors can take seconds; heartbeats detect a dead worker fast.
    */
-  kiscVerify: { startToCloseTimeout: '90s', heartbeatTimeout: '10s', retry: transientHttp },
+  kiscVerify: { startToCloseTimeout: '90s', heartbeatTimeout: '10s', httpTimeout: '30s', retry: transientHttp },
   /** POST /data with the verification's key: not billed as far as is known, so transient errors retry. */
-  kiscFetchPersonalData: { startToCloseTimeout: '30s', retry: transientHttp },
-  /** Reports and news: read-only GETs. */
-  kiscTransactions: { startToCloseTimeout: '60s', retry: transientHttp },
-  kiscNews: { startToCloseTimeout: '30s', retry: transientHttp },
-  kiscAct: { startToCloseTimeout: '60s', retry: transientHttp },
+  kiscFetchPersonalData: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
+  /** The transactions report: a read-only GET. */
+  kiscTransactions: { startToCloseTimeout: '60s', httpTimeout: '30s', retry: transientHttp },
   /** Visibility queries on our own Temporal namespace. */
   kiscRecordedVerifications: { startToCloseTimeout: '60s', retry: transientHttp },
   /**
@@ -56,26 +66,42 @@ export const activityPolicies = {
    * workflow waits for the service (visible in its status) or starts again with a new ticket.
    * POST /ticket is not idempotent: a retry after a lost answer may leave one ticket behind.
    */
-  cipherCreateTicket: { startToCloseTimeout: '30s', retry: transientHttp },
-  cipherUploadData: { startToCloseTimeout: '60s', retry: transientHttp },
-  cipherSetOptions: { startToCloseTimeout: '30s', retry: transientHttp },
-  cipherUploadKeyStore: { startToCloseTimeout: '30s', retry: transientHttp },
-  cipherCheckKeyStore: { startToCloseTimeout: '60s', retry: transientHttp },
+  cipherCreateTicket: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
+  cipherUploadData: { startToCloseTimeout: '60s', httpTimeout: '30s', retry: transientHttp },
+  cipherSetOptions: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
+  cipherUploadKeyStore: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
+  cipherCheckKeyStore: { startToCloseTimeout: '60s', httpTimeout: '30s', retry: transientHttp },
   /** Never re-sent on the same ticket: an unknown outcome is resolved by polling the status. */
-  cipherStartSigning: { startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } },
+  cipherStartSigning: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: { maximumAttempts: 1 } },
   /** Read-only polling, bounded by the flow's maxSigningSeconds inside; heartbeats every poll. */
-  cipherAwaitSignature: { startToCloseTimeout: '65m', heartbeatTimeout: '15s', retry: transientHttp },
+  cipherAwaitSignature: { startToCloseTimeout: '65m', heartbeatTimeout: '15s', httpTimeout: '10s', retry: transientHttp },
   /** Cleanup on every path (in a non-cancellable scope). */
-  cipherDeleteTicket: { startToCloseTimeout: '30s', retry: transientHttp },
+  cipherDeleteTicket: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
   /** Resolves the shard holders' password references (nothing leaves the activity). */
   kpsisCheckPasswords: { startToCloseTimeout: '15s', retry: { maximumAttempts: 3 } },
   /**
    * POST gencertreq makes a new key on every call: never retried here (a timed-out attempt may have
    * made a key). "Never sent" errors come back as ServiceNotRunning and the workflow tries again.
    */
-  kpsisGenerate: { startToCloseTimeout: '5m', retry: { maximumAttempts: 1 } },
-  kpsisNotifyPending: { startToCloseTimeout: '30s', retry: transientHttp },
+  kpsisGenerate: { startToCloseTimeout: '5m', httpTimeout: '120s', retry: { maximumAttempts: 1 } },
+  kpsisNotifyPending: { startToCloseTimeout: '30s', httpTimeout: '10s', retry: transientHttp },
   kpsisStoreCertificate: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
-} as const satisfies Record<string, ActivityOptions>;
+} as const satisfies Record<string, ActivityPolicy>;
 
 export type ActivityName = keyof typeof activityPolicies;
+
+/** The HTTP timeout of `activity` in ms; an activity that calls a provider without one is a bug. */
+export function httpTimeoutMs(activity: string): number {
+  const policy = (activityPolicies as Record<string, ActivityPolicy>)[activity];
+  if (!policy?.httpTimeout) throw new Error(`no httpTimeout for activity ${activity} in the policy table (src/common/policies.ts)`);
+  return msToNumber(policy.httpTimeout);
+}
+
+/** The waits workflows make themselves (durable timers), beside the activities' retry policies. */
+export const workflowWaits = {
+  /** Cipher answers 503 ("service not started"): wait 1 s, 2 s, 4 s … at most 30 s, up to the input's maxServiceWaitSeconds. */
+  cipherServiceDown: { firstMs: 1000, maxMs: 30_000 },
+  /** KPSIS surely not reached (nothing generated): try again after 2 s, 4 s … at most 30 s, this many times. */
+  kpsisUnreachable: { attempts: 6, maxPauseMs: 30_000 },
+  /** KPSIS's wait for the CA: reminderEvery and giveUpAfter come from the input (defaults 1 day, 30 days). */
+} as const;

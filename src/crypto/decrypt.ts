@@ -14,14 +14,16 @@ import { cmsToDer } from './cms.js';
 import { GOST_KEY_OIDS, runGostOpenssl } from './gost.js';
 import { OpensslError, withPrivateTempDir } from './openssl.js';
 import { openPkcs12 } from './pkcs12.js';
+import { FailureType, TrustflowError } from '../common/errors.js';
 
-export class CmsDecryptError extends Error {
+export class CmsDecryptError extends TrustflowError {
   override readonly name = 'CmsDecryptError';
   constructor(
     message: string,
     readonly reason: 'key-mismatch' | 'not-for-this-recipient' | 'bad-input' | 'unsupported-key' | 'bad-password',
   ) {
-    super(message);
+    const type = reason === 'unsupported-key' ? FailureType.UnsupportedKey : reason === 'bad-password' ? FailureType.KeyStoreUnreadable : FailureType.DecryptionFailed;
+    super(message, type, false);
   }
 }
 

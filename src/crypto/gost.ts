@@ -7,9 +7,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOpenssl, type OpensslOptions } from './openssl.js';
+import { FailureType, TrustflowError } from '../common/errors.js';
 
-export class GostEngineMissingError extends Error {
+export class GostEngineMissingError extends TrustflowError {
   override readonly name = 'GostEngineMissingError';
+  constructor(message: string) {
+    super(message, FailureType.CryptoUnavailable, false);
+  }
 }
 
 const INSTALL_HINT =

@@ -3,7 +3,7 @@
 // unencoded payload per RFC 7797), so both are options here rather than guesses baked in.
 import { createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { FlattenedSign, errors as joseErrors, flattenedVerify } from 'jose';
-import { FailureType, KeyStoreError } from '../common/errors.js';
+import { FailureType, KeyStoreError, TrustflowError } from '../common/errors.js';
 
 export type JwsAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'HS256';
 /** 'unencoded' = RFC 7797 (header has b64:false and crit:["b64"], the payload is the raw bytes); 'base64url' = the classic RFC 7515 detached form. */
@@ -18,8 +18,11 @@ export interface DetachedJwsOptions {
 }
 
 /** A detached JWS did not verify. The message is a short reason, never key material. */
-export class JwsVerificationError extends Error {
+export class JwsVerificationError extends TrustflowError {
   override readonly name = 'JwsVerificationError';
+  constructor(message: string) {
+    super(message, FailureType.SignatureInvalid, false);
+  }
 }
 
 const NEEDED: Record<JwsAlgorithm, string> = {

@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FailureType, TrustflowError } from '../common/errors.js';
 
-export class OpensslError extends Error {
+export class OpensslError extends TrustflowError {
   override readonly name = 'OpensslError';
   constructor(
     readonly args: readonly string[],
@@ -13,7 +14,8 @@ export class OpensslError extends Error {
     readonly stderr: string,
     readonly signal: NodeJS.Signals | null = null,
   ) {
-    super(`openssl ${args[0] ?? ''} ${signal ? `crashed (${signal})` : `failed (exit ${exitCode})`}: ${stderr.trim().split('\n')[0] ?? ''}`);
+    // A crash (signal) may be the machine's state: retryable; a refusal (exit code) is the input's: not.
+    super(`openssl ${args[0] ?? ''} ${signal ? `crashed (${signal})` : `failed (exit ${exitCode})`}: ${stderr.trim().split('\n')[0] ?? ''}`, FailureType.CryptoFailed, signal !== null);
   }
 }
 

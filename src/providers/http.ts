@@ -123,7 +123,8 @@ export interface ProviderRequest<S extends z.ZodType> {
   contentType?: string;
   /** Extra request headers (idempotency keys, signatures). */
   headers?: Record<string, string>;
-  schema: S;
+  /** The 2xx body's schema; `null`: the body is not read (a webhook that answers with nothing). */
+  schema: S | null;
   signal?: AbortSignal;
 }
 
@@ -180,9 +181,11 @@ export class ProviderHttp {
       const { retryable, retryAfterMs } = classifyHttpStatus(res.statusCode, headerValue(res.headers['retry-after']));
       const details = (this.options.describeError ?? extractProviderError)(res.body, contentType);
       const own = this.options.statusMeaning?.(res.statusCode);
-      if (own) throw new ProviderHttpError(provider, req.endpoint, res.statusCode, details.code, details.message, own.retryable, own.retryable ? retryAfterMs : undefined, own.type);
-      throw new ProviderHttpError(provider, req.endpoint, res.statusCode, details.code, details.message, retryable, retryAfterMs);
+      const answer = { provider, endpoint: req.endpoint, status: res.statusCode, providerCode: details.code, providerMessage: details.message };
+      if (own) throw new ProviderHttpError({ ...answer, retryable: own.retryable, retryAfterMs: own.retryable ? retryAfterMs : undefined, type: own.type });
+      throw new ProviderHttpError({ ...answer, retryable, retryAfterMs });
     }
+    if (req.schema === null) return { status: res.statusCode, data: undefined as z.infer<S> };
     let json: unknown;
     try {
       json = JSON.parse(res.body);

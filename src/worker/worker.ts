@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { activityErrorBoundary } from '../activities/error-boundary.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
@@ -24,6 +25,8 @@ export function createTrustflowWorker(o: TrustflowWorkerOptions): Promise<Worker
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
     activities: createActivities(o.activityDeps),
+    // The one error boundary: every activity error becomes a typed ApplicationFailure here.
+    interceptors: { activity: [activityErrorBoundary] },
     dataConverter: o.dataConverter,
     // In-flight activities get this long to finish on SIGINT/SIGTERM before they are cancelled.
     shutdownGraceTime: '10s',

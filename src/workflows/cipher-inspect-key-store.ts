@@ -1,16 +1,13 @@
 // cipherInspectKeyStore: ticket → key container → verifier → delete, returning both keys' state and
 // certificate summaries (the expiry-watch schedules run it). Never fails on an unusable key: that
 // is the answer.
-import { proxyActivities } from '@temporalio/workflow';
-import type { CipherActivities } from '../activities/cipher.js';
 import { type CipherInspectKeyStoreInput, type CipherInspectKeyStoreResult, cipherInspectKeyStoreContract } from '../contracts/cipher-inspect-key-store.js';
-import { activityPolicies } from '../common/policies.js';
 import { recordKeyState } from './cipher-sign.js';
 import { TicketRunner } from './cipher-ticket.js';
 import { runFlow } from './flow-status.js';
+import { activities } from './activities.js';
 
-const { cipherUploadKeyStore } = proxyActivities<CipherActivities>(activityPolicies.cipherUploadKeyStore);
-const { cipherCheckKeyStore } = proxyActivities<CipherActivities>(activityPolicies.cipherCheckKeyStore);
+const { cipherUploadKeyStore, cipherCheckKeyStore } = activities;
 
 export async function cipherInspectKeyStore(rawInput: CipherInspectKeyStoreInput): Promise<CipherInspectKeyStoreResult> {
   return runFlow(cipherInspectKeyStoreContract, rawInput, async (input, tracker) => {

@@ -5,22 +5,16 @@
 // a heartbeating activity rather than a workflow timer loop: polling is read-only and frequent, so
 // this keeps the history to a few events per signature instead of two per poll, a dead worker is
 // noticed within the heartbeat timeout, and cancellation reaches the activity at once.
-import { ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { CipherActivities } from '../activities/cipher.js';
+import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { type CipherSignInput, type CipherSignResult, cipherSignContract } from '../contracts/cipher-sign.js';
 import { type CipherInspectKeyStoreResult } from '../contracts/cipher-inspect-key-store.js';
 import { FailureType } from '../common/errors.js';
-import { activityPolicies } from '../common/policies.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { TicketRunner } from './cipher-ticket.js';
 import { rootApplicationFailure, runFlow, type FlowTracker } from './flow-status.js';
+import { activities } from './activities.js';
 
-const { cipherUploadData } = proxyActivities<CipherActivities>(activityPolicies.cipherUploadData);
-const { cipherSetOptions } = proxyActivities<CipherActivities>(activityPolicies.cipherSetOptions);
-const { cipherUploadKeyStore } = proxyActivities<CipherActivities>(activityPolicies.cipherUploadKeyStore);
-const { cipherCheckKeyStore } = proxyActivities<CipherActivities>(activityPolicies.cipherCheckKeyStore);
-const { cipherStartSigning } = proxyActivities<CipherActivities>(activityPolicies.cipherStartSigning);
-const { cipherAwaitSignature } = proxyActivities<CipherActivities>(activityPolicies.cipherAwaitSignature);
+const { cipherUploadData, cipherSetOptions, cipherUploadKeyStore, cipherCheckKeyStore, cipherStartSigning, cipherAwaitSignature } = activities;
 
 export async function cipherSign(rawInput: CipherSignInput): Promise<CipherSignResult> {
   return runFlow(cipherSignContract, rawInput, async (input, tracker) => {

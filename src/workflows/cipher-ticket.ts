@@ -2,15 +2,14 @@
 // failure, cancellation: the delete runs in a non-cancellable scope), a fresh ticket when the
 // service says the old one is gone (400), and waiting for a service that says it is not started
 // (503) with backoff, bounded, visible in the `status` query.
-import { CancellationScope, log, proxyActivities, sleep } from '@temporalio/workflow';
-import type { CipherActivities } from '../activities/cipher.js';
+import { CancellationScope, log, sleep } from '@temporalio/workflow';
 import { FailureType } from '../common/errors.js';
-import { activityPolicies } from '../common/policies.js';
+import { workflowWaits } from '../common/policies.js';
 import type { FlowTracker } from './flow-status.js';
 import { rootApplicationFailure } from './flow-status.js';
+import { activities } from './activities.js';
 
-const { cipherCreateTicket } = proxyActivities<CipherActivities>(activityPolicies.cipherCreateTicket);
-const { cipherDeleteTicket } = proxyActivities<CipherActivities>(activityPolicies.cipherDeleteTicket);
+const { cipherCreateTicket, cipherDeleteTicket } = activities;
 
 export interface TicketPolicy {
   baseUrl: string;
@@ -58,7 +57,8 @@ export class TicketRunner<Step extends string> {
           throw err;
         }
         this.tracker.note(`Cipher service is not running (${failure.message}); waiting for it since ${new Date(started).toISOString()}`);
-        await sleep(Math.min(1000 * 2 ** i, 30_000, Math.max(1000, (this.policy.maxServiceWaitSeconds - waited) * 1000)));
+        const { firstMs, maxMs } = workflowWaits.cipherServiceDown;
+        await sleep(Math.min(firstMs * 2 ** i, maxMs, Math.max(firstMs, (this.policy.maxServiceWaitSeconds - waited) * 1000)));
       }
     }
   }

@@ -1,14 +1,11 @@
 // kiscReconcile: KISC's transactions report for a period against the verifications trustflow
 // recorded (search attributes of kiscVerifyIdentity). Reports charges KISC did not bill, charges
 // trustflow never made, and charges for flows that never got their result.
-import { proxyActivities } from '@temporalio/workflow';
-import type { KiscActivities } from '../activities/kisc.js';
 import { type KiscReconcileInput, type KiscReconcileResult, kiscReconcileContract } from '../contracts/kisc-reconcile.js';
-import { activityPolicies } from '../common/policies.js';
 import { runFlow } from './flow-status.js';
+import { activities } from './activities.js';
 
-const { kiscTransactions } = proxyActivities<KiscActivities>(activityPolicies.kiscTransactions);
-const { kiscRecordedVerifications } = proxyActivities<KiscActivities>(activityPolicies.kiscRecordedVerifications);
+const { kiscTransactions, kiscRecordedVerifications } = activities;
 
 /** KISC's days are Almaty days (UTC+5). */
 const DAY_START_OFFSET = '+05:00';

@@ -4,20 +4,17 @@
 //   retries ask GET /verify first) → similarity ≥ minSimilarity ? POST /data : not_matched
 // The idempotency key comes from the workflow's deterministic uuid4(): created once, recorded in
 // history (and the KiscIdempotencyKey search attribute) before the first POST, the same on replay.
-import { proxyActivities, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { KiscActivities } from '../activities/kisc.js';
+import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import {
   type KiscVerifyIdentityInput,
   type KiscVerifyIdentityResult,
   kiscVerifyIdentityContract,
 } from '../contracts/kisc-verify-identity.js';
-import { activityPolicies } from '../common/policies.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { runFlow } from './flow-status.js';
+import { activities } from './activities.js';
 
-const { kiscCheckRequest } = proxyActivities<KiscActivities>(activityPolicies.kiscCheckRequest);
-const { kiscVerify } = proxyActivities<KiscActivities>(activityPolicies.kiscVerify);
-const { kiscFetchPersonalData } = proxyActivities<KiscActivities>(activityPolicies.kiscFetchPersonalData);
+const { kiscCheckRequest, kiscVerify, kiscFetchPersonalData } = activities;
 
 export async function kiscVerifyIdentity(rawInput: KiscVerifyIdentityInput): Promise<KiscVerifyIdentityResult> {
   return runFlow(kiscVerifyIdentityContract, rawInput, async (input, tracker) => {

@@ -2,20 +2,18 @@
 //   [refresh an existing session] → POST authenticate-by-cert → decrypt EncryptedKey + POST approve-cert
 // When the random value is expired/consumed, or approve-cert's outcome is unknown, the flow starts
 // again from authenticate-by-cert, at most `maxChallengeAttempts` times.
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
-import type { KonturActivities, KonturSession } from '../activities/kontur.js';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import {
   type KonturSignInInput,
   type KonturSignInResult,
   konturSignInContract,
 } from '../contracts/kontur-sign-in.js';
 import { FailureType } from '../common/errors.js';
-import { activityPolicies } from '../common/policies.js';
 import { rootApplicationFailure, runFlow } from './flow-status.js';
+import type { KonturSession } from '../activities/kontur.js';
+import { activities } from './activities.js';
 
-const { konturAuthenticate } = proxyActivities<KonturActivities>(activityPolicies.konturAuthenticate);
-const { konturDecryptAndApprove } = proxyActivities<KonturActivities>(activityPolicies.konturDecryptAndApprove);
-const { konturRefreshSession } = proxyActivities<KonturActivities>(activityPolicies.konturRefreshSession);
+const { konturAuthenticate, konturDecryptAndApprove, konturRefreshSession } = activities;
 
 export async function konturSignIn(rawInput: KonturSignInInput): Promise<KonturSignInResult> {
   return runFlow(konturSignInContract, rawInput, async (input, tracker) => {

@@ -5,9 +5,8 @@
 //   `giveUpAfter` (outcome timed_out) → store the certificate beside the artifacts.
 // The Update's validator refuses a certificate for another key (the raw SubjectPublicKeyInfo must
 // equal the request's), or one not valid now; the flow then keeps waiting and the caller gets why.
-import { ApplicationFailure, ActivityFailure, condition, proxyActivities, setHandler, sleep, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ActivityFailure, condition, setHandler, sleep, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import { defineUpdate } from '@temporalio/workflow';
-import type { KpsisActivities } from '../activities/kpsis.js';
 import {
   KpsisIssueCertificateInputSchema,
   SUBMIT_ISSUED_CERTIFICATE,
@@ -18,19 +17,17 @@ import {
   kpsisIssueCertificateContract,
 } from '../contracts/kpsis-issue-certificate.js';
 import { FailureType } from '../common/errors.js';
-import { activityPolicies } from '../common/policies.js';
+import { workflowWaits } from '../common/policies.js';
 import { certificateFacts } from '../common/x509-der.js';
 import { rootApplicationFailure, runFlow, type FlowTracker } from './flow-status.js';
+import { activities } from './activities.js';
 
-const { kpsisCheckPasswords } = proxyActivities<KpsisActivities>(activityPolicies.kpsisCheckPasswords);
-const { kpsisGenerate } = proxyActivities<KpsisActivities>(activityPolicies.kpsisGenerate);
-const { kpsisNotifyPending } = proxyActivities<KpsisActivities>(activityPolicies.kpsisNotifyPending);
-const { kpsisStoreCertificate } = proxyActivities<KpsisActivities>(activityPolicies.kpsisStoreCertificate);
+const { kpsisCheckPasswords, kpsisGenerate, kpsisNotifyPending, kpsisStoreCertificate } = activities;
 
 export const submitIssuedCertificate = defineUpdate<SubmitIssuedCertificateResult, [string]>(SUBMIT_ISSUED_CERTIFICATE);
 
 /** How often to try an unreachable KPSIS service before giving up (nothing is generated meanwhile). */
-const UNREACHABLE_ATTEMPTS = 6;
+const { attempts: UNREACHABLE_ATTEMPTS, maxPauseMs } = workflowWaits.kpsisUnreachable;
 
 export async function kpsisIssueCertificate(rawInput: KpsisIssueCertificateInput): Promise<KpsisIssueCertificateResult> {
   return runFlow(kpsisIssueCertificateContract, rawInput, async (input, tracker) => {
@@ -100,7 +97,7 @@ async function generateOnce(input: ReturnType<typeof KpsisIssueCertificateInputS
       }
       if (rootApplicationFailure(err)?.type !== FailureType.ServiceNotRunning || attempt >= UNREACHABLE_ATTEMPTS) throw err;
       tracker.note(`KPSIS not reachable (attempt ${attempt} of ${UNREACHABLE_ATTEMPTS}); nothing was generated; trying again`);
-      await sleep(Math.min(2 ** attempt * 1000, 30_000));
+      await sleep(Math.min(2 ** attempt * 1000, maxPauseMs));
     }
   }
 }

@@ -2,20 +2,17 @@
 //   GET /auth/key → sign the challenge as attached CMS → POST /auth/simpleSignIn → token
 // When the stand rejects the challenge as unknown/expired/used, a new one is fetched and signed,
 // at most `maxChallengeAttempts` times. Other failures end the flow (after the activity's retries).
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { IsmptActivities } from '../activities/ismpt.js';
+import { ApplicationFailure } from '@temporalio/workflow';
 import {
   type MptSignInInput,
   type MptSignInResult,
   mptSignInContract,
 } from '../contracts/mpt-sign-in.js';
 import { FailureType } from '../common/errors.js';
-import { activityPolicies } from '../common/policies.js';
 import { rootApplicationFailure, runFlow } from './flow-status.js';
+import { activities } from './activities.js';
 
-const { mptFetchChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptFetchChallenge);
-const { mptSignChallenge } = proxyActivities<IsmptActivities>(activityPolicies.mptSignChallenge);
-const { mptExchangeToken } = proxyActivities<IsmptActivities>(activityPolicies.mptExchangeToken);
+const { mptFetchChallenge, mptSignChallenge, mptExchangeToken } = activities;
 
 export async function mptSignIn(rawInput: MptSignInInput): Promise<MptSignInResult> {
   return runFlow(mptSignInContract, rawInput, async (input, tracker) => {

@@ -39,13 +39,13 @@ describe('extractProviderError', () => {
 
 describe('toApplicationFailure', () => {
   it('maps retryable provider errors to retryable failures with nextRetryDelay', () => {
-    const f = toApplicationFailure(new ProviderHttpError('P', 'GET /x', 503, undefined, undefined, true, 2000));
+    const f = toApplicationFailure(new ProviderHttpError({ provider: 'P', endpoint: 'GET /x', status: 503, retryable: true, retryAfterMs: 2000 }));
     assert.equal(f.nonRetryable, false);
     assert.equal(f.type, FailureType.ProviderUnavailable);
     assert.equal(f.nextRetryDelay, 2000);
   });
   it('maps 4xx, secrets and contract violations to non-retryable failures with stable types', () => {
-    assert.equal(toApplicationFailure(new ProviderHttpError('P', 'POST /y', 403, 'c', 'm', false)).nonRetryable, true);
+    assert.equal(toApplicationFailure(new ProviderHttpError({ provider: 'P', endpoint: 'POST /y', status: 403, providerCode: 'c', providerMessage: 'm', retryable: false })).nonRetryable, true);
     const s = toApplicationFailure(new SecretUnavailableError('env:X', 'not set'));
     assert.deepEqual([s.type, s.nonRetryable], [FailureType.SecretUnavailable, true]);
     assert.equal(toApplicationFailure(new ProviderContractViolation('P', 'GET /z', ['a (invalid_type)'])).type, FailureType.ProviderContractViolation);

@@ -43,7 +43,7 @@ describe('logger', () => {
 
   it('keeps the failure type of trustflow errors', () => {
     const c = capture();
-    c.logger.warn({ err: new ProviderHttpError('IS MPT', 'POST /auth/simpleSignIn', 403, 'denied', 'Доступ запрещён', false) }, 'x');
+    c.logger.warn({ err: new ProviderHttpError({ provider: 'IS MPT', endpoint: 'POST /auth/simpleSignIn', status: 403, providerCode: 'denied', providerMessage: 'Доступ запрещён', retryable: false }) }, 'x');
     assert.match(c.out(), /"type":"ProviderRejected"/);
   });
 

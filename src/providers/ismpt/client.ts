@@ -46,16 +46,7 @@ export class IsmptClient {
       });
     } catch (err) {
       if (err instanceof ProviderHttpError && !err.retryable && err.providerCode && this.challengeRejectedCodes.has(err.providerCode)) {
-        throw new ProviderHttpError(
-          err.provider,
-          err.endpoint,
-          err.status,
-          err.providerCode,
-          err.providerMessage,
-          false,
-          undefined,
-          FailureType.ChallengeRejected,
-        );
+        throw err.retyped(FailureType.ChallengeRejected);
       }
       throw err;
     }

@@ -111,8 +111,7 @@ export class KonturClient {
       return await fn();
     } catch (err) {
       if (!(err instanceof ProviderHttpError) || err.retryable) throw err;
-      const retype = (type: FailureType, message?: string) =>
-        new ProviderHttpError(err.provider, err.endpoint, err.status, err.providerCode, message ?? err.providerMessage, false, undefined, type);
+      const retype = (type: FailureType, message?: string) => err.retyped(type, message ?? err.providerMessage);
       if (err.status === 403 && err.providerCode && RESTART_CODES.has(err.providerCode)) throw retype(FailureType.ChallengeRejected);
       if (err.status === 400) throw retype(FailureType.InvalidInput, 'Kontur says required parameters are missing or malformed');
       if (err.status === 406) {

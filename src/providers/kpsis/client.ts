@@ -57,7 +57,15 @@ export class KpsisClient {
   async generate(req: GenCertReqRequest, signal?: AbortSignal): Promise<GeneratedKey> {
     const r = await this.http.request({ method: 'POST', path: 'api/v1/gencertreq', endpoint: 'POST /api/v1/gencertreq', json: req, schema: ResponseSchema, ...(signal ? { signal } : {}) });
     if (r.error !== '0') {
-      throw new ProviderHttpError('KPSIS', 'POST /api/v1/gencertreq', 200, r.error, 'the service refused the parameters (codes are listed in table 32 of the KPSIS system programmer guide)', false, undefined, FailureType.ProviderRejected);
+      throw new ProviderHttpError({
+        provider: 'KPSIS',
+        endpoint: 'POST /api/v1/gencertreq',
+        status: 200,
+        providerCode: r.error,
+        providerMessage: 'the service refused the parameters (codes are listed in table 32 of the KPSIS system programmer guide)',
+        retryable: false,
+        type: FailureType.ProviderRejected,
+      });
     }
     const broken = [
       ...(!r.cert_request || !B64.test(r.cert_request) ? ['cert_request'] : []),
