@@ -178,7 +178,7 @@ function runChild(args, env) {
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 }
 
-const entries = { start: 'worker/start.js', worker: 'worker/main.js', sandbox: 'sandbox/main.js', 'codec-server': 'codec/main.js' };
+const entries = { start: 'demo/start.js', worker: 'worker/main.js', sandbox: 'sandbox/main.js', 'codec-server': 'codec/main.js' };
 if (!entries[command] && command !== 'test' && command !== 'bench') {
   console.error(`usage: node scripts/run.mjs start|test|bench|worker|sandbox|codec-server [args]`);
   process.exit(2);

@@ -261,7 +261,7 @@ describe('npm start under a supervisor', () => {
   it('SIGKILL of the start process: the Temporal dev server it started exits too (within 10 s)', async (t) => {
     // Straight from a temporary directory (no npm): the process a user or supervisor kills.
     const env = await startEnv('kill');
-    const s = track(process.execPath, [join(repoRoot, 'dist', 'src', 'worker', 'start.js')], env, tmp);
+    const s = track(process.execPath, [join(repoRoot, 'dist', 'src', 'demo', 'start.js')], env, tmp);
     const port = Number(env.TRUSTFLOW_DEV_SERVER_PORT);
     // Ready: the CLI runs and serves (its port, or the next step of start.ts under way).
     for (const deadline = Date.now() + 60_000; !(s.names().some(isTemporal) && ((await listening(port)) || s.output.includes('sandbox running'))); ) {

@@ -15,7 +15,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['activities', 'sandbox'], //         Temporal activities; the provider simulators
   ['workflows'], //                     deterministic flows (activities by type only)
   ['client'], //                        start/execute helpers, the CLI
-  ['worker'], //                        the worker process, the demo
+  ['worker'], //                        the worker process
+  ['demo'], //                          `npm start`: dev server, sandbox, worker and one run per flow
   ['index.ts'], //                      the package surface
 ];
 

@@ -10,7 +10,7 @@ import { verifyCms } from '../../src/crypto/cms.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { CipherClient } from '../../src/providers/cipher/client.js';
 import { CertificateInfoSchema, VerifierResponseSchema } from '../../src/providers/cipher/schemas.js';
-import { createCipherSimulator } from '../../src/sandbox/cipher.js';
+import { createCipherSimulator } from '../../src/sandbox/cipher/simulator.js';
 import { createSandboxPki, type SandboxPki } from '../../src/sandbox/pki.js';
 import { sandboxAdmin, type Simulator } from '../../src/sandbox/simulator.js';
 import { seedOrSkip } from '../helpers/paths.js';

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { createLogger } from '../../src/common/logger.js';
 import { OpensslError, runOpenssl } from '../../src/crypto/openssl.js';
-import { recoverSecretFromShards } from '../../src/crypto/secret-shards.js';
-import { createKpsisSimulator, KPSIS_ERROR_CODES } from '../../src/sandbox/kpsis.js';
+import { recoverSecretFromShards } from '../../src/sandbox/kpsis/secret-shards.js';
+import { createKpsisSimulator, KPSIS_ERROR_CODES } from '../../src/sandbox/kpsis/simulator.js';
 import { sandboxAdmin, type Simulator } from '../../src/sandbox/simulator.js';
 import { seedOrSkip } from '../helpers/paths.js';
 

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import forge from 'node-forge';
 import { InvalidInputError, KeyStoreError } from '../../src/common/errors.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
-import { protectSecretWithShards, recoverSecretFromShards, SECRET_SHARE_OID } from '../../src/crypto/secret-shards.js';
+import { protectSecretWithShards, recoverSecretFromShards, SECRET_SHARE_OID } from '../../src/sandbox/kpsis/secret-shards.js';
 
 /** All k-element subsets of [0..n). */
 function subsets(n: number, k: number): number[][] {

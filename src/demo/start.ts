@@ -22,8 +22,10 @@ import {
   executeKiscVerifyIdentity,
   executeKonturSignIn,
   executeMptSignIn,
+  flows,
   startKpsisIssueCertificate,
   submitKpsisCertificate,
+  type FlowName,
 } from '../client/flows.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
@@ -31,11 +33,12 @@ import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
 import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
 import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../sandbox/index.js';
+import type { WorkflowType } from '../contracts/index.js';
+import { issueSandboxCertificate, sandboxAdmin, startSandbox, type SandboxExamples } from '../sandbox/index.js';
+import { installRuntimeLogger } from '../worker/runtime.js';
+import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { createTrustflowWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
-import { installRuntimeLogger } from './runtime.js';
-import { ensureSearchAttributes } from './search-attributes.js';
-import { createTrustflowWorker } from './worker.js';
 
 const { values } = parseArgs({ options: { 'exit-after-demo': { type: 'boolean', default: false } } });
 const stateDir = resolve(process.env.TRUSTFLOW_STATE_DIR ?? '.trustflow');
@@ -114,68 +117,66 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
   const rows: string[][] = [];
 
-  const demos: { flow: string; workflowId: string; run: (workflowId: string) => Promise<string>; skipped?: string }[] = [
-    {
-      flow: 'mptSignIn',
-      workflowId: `demo-mpt-sign-in-${stamp}`,
-      run: async (workflowId: string) => {
-        const r = await executeMptSignIn(client, { workflowId, input: sandbox.manifest.examples.mptSignIn, taskQueue: settings.taskQueue });
-        return `token (${r.token.length} chars) valid until ${r.expiresAt}`;
-      },
-    },
-    {
-      flow: 'konturSignIn',
-      workflowId: `demo-kontur-sign-in-${stamp}`,
-      ...(sandbox.manifest.examples.konturSignIn ? {} : { skipped: 'needs gost-engine: apt-get install libengine-gost-openssl' }),
-      run: async (workflowId: string) => {
-        const r = await executeKonturSignIn(client, { workflowId, input: sandbox.manifest.examples.konturSignIn!, taskQueue: settings.taskQueue });
+  // One demo per flow, in this order: the workflow id comes from the flow's registry name, the input
+  // from the sandbox's examples; a flow without an example (Kontur without gost-engine) is skipped.
+  interface Demo {
+    flow: WorkflowType;
+    workflowId: string;
+    run: (workflowId: string) => Promise<string>;
+    skipped?: string;
+  }
+  const registryName = (type: WorkflowType) => (Object.keys(flows) as FlowName[]).find((n) => flows[n].contract.workflowType === type)!;
+  const demo = <T extends WorkflowType>(flow: T, run: (workflowId: string, input: NonNullable<SandboxExamples[T]>) => Promise<string>, withoutExample = 'no example in the sandbox'): Demo => {
+    const input = sandbox.manifest.examples[flow];
+    return {
+      flow,
+      workflowId: `demo-${registryName(flow)}-${stamp}`,
+      ...(input ? {} : { skipped: withoutExample }),
+      run: (workflowId) => run(workflowId, input!),
+    };
+  };
+  const taskQueue = settings.taskQueue;
+
+  const demos: Demo[] = [
+    demo('mptSignIn', async (workflowId, input) => {
+      const r = await executeMptSignIn(client, { workflowId, input, taskQueue });
+      return `token (${r.token.length} chars) valid until ${r.expiresAt}`;
+    }),
+    demo(
+      'konturSignIn',
+      async (workflowId, input) => {
+        const r = await executeKonturSignIn(client, { workflowId, input, taskQueue });
         return `session (sid ${r.sid.length} chars) valid until ${r.expiresAt}`;
       },
-    },
-    {
-      flow: 'cipherSign',
-      workflowId: `demo-cipher-sign-${stamp}`,
-      run: async (workflowId: string) => {
-        const r = await executeCipherSign(client, { workflowId, input: sandbox.manifest.examples.cipherSign, taskQueue: settings.taskQueue });
-        const open = (await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'state')).openTickets;
-        return `CMS signature ${r.signatureBytes} bytes by ${r.signer.owner} (key valid ${r.signer.daysLeft} more days); open tickets: ${open}`;
-      },
-    },
-    {
-      flow: 'kpsisIssueCertificate',
-      workflowId: `demo-kpsis-issue-certificate-${stamp}`,
-      run: async (workflowId: string) => {
-        // Plays the operator: the request goes to the sandbox CA (NCES stand-in), its certificate back to the flow.
-        const input = sandbox.manifest.examples.kpsisIssueCertificate;
-        const handle = await startKpsisIssueCertificate(client, { workflowId, input, taskQueue: settings.taskQueue });
-        const request = join(input.artifactsDir, 'cert_req.req');
-        for (let i = 0; !existsSync(request); i++) {
-          if (i > 600) throw new Error('the certificate request did not appear');
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await submitKpsisCertificate(client, workflowId, await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)));
-        const r = await handle.result();
-        return `${r.outcome}: serial ${r.certificate!.serialNumber}, valid to ${r.certificate!.notAfter}; ${r.artifacts.shards.length} shards (any ${input.keyParam.thresholdNum}) in ${input.artifactsDir}`;
-      },
-    },
-    {
-      flow: 'kiscVerifyIdentity',
-      workflowId: `demo-kisc-verify-identity-${stamp}`,
-      run: async (workflowId: string) => {
-        const r = await executeKiscVerifyIdentity(client, { workflowId, input: sandbox.manifest.examples.kiscVerifyIdentity, taskQueue: settings.taskQueue });
-        const billed = (await sandboxAdmin(sandbox.simulators.kisc.adminBaseUrl, 'state')).billedPerKey[r.idempotencyKey];
-        return `${r.outcome} (similarity ${r.similarity.toFixed(3)}, ${r.vendor}), ${Object.keys(r.personalData ?? {}).length} personal-data fields; billed ${billed}x`;
-      },
-    },
-    {
-      flow: 'kiscReconcile',
-      workflowId: `demo-kisc-reconcile-${stamp}`,
-      run: async (workflowId: string) => {
-        const r = await executeKiscReconcile(client, { workflowId, input: sandbox.manifest.examples.kiscReconcile, taskQueue: settings.taskQueue });
-        const earlier = r.missing.length ? ' (missing = earlier runs: the sandbox ledger starts empty, Temporal remembers)' : '';
-        return `${r.matched}/${r.reported} charges matched; ${r.missing.length} missing${earlier}, ${r.unexpected.length} unexpected, ${r.chargedWithoutResult.length} without result`;
-      },
-    },
+      'needs gost-engine: apt-get install libengine-gost-openssl',
+    ),
+    demo('cipherSign', async (workflowId, input) => {
+      const r = await executeCipherSign(client, { workflowId, input, taskQueue });
+      const open = (await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'state')).openTickets;
+      return `CMS signature ${r.signatureBytes} bytes by ${r.signer.owner} (key valid ${r.signer.daysLeft} more days); open tickets: ${open}`;
+    }),
+    demo('kpsisIssueCertificate', async (workflowId, input) => {
+      // Plays the operator: the request goes to the sandbox CA (NCES stand-in), its certificate back to the flow.
+      const handle = await startKpsisIssueCertificate(client, { workflowId, input, taskQueue });
+      const request = join(input.artifactsDir, 'cert_req.req');
+      for (let i = 0; !existsSync(request); i++) {
+        if (i > 600) throw new Error('the certificate request did not appear');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await submitKpsisCertificate(client, workflowId, await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)));
+      const r = await handle.result();
+      return `${r.outcome}: serial ${r.certificate!.serialNumber}, valid to ${r.certificate!.notAfter}; ${r.artifacts.shards.length} shards (any ${input.keyParam.thresholdNum}) in ${input.artifactsDir}`;
+    }),
+    demo('kiscVerifyIdentity', async (workflowId, input) => {
+      const r = await executeKiscVerifyIdentity(client, { workflowId, input, taskQueue });
+      const billed = (await sandboxAdmin(sandbox.simulators.kisc.adminBaseUrl, 'state')).billedPerKey[r.idempotencyKey];
+      return `${r.outcome} (similarity ${r.similarity.toFixed(3)}, ${r.vendor}), ${Object.keys(r.personalData ?? {}).length} personal-data fields; billed ${billed}x`;
+    }),
+    demo('kiscReconcile', async (workflowId, input) => {
+      const r = await executeKiscReconcile(client, { workflowId, input, taskQueue });
+      const earlier = r.missing.length ? ' (missing = earlier runs: the sandbox ledger starts empty, Temporal remembers)' : '';
+      return `${r.matched}/${r.reported} charges matched; ${r.missing.length} missing${earlier}, ${r.unexpected.length} unexpected, ${r.chargedWithoutResult.length} without result`;
+    }),
   ];
   for (const d of demos) {
     if (stopping) return; // a signal: no table, no exit code from demos cut short

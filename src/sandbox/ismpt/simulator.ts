@@ -3,9 +3,9 @@
 // real (signature, encapsulated content = challenge, signer issued by the sandbox CA and valid
 // now, signer's IIN registered as a participant). Error bodies carry `code` and `error_message`.
 import { createHmac, randomBytes, randomUUID, type X509Certificate } from 'node:crypto';
-import { cmsToDer, isIssuedBy, verifyCms } from '../crypto/cms.js';
-import type { Logger } from '../common/logger.js';
-import { Simulator, type SimResponse } from './simulator.js';
+import { cmsToDer, isIssuedBy, verifyCms } from '../../crypto/cms.js';
+import type { Logger } from '../../common/logger.js';
+import { Simulator, type SimResponse } from '../simulator.js';
 
 export interface IsmptSimulatorOptions {
   caCertificate: X509Certificate;

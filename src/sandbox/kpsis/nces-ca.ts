@@ -2,7 +2,7 @@
 // through its support desk, days after the request): an EC P-256 CA made with OpenSSL at start.
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runOpenssl } from '../crypto/openssl.js';
+import { runOpenssl } from '../../crypto/openssl.js';
 
 export interface NcesCa {
   keyPem: string;

@@ -1,7 +1,7 @@
 // KPSIS key-generation service simulator (shared/providers/kpsis.md, seed 000), plus a sandbox CA
 // standing in for NCES's desk. Real: the PKCS#10 (OpenSSL `req`, UTF-8 subject, DNS SANs), the key
 // container (PKCS#8 EncryptedPrivateKeyInfo, PBES2 with the request's iteration count, OpenSSL
-// `pkcs8`), the k-of-n shards (src/crypto/secret-shards.ts) and the CA's certificates (OpenSSL `ca`).
+// `pkcs8`), the k-of-n shards (secret-shards.ts) and the CA's certificates (OpenSSL `ca`).
 // Stand-ins: NIST EC keys (P-256/P-384/P-521 for levels 128/192/256) for bign, AES/SHA-256 PBES2 for
 // belt, Shamir for bels, and invented error codes: KPSIS's real ones (its manual's table 32) are unpublished.
 import { createHash, createPrivateKey, generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
@@ -9,11 +9,10 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import type { Logger } from '../common/logger.js';
-import { OpensslError, runOpenssl, withPrivateTempDir } from '../crypto/openssl.js';
-import { MAX_SHARDS, MIN_SHARD_ITERATIONS, protectSecretWithShards } from '../crypto/secret-shards.js';
-import { Simulator, type SimRequest, type SimResponse } from './simulator.js';
-import type { GenCertReqRequest } from '../providers/kpsis/client.js';
+import type { Logger } from '../../common/logger.js';
+import { OpensslError, runOpenssl, withPrivateTempDir } from '../../crypto/openssl.js';
+import { MAX_SHARDS, MIN_SHARD_ITERATIONS, protectSecretWithShards } from './secret-shards.js';
+import { Simulator, type SimRequest, type SimResponse } from '../simulator.js';
 
 /**
  * The `error` codes of POST /api/v1/gencertreq. INVENTED for the sandbox: the seed documents only
@@ -79,8 +78,17 @@ const IssueSchema = z
   })
   .strict();
 
-/** The service's cert_info, as the provider client sends it. */
-type CertInfo = GenCertReqRequest['cert_req_param']['cert_info'];
+/** The service's cert_info (POST /api/v1/gencertreq, cert_req_param.cert_info), as the seed documents it. */
+interface CertInfo {
+  common_name: string;
+  organization: string;
+  description?: string;
+  state?: string;
+  locality?: string;
+  street?: string;
+  email?: string;
+  subject_alt_name?: string[];
+}
 
 interface GenRequest {
   level: Level;

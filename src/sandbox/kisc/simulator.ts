@@ -7,12 +7,11 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import yazl from 'yazl';
 import { z } from 'zod';
-import { isValidIin } from '../common/iin.js';
-import { imageContentType } from '../common/image-type.js';
-import type { Logger } from '../common/logger.js';
-import { KISC_UTC_OFFSET_MINUTES } from '../providers/kisc/schemas.js';
-import { verifyDetachedJws, type JwsAlgorithm } from '../crypto/jws.js';
-import { Simulator, type SimRequest, type SimResponse } from './simulator.js';
+import { isValidIin } from '../../common/iin.js';
+import { imageContentType } from '../../common/image-type.js';
+import type { Logger } from '../../common/logger.js';
+import { verifyDetachedJws, type JwsAlgorithm } from '../../crypto/jws.js';
+import { Simulator, type SimRequest, type SimResponse } from '../simulator.js';
 
 export interface KiscPerson {
   iin: string;
@@ -81,6 +80,9 @@ interface LedgerRow {
   similarity: number;
   billedAt: Date;
 }
+
+/** KISC's time zone for report dates and datetimes: Kazakhstan has one zone, UTC+5 (since 1 March 2024). */
+const KISC_UTC_OFFSET_MINUTES = 5 * 60;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** The simulator's clock in Almaty local time, as fields. */

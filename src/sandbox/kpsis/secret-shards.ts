@@ -6,7 +6,7 @@
 // bytes, like OpenSSL's `-passin`, so any PKCS#8 tool with the password opens a shard's envelope.
 import { combine, split } from 'shamir-secret-sharing';
 import forge from 'node-forge';
-import { InvalidInputError, KeyStoreError } from '../common/errors.js';
+import { InvalidInputError, KeyStoreError } from '../../common/errors.js';
 
 /**
  * The AlgorithmIdentifier OID inside a shard's PrivateKeyInfo: "trustflow sandbox: a secret share".

@@ -5,11 +5,11 @@
 // and approve-cert compares and consumes it. 403 bodies are the bare code, or JSON on request.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import type { Logger } from '../common/logger.js';
-import { runGostOpenssl } from '../crypto/gost.js';
-import { withPrivateTempDir } from '../crypto/openssl.js';
+import type { Logger } from '../../common/logger.js';
+import { runGostOpenssl } from '../../crypto/gost.js';
+import { withPrivateTempDir } from '../../crypto/openssl.js';
 import { thumbprintOf } from './gost-pki.js';
-import { Simulator, type SimRequest, type SimResponse } from './simulator.js';
+import { Simulator, type SimRequest, type SimResponse } from '../simulator.js';
 
 export interface KonturSimulatorOptions {
   caCertPath: string;

@@ -9,10 +9,10 @@ import { readFile } from 'node:fs/promises';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { z } from 'zod';
-import type { Logger } from '../common/logger.js';
-import { signCmsRsaSha256, verifyCms } from '../crypto/cms.js';
-import { openPkcs12, type SoftwareKey } from '../crypto/pkcs12.js';
-import { Simulator, type Handler, type SimRequest, type SimResponse } from './simulator.js';
+import type { Logger } from '../../common/logger.js';
+import { signCmsRsaSha256, verifyCms } from '../../crypto/cms.js';
+import { openPkcs12, type SoftwareKey } from '../../crypto/pkcs12.js';
+import { Simulator, type Handler, type SimRequest, type SimResponse } from '../simulator.js';
 
 export interface CipherSimulatorOptions {
   caId: string;

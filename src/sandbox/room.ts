@@ -1,0 +1,78 @@
+// What a room (src/sandbox/<provider>/) gives the sandbox: its `setup` starts that provider's
+// simulator(s) with their fixtures and returns its part of the manifest. index.ts runs the rooms in
+// order and merges the parts; the manifest's shape (SandboxManifest) is declared here, in one place.
+import type { Logger } from '../common/logger.js';
+import type { flowContracts, InputOf } from '../contracts/index.js';
+import type { GostPki } from './kontur/gost-pki.js';
+import type { SandboxPki } from './pki.js';
+import type { Simulator } from './simulator.js';
+
+type AllExamples = { [K in keyof typeof flowContracts]: InputOf<(typeof flowContracts)[K]> };
+
+/** A ready, valid input per workflow type; konturSignIn only when gost-engine is installed. */
+export type SandboxExamples = Omit<AllExamples, 'konturSignIn'> & Partial<Pick<AllExamples, 'konturSignIn'>>;
+
+export interface SandboxManifest {
+  createdAt: string;
+  services: Record<string, { baseUrl: string; admin: string }>;
+  ca: { certificate: string };
+  keys: Record<string, { p12: string; password: string; encryption: string; iin: string; registered: boolean; subject: string }>;
+  /** GOST keys for Kontur (absent when gost-engine is not installed). */
+  konturKeys?: Record<string, { key: string; certificate: string; format: 'pem' | 'pkcs12'; password: string; bits: number; thumbprint: string; registered: boolean }>;
+  /** KISC: TLS client keys (registered or not), the signing key, the KISC CA and persons of the "state record". */
+  kisc: {
+    ca: string;
+    tlsKeys: Record<string, { p12: string; password: string; encryption: string; registered: boolean; validTo: string }>;
+    signingKey: { p12: string; password: string };
+    persons: { name: string; iin: string; photo: string; otherPhoto: string }[];
+  };
+  /** Cipher: PKCS#12 key containers (RSA stand-ins for DSTU 4145 keys) and the CA id to sign with. */
+  cipher: {
+    caId: string;
+    ca: string;
+    containers: Record<string, { file: string; password: string; notAfter: string }>;
+    document: string;
+  };
+  /** KPSIS: the sandbox CA standing in for NCES (issue: POST <kpsis baseUrl>/api/v1/ca/issue). */
+  kpsis: { caCertificate: string; caIssueUrl: string };
+  examples: SandboxExamples;
+}
+
+export interface SandboxOptions {
+  dir: string;
+  /** Fixed ports per service; 0 or absent = any free port. */
+  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number; cipher?: number; kpsis?: number };
+  logger?: Logger;
+}
+
+/** The simulators by service name (the keys of manifest.services). */
+export interface SandboxSimulators {
+  ismpt: Simulator;
+  kisc: Simulator;
+  cipher: Simulator;
+  kpsis: Simulator;
+  kontur?: Simulator;
+}
+
+export interface RoomContext {
+  /** The sandbox directory (absolute); a room keeps its files in its own subdirectory. */
+  dir: string;
+  ports: NonNullable<SandboxOptions['ports']>;
+  logger: Logger;
+}
+
+/** One room's part of the sandbox. A room that cannot run here (Kontur without gost-engine) returns no simulators. */
+export interface RoomPart {
+  /** Started simulators, by service name: each becomes a manifest.services entry. */
+  simulators: Partial<SandboxSimulators>;
+  /** Its sections of the manifest (keys, fixtures, CA). */
+  manifest: Partial<Omit<SandboxManifest, 'createdAt' | 'services' | 'examples'>>;
+  /** A ready input per workflow type the provider serves. */
+  examples: Partial<SandboxExamples>;
+  /** Exposed on the Sandbox object for tests. */
+  pki?: SandboxPki;
+  gostPki?: GostPki;
+}
+
+/** Starts a provider's simulator(s) with their fixtures. */
+export type Room = (ctx: RoomContext) => Promise<RoomPart>;
