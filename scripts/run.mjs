@@ -86,7 +86,9 @@ function watchParents() {
     });
     if (!reparented && !gone) return;
     clearInterval(timer);
-    console.error(`trustflow: parent process ${gone?.pid ?? watched[0].pid} (${gone?.comm ?? watched[0].comm}) exited; stopping as on SIGTERM`);
+    console.error(
+      `trustflow: parent process ${gone?.pid ?? watched[0].pid} (${gone?.comm ?? watched[0].comm}) exited; stopping as on SIGTERM`,
+    );
     process.kill(process.pid, 'SIGTERM');
   }, 500);
   timer.unref();
@@ -194,6 +196,12 @@ switch (command) {
     await runInProcess(entries.start, rest);
     break;
   case 'test': {
+    // The whole suite starts with the lint and format checks (`npm run lint`); named files skip them.
+    if (rest.length === 0) {
+      console.error('trustflow: lint (eslint) and format (prettier --check)...');
+      await run(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
+      await run(process.execPath, [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '.', '--log-level', 'warn']);
+    }
     const files = rest.length > 0 ? rest : testFiles();
     runChild(['--test', '--test-concurrency=1', ...files], { TEMPORAL_CLI_PATH: await temporalCli() });
     break;

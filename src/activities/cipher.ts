@@ -64,7 +64,10 @@ export function createCipherActivities(deps: CipherActivityDeps = {}) {
     },
 
     cipherUploadKeyStore: async (input: Ticket & { keyStore: KeyStoreRef }): Promise<void> => {
-      const keyStore = 'file' in input.keyStore ? { bytes: await readBlob(input.keyStore.file, MAX_KEY_STORE_BYTES, 'key container') } : { path: input.keyStore.path };
+      const keyStore =
+        'file' in input.keyStore
+          ? { bytes: await readBlob(input.keyStore.file, MAX_KEY_STORE_BYTES, 'key container') }
+          : { path: input.keyStore.path };
       await client(input.baseUrl).uploadKeyStore(input.ticket, keyStore, ctx().cancellationSignal);
     },
 
@@ -96,20 +99,27 @@ export function createCipherActivities(deps: CipherActivityDeps = {}) {
         return { started: 'yes' };
       } catch (err) {
         if (err instanceof ProviderNetworkError && !err.requestSurelyNotSent) return { started: 'unknown' };
-        if (err instanceof ProviderNetworkError) throw new TrustflowError(`${err.message}: the Cipher agent is not running`, FailureType.ServiceNotRunning, false);
+        if (err instanceof ProviderNetworkError)
+          throw new TrustflowError(`${err.message}: the Cipher agent is not running`, FailureType.ServiceNotRunning, false);
         throw err;
       }
     },
 
     /** Polls until the signature is ready (202 → wait), bounded; then fetches it. Heartbeats while waiting. */
-    cipherAwaitSignature: async (input: Ticket & { maxSigningSeconds: number; pollIntervalMs?: number; output?: { file: string } | undefined }): Promise<{ signatureBase64?: string; outputFile?: string; signatureBytes: number }> => {
+    cipherAwaitSignature: async (
+      input: Ticket & { maxSigningSeconds: number; pollIntervalMs?: number; output?: { file: string } | undefined },
+    ): Promise<{ signatureBase64?: string; outputFile?: string; signatureBytes: number }> => {
       const cipher = client(input.baseUrl);
       const deadline = Date.now() + input.maxSigningSeconds * 1000;
       for (let polls = 1; ; polls++) {
         ctx().heartbeat({ polls });
         if ((await cipher.signingStatus(input.ticket, ctx().cancellationSignal)) === 'done') break;
         if (Date.now() >= deadline) {
-          throw new TrustflowError(`Cipher did not finish the signature within ${input.maxSigningSeconds} s (${polls} status checks); raise maxSigningSeconds if the service is slow`, FailureType.OperationTimedOut, false);
+          throw new TrustflowError(
+            `Cipher did not finish the signature within ${input.maxSigningSeconds} s (${polls} status checks); raise maxSigningSeconds if the service is slow`,
+            FailureType.OperationTimedOut,
+            false,
+          );
         }
         await ctx().sleep(input.pollIntervalMs ?? 1000); // throws when the activity is cancelled
       }
@@ -119,7 +129,9 @@ export function createCipherActivities(deps: CipherActivityDeps = {}) {
         return { outputFile: input.output.file, signatureBytes: signature.length };
       }
       if (signature.length > MAX_INLINE_SIGNATURE_BYTES) {
-        throw new InvalidInputError(`the signature is ${signature.length} bytes, more than a result may carry (${MAX_INLINE_SIGNATURE_BYTES}); name an output file`);
+        throw new InvalidInputError(
+          `the signature is ${signature.length} bytes, more than a result may carry (${MAX_INLINE_SIGNATURE_BYTES}); name an output file`,
+        );
       }
       return { signatureBase64: signature.toString('base64'), signatureBytes: signature.length };
     },
@@ -135,7 +147,9 @@ async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
   } catch (err) {
     await rm(tmp, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InvalidInputError(`output file ${path} cannot be written (${code ?? 'error'}): check that its folder exists and the worker may write there`);
+    throw new InvalidInputError(
+      `output file ${path} cannot be written (${code ?? 'error'}): check that its folder exists and the worker may write there`,
+    );
   }
 }
 

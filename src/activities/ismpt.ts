@@ -49,12 +49,19 @@ export function createIsmptActivities(deps: IsmptActivityDeps = {}) {
       assertCertificateValid(signer.certificate, `signer ${input.signer.path}`, now());
       const cms = await signer.signCms(Buffer.from(input.challenge, 'utf8'), { detached: false });
       // The certificate's serial and validity identify the key for operators; its subject is PII.
-      log().info('IS MPT challenge signed', { certificateSerial: signer.certificate.serialNumber, certificateNotAfter: signer.certificate.validTo });
+      log().info('IS MPT challenge signed', {
+        certificateSerial: signer.certificate.serialNumber,
+        certificateNotAfter: signer.certificate.validTo,
+      });
       return { signedData: cms.toString('base64') };
     },
 
     mptExchangeToken: async (input: MptExchangeInput): Promise<MptToken> => {
-      const client = new IsmptClient({ baseUrl: input.baseUrl, timeoutMs: httpTimeout(), challengeRejectedCodes: input.challengeRejectedCodes });
+      const client = new IsmptClient({
+        baseUrl: input.baseUrl,
+        timeoutMs: httpTimeout(),
+        challengeRejectedCodes: input.challengeRejectedCodes,
+      });
       const res = await client.signIn({ uuid: input.uuid, data: input.signedData }, signal());
       const obtainedAt = now();
       const token = tokenOf(res);

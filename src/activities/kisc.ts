@@ -99,7 +99,7 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
       if (!key) continue; // that run stopped before the billed step
       throw new TrustflowError(
         `workflow id ${workflowId} already made a KISC verification (run ${wf.runId}, ${wf.status.name}, idempotency key ${key}); ` +
-          'a new run would be billed again under a new key. Its result is that run\'s (trustflow status / the client helpers return it); ' +
+          "a new run would be billed again under a new key. Its result is that run's (trustflow status / the client helpers return it); " +
           'for a new verification use a new workflow id',
         FailureType.AlreadyBilled,
         false,
@@ -119,23 +119,39 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
      * Everything that can be checked before the billed call: the photo, the personal-data signing key
      * (when the flow will need it), the TLS identity and the vendor.
      */
-    kiscCheckRequest: async (input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number; signingKey?: KiscJwsKeySpec | undefined }): Promise<KiscPhotoCheck> => {
+    kiscCheckRequest: async (
+      input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number; signingKey?: KiscJwsKeySpec | undefined },
+    ): Promise<KiscPhotoCheck> => {
       await refuseRepeatedVerification();
       const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
       if (input.signingKey) {
         const key = await openJwsKey(input.signingKey);
-        await signDetachedJws(Buffer.from('trustflow: signing-key check'), key.privateKey, { alg: input.signingKey.alg, payloadMode: input.signingKey.payloadMode });
+        await signDetachedJws(Buffer.from('trustflow: signing-key check'), key.privateKey, {
+          alg: input.signingKey.alg,
+          payloadMode: input.signingKey.payloadMode,
+        });
       }
       const list = await vendors(input);
       const vendor = list.find((v) => v.id === input.vendor);
       if (!vendor) {
-        throw new InvalidInputError(`vendor ${input.vendor} is not offered by KISC; available: ${list.map((v) => `${v.id} (${v.name})`).join(', ') || 'none'}`);
+        throw new InvalidInputError(
+          `vendor ${input.vendor} is not offered by KISC; available: ${list.map((v) => `${v.id} (${v.name})`).join(', ') || 'none'}`,
+        );
       }
       return { vendorName: vendor.name, photoSha256: sha256(bytes), photoBytes: bytes.length, contentType };
     },
 
     /** Billed. Retried by the policy table; every retry asks GET /verify before posting again. */
-    kiscVerify: async (input: KiscEndpoint & { iin: string; vendor: number; photo: string; maxPhotoBytes: number; photoSha256: string; idempotencyKey: string }): Promise<KiscVerification> => {
+    kiscVerify: async (
+      input: KiscEndpoint & {
+        iin: string;
+        vendor: number;
+        photo: string;
+        maxPhotoBytes: number;
+        photoSha256: string;
+        idempotencyKey: string;
+      },
+    ): Promise<KiscVerification> => {
       const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
       if (sha256(bytes) !== input.photoSha256) {
         throw new TrustflowError(
@@ -158,7 +174,10 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
       // Heartbeats let a crashed worker's attempt be retried within the heartbeat timeout.
       const beat = setInterval(() => ctx().heartbeat(), 1000);
       try {
-        const v = await kisc.verify({ iin: input.iin, vendorId: input.vendor, idempotencyKey: input.idempotencyKey, photo: bytes, contentType }, signal);
+        const v = await kisc.verify(
+          { iin: input.iin, vendorId: input.vendor, idempotencyKey: input.idempotencyKey, photo: bytes, contentType },
+          signal,
+        );
         ctx().log.info('KISC verification done', { attempt, idempotencyKey: input.idempotencyKey });
         return { similarity: v.result, vendor: v.vendor, idempotencyKey: input.idempotencyKey, recovered: false };
       } finally {
@@ -177,18 +196,27 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
         mcdb: boolean;
       },
     ): Promise<{ personalData: Record<string, unknown>; missingFields: string[] }> => {
-      const body = Buffer.from(JSON.stringify(input.consentBodyFormat === 'json-object' ? { consent: input.consentText } : input.consentText), 'utf8');
+      const body = Buffer.from(
+        JSON.stringify(input.consentBodyFormat === 'json-object' ? { consent: input.consentText } : input.consentText),
+        'utf8',
+      );
       const key = await openJwsKey(input.signingKey);
       const jwsSignature = await signDetachedJws(body, key.privateKey, {
         alg: input.signingKey.alg,
         payloadMode: input.signingKey.payloadMode,
         ...(input.signingKey.x5c ? { certificates: key.certificates } : {}),
       });
-      const data = await (await client(input)).personalData({ idempotencyKey: input.idempotencyKey, body, jwsSignature, mcdb: input.mcdb }, ctx().cancellationSignal);
+      const data = await (
+        await client(input)
+      ).personalData({ idempotencyKey: input.idempotencyKey, body, jwsSignature, mcdb: input.mcdb }, ctx().cancellationSignal);
       const personalData = Object.fromEntries(input.fields.filter((f) => Object.hasOwn(data, f)).map((f) => [f, data[f]]));
       const missingFields = input.fields.filter((f) => !Object.hasOwn(data, f));
       // Field names only: values are personal data.
-      ctx().log.info('KISC personal data received', { returnedFields: Object.keys(personalData), missingFields, droppedFields: Object.keys(data).length - Object.keys(personalData).length });
+      ctx().log.info('KISC personal data received', {
+        returnedFields: Object.keys(personalData),
+        missingFields,
+        droppedFields: Object.keys(data).length - Object.keys(personalData).length,
+      });
       return { personalData, missingFields };
     },
 
@@ -196,14 +224,23 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
     kiscTransactions: async (input: KiscEndpoint & { from: string; to: string }): Promise<ReconcileCharge[]> => {
       const compact = (d: string) => d.replaceAll('-', '');
       const rows = await (await client(input)).transactions(compact(input.from), compact(input.to), ctx().cancellationSignal);
-      return rows.map((r) => ({ idempotencyKey: r.x_idempotency_key, vendor: r.vendor_name, chargedAt: transactionTimeToIso(r.datetime), similarity: r.similarity }));
+      return rows.map((r) => ({
+        idempotencyKey: r.x_idempotency_key,
+        vendor: r.vendor_name,
+        chargedAt: transactionTimeToIso(r.datetime),
+        similarity: r.similarity,
+      }));
     },
 
     /**
      * trustflow's own record of KISC verifications, from the search attributes kiscVerifyIdentity sets:
      * those whose result arrived in [fromIso, toIso), and which of `keys` belong to any of our flows.
      */
-    kiscRecordedVerifications: async (input: { fromIso: string; toIso: string; keys: string[] }): Promise<{
+    kiscRecordedVerifications: async (input: {
+      fromIso: string;
+      toIso: string;
+      keys: string[];
+    }): Promise<{
       billed: { idempotencyKey: string; billedAt: string; workflowId: string }[];
       ownKeys: { idempotencyKey: string; workflowId: string }[];
     }> => {

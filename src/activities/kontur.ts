@@ -33,10 +33,17 @@ export function createKonturActivities(deps: KonturActivityDeps = {}) {
   const now = deps.now ?? (() => new Date());
   const ctx = () => Context.current();
   const client = async (e: KonturEndpoint) =>
-    new KonturClient({ baseUrl: e.baseUrl, apiVersion: e.apiVersion, timeoutMs: httpTimeout(), ...(e.apiKey ? { apiKey: await resolveSecret(e.apiKey) } : {}) });
+    new KonturClient({
+      baseUrl: e.baseUrl,
+      apiVersion: e.apiVersion,
+      timeoutMs: httpTimeout(),
+      ...(e.apiKey ? { apiKey: await resolveSecret(e.apiKey) } : {}),
+    });
 
   return {
-    konturAuthenticate: async (input: KonturEndpoint & { free: boolean; key: DecryptionKeySpec }): Promise<{ encryptedKey: string; approveHref: string }> => {
+    konturAuthenticate: async (
+      input: KonturEndpoint & { free: boolean; key: DecryptionKeySpec },
+    ): Promise<{ encryptedKey: string; approveHref: string }> => {
       const { certificate } = await openDecryptionKey(input.key, resolveSecret);
       // Kontur would answer 406 for an expired certificate: say so before asking, with the dates.
       assertCertificateValid(new X509Certificate(certificate), `key ${input.key.path}`, now());
@@ -45,14 +52,18 @@ export function createKonturActivities(deps: KonturActivityDeps = {}) {
       return { encryptedKey: res.EncryptedKey, approveHref: res.Link.Href };
     },
 
-    konturDecryptAndApprove: async (input: KonturEndpoint & { key: DecryptionKeySpec; encryptedKey: string; approveHref: string }): Promise<KonturSession> => {
+    konturDecryptAndApprove: async (
+      input: KonturEndpoint & { key: DecryptionKeySpec; encryptedKey: string; approveHref: string },
+    ): Promise<KonturSession> => {
       // Where the decrypted value would go is checked before it exists (and again when sending).
       assertApproveLink(input.approveHref, input.baseUrl);
       const opened = await openDecryptionKey(input.key, resolveSecret);
       const t0 = performance.now();
-      const decrypted = await decryptCms({ cms: input.encryptedKey, key: opened.key, certificate: opened.certificate }).catch((err: unknown) => {
-        throw explainDecryptError(err, input.key);
-      });
+      const decrypted = await decryptCms({ cms: input.encryptedKey, key: opened.key, certificate: opened.certificate }).catch(
+        (err: unknown) => {
+          throw explainDecryptError(err, input.key);
+        },
+      );
       ctx().log.info('Kontur EncryptedKey decrypted', { ms: Math.round(performance.now() - t0), bytes: decrypted.length });
       try {
         const session = await (await client(input)).approveCert(input.approveHref, decrypted, ctx().cancellationSignal);

@@ -6,7 +6,12 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { CertificateRequestSummary, FileFingerprint, IssuedCertificateSummary, KpsisArtifacts } from '../contracts/kpsis-issue-certificate.js';
+import type {
+  CertificateRequestSummary,
+  FileFingerprint,
+  IssuedCertificateSummary,
+  KpsisArtifacts,
+} from '../contracts/kpsis-issue-certificate.js';
 import { FailureType, InvalidInputError, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../common/errors.js';
 import { httpTimeout } from './http-timeout.js';
 import { certificationRequestFacts } from '../common/x509-der.js';
@@ -25,14 +30,27 @@ export interface KpsisGenerateInput {
   /** The input's opt-in for plain http to a closed segment; warned about on every use. */
   allowPlainHttp?: boolean | undefined;
   keyParam: { securityLevel: number; iterationCount: number; usersNum: number; thresholdNum: number; passwords: string[] };
-  certReqParam: { type: string; certInfo: { commonName: string; organization: string; description?: string | undefined; state?: string | undefined; locality?: string | undefined; street?: string | undefined; email?: string | undefined; subjectAltNames?: string[] | undefined } };
+  certReqParam: {
+    type: string;
+    certInfo: {
+      commonName: string;
+      organization: string;
+      description?: string | undefined;
+      state?: string | undefined;
+      locality?: string | undefined;
+      street?: string | undefined;
+      email?: string | undefined;
+      subjectAltNames?: string[] | undefined;
+    };
+  };
   saveToFile: boolean;
   artifactsDir: string;
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const REQUEST_FILE = 'cert_req.req';
-const CHECK_DATA_FOLDER = "check the service's data folder (esiful-kpsis/data/keygensrvc/) and the artifacts folder before starting again: a key may have been made";
+const CHECK_DATA_FOLDER =
+  "check the service's data folder (esiful-kpsis/data/keygensrvc/) and the artifacts folder before starting again: a key may have been made";
 
 export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
   const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
@@ -50,13 +68,17 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
 
   return {
     /** Every password reference resolves to a non-empty value: checked before the key exists. */
-    kpsisCheckPasswords: async (input: { passwords: string[] }): Promise<{ count: number }> => ({ count: (await resolvePasswords(input.passwords)).length }),
+    kpsisCheckPasswords: async (input: { passwords: string[] }): Promise<{ count: number }> => ({
+      count: (await resolvePasswords(input.passwords)).length,
+    }),
 
     kpsisGenerate: async (input: KpsisGenerateInput): Promise<{ request: CertificateRequestSummary; artifacts: KpsisArtifacts }> => {
       await mkdir(input.artifactsDir, { recursive: true, mode: 0o700 });
       // Never overwrite an earlier request: its key and shards would be lost with it.
       if ((await readdir(input.artifactsDir)).includes(REQUEST_FILE)) {
-        throw new InvalidInputError(`${input.artifactsDir} already holds a ${REQUEST_FILE}: use a new artifactsDir for a new key (the old key and shards belong to that request)`);
+        throw new InvalidInputError(
+          `${input.artifactsDir} already holds a ${REQUEST_FILE}: use a new artifactsDir for a new key (the old key and shards belong to that request)`,
+        );
       }
       const passwords = await resolvePasswords(input.keyParam.passwords);
       const { certInfo } = input.certReqParam;
@@ -85,15 +107,28 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
       };
       let generated;
       try {
-        const kpsis = new KpsisClient({ baseUrl: input.baseUrl, timeoutMs: httpTimeout(), allowPlainHttp: input.allowPlainHttp === true, warnPlainHttp: (message) => ctx().log.warn(message) });
+        const kpsis = new KpsisClient({
+          baseUrl: input.baseUrl,
+          timeoutMs: httpTimeout(),
+          allowPlainHttp: input.allowPlainHttp === true,
+          warnPlainHttp: (message) => ctx().log.warn(message),
+        });
         generated = await kpsis.generate(request, ctx().cancellationSignal);
       } catch (err) {
         if (err instanceof ProviderNetworkError && err.requestSurelyNotSent) {
           // Nothing was made: the workflow tries again after a pause.
-          throw new TrustflowError(`${err.message}: the KPSIS service is not reachable (is its container running? docker-compose ps)`, FailureType.ServiceNotRunning, false);
+          throw new TrustflowError(
+            `${err.message}: the KPSIS service is not reachable (is its container running? docker-compose ps)`,
+            FailureType.ServiceNotRunning,
+            false,
+          );
         }
         if (err instanceof ProviderNetworkError || (err instanceof ProviderHttpError && err.status >= 500)) {
-          throw new TrustflowError(`${err.message}; the request may have reached KPSIS, and key generation is not repeated automatically: ${CHECK_DATA_FOLDER}`, FailureType.ProviderUnavailable, false);
+          throw new TrustflowError(
+            `${err.message}; the request may have reached KPSIS, and key generation is not repeated automatically: ${CHECK_DATA_FOLDER}`,
+            FailureType.ProviderUnavailable,
+            false,
+          );
         }
         throw err;
       } finally {
@@ -114,17 +149,38 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
           // Written last: its presence marks a complete set.
           request: await write(REQUEST_FILE, generated.certRequestDer),
         };
-        ctx().log.info('KPSIS key and request generated', { shards: artifacts.shards.length, subject: summary.subject, requestSha256: artifacts.request.sha256 });
-        return { request: { ...summary, subjectPublicKeyInfoSha256: sha256(Buffer.from(summary.subjectPublicKeyInfo, 'base64')) }, artifacts };
+        ctx().log.info('KPSIS key and request generated', {
+          shards: artifacts.shards.length,
+          subject: summary.subject,
+          requestSha256: artifacts.request.sha256,
+        });
+        return {
+          request: { ...summary, subjectPublicKeyInfoSha256: sha256(Buffer.from(summary.subjectPublicKeyInfo, 'base64')) },
+          artifacts,
+        };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new TrustflowError(`could not write the artifacts into ${input.artifactsDir} (${code ?? 'error'}); the key exists only in KPSIS's answer now: ${CHECK_DATA_FOLDER}`, FailureType.InvalidInput, false);
+        throw new TrustflowError(
+          `could not write the artifacts into ${input.artifactsDir} (${code ?? 'error'}); the key exists only in KPSIS's answer now: ${CHECK_DATA_FOLDER}`,
+          FailureType.InvalidInput,
+          false,
+        );
       }
     },
 
     /** "Still pending at the CA": a webhook POST when configured, else a log line. Carries no secret. */
-    kpsisNotifyPending: async (input: { workflowId: string; requestedAt: string; subject: string; requestSha256: string; reminder: number }): Promise<{ via: 'webhook' | 'log' }> => {
-      const message = { event: 'kpsis.certificate.pending', ...input, text: `certificate request for ${input.subject} has been with the CA since ${input.requestedAt}` };
+    kpsisNotifyPending: async (input: {
+      workflowId: string;
+      requestedAt: string;
+      subject: string;
+      requestSha256: string;
+      reminder: number;
+    }): Promise<{ via: 'webhook' | 'log' }> => {
+      const message = {
+        event: 'kpsis.certificate.pending',
+        ...input,
+        text: `certificate request for ${input.subject} has been with the CA since ${input.requestedAt}`,
+      };
       const url = webhook();
       if (!url) {
         ctx().log.warn('KPSIS certificate request still pending at the CA', message);
@@ -133,7 +189,15 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
       // The shared HTTP client: the same classifier (5xx/429 retried, 4xx not), no redirects. The
       // reminder carries no secret, so an operator's plain-http relay is allowed.
       const hook = new ProviderHttp({ provider: 'KPSIS reminder webhook', baseUrl: url, timeoutMs: httpTimeout(), allowPlainHttp: true });
-      await hook.request({ method: 'POST', path: '', url, endpoint: 'POST (webhook)', json: message, schema: null, signal: ctx().cancellationSignal });
+      await hook.request({
+        method: 'POST',
+        path: '',
+        url,
+        endpoint: 'POST (webhook)',
+        json: message,
+        schema: null,
+        signal: ctx().cancellationSignal,
+      });
       return { via: 'webhook' };
     },
 

@@ -12,131 +12,63 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import { isLoopbackHost } from '../common/transport.js';
-import type { FlowContract } from '../contracts/flow-contract.js';
-import { flowContracts } from '../contracts/index.js';
+import type { FlowContract, IdReuse } from '../contracts/flow-contract.js';
+import { flowContracts, type WorkflowType } from '../contracts/index.js';
 import { SUBMIT_ISSUED_CERTIFICATE, type SubmitIssuedCertificateResult } from '../contracts/kpsis-issue-certificate.js';
 import { describeInputIssues } from '../contracts/validation.js';
-import { cipherInspectKeyStore, cipherSign, kiscReconcile, kiscVerifyIdentity, konturSignIn, kpsisIssueCertificate, mptSignIn } from '../workflows/index.js';
-
-/**
- * What starting a flow again with the id of a closed run does.
- *  - `new-run`: a new run (ALLOW_DUPLICATE). For flows whose repetition costs nothing: a new token,
- *    a new signature, a new report.
- *  - `recorded-result`: a completed run is final (ALLOW_DUPLICATE_FAILED_ONLY): the same input gets
- *    that run's recorded result, nothing is sent again; another input is refused. A failed run may be
- *    started again; the flow itself then refuses to repeat what the failed run may already have done
- *    (KISC: a billed verification, AlreadyBilled; KPSIS: an artifactsDir that holds a key).
- */
-export type IdReuse = 'new-run' | 'recorded-result';
+import * as workflows from '../workflows/index.js';
+import {
+  cipherInspectKeyStore,
+  cipherSign,
+  kiscReconcile,
+  kiscVerifyIdentity,
+  konturSignIn,
+  kpsisIssueCertificate,
+  mptSignIn,
+} from '../workflows/index.js';
 
 /** A workflow that takes one input and returns a promise: what every trustflow flow is. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameter: every flow's input type fits
 type FlowWorkflow = (input: any) => Promise<unknown>;
 
-export interface FlowEntry<W extends FlowWorkflow = FlowWorkflow> {
+export interface FlowEntry {
   /** The workflow function: started by reference, so input and result are typed from it. */
-  workflow: W;
+  workflow: FlowWorkflow;
   contract: FlowContract;
-  idReuse: IdReuse;
-  /** A result without secrets or personal data, for `trustflow status`. */
-  summarize(result: WorkflowResultType<W>): Record<string, unknown>;
 }
 
-/** One typed entry: the summary's parameter is the workflow's own result type. */
-function entry<W extends FlowWorkflow>(e: FlowEntry<W>): FlowEntry<W> {
-  return e;
-}
+// Compile-time: every contract's workflow type is exported by the workflows module.
+const workflowOf: { [T in WorkflowType]: FlowWorkflow } = workflows;
 
-/** Every flow by its CLI name: its workflow, contract, id-reuse rule and result summary. */
-export const flows = {
-  'mpt-sign-in': entry({
-    workflow: mptSignIn,
-    contract: flowContracts.mptSignIn,
-    idReuse: 'new-run',
-    summarize: (r) => ({ token: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
-  }),
-  'kontur-sign-in': entry({
-    workflow: konturSignIn,
-    contract: flowContracts.konturSignIn,
-    idReuse: 'new-run',
-    summarize: (r) => ({ sid: '(secret)', refreshToken: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
-  }),
-  'kisc-verify-identity': entry({
-    workflow: kiscVerifyIdentity,
-    contract: flowContracts.kiscVerifyIdentity,
-    idReuse: 'recorded-result',
-    summarize: (r) => ({
-      outcome: r.outcome,
-      similarity: r.similarity,
-      minSimilarity: r.minSimilarity,
-      vendor: r.vendor,
-      idempotencyKey: r.idempotencyKey,
-      verifiedAt: r.verifiedAt,
-      ...(r.personalData ? { personalDataFields: Object.keys(r.personalData) } : {}),
-      ...(r.missingFields ? { missingFields: r.missingFields } : {}),
-    }),
-  }),
-  'kisc-reconcile': entry({
-    workflow: kiscReconcile,
-    contract: flowContracts.kiscReconcile,
-    idReuse: 'new-run',
-    summarize: (r) => ({
-      from: r.from,
-      to: r.to,
-      recorded: r.recorded,
-      reported: r.reported,
-      matched: r.matched,
-      missing: r.missing.length,
-      unexpected: r.unexpected.length,
-      chargedWithoutResult: r.chargedWithoutResult.length,
-    }),
-  }),
-  'cipher-sign': entry({
-    workflow: cipherSign,
-    contract: flowContracts.cipherSign,
-    idReuse: 'new-run',
-    summarize: (r) => ({
-      signatureBytes: r.signatureBytes,
-      ...(r.outputFile ? { outputFile: r.outputFile } : {}),
-      signer: { serialNumber: r.signer.serialNumber, notAfter: r.signer.notAfter, daysLeft: r.signer.daysLeft },
-      warnings: r.warnings.length,
-    }),
-  }),
-  'cipher-inspect-key-store': entry({
-    workflow: cipherInspectKeyStore,
-    contract: flowContracts.cipherInspectKeyStore,
-    idReuse: 'new-run',
-    summarize: (r) => ({
-      signature: { state: r.signature.state, notAfter: r.signature.certificate?.notAfter ?? null, daysLeft: r.signature.certificate?.daysLeft ?? null },
-      keyAgreement: { state: r.keyAgreement.state, notAfter: r.keyAgreement.certificate?.notAfter ?? null, daysLeft: r.keyAgreement.certificate?.daysLeft ?? null },
-      warnings: r.warnings.length,
-    }),
-  }),
-  'kpsis-issue-certificate': entry({
-    workflow: kpsisIssueCertificate,
-    contract: flowContracts.kpsisIssueCertificate,
-    idReuse: 'recorded-result',
-    summarize: (r) => ({
-      outcome: r.outcome,
-      requestedAt: r.requestedAt,
-      ...(r.certificate ? { certificate: { serialNumber: r.certificate.serialNumber, notAfter: r.certificate.notAfter, path: r.certificate.path } } : {}),
-    }),
-  }),
-};
-export type FlowName = keyof typeof flows;
+/** `mptSignIn` → `mpt-sign-in`: the CLI's name of a flow. */
+const cliName = (workflowType: string) => workflowType.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** The registry entry of a workflow type, e.g. for `trustflow status`. */
+/** Every flow by its CLI name, derived from the contract registry: nothing to add here for a new flow. */
+export const flows: Readonly<Record<string, FlowEntry>> = Object.fromEntries(
+  (Object.keys(flowContracts) as WorkflowType[]).map((type) => [
+    cliName(type),
+    { workflow: workflowOf[type], contract: flowContracts[type] },
+  ]),
+);
+export type FlowName = string;
+
 export function flowOfType(workflowType: string): FlowEntry | undefined {
-  return (Object.values(flows) as FlowEntry[]).find((f) => f.contract.workflowType === workflowType);
+  return Object.values(flows).find((f) => f.contract.workflowType === workflowType);
 }
 
 function entryOfWorkflow(workflow: FlowWorkflow): FlowEntry {
-  const found = (Object.values(flows) as FlowEntry[]).find((f) => f.workflow === workflow);
-  if (!found) throw new InvalidInputError(`${workflow.name || 'this function'} is not a trustflow workflow: use one of ${Object.keys(flows).join(', ')}`);
+  const found = Object.values(flows).find((f) => f.workflow === workflow);
+  if (!found)
+    throw new InvalidInputError(
+      `${workflow.name || 'this function'} is not a trustflow workflow: use one of ${Object.keys(flows).join(', ')}`,
+    );
   return found;
 }
 
-const REUSE_POLICY: Record<IdReuse, WorkflowIdReusePolicy> = { 'new-run': 'ALLOW_DUPLICATE', 'recorded-result': 'ALLOW_DUPLICATE_FAILED_ONLY' };
+const REUSE_POLICY: Record<IdReuse, WorkflowIdReusePolicy> = {
+  'new-run': 'ALLOW_DUPLICATE',
+  'recorded-result': 'ALLOW_DUPLICATE_FAILED_ONLY',
+};
 
 export interface StartOptions<I> {
   /** Your business id (e.g. `mpt-token-<BIN>`): a second start with the same id joins the running flow. */
@@ -167,7 +99,7 @@ export function assertEncryptingClient(client: Client, env: NodeJS.ProcessEnv = 
   if (env.TRUSTFLOW_ALLOW_UNENCRYPTED === '1' && isLoopbackHost(host)) return;
   throw new UnencryptedStartRefusedError(
     `refusing to start a flow without payload encryption: its input and result would be stored in clear at ${address}. ` +
-      'Set TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE to the workers\' keyring (npm start\'s development keyring is .trustflow/codec-keys)' +
+      "Set TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE to the workers' keyring (npm start's development keyring is .trustflow/codec-keys)" +
       (isLoopbackHost(host) ? ', or TRUSTFLOW_ALLOW_UNENCRYPTED=1 for this loopback server' : ''),
   );
 }
@@ -193,10 +125,10 @@ export async function startFlow<I, R>(
       workflowId: o.workflowId,
       args: [o.input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: REUSE_POLICY[flow.idReuse],
+      workflowIdReusePolicy: REUSE_POLICY[flow.contract.idReuse],
     });
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError) || flow.idReuse !== 'recorded-result') throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError) || flow.contract.idReuse !== 'recorded-result') throw err;
     await assertRecordedRun(client, flow.contract, o, input);
     return recordedHandle(client, workflow, o.workflowId);
   }
@@ -208,10 +140,14 @@ export async function executeFlow<I, R>(client: Client, workflow: (input: I) => 
 }
 
 /** For input read from a file (the CLI): the flow by its CLI name, the input checked by its schema before anything starts. */
-export async function startFlowByName(client: Client, name: FlowName, o: StartOptions<unknown>): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  const workflow = flows[name].workflow as (input: unknown) => Promise<unknown>;
-  validInput(flows[name].contract, o.input);
-  return startFlow(client, workflow, o);
+export async function startFlowByName(
+  client: Client,
+  name: FlowName,
+  o: StartOptions<unknown>,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const flow = flows[name];
+  if (!flow) throw new InvalidInputError(`no flow named '${name}': ${Object.keys(flows).join(', ')}`);
+  return startFlow(client, flow.workflow, o);
 }
 
 function validInput(contract: FlowContract, input: unknown): unknown {
@@ -228,7 +164,9 @@ async function assertRecordedRun(client: Client, contract: FlowContract, o: Star
   const d = await client.workflow.getHandle(o.workflowId).describe();
   const closedAt = d.closeTime?.toISOString();
   if (d.type !== contract.workflowType) {
-    throw new InvalidInputError(`workflow id ${o.workflowId} belongs to a ${d.type} flow, not ${contract.workflowType}: use another workflow id`);
+    throw new InvalidInputError(
+      `workflow id ${o.workflowId} belongs to a ${d.type} flow, not ${contract.workflowType}: use another workflow id`,
+    );
   }
   const history = await client.workflow.getHandle(o.workflowId, d.runId).fetchHistory();
   const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
@@ -246,13 +184,20 @@ async function assertRecordedRun(client: Client, contract: FlowContract, o: Star
 }
 
 /** A handle on the latest (completed) run of `workflowId`, typed like a fresh start. */
-async function recordedHandle<W extends FlowWorkflow>(client: Client, workflow: W, workflowId: string): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+async function recordedHandle<W extends FlowWorkflow>(
+  client: Client,
+  workflow: W,
+  workflowId: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
   const { runId } = await client.workflow.getHandle<W>(workflowId).describe();
   return Object.assign(client.workflow.getHandle<W>(workflowId, runId, { firstExecutionRunId: runId }), { firstExecutionRunId: runId });
 }
 
 // One line per flow, for callers who prefer names to `startFlow(client, workflow, ...)`.
-type Start<W extends FlowWorkflow> = (client: Client, o: StartOptions<Parameters<W>[0]>) => Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
+type Start<W extends FlowWorkflow> = (
+  client: Client,
+  o: StartOptions<Parameters<W>[0]>,
+) => Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
 type Execute<W extends FlowWorkflow> = (client: Client, o: StartOptions<Parameters<W>[0]>) => Promise<WorkflowResultType<W>>;
 
 export const startMptSignIn: Start<typeof mptSignIn> = (client, o) => startFlow(client, mptSignIn, o);
@@ -271,14 +216,22 @@ export const executeKiscReconcile: Execute<typeof kiscReconcile> = (client, o) =
 export const startCipherSign: Start<typeof cipherSign> = (client, o) => startFlow(client, cipherSign, o);
 export const executeCipherSign: Execute<typeof cipherSign> = (client, o) => executeFlow(client, cipherSign, o);
 export const startCipherInspectKeyStore: Start<typeof cipherInspectKeyStore> = (client, o) => startFlow(client, cipherInspectKeyStore, o);
-export const executeCipherInspectKeyStore: Execute<typeof cipherInspectKeyStore> = (client, o) => executeFlow(client, cipherInspectKeyStore, o);
+export const executeCipherInspectKeyStore: Execute<typeof cipherInspectKeyStore> = (client, o) =>
+  executeFlow(client, cipherInspectKeyStore, o);
 export const startKpsisIssueCertificate: Start<typeof kpsisIssueCertificate> = (client, o) => startFlow(client, kpsisIssueCertificate, o);
-export const executeKpsisIssueCertificate: Execute<typeof kpsisIssueCertificate> = (client, o) => executeFlow(client, kpsisIssueCertificate, o);
+export const executeKpsisIssueCertificate: Execute<typeof kpsisIssueCertificate> = (client, o) =>
+  executeFlow(client, kpsisIssueCertificate, o);
 
 /**
  * Hands the CA's certificate to a waiting kpsisIssueCertificate flow. Rejected (WorkflowUpdateFailedError,
  * with the reason) when it is for another key or not valid now; the flow then keeps waiting.
  */
-export async function submitKpsisCertificate(client: Client, workflowId: string, certificatePem: string): Promise<SubmitIssuedCertificateResult> {
-  return client.workflow.getHandle(workflowId).executeUpdate<SubmitIssuedCertificateResult, [string]>(SUBMIT_ISSUED_CERTIFICATE, { args: [certificatePem] });
+export async function submitKpsisCertificate(
+  client: Client,
+  workflowId: string,
+  certificatePem: string,
+): Promise<SubmitIssuedCertificateResult> {
+  return client.workflow
+    .getHandle(workflowId)
+    .executeUpdate<SubmitIssuedCertificateResult, [string]>(SUBMIT_ISSUED_CERTIFICATE, { args: [certificatePem] });
 }

@@ -31,7 +31,10 @@ export function isLocalAddress(address: string): boolean {
  * shared server would hold tokens and personal data in clear, so it is refused without a way round.
  * Starting flows without keys needs TRUSTFLOW_ALLOW_UNENCRYPTED=1 on top (client/flows.ts).
  */
-export function dataConverterFor(address: string, env: NodeJS.ProcessEnv = process.env): { dataConverter: DataConverter; encrypted: boolean } {
+export function dataConverterFor(
+  address: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { dataConverter: DataConverter; encrypted: boolean } {
   const keyring = keyringFromEnv(env);
   if (keyring) return { dataConverter: encryptingDataConverter(keyring), encrypted: true };
   if (!isLocalAddress(address)) {

@@ -53,7 +53,9 @@ export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env): Keyring | 
     try {
       text = readFileSync(env.TRUSTFLOW_CODEC_KEY_FILE, 'utf8');
     } catch (err) {
-      throw new KeyringError(`TRUSTFLOW_CODEC_KEY_FILE=${env.TRUSTFLOW_CODEC_KEY_FILE}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+      throw new KeyringError(
+        `TRUSTFLOW_CODEC_KEY_FILE=${env.TRUSTFLOW_CODEC_KEY_FILE}: cannot read (${(err as NodeJS.ErrnoException).code})`,
+      );
     }
     return parseKeyring(text, env.TRUSTFLOW_CODEC_KEY_FILE);
   }
@@ -68,5 +70,8 @@ export function newKeyEntry(id: string): string {
 /** Writes a one-key keyring file readable by its owner only. */
 export async function writeKeyringFile(path: string, id: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `# trustflow development codec keys: id:base64, first = active. Not for production.\n${newKeyEntry(id)}\n`, { mode: 0o600, flag: 'wx' });
+  await writeFile(path, `# trustflow development codec keys: id:base64, first = active. Not for production.\n${newKeyEntry(id)}\n`, {
+    mode: 0o600,
+    flag: 'wx',
+  });
 }

@@ -17,13 +17,18 @@ try {
   const host = process.env.TRUSTFLOW_CODEC_HOST ?? '127.0.0.1';
   const authToken = process.env.TRUSTFLOW_CODEC_AUTH_TOKEN;
   if (!isLocalAddress(host) && !authToken) {
-    throw new Error(`refusing to serve decryption on ${host} without TRUSTFLOW_CODEC_AUTH_TOKEN: anyone who reaches it could read every history`);
+    throw new Error(
+      `refusing to serve decryption on ${host} without TRUSTFLOW_CODEC_AUTH_TOKEN: anyone who reaches it could read every history`,
+    );
   }
   const server = new CodecServer({
     codec: new AesGcmPayloadCodec(keyring),
     host,
     port: Number(process.env.TRUSTFLOW_CODEC_PORT ?? 8234),
-    corsOrigins: (process.env.TRUSTFLOW_CODEC_CORS_ORIGINS ?? DEFAULT_UI_ORIGINS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (process.env.TRUSTFLOW_CODEC_CORS_ORIGINS ?? DEFAULT_UI_ORIGINS.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...(authToken ? { authToken } : {}),
     logger,
   });

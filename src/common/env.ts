@@ -33,7 +33,7 @@ export function temporalConnectionOptions(env: NodeJS.ProcessEnv = process.env):
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`${name}=${path}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+      throw new Error(`${name}=${path}: cannot read (${(err as NodeJS.ErrnoException).code})`, { cause: err });
     }
   };
   if (!!env.TEMPORAL_TLS_CERT !== !!env.TEMPORAL_TLS_KEY) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');

@@ -129,7 +129,15 @@ export class ProviderHttpError extends TrustflowError {
 
   /** The same answer given a provider-specific meaning: non-retryable, with `type` (and a clearer message). */
   retyped(type: FailureType, providerMessage: string | undefined = this.providerMessage): ProviderHttpError {
-    return new ProviderHttpError({ provider: this.provider, endpoint: this.endpoint, status: this.status, providerCode: this.providerCode, providerMessage, retryable: false, type });
+    return new ProviderHttpError({
+      provider: this.provider,
+      endpoint: this.endpoint,
+      status: this.status,
+      providerCode: this.providerCode,
+      providerMessage,
+      retryable: false,
+      type,
+    });
   }
 }
 
@@ -145,7 +153,11 @@ export class ProviderNetworkError extends TrustflowError {
     /** host:port the request went to, so an operator sees which address failed (a typo, a firewall). */
     readonly target?: string,
   ) {
-    super(`${provider} ${endpoint}: network error ${code ?? 'unknown'}${target ? ` reaching ${target}` : ''}`, FailureType.ProviderUnavailable, true);
+    super(
+      `${provider} ${endpoint}: network error ${code ?? 'unknown'}${target ? ` reaching ${target}` : ''}`,
+      FailureType.ProviderUnavailable,
+      true,
+    );
   }
 }
 

@@ -10,8 +10,16 @@ export class DerFormatError extends Error {
 }
 
 const OID_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.9': 'street', '2.5.4.10': 'O', '2.5.4.11': 'OU',
-  '2.5.4.13': 'description', '2.5.4.5': 'serialNumber', '1.2.840.113549.1.9.1': 'emailAddress',
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.13': 'description',
+  '2.5.4.5': 'serialNumber',
+  '1.2.840.113549.1.9.1': 'emailAddress',
 };
 const KEY_ALGORITHMS: Record<string, string> = {
   '1.2.840.10045.2.1': 'EC',
@@ -21,8 +29,12 @@ const KEY_ALGORITHMS: Record<string, string> = {
   '1.2.643.7.1.1.1.2': 'GOST R 34.10-2012 512',
 };
 const CURVES: Record<string, string> = {
-  '1.2.840.10045.3.1.7': 'P-256', '1.3.132.0.34': 'P-384', '1.3.132.0.35': 'P-521',
-  '1.2.112.0.2.0.34.101.45.3.1': 'bign-curve256v1', '1.2.112.0.2.0.34.101.45.3.2': 'bign-curve384v1', '1.2.112.0.2.0.34.101.45.3.3': 'bign-curve512v1',
+  '1.2.840.10045.3.1.7': 'P-256',
+  '1.3.132.0.34': 'P-384',
+  '1.3.132.0.35': 'P-521',
+  '1.2.112.0.2.0.34.101.45.3.1': 'bign-curve256v1',
+  '1.2.112.0.2.0.34.101.45.3.2': 'bign-curve384v1',
+  '1.2.112.0.2.0.34.101.45.3.3': 'bign-curve512v1',
 };
 
 /** DER from PEM (any label) or from base64/raw DER. */
@@ -119,7 +131,8 @@ export function certificationRequestFacts(pemOrDer: string | Uint8Array): Reques
       if ((parts[0] as asn1js.ObjectIdentifier).valueBlock.toString() !== SUBJECT_ALT_NAME) continue;
       const octets = parts[parts.length - 1] as asn1js.OctetString;
       for (const gn of children(parse(octets.valueBlock.valueHexView, 'subjectAltName'), 'subjectAltName')) {
-        if (gn.idBlock.tagClass === 3 && gn.idBlock.tagNumber === 2) subjectAltNames.push(`DNS:${String.fromCharCode(...(gn as asn1js.Primitive).valueBlock.valueHexView)}`);
+        if (gn.idBlock.tagClass === 3 && gn.idBlock.tagNumber === 2)
+          subjectAltNames.push(`DNS:${String.fromCharCode(...(gn as asn1js.Primitive).valueBlock.valueHexView)}`);
       }
     }
   }

@@ -78,11 +78,7 @@ function notReadable(reason: unknown): UnsafeArchiveError {
  * written under temporary names and renamed only after every entry passed; on failure everything this
  * call created is removed. Existing files are never overwritten or deleted.
  */
-export async function extractZip(
-  zip: Buffer,
-  targetDir: string,
-  limits: Partial<ZipLimits> = {},
-): Promise<ExtractedFile[]> {
+export async function extractZip(zip: Buffer, targetDir: string, limits: Partial<ZipLimits> = {}): Promise<ExtractedFile[]> {
   const lim: ZipLimits = { ...DEFAULT_ZIP_LIMITS };
   for (const key of Object.keys(lim) as (keyof ZipLimits)[]) {
     const value = limits[key];
@@ -132,7 +128,7 @@ export async function extractZip(
       if (!target.startsWith(root.endsWith(sep) ? root : root + sep)) {
         throw entryError(rawName, 'resolves outside the target folder', ASK_PROVIDER);
       }
-      if ((((entry.externalFileAttributes >>> 16) & S_IFMT) >>> 0) === S_IFLNK) {
+      if (((entry.externalFileAttributes >>> 16) & S_IFMT) >>> 0 === S_IFLNK) {
         throw entryError(rawName, 'is a symbolic link', `symbolic links are never extracted; ${ASK_PROVIDER} without links`);
       }
       if (entry.isEncrypted()) {
@@ -214,6 +210,7 @@ class EntryReader {
 /** Returns the name's path segments; rejects anything that is not a plain relative path. */
 function checkName(name: string): { segments: string[]; isDir: boolean } {
   if (name === '') throw entryError(name, 'has an empty name', ASK_PROVIDER);
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) throw entryError(name, 'has control characters in its name', ASK_PROVIDER);
   if (name.includes('\\')) throw entryError(name, 'has a backslash in its name', ASK_PROVIDER);
   if (/^[A-Za-z]:/.test(name)) throw entryError(name, 'starts with a drive letter', ASK_PROVIDER);
@@ -284,9 +281,7 @@ async function streamEntry(
         return done(limitError(name, `inflates the archive past ${lim.maxTotalBytes} bytes, the total limit`, 'maxTotalBytes'));
       }
       if (bytes > entry.compressedSize * lim.maxCompressionRatio) {
-        return done(
-          limitError(name, `inflates past ${lim.maxCompressionRatio} times its compressed size`, 'maxCompressionRatio'),
-        );
+        return done(limitError(name, `inflates past ${lim.maxCompressionRatio} times its compressed size`, 'maxCompressionRatio'));
       }
       hash.update(chunk);
       crc = crc32(chunk, crc);

@@ -47,4 +47,3 @@ export interface KeyUsageSummary {
   message: string | null;
   certificate: CertificateSummary | null;
 }
-

@@ -29,4 +29,18 @@ export const cipherInspectKeyStoreContract = defineFlow<CipherInspectKeyStoreRes
   provider: 'cipher',
   inputSchema: CipherInspectKeyStoreInputSchema,
   steps: CIPHER_INSPECT_KEY_STORE_STEPS,
+  idReuse: 'new-run',
+  summarize: (r) => ({
+    signature: {
+      state: r.signature.state,
+      notAfter: r.signature.certificate?.notAfter ?? null,
+      daysLeft: r.signature.certificate?.daysLeft ?? null,
+    },
+    keyAgreement: {
+      state: r.keyAgreement.state,
+      notAfter: r.keyAgreement.certificate?.notAfter ?? null,
+      daysLeft: r.keyAgreement.certificate?.daysLeft ?? null,
+    },
+    warnings: r.warnings.length,
+  }),
 });

@@ -16,4 +16,3 @@ export const CipherOptionsSchema = strictObject({
   asicForm: z.enum(['NONE', 'ASIC_S', 'ASIC_E']).optional(),
 });
 export type CipherOptions = z.input<typeof CipherOptionsSchema>;
-

@@ -17,7 +17,12 @@ export const MAX_INLINE_SIGNATURE_BYTES = 256 * 1024;
 export const CipherSignInputSchema = CipherInspectKeyStoreInputSchema.extend({
   /** The data to sign, by reference. */
   data: fileReference('data file'),
-  maxDataBytes: z.number().int().positive().max(MAX_DATA_BYTES_LIMIT).default(10 * 1024 * 1024),
+  maxDataBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_DATA_BYTES_LIMIT)
+    .default(10 * 1024 * 1024),
   options: CipherOptionsSchema,
   /** Where the worker writes the signature (DER CMS); without it the signature is returned (≤ 256 KiB). */
   output: strictObject({ file: absolutePath() }).optional(),
@@ -54,4 +59,11 @@ export const cipherSignContract = defineFlow<CipherSignResult>()({
   provider: 'cipher',
   inputSchema: CipherSignInputSchema,
   steps: CIPHER_SIGN_STEPS,
+  idReuse: 'new-run',
+  summarize: (r) => ({
+    signatureBytes: r.signatureBytes,
+    ...(r.outputFile ? { outputFile: r.outputFile } : {}),
+    signer: { serialNumber: r.signer.serialNumber, notAfter: r.signer.notAfter, daysLeft: r.signer.daysLeft },
+    warnings: r.warnings.length,
+  }),
 });

@@ -41,13 +41,11 @@ const ENV_REF = /^env:[A-Za-z_][A-Za-z0-9_]*$/;
 const FILE_REF = /^file:\/.+/;
 
 /** A secret reference: `env:NAME` or `file:/absolute/path`, never the secret itself. */
-export const SecretRefSchema = z
-  .string()
-  .refine((s) => ENV_REF.test(s) || FILE_REF.test(s), {
-    message:
-      "must be a secret reference, 'env:NAME' (an environment variable of the worker) or 'file:/absolute/path' " +
-      '(a file the worker can read); put the secret itself there, never in the workflow input',
-  });
+export const SecretRefSchema = z.string().refine((s) => ENV_REF.test(s) || FILE_REF.test(s), {
+  message:
+    "must be a secret reference, 'env:NAME' (an environment variable of the worker) or 'file:/absolute/path' " +
+    '(a file the worker can read); put the secret itself there, never in the workflow input',
+});
 
 /** An absolute path on the worker's machine. */
 export function absolutePath(example?: string) {

@@ -5,7 +5,12 @@ import type { z } from 'zod';
 /** Which provider's service a flow talks to (the TrustflowProvider search attribute). */
 export type Provider = 'ismpt' | 'kontur' | 'kisc' | 'cipher' | 'kpsis';
 
-export interface FlowContract<TType extends string = string, TSchema extends z.ZodType = z.ZodType, TResult = unknown, TStep extends string = string> {
+export interface FlowContract<
+  TType extends string = string,
+  TSchema extends z.ZodType = z.ZodType,
+  TResult = unknown,
+  TStep extends string = string,
+> {
   /** The Temporal workflow type (the exported workflow function's name). */
   workflowType: TType;
   provider: Provider;
@@ -13,9 +18,24 @@ export interface FlowContract<TType extends string = string, TSchema extends z.Z
   inputSchema: TSchema;
   /** The steps the `status` query and the TrustflowStep search attribute report. */
   steps: readonly TStep[];
+  /** What starting the flow again with the id of a closed run does (see IdReuse). */
+  idReuse: IdReuse;
+  /** The result without secrets or personal data, for `trustflow status`. */
+  summarize(result: TResult): Record<string, unknown>;
   /** Type only (never set): the workflow's result, so helpers can be typed from the contract. */
   readonly result?: TResult;
 }
+
+/**
+ * What starting a flow again with the id of a closed run does.
+ *  - `new-run`: a new run (ALLOW_DUPLICATE). For flows whose repetition costs nothing: a new token,
+ *    a new signature, a new report.
+ *  - `recorded-result`: a completed run is final (ALLOW_DUPLICATE_FAILED_ONLY): the same input gets
+ *    that run's recorded result, nothing is sent again; another input is refused. A failed run may be
+ *    started again; the flow itself then refuses to repeat what the failed run may already have done
+ *    (KISC: a billed verification, AlreadyBilled; KPSIS: an artifactsDir that holds a key).
+ */
+export type IdReuse = 'new-run' | 'recorded-result';
 
 /** Builds a contract, fixing its result type: `defineFlow<MyResult>()({ workflowType, ... })`. */
 export function defineFlow<TResult>() {

@@ -14,4 +14,3 @@ export const KiscEndpointSchema = strictObject(KiscEndpointShape);
 export type KiscEndpoint = z.infer<typeof KiscEndpointSchema>;
 /** The CLI's `--connection FILE`: the endpoint fields; other keys are ignored, so a kiscVerifyIdentity input file works as is. */
 export const KiscConnectionFileSchema = z.looseObject(KiscEndpointShape);
-

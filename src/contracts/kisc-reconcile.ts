@@ -6,7 +6,10 @@ import { KiscEndpointSchema } from './kisc-endpoint.js';
 
 export const KISC_RECONCILE = 'kiscReconcile';
 
-const DateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' }).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: 'is not a calendar date' });
+const DateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' })
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: 'is not a calendar date' });
 
 export const KiscReconcileInputSchema = KiscEndpointSchema.extend({
   /** First day, inclusive, in KISC's time zone (Almaty, UTC+5). */
@@ -48,4 +51,15 @@ export const kiscReconcileContract = defineFlow<KiscReconcileResult>()({
   provider: 'kisc',
   inputSchema: KiscReconcileInputSchema,
   steps: KISC_RECONCILE_STEPS,
+  idReuse: 'new-run',
+  summarize: (r) => ({
+    from: r.from,
+    to: r.to,
+    recorded: r.recorded,
+    reported: r.reported,
+    matched: r.matched,
+    missing: r.missing.length,
+    unexpected: r.unexpected.length,
+    chargedWithoutResult: r.chargedWithoutResult.length,
+  }),
 });

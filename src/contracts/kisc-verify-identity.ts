@@ -33,13 +33,19 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   iin: z.string().superRefine((v, ctx) => {
     const problem = iinProblem(v);
     if (problem === 'format') ctx.addIssue({ code: 'custom', message: 'must be exactly 12 digits (an IIN)' });
-    if (problem === 'check_digit') ctx.addIssue({ code: 'custom', message: 'is not a valid IIN: its check digit (the 12th digit) does not match; check for a typo' });
+    if (problem === 'check_digit')
+      ctx.addIssue({ code: 'custom', message: 'is not a valid IIN: its check digit (the 12th digit) does not match; check for a typo' });
   }),
   /** Biometric vendor id from GET /vendors (the list changes: it is checked before anything is billed). */
   vendor: z.number().int().positive(),
   /** Reference to the face photo (PNG or JPEG) on the worker's machine: file:/path. Never the bytes. */
   photo: fileReference('photo file (never the image itself)'),
-  maxPhotoBytes: z.number().int().positive().max(MAX_PHOTO_BYTES_LIMIT).default(5 * 1024 * 1024),
+  maxPhotoBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_PHOTO_BYTES_LIMIT)
+    .default(5 * 1024 * 1024),
   /** Similarity (0..1) at or above which the face counts as matched. Vendors' scales differ: set it per vendor. */
   minSimilarity: z.number().min(0).max(1),
   fetchPersonalData: z.boolean(),
@@ -53,12 +59,22 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   mcdb: z.boolean().default(false),
 }).superRefine((v, ctx) => {
   if (!v.fetchPersonalData) return;
-  if (!v.signingKey) ctx.addIssue({ code: 'custom', path: ['signingKey'], message: 'is required to fetch personal data (it signs x-jws-signature)' });
-  if (!v.consentText) ctx.addIssue({ code: 'custom', path: ['consentText'], message: "is required to fetch personal data: the person's consent text" });
+  if (!v.signingKey)
+    ctx.addIssue({ code: 'custom', path: ['signingKey'], message: 'is required to fetch personal data (it signs x-jws-signature)' });
+  if (!v.consentText)
+    ctx.addIssue({ code: 'custom', path: ['consentText'], message: "is required to fetch personal data: the person's consent text" });
   if (!v.personalDataFields) {
-    ctx.addIssue({ code: 'custom', path: ['personalDataFields'], message: "is required to fetch personal data: list the fields you need, e.g. ['last_name', 'first_name', 'birth_date']" });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['personalDataFields'],
+      message: "is required to fetch personal data: list the fields you need, e.g. ['last_name', 'first_name', 'birth_date']",
+    });
   } else if (v.mcdb && !v.personalDataFields.includes('mobilephone')) {
-    ctx.addIssue({ code: 'custom', path: ['personalDataFields'], message: "must include 'mobilephone' when mcdb is true (that is the only field mcdb adds)" });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['personalDataFields'],
+      message: "must include 'mobilephone' when mcdb is true (that is the only field mcdb adds)",
+    });
   }
 });
 export type KiscVerifyIdentityInput = z.input<typeof KiscVerifyIdentityInputSchema>;
@@ -89,4 +105,15 @@ export const kiscVerifyIdentityContract = defineFlow<KiscVerifyIdentityResult>()
   provider: 'kisc',
   inputSchema: KiscVerifyIdentityInputSchema,
   steps: KISC_VERIFY_STEPS,
+  idReuse: 'recorded-result',
+  summarize: (r) => ({
+    outcome: r.outcome,
+    similarity: r.similarity,
+    minSimilarity: r.minSimilarity,
+    vendor: r.vendor,
+    idempotencyKey: r.idempotencyKey,
+    verifiedAt: r.verifiedAt,
+    ...(r.personalData ? { personalDataFields: Object.keys(r.personalData) } : {}),
+    ...(r.missingFields ? { missingFields: r.missingFields } : {}),
+  }),
 });

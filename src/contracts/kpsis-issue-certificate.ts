@@ -11,7 +11,10 @@ export const SUBMIT_ISSUED_CERTIFICATE = 'submitIssuedCertificate';
 
 /** A Temporal duration: a number of ms or e.g. '30s', '12h', '7d'. */
 const DurationSchema = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, { message: "must be a duration like '30s', '12h' or '7d'" })])
+  .union([
+    z.number().int().positive(),
+    z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, { message: "must be a duration like '30s', '12h' or '7d'" }),
+  ])
   .transform((v) => (typeof v === 'number' ? v : durationMs(v)));
 
 export function durationMs(text: string): number {
@@ -32,7 +35,10 @@ export const KpsisCertInfoSchema = strictObject({
   locality: z.string().max(128).optional(),
   street: z.string().max(200).optional(),
   email: z.string().regex(EMAIL, { message: 'must be an e-mail address' }).optional(),
-  subjectAltNames: z.array(z.string().regex(DNS_NAME, { message: 'each must be a DNS name' })).max(50).optional(),
+  subjectAltNames: z
+    .array(z.string().regex(DNS_NAME, { message: 'each must be a DNS name' }))
+    .max(50)
+    .optional(),
 });
 
 export const KpsisIssueCertificateInputSchema = strictObject({
@@ -47,16 +53,30 @@ export const KpsisIssueCertificateInputSchema = strictObject({
    */
   allowPlainHttp: z.literal(true).optional(),
   keyParam: strictObject({
-      securityLevel: z.union([z.literal(128), z.literal(192), z.literal(256)], { message: 'must be 128, 192 or 256 (bign security levels)' }),
-      iterationCount: z.number().int().min(10_000, { message: "must be at least 10000 (PBKDF2 iterations)" }).max(1_000_000, { message: "must be at most 1000000" }),
-      usersNum: z.number().int().min(2).max(16),
-      thresholdNum: z.number().int().min(2),
-      /** One secret reference per shard holder, in shard order. */
-      passwords: z.array(SecretRefSchema),
-    }).superRefine((k, ctx) => {
-      if (k.thresholdNum > k.usersNum) ctx.addIssue({ code: 'custom', path: ['thresholdNum'], message: `must not exceed usersNum (${k.usersNum}): 2 ≤ threshold ≤ users ≤ 16` });
-      if (k.passwords.length !== k.usersNum) ctx.addIssue({ code: 'custom', path: ['passwords'], message: `must hold exactly usersNum (${k.usersNum}) references, one per shard holder; got ${k.passwords.length}` });
-    }),
+    securityLevel: z.union([z.literal(128), z.literal(192), z.literal(256)], { message: 'must be 128, 192 or 256 (bign security levels)' }),
+    iterationCount: z
+      .number()
+      .int()
+      .min(10_000, { message: 'must be at least 10000 (PBKDF2 iterations)' })
+      .max(1_000_000, { message: 'must be at most 1000000' }),
+    usersNum: z.number().int().min(2).max(16),
+    thresholdNum: z.number().int().min(2),
+    /** One secret reference per shard holder, in shard order. */
+    passwords: z.array(SecretRefSchema),
+  }).superRefine((k, ctx) => {
+    if (k.thresholdNum > k.usersNum)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thresholdNum'],
+        message: `must not exceed usersNum (${k.usersNum}): 2 ≤ threshold ≤ users ≤ 16`,
+      });
+    if (k.passwords.length !== k.usersNum)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['passwords'],
+        message: `must hold exactly usersNum (${k.usersNum}) references, one per shard holder; got ${k.passwords.length}`,
+      });
+  }),
   certReqParam: strictObject({ type: z.string().min(1).default('service_and_tls'), certInfo: KpsisCertInfoSchema }),
   /** Ask the service to keep its own copies too (its data folder). */
   saveToFile: z.boolean().default(false),
@@ -68,7 +88,12 @@ export const KpsisIssueCertificateInputSchema = strictObject({
   giveUpAfter: DurationSchema.default(30 * 86_400_000),
 }).superRefine((v, ctx) => {
   const problem = transportProblem(v.baseUrl, { allowPlainHttp: v.allowPlainHttp === true });
-  if (problem) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `${problem} (a KPSIS on a closed segment with plain http only: set allowPlainHttp: true)` });
+  if (problem)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['baseUrl'],
+      message: `${problem} (a KPSIS on a closed segment with plain http only: set allowPlainHttp: true)`,
+    });
 });
 export type KpsisIssueCertificateInput = z.input<typeof KpsisIssueCertificateInputSchema>;
 
@@ -116,7 +141,15 @@ export interface SubmitIssuedCertificateResult {
   certificate: IssuedCertificateSummary;
 }
 
-export const KPSIS_STEPS = ['validating', 'checking_passwords', 'generating', 'waiting_for_ca', 'storing_certificate', 'done', 'timed_out'] as const;
+export const KPSIS_STEPS = [
+  'validating',
+  'checking_passwords',
+  'generating',
+  'waiting_for_ca',
+  'storing_certificate',
+  'done',
+  'timed_out',
+] as const;
 export type KpsisStep = (typeof KPSIS_STEPS)[number];
 
 export const kpsisIssueCertificateContract = defineFlow<KpsisIssueCertificateResult>()({
@@ -124,4 +157,12 @@ export const kpsisIssueCertificateContract = defineFlow<KpsisIssueCertificateRes
   provider: 'kpsis',
   inputSchema: KpsisIssueCertificateInputSchema,
   steps: KPSIS_STEPS,
+  idReuse: 'recorded-result',
+  summarize: (r) => ({
+    outcome: r.outcome,
+    requestedAt: r.requestedAt,
+    ...(r.certificate
+      ? { certificate: { serialNumber: r.certificate.serialNumber, notAfter: r.certificate.notAfter, path: r.certificate.path } }
+      : {}),
+  }),
 });

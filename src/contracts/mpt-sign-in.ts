@@ -12,7 +12,11 @@ export const MptSignInInputSchema = strictObject({
   baseUrl: providerUrl('https://<stand>/api/v3/true-api'),
   signer: SignerSpecSchema,
   /** Token lifetime to assume when the stand says neither a JWT `exp` nor an `expireDate`. */
-  defaultTokenTtlSeconds: z.number().int().positive().default(10 * 3600),
+  defaultTokenTtlSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 3600),
   /** How many challenges to try when the stand rejects one as unknown, expired or used. */
   maxChallengeAttempts: z.number().int().min(1).max(10).default(3),
   /** Error codes meaning "challenge unknown/expired/used" on this stand (INF: real codes unpublished). */
@@ -33,4 +37,11 @@ export interface MptSignInResult {
 export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'exchanging', 'done'] as const;
 export type MptStep = (typeof MPT_STEPS)[number];
 
-export const mptSignInContract = defineFlow<MptSignInResult>()({ workflowType: MPT_SIGN_IN, provider: 'ismpt', inputSchema: MptSignInInputSchema, steps: MPT_STEPS });
+export const mptSignInContract = defineFlow<MptSignInResult>()({
+  workflowType: MPT_SIGN_IN,
+  provider: 'ismpt',
+  inputSchema: MptSignInInputSchema,
+  steps: MPT_STEPS,
+  idReuse: 'new-run',
+  summarize: (r) => ({ token: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
+});

@@ -10,13 +10,17 @@ export function describeInputIssues(error: z.ZodError): string {
 function flatten(issues: readonly Issue[], prefix: PropertyKey[]): string[] {
   return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union' && issue.errors.some((branch) => branch.some((i) => i.code === 'unrecognized_keys' || i.path.length > 0))) {
+    if (
+      issue.code === 'invalid_union' &&
+      issue.errors.some((branch) => branch.some((i) => i.code === 'unrecognized_keys' || i.path.length > 0))
+    ) {
       // One of several object shapes ({file} or {path}): describe the branch the input came closest
       // to. A union of plain values (128 | 192 | 256) keeps its own message.
       return flatten(closestBranch(issue.errors), path);
     }
     const where = path.length ? path.map(String).join('.') : '(input)';
-    const message = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : issue.message;
+    const message =
+      issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : issue.message;
     return [`${where}: ${message}`];
   });
 }

@@ -29,10 +29,20 @@ export function validityProblem(cert: X509Certificate, what: string, now: Date =
   const id = `${what} (certificate serial ${cert.serialNumber}, valid ${iso(notBefore)} to ${iso(notAfter)})`;
   if (now.getTime() > notAfter.getTime()) {
     const days = Math.floor((now.getTime() - notAfter.getTime()) / day);
-    return { state: 'expired', notBefore, notAfter, message: `${id} expired ${days === 0 ? 'today' : `${days} day(s) ago`}: renew the key and certificate at the issuing CA` };
+    return {
+      state: 'expired',
+      notBefore,
+      notAfter,
+      message: `${id} expired ${days === 0 ? 'today' : `${days} day(s) ago`}: renew the key and certificate at the issuing CA`,
+    };
   }
   if (now.getTime() < notBefore.getTime()) {
-    return { state: 'not_yet_valid', notBefore, notAfter, message: `${id} is not valid before ${iso(notBefore)}: check the worker's clock, or wait until then` };
+    return {
+      state: 'not_yet_valid',
+      notBefore,
+      notAfter,
+      message: `${id} is not valid before ${iso(notBefore)}: check the worker's clock, or wait until then`,
+    };
   }
   return undefined;
 }

@@ -56,7 +56,7 @@ export async function signCmsRsaSha256(p: CmsSignParams): Promise<Buffer> {
 
   const pkcs8 = p.privateKey.export({ type: 'pkcs8', format: 'der' });
   const key = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-  await signed.sign(key as unknown as Parameters<pkijs.SignedData["sign"]>[0], 0, 'SHA-256');
+  await signed.sign(key as unknown as Parameters<pkijs.SignedData['sign']>[0], 0, 'SHA-256');
 
   const info = new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.SIGNED_DATA, content: signed.toSchema(true) });
   return Buffer.from(info.toSchema().toBER(false));
@@ -109,7 +109,13 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
   const signingTime = readSigningTime(signed);
 
   if (!encapsulatedContent && !detachedContent) {
-    return { signatureValid: false, problem: 'content-missing', reason: 'detached CMS: the signed content must be supplied', certificates, signingTime };
+    return {
+      signatureValid: false,
+      problem: 'content-missing',
+      reason: 'detached CMS: the signed content must be supplied',
+      certificates,
+      signingTime,
+    };
   }
   try {
     const result = await signed.verify({

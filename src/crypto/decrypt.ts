@@ -22,7 +22,12 @@ export class CmsDecryptError extends TrustflowError {
     message: string,
     readonly reason: 'key-mismatch' | 'not-for-this-recipient' | 'bad-input' | 'unsupported-key' | 'bad-password',
   ) {
-    const type = reason === 'unsupported-key' ? FailureType.UnsupportedKey : reason === 'bad-password' ? FailureType.KeyStoreUnreadable : FailureType.DecryptionFailed;
+    const type =
+      reason === 'unsupported-key'
+        ? FailureType.UnsupportedKey
+        : reason === 'bad-password'
+          ? FailureType.KeyStoreUnreadable
+          : FailureType.DecryptionFailed;
     super(message, type, false);
   }
 }
@@ -66,11 +71,14 @@ export async function decryptCms(p: DecryptCmsParams): Promise<Buffer> {
   if (kinds.length === 0) throw new CmsDecryptError('the message is not a CMS EnvelopedData', 'bad-input');
   // OpenSSL + gost-engine crashes (SIGSEGV) on a key-agreement message without -originator.
   if (kinds.every((k) => k === 'keyAgree') && !p.originator) {
-    throw new CmsDecryptError('this is a key-agreement message: it also needs --originator (the sender\'s certificate)', 'bad-input');
+    throw new CmsDecryptError("this is a key-agreement message: it also needs --originator (the sender's certificate)", 'bad-input');
   }
   if (GOST_KEY_OIDS.has(oid)) return decryptGost(der, p);
   if (oid === '1.2.840.113549.1.1.1') return decryptRsa(der, p);
-  throw new CmsDecryptError(`recipient certificates with key algorithm ${oid} are not supported (GOST R 34.10-2012/2001 or RSA)`, 'unsupported-key');
+  throw new CmsDecryptError(
+    `recipient certificates with key algorithm ${oid} are not supported (GOST R 34.10-2012/2001 or RSA)`,
+    'unsupported-key',
+  );
 }
 
 /** The RecipientInfo kinds of an EnvelopedData, or [] when it is not one. */
@@ -94,7 +102,9 @@ async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
     if (p.key.format === 'pkcs12') {
       const p12 = await writePrivate('key.p12', p.key.der);
       env.TF_KEY_PASSWORD = p.key.password;
-      const { stdout } = await runGostOpenssl(['pkcs12', '-in', p12, '-nocerts', '-nodes', '-passin', 'env:TF_KEY_PASSWORD'], { env }).catch((err: unknown) => {
+      const { stdout } = await runGostOpenssl(['pkcs12', '-in', p12, '-nocerts', '-nodes', '-passin', 'env:TF_KEY_PASSWORD'], {
+        env,
+      }).catch((err: unknown) => {
         throw err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr)
           ? new CmsDecryptError('PKCS#12: wrong password (integrity check failed)', 'bad-password')
           : new CmsDecryptError('PKCS#12: cannot be read with OpenSSL and gost-engine', 'bad-input');
@@ -110,7 +120,21 @@ async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
     const certPath = await writePrivate('recipient.pem', toPem(p.certificate));
 
     const inPath = await writePrivate('message.der', der);
-    const args = ['cms', '-decrypt', '-debug_decrypt', '-binary', '-inform', 'DER', '-in', inPath, '-recip', certPath, '-inkey', keyPath, ...passin];
+    const args = [
+      'cms',
+      '-decrypt',
+      '-debug_decrypt',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      inPath,
+      '-recip',
+      certPath,
+      '-inkey',
+      keyPath,
+      ...passin,
+    ];
     if (p.originator) args.push('-originator', await writePrivate('originator.pem', toPem(p.originator)));
 
     // In parallel (each OpenSSL start loads the engine): the key must be the certificate's, compared
@@ -134,7 +158,8 @@ async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
     if (decrypted instanceof OpensslError && decrypted.exitCode === 4) {
       throw new CmsDecryptError("the message is not addressed to this certificate's key, or it is damaged", 'not-for-this-recipient');
     }
-    if (decrypted instanceof OpensslError) throw new CmsDecryptError('the message is not a CMS EnvelopedData OpenSSL can read', 'bad-input');
+    if (decrypted instanceof OpensslError)
+      throw new CmsDecryptError('the message is not a CMS EnvelopedData OpenSSL can read', 'bad-input');
     throw decrypted;
   });
 }
@@ -148,7 +173,10 @@ async function decryptRsa(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
         ? openPkcs12(p.key.der, p.key.password, 'PKCS#12').privateKey
         : createPrivateKey({ key: p.key.pem, ...(p.key.password !== undefined ? { passphrase: p.key.password } : {}) });
   } catch (err) {
-    throw new CmsDecryptError(`private key: ${/password/i.test((err as Error).message) ? 'wrong password' : 'cannot be read'}`, /password/i.test((err as Error).message) ? 'bad-password' : 'bad-input');
+    throw new CmsDecryptError(
+      `private key: ${/password/i.test((err as Error).message) ? 'wrong password' : 'cannot be read'}`,
+      /password/i.test((err as Error).message) ? 'bad-password' : 'bad-input',
+    );
   }
   if (!cert.checkPrivateKey(key)) throw new CmsDecryptError('the private key does not belong to the recipient certificate', 'key-mismatch');
   let message: forge.pkcs7.PkcsEnvelopedData;
@@ -173,7 +201,10 @@ async function decryptRsa(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
  */
 export async function assertNotCryptoProContainer(path: string): Promise<void> {
   const markers = ['header.key', 'primary.key', 'masks.key', 'name.key'];
-  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   const names = isDir ? await readdir(path).catch(() => [] as string[]) : [basename(path)];
   if (names.some((n) => markers.includes(n.toLowerCase()))) {
     throw new CmsDecryptError(

@@ -40,16 +40,23 @@ export async function openDecryptionKey(spec: DecryptionKeySpec, resolveSecret: 
   const certificate = await withPrivateTempDir(async (_dir, writePrivate) => {
     const p12 = await writePrivate('key.p12', keyBytes);
     try {
-      return (await runGostOpenssl(['pkcs12', '-in', p12, '-nokeys', '-clcerts', '-passin', 'env:TF_KEY_PASSWORD'], { env: { TF_KEY_PASSWORD: password } })).stdout;
+      return (
+        await runGostOpenssl(['pkcs12', '-in', p12, '-nokeys', '-clcerts', '-passin', 'env:TF_KEY_PASSWORD'], {
+          env: { TF_KEY_PASSWORD: password },
+        })
+      ).stdout;
     } catch (err) {
       if (err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr)) {
-        throw new KeyStoreError(`${spec.path}: wrong password (the PKCS#12 integrity check failed); check the secret behind ${spec.password}`);
+        throw new KeyStoreError(
+          `${spec.path}: wrong password (the PKCS#12 integrity check failed); check the secret behind ${spec.password}`,
+        );
       }
       if (err instanceof OpensslError) throw new KeyStoreError(`${spec.path}: not a PKCS#12 file OpenSSL can read`);
       throw err;
     }
   });
-  if (!certificate.includes('BEGIN CERTIFICATE')) throw new KeyStoreError(`${spec.path}: the PKCS#12 file holds no certificate for its key`);
+  if (!certificate.includes('BEGIN CERTIFICATE'))
+    throw new KeyStoreError(`${spec.path}: the PKCS#12 file holds no certificate for its key`);
   return { key: { format: 'pkcs12', der: keyBytes, password }, certificate };
 }
 

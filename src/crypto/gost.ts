@@ -30,7 +30,8 @@ export async function gostOpensslEnv(): Promise<Record<string, string>> {
       const dir = /ENGINESDIR: "([^"]+)"/.exec(stdout.toString())?.[1];
       enginePath = dir ? join(dir, 'gost.so') : undefined;
     }
-    if (!enginePath || !existsSync(enginePath)) throw new GostEngineMissingError(`gost-engine not found${enginePath ? ` at ${enginePath}` : ''}: ${INSTALL_HINT}`);
+    if (!enginePath || !existsSync(enginePath))
+      throw new GostEngineMissingError(`gost-engine not found${enginePath ? ` at ${enginePath}` : ''}: ${INSTALL_HINT}`);
     const dir = await mkdtemp(join(tmpdir(), 'trustflow-gost-'));
     const path = join(dir, 'openssl-gost.cnf');
     await writeFile(
@@ -54,7 +55,8 @@ export async function gostOpensslEnv(): Promise<Record<string, string>> {
       ].join('\n'),
     );
     const check = await runOpenssl(['engine', '-c', '-t', 'gost'], { env: { OPENSSL_CONF: path } }).catch(() => undefined);
-    if (!check || !check.stdout.toString().includes('[ available ]')) throw new GostEngineMissingError(`gost-engine at ${enginePath} does not load: ${INSTALL_HINT}`);
+    if (!check || !check.stdout.toString().includes('[ available ]'))
+      throw new GostEngineMissingError(`gost-engine at ${enginePath} does not load: ${INSTALL_HINT}`);
     return path;
   })();
   try {

@@ -79,7 +79,9 @@ export async function signDetachedJws(payload: Uint8Array, key: KeyObject, opts:
   // RFC 7515 4.1.6: the first x5c certificate MUST hold the signing key; a mismatch would make every
   // signature look forged to a verifier that trusts x5c.
   if (certificates[0] && key.type === 'private' && !certificates[0].checkPrivateKey(key)) {
-    throw new KeyStoreError(`the first x5c certificate (${certificates[0].subject.replace(/\n/g, ', ')}) is not the certificate of the signing key`);
+    throw new KeyStoreError(
+      `the first x5c certificate (${certificates[0].subject.replace(/\n/g, ', ')}) is not the certificate of the signing key`,
+    );
   }
 
   // Insertion order is serialization order (jose uses JSON.stringify): alg, b64, crit gives the exact
@@ -145,7 +147,8 @@ export async function verifyDetachedJws(
     );
     return { header: { ...result.protectedHeader } };
   } catch (err) {
-    if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw new JwsVerificationError('the signature does not match the payload');
+    if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+      throw new JwsVerificationError('the signature does not match the payload');
     if (err instanceof joseErrors.JOSEError) throw new JwsVerificationError(`invalid JWS: ${err.message}`);
     throw err;
   }

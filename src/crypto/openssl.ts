@@ -15,7 +15,11 @@ export class OpensslError extends TrustflowError {
     readonly signal: NodeJS.Signals | null = null,
   ) {
     // A crash (signal) may be the machine's state: retryable; a refusal (exit code) is the input's: not.
-    super(`openssl ${args[0] ?? ''} ${signal ? `crashed (${signal})` : `failed (exit ${exitCode})`}: ${stderr.trim().split('\n')[0] ?? ''}`, FailureType.CryptoFailed, signal !== null);
+    super(
+      `openssl ${args[0] ?? ''} ${signal ? `crashed (${signal})` : `failed (exit ${exitCode})`}: ${stderr.trim().split('\n')[0] ?? ''}`,
+      FailureType.CryptoFailed,
+      signal !== null,
+    );
   }
 }
 
@@ -61,7 +65,9 @@ export function runOpenssl(args: string[], opts: OpensslOptions = {}): Promise<{
 }
 
 /** Runs `fn` with a fresh private (0700) temp dir that is removed afterwards, whatever happens. */
-export async function withPrivateTempDir<T>(fn: (dir: string, writePrivate: (name: string, data: Uint8Array | string) => Promise<string>) => Promise<T>): Promise<T> {
+export async function withPrivateTempDir<T>(
+  fn: (dir: string, writePrivate: (name: string, data: Uint8Array | string) => Promise<string>) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'trustflow-'));
   const writePrivate = async (name: string, data: Uint8Array | string) => {
     const path = join(dir, name);

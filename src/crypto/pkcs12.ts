@@ -20,7 +20,8 @@ export interface SoftwareKey {
  */
 const KZ_GOST_ADVICE =
   'trustflow cannot sign with Kazakh GOST keys yet (planned). Today: where the provider accepts RSA, use the RSA key NCA RK issued with it (RSA256_*.p12 or AUTH_RSA256_*.p12)';
-const RU_GOST_ADVICE = 'trustflow signs with RSA keys only; it can decrypt with this key (konturSignIn `key`, `trustflow cms decrypt`), not sign';
+const RU_GOST_ADVICE =
+  'trustflow signs with RSA keys only; it can decrypt with this key (konturSignIn `key`, `trustflow cms decrypt`), not sign';
 const FOREIGN_KEY_ALGORITHMS: Record<string, { name: string; advice: string }> = {
   '1.2.398.3.10.1.1.1.1': { name: 'GOST 34.310-2004 (Kazakhstan, NCA RK)', advice: KZ_GOST_ADVICE },
   '1.2.398.3.10.1.1.2.3.1': { name: 'GOST R 34.10-2015 (Kazakhstan, NCA RK)', advice: KZ_GOST_ADVICE },
@@ -90,7 +91,9 @@ export async function openPkcs12File(path: string, passwordRef: string, resolveS
     der = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new KeyStoreError(`${path}: cannot read the PKCS#12 file (${code === 'ENOENT' ? 'it does not exist on the worker machine' : code})`);
+    throw new KeyStoreError(
+      `${path}: cannot read the PKCS#12 file (${code === 'ENOENT' ? 'it does not exist on the worker machine' : code})`,
+    );
   }
   return openPkcs12(der, await resolveSecret(passwordRef), path, passwordRef);
 }

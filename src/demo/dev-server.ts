@@ -44,7 +44,20 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     }
   }
   if (o.dbFile) await mkdir(dirname(o.dbFile), { recursive: true });
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort), '--namespace', o.namespace ?? 'default', '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--namespace',
+    o.namespace ?? 'default',
+    '--log-level',
+    'warn',
+  ];
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
 

@@ -25,7 +25,6 @@ import {
   flows,
   startKpsisIssueCertificate,
   submitKpsisCertificate,
-  type FlowName,
 } from '../client/flows.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
@@ -71,7 +70,9 @@ async function main(): Promise<void> {
   try {
     await codecServer.listen();
   } catch (err) {
-    throw new Error(`codec server: cannot listen (${(err as NodeJS.ErrnoException).code}); set TRUSTFLOW_CODEC_PORT to a free port`);
+    throw new Error(`codec server: cannot listen (${(err as NodeJS.ErrnoException).code}); set TRUSTFLOW_CODEC_PORT to a free port`, {
+      cause: err,
+    });
   }
   cleanups.unshift(() => codecServer.close());
   console.log(`codec server ${codecServer.url} (active key '${keyring.activeKeyId}')`);
@@ -114,7 +115,10 @@ async function main(): Promise<void> {
 
   const client = await connectClient(settings);
   cleanups.unshift(() => client.connection.close());
-  const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14);
   const rows: string[][] = [];
 
   // One demo per flow, in this order: the workflow id comes from the flow's registry name, the input
@@ -125,8 +129,12 @@ async function main(): Promise<void> {
     run: (workflowId: string) => Promise<string>;
     skipped?: string;
   }
-  const registryName = (type: WorkflowType) => (Object.keys(flows) as FlowName[]).find((n) => flows[n].contract.workflowType === type)!;
-  const demo = <T extends WorkflowType>(flow: T, run: (workflowId: string, input: NonNullable<SandboxExamples[T]>) => Promise<string>, withoutExample = 'no example in the sandbox'): Demo => {
+  const registryName = (type: WorkflowType) => Object.keys(flows).find((n) => flows[n]!.contract.workflowType === type)!;
+  const demo = <T extends WorkflowType>(
+    flow: T,
+    run: (workflowId: string, input: NonNullable<SandboxExamples[T]>) => Promise<string>,
+    withoutExample = 'no example in the sandbox',
+  ): Demo => {
     const input = sandbox.manifest.examples[flow];
     return {
       flow,
@@ -163,7 +171,11 @@ async function main(): Promise<void> {
         if (i > 600) throw new Error('the certificate request did not appear');
         await new Promise((r) => setTimeout(r, 50));
       }
-      await submitKpsisCertificate(client, workflowId, await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)));
+      await submitKpsisCertificate(
+        client,
+        workflowId,
+        await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)),
+      );
       const r = await handle.result();
       return `${r.outcome}: serial ${r.certificate!.serialNumber}, valid to ${r.certificate!.notAfter}; ${r.artifacts.shards.length} shards (any ${input.keyParam.thresholdNum}) in ${input.artifactsDir}`;
     }),
@@ -196,7 +208,8 @@ async function main(): Promise<void> {
   if (stopping) return;
   printTable(['flow', 'workflow id', 'outcome', 'time', 'result'], rows);
   console.log(`\nWeb UI: ${uiUrl}/namespaces/${settings.namespace}/workflows (decodes through the codec server ${codecServer.url})`);
-  for (const d of demos.filter((x) => !x.skipped)) console.log(`  ${d.flow}: ${uiUrl}/namespaces/${settings.namespace}/workflows/${d.workflowId}`);
+  for (const d of demos.filter((x) => !x.skipped))
+    console.log(`  ${d.flow}: ${uiUrl}/namespaces/${settings.namespace}/workflows/${d.workflowId}`);
   if (rows.some((r) => r[2] === 'FAILED')) process.exitCode = 1;
   if (values['exit-after-demo']) return shutdown();
   console.log('\nEverything keeps running for the Web UI; Ctrl-C stops it all.');

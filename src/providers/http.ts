@@ -7,7 +7,14 @@
 import type { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, type Got, type Method } from 'got';
 import { z } from 'zod';
-import { InvalidInputError, ProviderContractViolation, ProviderHttpError, ProviderNetworkError, ProviderTlsError, type FailureType } from '../common/errors.js';
+import {
+  InvalidInputError,
+  ProviderContractViolation,
+  ProviderHttpError,
+  ProviderNetworkError,
+  ProviderTlsError,
+  type FailureType,
+} from '../common/errors.js';
 import { hostAndPort, isPlainHttpToRemote, transportProblem } from '../common/transport.js';
 import { CLOSED_AFTER_HANDSHAKE, probeTlsAlert } from './tls-probe.js';
 
@@ -134,7 +141,9 @@ export class ProviderHttp {
     const problem = transportProblem(options.baseUrl, { allowPlainHttp: options.allowPlainHttp === true });
     if (problem) throw new InvalidInputError(`${options.provider} base URL ${problem}`);
     if (isPlainHttpToRemote(options.baseUrl)) {
-      options.warnPlainHttp?.(`${options.provider} over plain http to ${hostAndPort(options.baseUrl)} (allowPlainHttp): everything sent, passwords included, crosses the network in clear`);
+      options.warnPlainHttp?.(
+        `${options.provider} over plain http to ${hostAndPort(options.baseUrl)} (allowPlainHttp): everything sent, passwords included, crosses the network in clear`,
+      );
     }
     this.http = got.extend({
       prefixUrl: options.baseUrl.replace(/\/?$/, '/'),
@@ -181,8 +190,20 @@ export class ProviderHttp {
       const { retryable, retryAfterMs } = classifyHttpStatus(res.statusCode, headerValue(res.headers['retry-after']));
       const details = (this.options.describeError ?? extractProviderError)(res.body, contentType);
       const own = this.options.statusMeaning?.(res.statusCode);
-      const answer = { provider, endpoint: req.endpoint, status: res.statusCode, providerCode: details.code, providerMessage: details.message };
-      if (own) throw new ProviderHttpError({ ...answer, retryable: own.retryable, retryAfterMs: own.retryable ? retryAfterMs : undefined, type: own.type });
+      const answer = {
+        provider,
+        endpoint: req.endpoint,
+        status: res.statusCode,
+        providerCode: details.code,
+        providerMessage: details.message,
+      };
+      if (own)
+        throw new ProviderHttpError({
+          ...answer,
+          retryable: own.retryable,
+          retryAfterMs: own.retryable ? retryAfterMs : undefined,
+          type: own.type,
+        });
       throw new ProviderHttpError({ ...answer, retryable, retryAfterMs });
     }
     if (req.schema === null) return { status: res.statusCode, data: undefined as z.infer<S> };
@@ -208,17 +229,28 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
 // Certificate problems seen by us (the server's certificate) or by the server (ours, reported as a
 // TLS alert). Neither goes away by retrying: someone has to renew, register or configure a certificate.
 const SERVER_CERT_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REVOKED', 'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
 ]);
-const CLIENT_CERT_ALERT = /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|ACCESS_DENIED|DECRYPT_ERROR)$/;
+const CLIENT_CERT_ALERT =
+  /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|ACCESS_DENIED|DECRYPT_ERROR)$/;
 
 function toTlsError(provider: string, endpoint: string, err: unknown, advice: string | undefined): ProviderTlsError | undefined {
   const code = (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
   if (!code) return undefined;
   if (SERVER_CERT_CODES.has(code)) return new ProviderTlsError(provider, endpoint, code, 'server-certificate', advice);
-  if (CLIENT_CERT_ALERT.test(code) || code === CLOSED_AFTER_HANDSHAKE) return new ProviderTlsError(provider, endpoint, code, 'client-certificate', advice);
+  if (CLIENT_CERT_ALERT.test(code) || code === CLOSED_AFTER_HANDSHAKE)
+    return new ProviderTlsError(provider, endpoint, code, 'client-certificate', advice);
   if (/^ERR_SSL_/.test(code)) return new ProviderTlsError(provider, endpoint, code, 'handshake', advice);
   return undefined;
 }

@@ -33,7 +33,11 @@ const cache = new Map<string, MutualTlsIdentity>();
 const EXPIRY_WARNING_EVERY_MS = 3600_000;
 const lastExpiryWarning = new Map<string, number>();
 
-export async function openMutualTls(spec: MutualTlsSpec, resolveSecret: SecretResolver, o: OpenMutualTlsOptions): Promise<MutualTlsIdentity> {
+export async function openMutualTls(
+  spec: MutualTlsSpec,
+  resolveSecret: SecretResolver,
+  o: OpenMutualTlsOptions,
+): Promise<MutualTlsIdentity> {
   if (spec.insecureSkipServerVerification) {
     o.warn(
       `!!! ${o.provider}: server certificate verification is OFF (insecureSkipServerVerification). Anyone between this worker and ` +
@@ -95,16 +99,27 @@ function checkValidity(cert: X509Certificate, label: string, o: OpenMutualTlsOpt
   const from = Date.parse(cert.validFrom);
   const to = Date.parse(cert.validTo);
   if (now < from) {
-    throw new TrustflowError(`${label}: the TLS client certificate is not valid before ${new Date(from).toISOString()} (check the worker's clock)`, FailureType.TlsRejected, false);
+    throw new TrustflowError(
+      `${label}: the TLS client certificate is not valid before ${new Date(from).toISOString()} (check the worker's clock)`,
+      FailureType.TlsRejected,
+      false,
+    );
   }
   if (now > to) {
-    throw new TrustflowError(`${label}: the TLS client certificate expired on ${new Date(to).toISOString()}. ${o.renewalAdvice}`, FailureType.TlsRejected, false);
+    throw new TrustflowError(
+      `${label}: the TLS client certificate expired on ${new Date(to).toISOString()}. ${o.renewalAdvice}`,
+      FailureType.TlsRejected,
+      false,
+    );
   }
   const daysLeft = Math.floor((to - now) / 86400_000);
   const warnedAt = lastExpiryWarning.get(cert.fingerprint256);
   if (daysLeft < (o.expiryWarningDays ?? 30) && (warnedAt === undefined || now - warnedAt >= EXPIRY_WARNING_EVERY_MS)) {
     lastExpiryWarning.set(cert.fingerprint256, now);
-    o.warn(`${o.provider}: the TLS client certificate expires in ${daysLeft} days. ${o.renewalAdvice}`, { validTo: new Date(to).toISOString(), serialNumber: cert.serialNumber });
+    o.warn(`${o.provider}: the TLS client certificate expires in ${daysLeft} days. ${o.renewalAdvice}`, {
+      validTo: new Date(to).toISOString(),
+      serialNumber: cert.serialNumber,
+    });
   }
 }
 

@@ -36,7 +36,9 @@ export function probeTlsAlert(url: string, agent: Agent, waitMs = 1500): Promise
       resolve(code);
     };
     const timer = setTimeout(() => done(undefined), waitMs);
-    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code && /^ERR_SSL_|CERT|UNABLE_TO/.test(err.code) ? err.code : undefined));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      done(err.code && /^ERR_SSL_|CERT|UNABLE_TO/.test(err.code) ? err.code : undefined),
+    );
     socket.once('close', () => done(handshakeDone ? CLOSED_AFTER_HANDSHAKE : undefined));
   });
 }

@@ -74,12 +74,16 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     ),
     ...Object.assign({}, ...parts.map((p) => p.manifest)),
     // In the registry's order of workflow types.
-    examples: Object.fromEntries(Object.keys(flowContracts).flatMap((t) => (t in examples ? [[t, examples[t as keyof SandboxExamples]]] : []))),
+    examples: Object.fromEntries(
+      Object.keys(flowContracts).flatMap((t) => (t in examples ? [[t, examples[t as keyof SandboxExamples]]] : [])),
+    ),
   } as SandboxManifest;
   const missing = [
     ...(['ismpt', 'kisc', 'cipher', 'kpsis'] as const).filter((s) => !simulators[s]).map((s) => `simulators.${s}`),
     ...(['ca', 'keys', 'kisc', 'cipher', 'kpsis'] as const).filter((k) => !manifest[k]).map((k) => `manifest.${k}`),
-    ...Object.keys(flowContracts).filter((t) => t !== 'konturSignIn' && !(t in examples)).map((t) => `examples.${t}`),
+    ...Object.keys(flowContracts)
+      .filter((t) => t !== 'konturSignIn' && !(t in examples))
+      .map((t) => `examples.${t}`),
     ...(pki ? [] : ['pki']),
   ];
   if (missing.length > 0) {

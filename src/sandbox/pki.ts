@@ -43,7 +43,11 @@ export interface UserSpec {
 
 const utf8 = (type: string, value: string) => ({ type, value, valueTagClass: forge.asn1.Type.UTF8 as unknown as number });
 
-export async function createSandboxPki(dir: string, users: UserSpec[], caName = 'ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (SANDBOX)'): Promise<SandboxPki> {
+export async function createSandboxPki(
+  dir: string,
+  users: UserSpec[],
+  caName = 'ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (SANDBOX)',
+): Promise<SandboxPki> {
   const keysDir = join(dir, 'keys');
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
 
@@ -68,7 +72,11 @@ export async function createSandboxPki(dir: string, users: UserSpec[], caName = 
   for (const u of users) {
     const keys = rsaKeyPair();
     const cert = buildCertificate({
-      subject: [utf8('2.5.4.3', u.commonName), { type: '2.5.4.5', value: u.subjectSerial ?? `IIN${u.iin}` }, { shortName: 'C', value: u.country ?? 'KZ' }],
+      subject: [
+        utf8('2.5.4.3', u.commonName),
+        { type: '2.5.4.5', value: u.subjectSerial ?? `IIN${u.iin}` },
+        { shortName: 'C', value: u.country ?? 'KZ' },
+      ],
       issuer: caSubject,
       publicKey: keys.publicKey,
       signingKey: caKeys.forgePrivate,
@@ -101,7 +109,10 @@ export async function createSandboxPki(dir: string, users: UserSpec[], caName = 
   const issueServerCertificate = () => {
     const keys = rsaKeyPair();
     const cert = buildCertificate({
-      subject: [{ shortName: 'CN', value: 'localhost' }, { shortName: 'O', value: 'trustflow sandbox' }],
+      subject: [
+        { shortName: 'CN', value: 'localhost' },
+        { shortName: 'O', value: 'trustflow sandbox' },
+      ],
       issuer: caSubject,
       publicKey: keys.publicKey,
       signingKey: caKeys.forgePrivate,
@@ -110,7 +121,13 @@ export async function createSandboxPki(dir: string, users: UserSpec[], caName = 
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 7, ip: '127.0.0.1' },
+            { type: 2, value: 'localhost' },
+          ],
+        },
       ],
     });
     return { keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, certPem: forge.pki.certificateToPem(cert) };
@@ -163,7 +180,22 @@ async function opensslPkcs12(key: KeyObject, certPem: string, caPem: string, pas
     const caPath = await writePrivate('ca.pem', caPem);
     const outPath = await writePrivate('out.p12', '');
     await runOpenssl(
-      ['pkcs12', '-export', '-inkey', keyPath, '-in', certPath, '-certfile', caPath, '-name', 'sandbox', '-passout', 'env:TF_P12_PASSWORD', '-out', outPath],
+      [
+        'pkcs12',
+        '-export',
+        '-inkey',
+        keyPath,
+        '-in',
+        certPath,
+        '-certfile',
+        caPath,
+        '-name',
+        'sandbox',
+        '-passout',
+        'env:TF_P12_PASSWORD',
+        '-out',
+        outPath,
+      ],
       { env: { TF_P12_PASSWORD: password } },
     );
     return readFile(outPath);

@@ -18,7 +18,10 @@ export interface SandboxManifest {
   ca: { certificate: string };
   keys: Record<string, { p12: string; password: string; encryption: string; iin: string; registered: boolean; subject: string }>;
   /** GOST keys for Kontur (absent when gost-engine is not installed). */
-  konturKeys?: Record<string, { key: string; certificate: string; format: 'pem' | 'pkcs12'; password: string; bits: number; thumbprint: string; registered: boolean }>;
+  konturKeys?: Record<
+    string,
+    { key: string; certificate: string; format: 'pem' | 'pkcs12'; password: string; bits: number; thumbprint: string; registered: boolean }
+  >;
   /** KISC: TLS client keys (registered or not), the signing key, the KISC CA and persons of the "state record". */
   kisc: {
     ca: string;

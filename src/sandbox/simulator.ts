@@ -84,9 +84,7 @@ export class Simulator {
     this.routes = Object.entries(spec.routes).map(([endpoint, handler]) => {
       const [method, path] = endpoint.split(' ') as [string, string];
       const keys: string[] = [];
-      const pattern = new RegExp(
-        '^' + path.replace(/\{(\w+)\}/g, (_m, k: string) => (keys.push(k), '([^/]+)')) + '$',
-      );
+      const pattern = new RegExp('^' + path.replace(/\{(\w+)\}/g, (_m, k: string) => (keys.push(k), '([^/]+)')) + '$');
       return { method, pattern, keys, endpoint, handler };
     });
   }
@@ -135,19 +133,24 @@ export class Simulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse, adminOnly = false): Promise<void> {
     res.once('finish', () =>
-      this.spec.logger?.debug({ simulator: this.spec.name, method: req.method, path: req.url?.split('?')[0], status: res.statusCode }, 'sandbox request'),
+      this.spec.logger?.debug(
+        { simulator: this.spec.name, method: req.method, path: req.url?.split('?')[0], status: res.statusCode },
+        'sandbox request',
+      ),
     );
     try {
       const url = new URL(req.url ?? '/', 'http://sandbox');
       const body = await readBody(req, MAX_BODY);
       const adminHere = adminOnly || !this.spec.tls;
       if (adminHere && url.pathname.startsWith('/__sandbox/')) return send(res, this.admin(req.method ?? 'GET', url.pathname, body));
-      if (adminOnly) return send(res, { status: 404, body: { error_message: `the admin port serves /__sandbox/ only; the API is at ${this.baseUrl}` } });
+      if (adminOnly)
+        return send(res, { status: 404, body: { error_message: `the admin port serves /__sandbox/ only; the API is at ${this.baseUrl}` } });
 
       const base = this.spec.basePath ?? '';
       const path = url.pathname.startsWith(base + '/') ? url.pathname.slice(base.length) : undefined;
       const route = path === undefined ? undefined : this.routes.find((r) => r.method === req.method && r.pattern.test(path));
-      if (!route || path === undefined) return send(res, { status: 404, body: { error_message: `no such endpoint: ${req.method} ${url.pathname}` } });
+      if (!route || path === undefined)
+        return send(res, { status: 404, body: { error_message: `no such endpoint: ${req.method} ${url.pathname}` } });
       this.calls[route.endpoint] = (this.calls[route.endpoint] ?? 0) + 1;
 
       const match = route.pattern.exec(path)!;
@@ -216,12 +219,19 @@ export class Simulator {
     if (method === 'GET' && path === '/__sandbox/state') {
       return {
         status: 200,
-        body: { simulator: this.spec.name, now: this.now().toISOString(), calls: { ...this.calls }, pendingFaults: this.faults, ...this.spec.state() },
+        body: {
+          simulator: this.spec.name,
+          now: this.now().toISOString(),
+          calls: { ...this.calls },
+          pendingFaults: this.faults,
+          ...this.spec.state(),
+        },
       };
     }
     if (method === 'POST' && path === '/__sandbox/faults') {
       const parsed = FaultSchema.safeParse(json);
-      if (!parsed.success) return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
+      if (!parsed.success)
+        return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
       this.faults.push(parsed.data);
       return { status: 200, body: { pendingFaults: this.faults } };
     }
@@ -233,7 +243,9 @@ export class Simulator {
       return { status: 200, body: { reset: true } };
     }
     if (method === 'POST' && path === '/__sandbox/config') {
-      return this.spec.configure ? this.spec.configure(json) : { status: 404, body: { error_message: `${this.spec.name} has no configuration` } };
+      return this.spec.configure
+        ? this.spec.configure(json)
+        : { status: 404, body: { error_message: `${this.spec.name} has no configuration` } };
     }
     if (method === 'POST' && path === '/__sandbox/clock') {
       const parsed = z.object({ advanceMs: z.number().int() }).safeParse(json);
@@ -273,11 +285,19 @@ function send(res: ServerResponse, r: SimResponse): void {
  * Plays NCES for a KPSIS request: the sandbox CA issues a certificate (PEM) for a PKCS#10 (DER).
  * `notBeforeDays`/`days` make not-yet-valid or expired certificates for tests.
  */
-export async function issueSandboxCertificate(caIssueUrl: string, certRequestDer: Uint8Array, o: { days?: number; notBeforeDays?: number } = {}): Promise<string> {
+export async function issueSandboxCertificate(
+  caIssueUrl: string,
+  certRequestDer: Uint8Array,
+  o: { days?: number; notBeforeDays?: number } = {},
+): Promise<string> {
   const res = await fetch(caIssueUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ cert_request: Buffer.from(certRequestDer).toString('base64'), ...(o.days !== undefined ? { days: o.days } : {}), ...(o.notBeforeDays !== undefined ? { not_before_days: o.notBeforeDays } : {}) }),
+    body: JSON.stringify({
+      cert_request: Buffer.from(certRequestDer).toString('base64'),
+      ...(o.days !== undefined ? { days: o.days } : {}),
+      ...(o.notBeforeDays !== undefined ? { not_before_days: o.notBeforeDays } : {}),
+    }),
   });
   const json = (await res.json()) as { certificate?: string };
   if (!res.ok || !json.certificate) throw new Error(`sandbox CA: HTTP ${res.status} ${JSON.stringify(json)}`);
@@ -285,6 +305,7 @@ export async function issueSandboxCertificate(caIssueUrl: string, certRequestDer
 }
 
 /** Helper for clients of the admin API (tests, demos). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each simulator's state has its own shape; callers read what they need
 export async function sandboxAdmin(baseUrl: string, path: 'state' | 'faults' | 'reset' | 'clock' | 'config', body?: unknown): Promise<any> {
   const res = await fetch(`${baseUrl}/__sandbox/${path}`, {
     method: path === 'state' ? 'GET' : 'POST',

@@ -11,7 +11,12 @@ export async function readBlob(ref: string, maxBytes: number, what: string): Pro
     handle = await open(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist on the worker machine' : code === 'EACCES' ? 'may not be read by the worker' : `cannot be read (${code ?? 'error'})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist on the worker machine'
+        : code === 'EACCES'
+          ? 'may not be read by the worker'
+          : `cannot be read (${code ?? 'error'})`;
     throw new InvalidInputError(`${what} ${ref} ${why}`);
   }
   try {

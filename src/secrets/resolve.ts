@@ -31,7 +31,11 @@ export const resolveSecret: SecretResolver = async (ref) => {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'file does not exist' : code === 'EACCES' ? 'the worker may not read this file' : `cannot read the file (${code ?? 'error'})`;
+      code === 'ENOENT'
+        ? 'file does not exist'
+        : code === 'EACCES'
+          ? 'the worker may not read this file'
+          : `cannot read the file (${code ?? 'error'})`;
     throw new SecretUnavailableError(ref, why);
   }
 };

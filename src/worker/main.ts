@@ -55,12 +55,15 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => {
-  logger.info({ signal: stopSignal }, 'trustflow worker: stopped');
-  process.exit(0);
-}, (err) => {
-  logger.error({ err }, 'trustflow worker failed to start');
-  // Also plainly on stderr: the first thing an operator reads when the process exits at once.
-  console.error(`trustflow worker: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main().then(
+  () => {
+    logger.info({ signal: stopSignal }, 'trustflow worker: stopped');
+    process.exit(0);
+  },
+  (err) => {
+    logger.error({ err }, 'trustflow worker failed to start');
+    // Also plainly on stderr: the first thing an operator reads when the process exits at once.
+    console.error(`trustflow worker: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -40,6 +40,7 @@ export async function ensureSearchAttributes(address: string, namespace: string)
     throw new Error(
       `could not register trustflow's search attributes on namespace ${namespace} (${(err as Error).message}). ` +
         `Ask an operator to run: temporal operator search-attribute create --namespace ${namespace} ${names}`,
+      { cause: err },
     );
   } finally {
     await connection.close();

@@ -22,6 +22,6 @@ function bind<K extends ActivityName>(name: K): Activities[K] {
 }
 
 /** Every activity, proxied with its own policy. */
-export const activities = Object.fromEntries(
-  (Object.keys(activityPolicies) as ActivityName[]).map((name) => [name, bind(name)]),
-) as { [K in ActivityName]: Activities[K] };
+export const activities = Object.fromEntries((Object.keys(activityPolicies) as ActivityName[]).map((name) => [name, bind(name)])) as {
+  [K in ActivityName]: Activities[K];
+};

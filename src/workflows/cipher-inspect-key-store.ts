@@ -1,7 +1,11 @@
 // cipherInspectKeyStore: ticket → key container → verifier → delete, returning both keys' state and
 // certificate summaries (the expiry-watch schedules run it). Never fails on an unusable key: that
 // is the answer.
-import { type CipherInspectKeyStoreInput, type CipherInspectKeyStoreResult, cipherInspectKeyStoreContract } from '../contracts/cipher-inspect-key-store.js';
+import {
+  type CipherInspectKeyStoreInput,
+  type CipherInspectKeyStoreResult,
+  cipherInspectKeyStoreContract,
+} from '../contracts/cipher-inspect-key-store.js';
 import { recordKeyState } from './cipher-sign.js';
 import { TicketRunner } from './cipher-ticket.js';
 import { runFlow } from './flow-status.js';

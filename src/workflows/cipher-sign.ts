@@ -14,7 +14,8 @@ import { TicketRunner } from './cipher-ticket.js';
 import { rootApplicationFailure, runFlow, type FlowTracker } from './flow-status.js';
 import { activities } from './activities.js';
 
-const { cipherUploadData, cipherSetOptions, cipherUploadKeyStore, cipherCheckKeyStore, cipherStartSigning, cipherAwaitSignature } = activities;
+const { cipherUploadData, cipherSetOptions, cipherUploadKeyStore, cipherCheckKeyStore, cipherStartSigning, cipherAwaitSignature } =
+  activities;
 
 export async function cipherSign(rawInput: CipherSignInput): Promise<CipherSignResult> {
   return runFlow(cipherSignContract, rawInput, async (input, tracker) => {
@@ -40,7 +41,11 @@ export async function cipherSign(rawInput: CipherSignInput): Promise<CipherSignR
       } catch (err) {
         // POST ds/creator's answer was lost and the status says nothing was made: a new ticket, not a re-send.
         if (started === 'unknown' && rootApplicationFailure(err)?.type === FailureType.ProviderRejected) {
-          throw ApplicationFailure.create({ type: FailureType.SessionMissing, message: 'the signature request may not have reached Cipher; starting again with a new ticket', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: FailureType.SessionMissing,
+            message: 'the signature request may not have reached Cipher; starting again with a new ticket',
+            nonRetryable: true,
+          });
         }
         throw err;
       }
@@ -59,10 +64,18 @@ export function requireSigningKey(keys: CipherInspectKeyStoreResult, tracker: Fl
   recordKeyState(keys, tracker);
   const s = keys.signature;
   if (s.state === 'unusable') {
-    throw ApplicationFailure.create({ type: FailureType.KeyNotUsable, message: `the signing key cannot be used: ${s.message}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FailureType.KeyNotUsable,
+      message: `the signing key cannot be used: ${s.message}`,
+      nonRetryable: true,
+    });
   }
   if (s.state === 'absent' || !s.certificate) {
-    throw ApplicationFailure.create({ type: FailureType.KeyNotUsable, message: 'this key type (a signing key) is absent from the container', nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FailureType.KeyNotUsable,
+      message: 'this key type (a signing key) is absent from the container',
+      nonRetryable: true,
+    });
   }
   return s.certificate;
 }

@@ -3,11 +3,7 @@
 // When the random value is expired/consumed, or approve-cert's outcome is unknown, the flow starts
 // again from authenticate-by-cert, at most `maxChallengeAttempts` times.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
-import {
-  type KonturSignInInput,
-  type KonturSignInResult,
-  konturSignInContract,
-} from '../contracts/kontur-sign-in.js';
+import { type KonturSignInInput, type KonturSignInResult, konturSignInContract } from '../contracts/kontur-sign-in.js';
 import { FailureType } from '../common/errors.js';
 import { rootApplicationFailure, runFlow } from './flow-status.js';
 import type { KonturSession } from '../activities/kontur.js';
@@ -46,7 +42,8 @@ export async function konturSignIn(rawInput: KonturSignInInput): Promise<KonturS
         return result(session);
       } catch (err) {
         const restart =
-          rootApplicationFailure(err)?.type === FailureType.ChallengeRejected || (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure);
+          rootApplicationFailure(err)?.type === FailureType.ChallengeRejected ||
+          (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure);
         if (!restart) throw err;
         if (attempt >= input.maxChallengeAttempts) {
           throw ApplicationFailure.create({

@@ -37,10 +37,17 @@ export async function kpsisIssueCertificate(rawInput: KpsisIssueCertificateInput
     tracker.step('generating');
     const generated = await generateOnce(input, tracker);
     const requestedAt = new Date();
-    const base: KpsisIssueCertificateResult = { outcome: 'timed_out', request: generated.request, artifacts: generated.artifacts, requestedAt: requestedAt.toISOString() };
+    const base: KpsisIssueCertificateResult = {
+      outcome: 'timed_out',
+      request: generated.request,
+      artifacts: generated.artifacts,
+      requestedAt: requestedAt.toISOString(),
+    };
 
     tracker.step('waiting_for_ca');
-    tracker.note(`waiting for CA since ${requestedAt.toISOString()}: submit the certificate with \`trustflow kpsis submit-cert --workflow-id ${workflowInfo().workflowId} --cert FILE\``);
+    tracker.note(
+      `waiting for CA since ${requestedAt.toISOString()}: submit the certificate with \`trustflow kpsis submit-cert --workflow-id ${workflowInfo().workflowId} --cert FILE\``,
+    );
     let accepted: string | undefined;
     let stored: SubmitIssuedCertificateResult['certificate'] | undefined;
     setHandler(
@@ -59,7 +66,13 @@ export async function kpsisIssueCertificate(rawInput: KpsisIssueCertificateInput
       if (left <= 0) break;
       if (await condition(() => accepted !== undefined, Math.min(input.reminderEvery, left))) break;
       if (Date.now() >= deadline) break;
-      await kpsisNotifyPending({ workflowId: workflowInfo().workflowId, requestedAt: requestedAt.toISOString(), subject: generated.request.subject, requestSha256: generated.artifacts.request.sha256, reminder });
+      await kpsisNotifyPending({
+        workflowId: workflowInfo().workflowId,
+        requestedAt: requestedAt.toISOString(),
+        subject: generated.request.subject,
+        requestSha256: generated.artifacts.request.sha256,
+        reminder,
+      });
     }
     tracker.note(undefined);
     if (accepted === undefined) {
@@ -105,15 +118,18 @@ async function generateOnce(input: ReturnType<typeof KpsisIssueCertificateInputS
 /** Throws (the Update is rejected, the flow keeps waiting) unless the certificate fits the request and is valid now. */
 function validateCertificate(pem: string, requestSpki: string, alreadyAccepted: boolean): void {
   if (alreadyAccepted) throw new Error('a certificate was already accepted for this request');
-  if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
   let facts;
   try {
     facts = certificateFacts(pem);
   } catch (err) {
-    throw new Error(`not a readable X.509 certificate (${(err as Error).message})`);
+    throw new Error(`not a readable X.509 certificate (${(err as Error).message})`, { cause: err });
   }
   if (facts.subjectPublicKeyInfo !== requestSpki) {
-    throw new Error(`the certificate's public key (${facts.publicKeyAlgorithm}) is not the key of this request: it was issued for another request`);
+    throw new Error(
+      `the certificate's public key (${facts.publicKeyAlgorithm}) is not the key of this request: it was issued for another request`,
+    );
   }
   const now = Date.now(); // workflow time
   if (Date.parse(facts.notBefore) > now) throw new Error(`the certificate is not valid before ${facts.notBefore}`);

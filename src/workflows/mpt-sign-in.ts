@@ -3,11 +3,7 @@
 // When the stand rejects the challenge as unknown/expired/used, a new one is fetched and signed,
 // at most `maxChallengeAttempts` times. Other failures end the flow (after the activity's retries).
 import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  type MptSignInInput,
-  type MptSignInResult,
-  mptSignInContract,
-} from '../contracts/mpt-sign-in.js';
+import { type MptSignInInput, type MptSignInResult, mptSignInContract } from '../contracts/mpt-sign-in.js';
 import { FailureType } from '../common/errors.js';
 import { rootApplicationFailure, runFlow } from './flow-status.js';
 import { activities } from './activities.js';

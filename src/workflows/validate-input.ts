@@ -8,7 +8,11 @@ import { FailureType } from '../common/errors.js';
 export function validateInput<S extends z.ZodType>(schema: S, raw: unknown, workflowType: string): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw ApplicationFailure.create({ type: FailureType.InvalidInput, message: `invalid ${workflowType} input: ${describeInputIssues(parsed.error)}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `invalid ${workflowType} input: ${describeInputIssues(parsed.error)}`,
+      nonRetryable: true,
+    });
   }
   return parsed.data;
 }

@@ -47,8 +47,18 @@ before(async () => {
   manifest = JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8'));
   inputFile = join(tmp, 'mpt-input.json');
   await writeFile(inputFile, JSON.stringify(manifest.examples.mptSignIn));
-  cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: 'trustflow', TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS };
-  worker = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS });
+  cliEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TRUSTFLOW_TASK_QUEUE: 'trustflow',
+    TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS,
+  };
+  worker = await startWorkerProcess({
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS,
+  });
   // `npm run codec-server`, for the temporal CLI's --codec-endpoint
   const codecPort = await freePort();
   codecProc = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], {
@@ -75,8 +85,20 @@ after(async () => {
 describe('by hand, as separate processes', () => {
   it('temporal workflow execute --type mptSignIn --input-file <examples.mptSignIn> --codec-endpoint prints a token', async () => {
     const { stdout } = await run(temporalCliPath(), [
-      'workflow', 'execute', '--address', env.address, '--type', 'mptSignIn', '--task-queue', 'trustflow',
-      '--workflow-id', 'e2e-temporal-cli', '--input-file', inputFile, '--codec-endpoint', codecUrl,
+      'workflow',
+      'execute',
+      '--address',
+      env.address,
+      '--type',
+      'mptSignIn',
+      '--task-queue',
+      'trustflow',
+      '--workflow-id',
+      'e2e-temporal-cli',
+      '--input-file',
+      inputFile,
+      '--codec-endpoint',
+      codecUrl,
     ]);
     assert.match(stdout, /"token":\s*"eyJ[\w-]+\.[\w-]+\.[\w-]+"/);
     assert.match(stdout, /"expiresAt"/);
@@ -87,21 +109,58 @@ describe('by hand, as separate processes', () => {
     const konturInput = join(tmp, 'kontur-input.json');
     await writeFile(konturInput, JSON.stringify(manifest.examples.konturSignIn));
     const { stdout } = await run(temporalCliPath(), [
-      'workflow', 'execute', '--address', env.address, '--type', 'konturSignIn', '--task-queue', 'trustflow',
-      '--workflow-id', 'e2e-kontur', '--input-file', konturInput, '--codec-endpoint', codecUrl, '-o', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      env.address,
+      '--type',
+      'konturSignIn',
+      '--task-queue',
+      'trustflow',
+      '--workflow-id',
+      'e2e-kontur',
+      '--input-file',
+      konturInput,
+      '--codec-endpoint',
+      codecUrl,
+      '-o',
+      'json',
     ]);
     const result = JSON.parse(stdout).result as { sid: string; refreshToken: string; expiresAt: string };
     assert.match(result.sid, /^[0-9A-F]{32}$/);
     const kurl = manifest.services.kontur!.baseUrl;
-    const works = async (sid: string) => (await fetch(`${kurl}/auth/v5.9/sessions/current`, { headers: { authorization: `auth.sid ${sid}` } })).status;
+    const works = async (sid: string) =>
+      (await fetch(`${kurl}/auth/v5.9/sessions/current`, { headers: { authorization: `auth.sid ${sid}` } })).status;
     assert.equal(await works(result.sid), 200);
 
     const apiKey = (await readFile(manifest.examples.konturSignIn.apiKey!.slice(5), 'utf8')).trim();
-    const r = await trustflow('kontur', 'refresh', '--base-url', kurl, '--sid-env', 'TF_SID', '--refresh-token-env', 'TF_RT', '--api-key-env', 'TF_API');
+    const r = await trustflow(
+      'kontur',
+      'refresh',
+      '--base-url',
+      kurl,
+      '--sid-env',
+      'TF_SID',
+      '--refresh-token-env',
+      'TF_RT',
+      '--api-key-env',
+      'TF_API',
+    );
     assert.equal(r.code, 1, 'without the variables it fails');
     assert.match(r.stderr, /env:TF_API: environment variable TF_API is not set/);
     Object.assign(cliEnv, { TF_SID: result.sid, TF_RT: result.refreshToken, TF_API: apiKey });
-    const ok = await trustflow('kontur', 'refresh', '--base-url', kurl, '--sid-env', 'TF_SID', '--refresh-token-env', 'TF_RT', '--api-key-env', 'TF_API');
+    const ok = await trustflow(
+      'kontur',
+      'refresh',
+      '--base-url',
+      kurl,
+      '--sid-env',
+      'TF_SID',
+      '--refresh-token-env',
+      'TF_RT',
+      '--api-key-env',
+      'TF_API',
+    );
     assert.equal(ok.code, 0, ok.stderr);
     const renewed = JSON.parse(ok.stdout) as { sid: string };
     assert.equal(await works(renewed.sid), 200);
@@ -115,8 +174,22 @@ describe('by hand, as separate processes', () => {
     const f = join(tmp, 'kisc-input.json');
     await writeFile(f, JSON.stringify(manifest.examples.kiscVerifyIdentity));
     const { stdout } = await run(temporalCliPath(), [
-      'workflow', 'execute', '--address', env.address, '--type', 'kiscVerifyIdentity', '--task-queue', 'trustflow',
-      '--workflow-id', 'e2e-kisc', '--input-file', f, '--codec-endpoint', codecUrl, '-o', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      env.address,
+      '--type',
+      'kiscVerifyIdentity',
+      '--task-queue',
+      'trustflow',
+      '--workflow-id',
+      'e2e-kisc',
+      '--input-file',
+      f,
+      '--codec-endpoint',
+      codecUrl,
+      '-o',
+      'json',
     ]);
     const result = JSON.parse(stdout).result as { outcome: string; idempotencyKey: string; personalData: Record<string, unknown> };
     assert.equal(result.outcome, 'verified');
@@ -129,12 +202,40 @@ describe('by hand, as separate processes', () => {
     const f = join(tmp, 'cipher-input.json');
     await writeFile(f, JSON.stringify(manifest.examples.cipherSign));
     const { stdout } = await run(temporalCliPath(), [
-      'workflow', 'execute', '--address', env.address, '--type', 'cipherSign', '--task-queue', 'trustflow',
-      '--workflow-id', 'e2e-cipher', '--input-file', f, '--codec-endpoint', codecUrl, '-o', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      env.address,
+      '--type',
+      'cipherSign',
+      '--task-queue',
+      'trustflow',
+      '--workflow-id',
+      'e2e-cipher',
+      '--input-file',
+      f,
+      '--codec-endpoint',
+      codecUrl,
+      '-o',
+      'json',
     ]);
     const sig = join(tmp, 'e2e.p7s');
     await writeFile(sig, Buffer.from((JSON.parse(stdout).result as { signatureBase64: string }).signatureBase64, 'base64'));
-    await runOpenssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', manifest.cipher.document.slice(5), '-CAfile', manifest.cipher.ca, '-out', '/dev/null']);
+    await runOpenssl([
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      sig,
+      '-content',
+      manifest.cipher.document.slice(5),
+      '-CAfile',
+      manifest.cipher.ca,
+      '-out',
+      '/dev/null',
+    ]);
     const state = (await (await fetch(`${manifest.services.cipher!.admin}/state`)).json()) as { openTickets: number };
     assert.equal(state.openTickets, 0);
   });
@@ -144,8 +245,22 @@ describe('by hand, as separate processes', () => {
     const kinput = manifest.examples.kpsisIssueCertificate;
     await writeFile(f, JSON.stringify(kinput));
     const execution = run(temporalCliPath(), [
-      'workflow', 'execute', '--address', env.address, '--type', 'kpsisIssueCertificate', '--task-queue', 'trustflow',
-      '--workflow-id', 'e2e-kpsis', '--input-file', f, '--codec-endpoint', codecUrl, '-o', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      env.address,
+      '--type',
+      'kpsisIssueCertificate',
+      '--task-queue',
+      'trustflow',
+      '--workflow-id',
+      'e2e-kpsis',
+      '--input-file',
+      f,
+      '--codec-endpoint',
+      codecUrl,
+      '-o',
+      'json',
     ]);
     const request = join(kinput.artifactsDir, 'cert_req.req');
     for (let i = 0; !existsSync(request); i++) {
@@ -163,13 +278,19 @@ describe('by hand, as separate processes', () => {
     const otherReq = (await runOpenssl(['req', '-new', '-key', otherKey, '-subj', '/CN=other.example.by', '-outform', 'DER'])).stdout;
     const refused = await trustflow('kpsis', 'submit-cert', '--workflow-id', 'e2e-kpsis', '--cert', await issue(otherReq));
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /certificate refused: .*is not the key of this request: it was issued for another request; the flow keeps waiting/);
+    assert.match(
+      refused.stderr,
+      /certificate refused: .*is not the key of this request: it was issued for another request; the flow keeps waiting/,
+    );
 
     const cert = await issue(await readFile(request));
     const ok = await trustflow('kpsis', 'submit-cert', '--workflow-id', 'e2e-kpsis', '--cert', cert);
     assert.equal(ok.code, 0, ok.stderr);
     const submitted = JSON.parse(ok.stdout) as { serialNumber: string; notBefore: string; notAfter: string };
-    const result = JSON.parse((await execution).stdout).result as { outcome: string; certificate: { serialNumber: string; notAfter: string } };
+    const result = JSON.parse((await execution).stdout).result as {
+      outcome: string;
+      certificate: { serialNumber: string; notAfter: string };
+    };
     assert.equal(result.outcome, 'issued');
     assert.equal(result.certificate.serialNumber, submitted.serialNumber);
     assert.ok(Date.parse(result.certificate.notAfter) > Date.now());
@@ -189,11 +310,16 @@ describe('by hand, as separate processes', () => {
 
   it('trustflow run without codec keys refuses before starting anything, saying how to set them', async () => {
     const { TRUSTFLOW_CODEC_KEYS: _k, ...noKeys } = cliEnv;
-    const r = await run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), 'run', 'mpt-sign-in', '--input', inputFile, '--workflow-id', 'e2e-cli-nokeys'], { env: noKeys }).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
+    const r = await run(
+      process.execPath,
+      [join(repoRoot, 'bin', 'trustflow.js'), 'run', 'mpt-sign-in', '--input', inputFile, '--workflow-id', 'e2e-cli-nokeys'],
+      { env: noKeys },
+    ).catch((e: { code: number; stderr: string }) => e);
     assert.equal((r as { code: number }).code, 1);
-    assert.match((r as { stderr: string }).stderr, /refusing to start a flow without payload encryption.*Set TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE/);
+    assert.match(
+      (r as { stderr: string }).stderr,
+      /refusing to start a flow without payload encryption.*Set TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE/,
+    );
     const s = await trustflow('status', 'e2e-cli-nokeys');
     assert.match(s.stderr, /not found/i, 'no flow was started, so nothing was stored in clear');
   });
@@ -212,7 +338,16 @@ describe('by hand, as separate processes', () => {
     assert.match(s.stdout, /step\s+fetching_challenge/);
     assert.match(s.stdout, /activity\s+mptFetchChallenge: attempt [2-9] of 6, scheduled, next attempt at \d{4}-/);
     assert.match(s.stdout, /failed\s+ProviderUnavailable: IS MPT GET \/auth\/key: network error ECONNREFUSED reaching 127\.0\.0\.1:\d+/);
-    await run(temporalCliPath(), ['workflow', 'terminate', '--address', env.address, '--workflow-id', 'e2e-cli-retrying', '--reason', 'test done']);
+    await run(temporalCliPath(), [
+      'workflow',
+      'terminate',
+      '--address',
+      env.address,
+      '--workflow-id',
+      'e2e-cli-retrying',
+      '--reason',
+      'test done',
+    ]);
     assert.equal((await started).code, 1);
   });
 
@@ -249,7 +384,18 @@ describe('by hand, as separate processes', () => {
 
   it('temporal workflow query --codec-endpoint works (the codec server accepts an empty payload list)', async () => {
     const { stdout } = await run(temporalCliPath(), [
-      'workflow', 'query', '--address', env.address, '--workflow-id', 'e2e-cli-run', '--name', 'status', '--codec-endpoint', codecUrl, '-o', 'json',
+      'workflow',
+      'query',
+      '--address',
+      env.address,
+      '--workflow-id',
+      'e2e-cli-run',
+      '--name',
+      'status',
+      '--codec-endpoint',
+      codecUrl,
+      '-o',
+      'json',
     ]);
     assert.match(stdout, /"step":\s*"done"/);
     assert.match(stdout, /"outcome":\s*"succeeded"/);
@@ -281,10 +427,21 @@ describe('by hand, as separate processes', () => {
   it('temporal workflow show: ciphertext without --codec-endpoint, readable input and result with it', async () => {
     {
       const show = async (...extra: string[]) => {
-        const { stdout } = await run(temporalCliPath(), ['workflow', 'show', '--address', env.address, '--workflow-id', 'e2e-temporal-cli', '-o', 'json', ...extra]);
+        const { stdout } = await run(temporalCliPath(), [
+          'workflow',
+          'show',
+          '--address',
+          env.address,
+          '--workflow-id',
+          'e2e-temporal-cli',
+          '-o',
+          'json',
+          ...extra,
+        ]);
         const events = JSON.parse(stdout).events as Record<string, any>[];
         const input = events[0]!.workflowExecutionStartedEventAttributes.input.payloads[0];
-        const result = events.find((e) => e.workflowExecutionCompletedEventAttributes)!.workflowExecutionCompletedEventAttributes.result.payloads[0];
+        const result = events.find((e) => e.workflowExecutionCompletedEventAttributes)!.workflowExecutionCompletedEventAttributes.result
+          .payloads[0];
         const decode = (p: { metadata: Record<string, string>; data: string }) => ({
           encoding: Buffer.from(p.metadata.encoding!, 'base64').toString(),
           text: Buffer.from(p.data, 'base64').toString('latin1'),
@@ -303,11 +460,23 @@ describe('by hand, as separate processes', () => {
 
   it('the worker refuses a non-local server without codec keys, naming the way out; the codec server needs keys', async () => {
     // .invalid never resolves, and the check comes before any connection attempt.
-    const env2 = { ...process.env, TEMPORAL_ADDRESS: 'temporal.example.invalid:7233', TRUSTFLOW_CODEC_KEYS: '', TRUSTFLOW_CODEC_KEY_FILE: '' };
-    const w = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'worker', 'main.js')], { env: env2 }).catch((e: { code: number; stderr: string }) => e);
+    const env2 = {
+      ...process.env,
+      TEMPORAL_ADDRESS: 'temporal.example.invalid:7233',
+      TRUSTFLOW_CODEC_KEYS: '',
+      TRUSTFLOW_CODEC_KEY_FILE: '',
+    };
+    const w = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'worker', 'main.js')], { env: env2 }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.equal((w as { code: number }).code, 1);
-    assert.match((w as { stderr: string }).stderr, /refusing to talk to temporal\.example\.invalid:7233 without payload encryption.*loopback server only/);
-    const c = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], { env: { ...process.env, TRUSTFLOW_CODEC_KEYS: '', TRUSTFLOW_CODEC_KEY_FILE: '' } }).catch((e: { code: number; stderr: string }) => e);
+    assert.match(
+      (w as { stderr: string }).stderr,
+      /refusing to talk to temporal\.example\.invalid:7233 without payload encryption.*loopback server only/,
+    );
+    const c = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], {
+      env: { ...process.env, TRUSTFLOW_CODEC_KEYS: '', TRUSTFLOW_CODEC_KEY_FILE: '' },
+    }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((c as { code: number }).code, 1);
     assert.match((c as { stderr: string }).stderr, /no codec keys/);
     const open = await run(process.execPath, [join(repoRoot, 'dist', 'src', 'codec', 'main.js')], {
@@ -323,13 +492,38 @@ describe('by hand, as separate processes', () => {
     cliEnv.TF_P12_PW = (await readFile(k.password.slice(5), 'utf8')).trim();
     for (const detached of [false, true]) {
       const out = join(tmp, `doc.${detached ? 'detached' : 'attached'}.p7s`);
-      const s = await trustflow('cms', 'sign', '--p12', k.p12, '--password-env', 'TF_P12_PW', '--in', data, '--out', out, ...(detached ? ['--detached'] : []));
+      const s = await trustflow(
+        'cms',
+        'sign',
+        '--p12',
+        k.p12,
+        '--password-env',
+        'TF_P12_PW',
+        '--in',
+        data,
+        '--out',
+        out,
+        ...(detached ? ['--detached'] : []),
+      );
       assert.equal(s.code, 0, s.stderr);
       const v = await trustflow('cms', 'verify', '--in', out, '--ca', manifest.ca.certificate, ...(detached ? ['--content', data] : []));
       assert.equal(v.code, 0, v.stdout + v.stderr);
       const report = JSON.parse(v.stdout);
       assert.deepEqual([report.signatureValid, report.detached, report.issuedByCa], [true, detached, true]);
-      await runOpenssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', out, '-CAfile', manifest.ca.certificate, '-purpose', 'any', ...(detached ? ['-content', data] : [])]);
+      await runOpenssl([
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        out,
+        '-CAfile',
+        manifest.ca.certificate,
+        '-purpose',
+        'any',
+        ...(detached ? ['-content', data] : []),
+      ]);
     }
     const wrong = await trustflow('cms', 'verify', '--in', join(tmp, 'doc.detached.p7s'), '--content', inputFile);
     assert.equal(wrong.code, 1);

@@ -36,22 +36,56 @@ describe('trustflow cms decrypt', () => {
       ['encrypted_keyagree_a221.pem', 'recipient256', 'sender256_cert.pem'],
     ] as const) {
       const out = join(tmp, `${file}.out`);
-      const res = await trustflow(['cms', 'decrypt', '--key', join(v, `${r}_key.pem`), '--cert', join(v, `${r}_cert.pem`), '--in', join(v, file), '--out', out, ...(originator ? ['--originator', join(v, originator)] : [])]);
+      const res = await trustflow([
+        'cms',
+        'decrypt',
+        '--key',
+        join(v, `${r}_key.pem`),
+        '--cert',
+        join(v, `${r}_cert.pem`),
+        '--in',
+        join(v, file),
+        '--out',
+        out,
+        ...(originator ? ['--originator', join(v, originator)] : []),
+      ]);
       assert.equal(res.code, 0, `${file}: ${res.stderr}`);
       assert.deepEqual(await readFile(out), plain, file);
     }
   });
 
-  it('refuses a key that is not the certificate\'s, and a CryptoPro container, with exit 1 and a reason', async (t) => {
+  it("refuses a key that is not the certificate's, and a CryptoPro container, with exit 1 and a reason", async (t) => {
     const v = vectorsOrSkip(t, 'tc26_cms');
     if (!v) return;
-    const wrong = await trustflow(['cms', 'decrypt', '--key', join(v, 'sender256_key.pem'), '--cert', join(v, 'recipient256_cert.pem'), '--in', join(v, 'encrypted_keytrans_a231.pem'), '--out', join(tmp, 'x')]);
+    const wrong = await trustflow([
+      'cms',
+      'decrypt',
+      '--key',
+      join(v, 'sender256_key.pem'),
+      '--cert',
+      join(v, 'recipient256_cert.pem'),
+      '--in',
+      join(v, 'encrypted_keytrans_a231.pem'),
+      '--out',
+      join(tmp, 'x'),
+    ]);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /does not belong to the recipient certificate/);
     const container = join(tmp, 'user.000');
     await mkdir(container);
     await writeFile(join(container, 'header.key'), 'x');
-    const cp = await trustflow(['cms', 'decrypt', '--key', container, '--cert', join(v, 'recipient256_cert.pem'), '--in', join(v, 'encrypted_keytrans_a231.pem'), '--out', join(tmp, 'x')]);
+    const cp = await trustflow([
+      'cms',
+      'decrypt',
+      '--key',
+      container,
+      '--cert',
+      join(v, 'recipient256_cert.pem'),
+      '--in',
+      join(v, 'encrypted_keytrans_a231.pem'),
+      '--out',
+      join(tmp, 'x'),
+    ]);
     assert.equal(cp.code, 1);
     assert.match(cp.stderr, /CryptoPro key container, which is not supported: export .* to PKCS#12/);
   });
@@ -62,20 +96,72 @@ describe('decryptCms key formats', () => {
     const key = join(tmp, 'g.key');
     const cert = join(tmp, 'g.crt');
     const env = { TF_PW: 'Пароль-256' };
-    await runGostOpenssl(['genpkey', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:A', '-aes-256-cbc', '-pass', 'env:TF_PW', '-out', key], { env });
-    await runGostOpenssl(['req', '-new', '-x509', '-key', key, '-passin', 'env:TF_PW', '-md_gost12_256', '-days', '30', '-subj', '/CN=Test/C=RU', '-out', cert], { env });
+    await runGostOpenssl(
+      ['genpkey', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:A', '-aes-256-cbc', '-pass', 'env:TF_PW', '-out', key],
+      { env },
+    );
+    await runGostOpenssl(
+      [
+        'req',
+        '-new',
+        '-x509',
+        '-key',
+        key,
+        '-passin',
+        'env:TF_PW',
+        '-md_gost12_256',
+        '-days',
+        '30',
+        '-subj',
+        '/CN=Test/C=RU',
+        '-out',
+        cert,
+      ],
+      { env },
+    );
     const p12 = join(tmp, 'g.p12');
-    await runGostOpenssl(['pkcs12', '-export', '-inkey', key, '-passin', 'env:TF_PW', '-in', cert, '-keypbe', 'gost89', '-certpbe', 'gost89', '-macalg', 'md_gost12_256', '-passout', 'env:TF_PW', '-out', p12], { env });
+    await runGostOpenssl(
+      [
+        'pkcs12',
+        '-export',
+        '-inkey',
+        key,
+        '-passin',
+        'env:TF_PW',
+        '-in',
+        cert,
+        '-keypbe',
+        'gost89',
+        '-certpbe',
+        'gost89',
+        '-macalg',
+        'md_gost12_256',
+        '-passout',
+        'env:TF_PW',
+        '-out',
+        p12,
+      ],
+      { env },
+    );
     const secret = Buffer.from('rnd-for-kontur-0123456789');
     const cms = (await runGostOpenssl(['cms', '-encrypt', '-binary', '-outform', 'DER', '-gost89', cert], { stdin: secret })).stdout;
     const certificate = await readFile(cert);
     assert.deepEqual(await decryptCms({ cms, certificate, key: { format: 'pem', pem: await readFile(key), password: env.TF_PW } }), secret);
-    assert.deepEqual(await decryptCms({ cms, certificate, key: { format: 'pkcs12', der: await readFile(p12), password: env.TF_PW } }), secret);
-    await assert.rejects(decryptCms({ cms, certificate, key: { format: 'pkcs12', der: await readFile(p12), password: 'wrong' } }), (e: unknown) => e instanceof CmsDecryptError && e.reason === 'bad-password');
-    await assert.rejects(decryptCms({ cms, certificate, key: { format: 'pem', pem: await readFile(key), password: 'wrong' } }), (e: unknown) => e instanceof CmsDecryptError && e.reason === 'bad-password');
+    assert.deepEqual(
+      await decryptCms({ cms, certificate, key: { format: 'pkcs12', der: await readFile(p12), password: env.TF_PW } }),
+      secret,
+    );
+    await assert.rejects(
+      decryptCms({ cms, certificate, key: { format: 'pkcs12', der: await readFile(p12), password: 'wrong' } }),
+      (e: unknown) => e instanceof CmsDecryptError && e.reason === 'bad-password',
+    );
+    await assert.rejects(
+      decryptCms({ cms, certificate, key: { format: 'pem', pem: await readFile(key), password: 'wrong' } }),
+      (e: unknown) => e instanceof CmsDecryptError && e.reason === 'bad-password',
+    );
   });
 
-  it('RSA recipient (PKCS#1 v1.5 key transport, OpenSSL\'s default) through node-forge', async () => {
+  it("RSA recipient (PKCS#1 v1.5 key transport, OpenSSL's default) through node-forge", async () => {
     const pki = await createSandboxPki(join(tmp, 'rsa'), [{ name: 'u', commonName: 'ТЕСТ', iin: '900101300017', encryption: 'aes-256' }]);
     const u = pki.users['u']!;
     const certPath = join(tmp, 'rsa.crt');
@@ -83,6 +169,9 @@ describe('decryptCms key formats', () => {
     const secret = Buffer.from('rsa-enveloped-secret');
     const cms = (await runOpenssl(['cms', '-encrypt', '-binary', '-outform', 'DER', '-aes256', certPath], { stdin: secret })).stdout;
     const password = (await readFile(u.passwordRef.slice(5), 'utf8')).trim();
-    assert.deepEqual(await decryptCms({ cms, certificate: u.certificate.raw, key: { format: 'pkcs12', der: await readFile(u.p12Path), password } }), secret);
+    assert.deepEqual(
+      await decryptCms({ cms, certificate: u.certificate.raw, key: { format: 'pkcs12', der: await readFile(u.p12Path), password } }),
+      secret,
+    );
   });
 });

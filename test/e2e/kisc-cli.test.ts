@@ -98,7 +98,10 @@ describe('trustflow kisc', () => {
     const r = await trustflow('kisc', 'transactions', '--connection', connection, '--from', today, '--to', today);
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as { vendor_name: string; datetime: string; similarity: number; x_idempotency_key: string }[];
-    assert.deepEqual(rows.map((row) => row.x_idempotency_key), [key]);
+    assert.deepEqual(
+      rows.map((row) => row.x_idempotency_key),
+      [key],
+    );
     assert.equal(rows[0]!.vendor_name, 'VisionLabs');
     assert.match(rows[0]!.datetime, /^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}$/);
 
@@ -126,7 +129,18 @@ describe('trustflow kisc', () => {
     assert.equal(content.length, files[0]!.bytes);
     assert.ok(content.toString('utf8').includes(key), 'the act lists the verification');
 
-    const again = await trustflow('kisc', 'act', '--connection', connection, '--year', String(year), '--month', String(month), '--out', out);
+    const again = await trustflow(
+      'kisc',
+      'act',
+      '--connection',
+      connection,
+      '--year',
+      String(year),
+      '--month',
+      String(month),
+      '--out',
+      out,
+    );
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /would overwrite .* which already exists/);
     assert.deepEqual(await readFile(join(out, name)), content, 'the existing act is untouched');
@@ -134,7 +148,10 @@ describe('trustflow kisc', () => {
 
   it('a client certificate from another CA fails, saying the server refused it', async () => {
     const mpt = sandbox.manifest.keys['mpt-legacy']!;
-    const bad = await connectionFile('foreign-ca.json', { baseUrl: example().baseUrl, tls: { ...example().tls, p12: mpt.p12, password: mpt.password } });
+    const bad = await connectionFile('foreign-ca.json', {
+      baseUrl: example().baseUrl,
+      tls: { ...example().tls, p12: mpt.p12, password: mpt.password },
+    });
     const r = await trustflow('kisc', 'news', '--connection', bad);
     assert.notEqual(r.code, 0);
     assert.equal(r.stdout, '');
@@ -153,7 +170,9 @@ describe('trustflow kisc', () => {
   it('no secret value appears in the output of any run', () => {
     assert.ok(outputs.length >= 7, `${outputs.length} runs recorded`);
     const hits = outputs.flatMap((o) =>
-      secrets.filter((s) => o.stdout.includes(s.value) || o.stderr.includes(s.value)).map((s) => `${s.label} in the output of ${o.args.slice(0, 2).join(' ')}`),
+      secrets
+        .filter((s) => o.stdout.includes(s.value) || o.stderr.includes(s.value))
+        .map((s) => `${s.label} in the output of ${o.args.slice(0, 2).join(' ')}`),
     );
     assert.deepEqual(hits, []);
   });

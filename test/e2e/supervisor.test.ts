@@ -64,8 +64,11 @@ class Tracked {
   private sample(): void {
     const root = readProc(this.child.pid!);
     if (root && !this.known.has(root.pid)) this.known.set(root.pid, root);
-    const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(readProc).filter((p): p is Proc => !!p);
-    for (let grew = true; grew; ) {
+    const all = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(readProc)
+      .filter((p): p is Proc => !!p);
+    for (let grew = true; grew;) {
       grew = false;
       for (const p of all) {
         const parent = this.known.get(p.ppid);
@@ -102,7 +105,9 @@ class Tracked {
         return ms;
       }
       if (Date.now() - t0 > timeoutMs) {
-        assert.fail(`still running ${timeoutMs} ms after the signal:\n${left.map((p) => `  ${p.pid} ${p.args}`).join('\n')}\noutput:\n${this.output}`);
+        assert.fail(
+          `still running ${timeoutMs} ms after the signal:\n${left.map((p) => `  ${p.pid} ${p.args}`).join('\n')}\noutput:\n${this.output}`,
+        );
       }
       await sleep(100);
     }
@@ -147,7 +152,13 @@ function track(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRo
 }
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_CLI_PATH: temporalCliPath(), TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS, TEMPORAL_NAMESPACE: 'default', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_CLI_PATH: temporalCliPath(),
+    TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS,
+    TEMPORAL_NAMESPACE: 'default',
+    ...extra,
+  };
   delete env.TEMPORAL_ADDRESS;
   delete env.NODE_TEST_CONTEXT;
   return env;
@@ -264,7 +275,10 @@ describe('npm start under a supervisor', () => {
     const s = track(process.execPath, [join(repoRoot, 'dist', 'src', 'demo', 'start.js')], env, tmp);
     const port = Number(env.TRUSTFLOW_DEV_SERVER_PORT);
     // Ready: the CLI runs and serves (its port, or the next step of start.ts under way).
-    for (const deadline = Date.now() + 60_000; !(s.names().some(isTemporal) && ((await listening(port)) || s.output.includes('sandbox running'))); ) {
+    for (
+      const deadline = Date.now() + 60_000;
+      !(s.names().some(isTemporal) && ((await listening(port)) || s.output.includes('sandbox running')));
+    ) {
       assert.ok(Date.now() < deadline && s.child.exitCode === null, `the dev server did not start:\n${s.output}`);
       await sleep(200);
     }

@@ -37,25 +37,49 @@ const stands: Record<'withCodec' | 'withoutCodec', Stand> = {} as never;
 
 async function stand(uiPort: number, codecEndpoint: string | undefined): Promise<Stand> {
   const env = await startTestServer({ uiPort, ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}) });
-  const worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'ui', dataConverter: testDataConverter, workflowBundle: await testWorkflowBundle() });
-  await worker.runUntil(executeMptSignIn(env.client, { workflowId: 'ui-mpt-sign-in', input: sandbox.manifest.examples.mptSignIn, taskQueue: 'ui' }));
+  const worker = await createTrustflowWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: 'ui',
+    dataConverter: testDataConverter,
+    workflowBundle: await testWorkflowBundle(),
+  });
+  await worker.runUntil(
+    executeMptSignIn(env.client, { workflowId: 'ui-mpt-sign-in', input: sandbox.manifest.examples.mptSignIn, taskQueue: 'ui' }),
+  );
   return { env, worker, uiUrl: `http://127.0.0.1:${uiPort}` };
 }
 
 before(async () => {
-  assert.ok(existsSync(chromiumPath), `Chromium not found at ${chromiumPath}: apt-get install chromium (.ci/run does), or set TRUSTFLOW_CHROMIUM`);
+  assert.ok(
+    existsSync(chromiumPath),
+    `Chromium not found at ${chromiumPath}: apt-get install chromium (.ci/run does), or set TRUSTFLOW_CHROMIUM`,
+  );
   tmp = await mkdtemp(join(tmpdir(), 'trustflow-ui-'));
   await mkdir(artifacts, { recursive: true });
   sandbox = await startSandbox({ dir: join(tmp, 'sandbox'), logger: createLogger({ level: 'warn' }) });
   const uiPort = await freePort();
   // CORS for exactly the UI that is wired to the codec server.
-  codec = new CodecServer({ codec: new AesGcmPayloadCodec(testKeyring), port: 0, corsOrigins: [`http://127.0.0.1:${uiPort}`], logger: createLogger({ level: 'warn' }) });
+  codec = new CodecServer({
+    codec: new AesGcmPayloadCodec(testKeyring),
+    port: 0,
+    corsOrigins: [`http://127.0.0.1:${uiPort}`],
+    logger: createLogger({ level: 'warn' }),
+  });
   await codec.listen();
   stands.withCodec = await stand(uiPort, codec.url);
   stands.withoutCodec = await stand(await freePort(), undefined);
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -73,7 +97,9 @@ async function workflowPage(s: Stand, screenshot: string): Promise<string> {
     await page.goto(`${s.uiUrl}/namespaces/default/workflows/ui-mpt-sign-in`);
     await page.getByRole('heading', { name: 'Result' }).waitFor({ timeout: 30_000 });
     // Payload panels render after the codec round trip; wait until the result panel has content.
-    await page.waitForFunction(`/"(token|payloads|data|metadata)"|encrypted/i.test(document.body.innerText)`, undefined, { timeout: 30_000 });
+    await page.waitForFunction(`/"(token|payloads|data|metadata)"|encrypted/i.test(document.body.innerText)`, undefined, {
+      timeout: 30_000,
+    });
     await page.screenshot({ path: join(artifacts, screenshot), fullPage: true });
     return await page.innerText('body');
   } finally {

@@ -20,7 +20,12 @@ export async function startCrashTestEnv(taskQueue: string): Promise<CrashTestEnv
   const tmp = await mkdtemp(join(tmpdir(), `trustflow-${taskQueue}-`));
   const [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
   const workers: WorkerProcess[] = [];
-  const workerEnv = { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TRUSTFLOW_TASK_QUEUE: taskQueue, TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS };
+  const workerEnv = {
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TRUSTFLOW_TASK_QUEUE: taskQueue,
+    TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS,
+  };
   return {
     env,
     sandbox,

@@ -21,7 +21,13 @@ export interface FlowTestEnv {
 export async function startFlowTestEnv(taskQueue: string): Promise<FlowTestEnv> {
   const tmp = await mkdtemp(join(tmpdir(), `trustflow-${taskQueue}-`));
   const [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
-  const worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter: testDataConverter, workflowBundle: await testWorkflowBundle() });
+  const worker = await createTrustflowWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    dataConverter: testDataConverter,
+    workflowBundle: await testWorkflowBundle(),
+  });
   const running = worker.run();
   return {
     env,

@@ -11,7 +11,8 @@ export interface Secret {
 function forms(value: string | Uint8Array): Buffer[] {
   const raw = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   const out = [raw];
-  if (raw.length >= 6) out.push(Buffer.from(raw.toString('base64')), Buffer.from(raw.toString('base64url')), Buffer.from(raw.toString('hex')));
+  if (raw.length >= 6)
+    out.push(Buffer.from(raw.toString('base64')), Buffer.from(raw.toString('base64url')), Buffer.from(raw.toString('hex')));
   return out;
 }
 

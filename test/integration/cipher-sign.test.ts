@@ -46,7 +46,23 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 async function opensslVerifies(signature: Buffer): Promise<boolean> {
   const sig = join(t.tmp, `sig-${++n}.p7s`);
   await writeFile(sig, signature);
-  const r = await runOpenssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', fileOf(sandbox.manifest.cipher.document), '-CAfile', sandbox.manifest.cipher.ca, '-purpose', 'any', '-out', '/dev/null']).then(
+  const r = await runOpenssl([
+    'cms',
+    '-verify',
+    '-binary',
+    '-inform',
+    'DER',
+    '-in',
+    sig,
+    '-content',
+    fileOf(sandbox.manifest.cipher.document),
+    '-CAfile',
+    sandbox.manifest.cipher.ca,
+    '-purpose',
+    'any',
+    '-out',
+    '/dev/null',
+  ]).then(
     () => true,
     () => false,
   );
@@ -115,14 +131,21 @@ describe('cipherSign on a real Temporal server', () => {
     const days = d.typedSearchAttributes.get(searchAttributes.keyExpiresInDays);
     assert.ok(days === 4 || days === 5, `KeyExpiresInDays ${days}`);
     const found = [];
-    for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND KeyExpiresInDays < 14` })) found.push(w.workflowId);
+    for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND KeyExpiresInDays < 14` }))
+      found.push(w.workflowId);
     assert.deepEqual(found, [workflowId], 'operators can find it with KeyExpiresInDays < 14');
   });
 
   it("fails on a wrong password with the service's message, without retrying", async () => {
     const wrong = join(t.tmp, 'wrong-password');
     await writeFile(wrong, 'not-the-password\n');
-    const f = failureOf(await executeCipherSign(client, { workflowId: wfId('wrong-pw'), input: { ...example(), password: `file:${wrong}` }, taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeCipherSign(client, {
+        workflowId: wfId('wrong-pw'),
+        input: { ...example(), password: `file:${wrong}` },
+        taskQueue,
+      }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.ProviderRejected);
     assert.equal(f.nonRetryable, true);
     assert.match(f.message, /HTTP 500 .*Невірний пароль до ключового контейнера/);
@@ -132,15 +155,25 @@ describe('cipherSign on a real Temporal server', () => {
     assert.equal(s.signaturesStarted, 0);
   });
 
-  it('fails on an expired key with the service\'s reason (canBeUsed=false)', async () => {
-    const f = failureOf(await executeCipherSign(client, { workflowId: wfId('expired'), input: withKey('cipher-key-expired'), taskQueue }).catch((e: unknown) => e));
+  it("fails on an expired key with the service's reason (canBeUsed=false)", async () => {
+    const f = failureOf(
+      await executeCipherSign(client, { workflowId: wfId('expired'), input: withKey('cipher-key-expired'), taskQueue }).catch(
+        (e: unknown) => e,
+      ),
+    );
     assert.equal(f.type, FailureType.KeyNotUsable);
     assert.match(f.message, /the signing key cannot be used: Термін дії сертифіката ключа закінчився/);
     assert.equal((await state()).signaturesStarted, 0);
   });
 
   it('succeeds after two 503s (service not started) when creating the ticket', async () => {
-    await sandboxAdmin(admin, 'faults', { endpoint: 'POST /ticket', action: 'status', status: 503, times: 2, body: { message: 'Сервіс виконання криптографічних операцій не запущено.' } });
+    await sandboxAdmin(admin, 'faults', {
+      endpoint: 'POST /ticket',
+      action: 'status',
+      status: 503,
+      times: 2,
+      body: { message: 'Сервіс виконання криптографічних операцій не запущено.' },
+    });
     const r = await executeCipherSign(client, { workflowId: wfId('503'), input: example(), taskQueue });
     assert.ok(await opensslVerifies(Buffer.from(r.signatureBase64!, 'base64')));
     const s = await state();
@@ -161,7 +194,12 @@ describe('cipherSign on a real Temporal server', () => {
   });
 
   it('starts again with a new ticket when the service says the session is missing', async () => {
-    await sandboxAdmin(admin, 'faults', { endpoint: 'PUT /ticket/{uuid}/option', action: 'status', status: 400, body: { message: 'Сесія відсутня.' } });
+    await sandboxAdmin(admin, 'faults', {
+      endpoint: 'PUT /ticket/{uuid}/option',
+      action: 'status',
+      status: 400,
+      body: { message: 'Сесія відсутня.' },
+    });
     const r = await executeCipherSign(client, { workflowId: wfId('session-missing'), input: example(), taskQueue });
     assert.ok(await opensslVerifies(Buffer.from(r.signatureBase64!, 'base64')));
     const s = await state();
@@ -185,7 +223,11 @@ describe('cipherSign on a real Temporal server', () => {
 
   it('fails the flow, still deleting the ticket, when the signature is not ready within maxSigningSeconds', async () => {
     await sandboxAdmin(admin, 'config', { signingMs: 60_000 });
-    const f = failureOf(await executeCipherSign(client, { workflowId: wfId('slow'), input: { ...example(), maxSigningSeconds: 2 }, taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeCipherSign(client, { workflowId: wfId('slow'), input: { ...example(), maxSigningSeconds: 2 }, taskQueue }).catch(
+        (e: unknown) => e,
+      ),
+    );
     assert.equal(f.type, FailureType.OperationTimedOut);
     assert.match(f.message, /within 2 s/);
   });
@@ -193,7 +235,11 @@ describe('cipherSign on a real Temporal server', () => {
 
 describe('cipherInspectKeyStore', () => {
   it('reports both keys with a certificate summary and the expiry warning', async () => {
-    const ok = await executeCipherInspectKeyStore(client, { workflowId: wfId('inspect'), input: sandbox.manifest.examples.cipherInspectKeyStore, taskQueue });
+    const ok = await executeCipherInspectKeyStore(client, {
+      workflowId: wfId('inspect'),
+      input: sandbox.manifest.examples.cipherInspectKeyStore,
+      taskQueue,
+    });
     assert.equal(ok.signature.state, 'present');
     assert.equal(ok.keyAgreement.state, 'absent');
     assert.equal(ok.signature.certificate!.owner, 'Коваль Кирило Кирилович');
@@ -202,7 +248,11 @@ describe('cipherInspectKeyStore', () => {
 
     const expiring = await executeCipherInspectKeyStore(client, {
       workflowId: wfId('inspect-expiring'),
-      input: { ...sandbox.manifest.examples.cipherInspectKeyStore, keyStore: { file: container('cipher-key-expiring').file }, password: container('cipher-key-expiring').password as `file:/${string}` },
+      input: {
+        ...sandbox.manifest.examples.cipherInspectKeyStore,
+        keyStore: { file: container('cipher-key-expiring').file },
+        password: container('cipher-key-expiring').password as `file:/${string}`,
+      },
       taskQueue,
     });
     assert.equal(expiring.warnings.length, 1);
@@ -210,7 +260,11 @@ describe('cipherInspectKeyStore', () => {
 
     const expired = await executeCipherInspectKeyStore(client, {
       workflowId: wfId('inspect-expired'),
-      input: { ...sandbox.manifest.examples.cipherInspectKeyStore, keyStore: { file: container('cipher-key-expired').file }, password: container('cipher-key-expired').password as `file:/${string}` },
+      input: {
+        ...sandbox.manifest.examples.cipherInspectKeyStore,
+        keyStore: { file: container('cipher-key-expired').file },
+        password: container('cipher-key-expired').password as `file:/${string}`,
+      },
       taskQueue,
     });
     assert.equal(expired.signature.state, 'unusable');

@@ -26,7 +26,11 @@ let n = 0;
 
 const example = () => sandbox.manifest.examples.kiscVerifyIdentity;
 const input = (extra: Partial<KiscVerifyIdentityInput> = {}): KiscVerifyIdentityInput => ({ ...example(), ...extra });
-const tlsOf = (name: string) => ({ ...example().tls, p12: sandbox.manifest.kisc.tlsKeys[name]!.p12, password: sandbox.manifest.kisc.tlsKeys[name]!.password });
+const tlsOf = (name: string) => ({
+  ...example().tls,
+  p12: sandbox.manifest.kisc.tlsKeys[name]!.p12,
+  password: sandbox.manifest.kisc.tlsKeys[name]!.password,
+});
 const wfId = (name: string) => `test-kisc-${name}-${++n}`;
 const state = () => sandboxAdmin(admin, 'state');
 const fileOf = (ref: string) => ref.slice('file:'.length);
@@ -92,7 +96,11 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('ends as not_matched below minSimilarity, billed once, without asking for personal data', async () => {
     const workflowId = wfId('not-matched');
-    const r = await executeKiscVerifyIdentity(client, { workflowId, input: input({ photo: sandbox.manifest.kisc.persons[0]!.otherPhoto }), taskQueue });
+    const r = await executeKiscVerifyIdentity(client, {
+      workflowId,
+      input: input({ photo: sandbox.manifest.kisc.persons[0]!.otherPhoto }),
+      taskQueue,
+    });
     assert.equal(r.outcome, 'not_matched');
     assert.ok(r.similarity < r.minSimilarity);
     assert.equal(r.personalData, undefined);
@@ -107,13 +115,20 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   it('rejects an IIN with a wrong check digit before any call to KISC (client helper and workflow)', async () => {
     const bad = example().iin.slice(0, 11) + String((Number(example().iin[11]) + 1) % 10);
     // The typed helper refuses to start the flow at all...
-    await assert.rejects(executeKiscVerifyIdentity(client, { workflowId: wfId('bad-iin'), input: input({ iin: bad }), taskQueue }), (e: Error) => {
-      assert.equal(e.name, 'InvalidInputError');
-      assert.match(e.message, /iin: is not a valid IIN: its check digit/);
-      return true;
-    });
+    await assert.rejects(
+      executeKiscVerifyIdentity(client, { workflowId: wfId('bad-iin'), input: input({ iin: bad }), taskQueue }),
+      (e: Error) => {
+        assert.equal(e.name, 'InvalidInputError');
+        assert.match(e.message, /iin: is not a valid IIN: its check digit/);
+        return true;
+      },
+    );
     // ...and a start that bypasses it fails in the workflow's first step.
-    const handle = await client.workflow.start('kiscVerifyIdentity', { workflowId: wfId('bad-iin-raw'), taskQueue, args: [input({ iin: bad })] });
+    const handle = await client.workflow.start('kiscVerifyIdentity', {
+      workflowId: wfId('bad-iin-raw'),
+      taskQueue,
+      args: [input({ iin: bad })],
+    });
     const f = failureOf(await handle.result().catch((e: unknown) => e));
     assert.equal(f.type, FailureType.InvalidInput);
     assert.match(f.message, /iin: is not a valid IIN: its check digit/);
@@ -124,17 +139,29 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   });
 
   it('rejects an unknown vendor and a photo that is not PNG/JPEG before anything is billed', async () => {
-    const vendor = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('vendor'), input: input({ vendor: 42 }), taskQueue }).catch((e: unknown) => e));
+    const vendor = failureOf(
+      await executeKiscVerifyIdentity(client, { workflowId: wfId('vendor'), input: input({ vendor: 42 }), taskQueue }).catch(
+        (e: unknown) => e,
+      ),
+    );
     assert.equal(vendor.type, FailureType.InvalidInput);
     assert.match(vendor.message, /vendor 42 is not offered by KISC; available: 1 \(VisionLabs\)/);
 
     const gif = join(t.tmp, 'photo.gif');
     await writeFile(gif, Buffer.from('GIF89a' + 'x'.repeat(100)));
-    const photo = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('gif'), input: input({ photo: `file:${gif}` }), taskQueue }).catch((e: unknown) => e));
+    const photo = failureOf(
+      await executeKiscVerifyIdentity(client, { workflowId: wfId('gif'), input: input({ photo: `file:${gif}` }), taskQueue }).catch(
+        (e: unknown) => e,
+      ),
+    );
     assert.equal(photo.type, FailureType.InvalidInput);
     assert.match(photo.message, /neither a PNG nor a JPEG/);
 
-    const big = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('big'), input: input({ maxPhotoBytes: 100 }), taskQueue }).catch((e: unknown) => e));
+    const big = failureOf(
+      await executeKiscVerifyIdentity(client, { workflowId: wfId('big'), input: input({ maxPhotoBytes: 100 }), taskQueue }).catch(
+        (e: unknown) => e,
+      ),
+    );
     assert.match(big.message, /bytes; the limit is 100/);
 
     const s = await state();
@@ -148,19 +175,44 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     await writeFile(wrongPassword, 'definitely-not-it\n');
     const expired = sandbox.manifest.kisc.tlsKeys['kisc-tls-expired']!;
     const cases: [string, object, string, RegExp][] = [
-      ['unset-env', { ...key, password: 'env:TRUSTFLOW_TEST_UNSET_SIGNING' }, FailureType.SecretUnavailable, /env:TRUSTFLOW_TEST_UNSET_SIGNING.*not set/],
-      ['missing-file', { ...key, path: join(t.tmp, 'no-such-signing.p12') }, FailureType.KeyStoreUnreadable, /no-such-signing\.p12: cannot read the PKCS#12 file \(it does not exist/],
+      [
+        'unset-env',
+        { ...key, password: 'env:TRUSTFLOW_TEST_UNSET_SIGNING' },
+        FailureType.SecretUnavailable,
+        /env:TRUSTFLOW_TEST_UNSET_SIGNING.*not set/,
+      ],
+      [
+        'missing-file',
+        { ...key, path: join(t.tmp, 'no-such-signing.p12') },
+        FailureType.KeyStoreUnreadable,
+        /no-such-signing\.p12: cannot read the PKCS#12 file \(it does not exist/,
+      ],
       ['wrong-password', { ...key, password: `file:${wrongPassword}` }, FailureType.KeyStoreUnreadable, /wrong password/],
-      ['expired', { ...key, path: expired.p12, password: expired.password }, FailureType.CertificateNotValid, /signingKey .* expired \d+ day\(s\) ago: renew/],
+      [
+        'expired',
+        { ...key, path: expired.p12, password: expired.password },
+        FailureType.CertificateNotValid,
+        /signingKey .* expired \d+ day\(s\) ago: renew/,
+      ],
     ];
     for (const [name, signingKey, type, message] of cases) {
-      const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId(`signing-${name}`), input: input({ signingKey: signingKey as never }), taskQueue }).catch((e: unknown) => e));
+      const f = failureOf(
+        await executeKiscVerifyIdentity(client, {
+          workflowId: wfId(`signing-${name}`),
+          input: input({ signingKey: signingKey as never }),
+          taskQueue,
+        }).catch((e: unknown) => e),
+      );
       assert.equal(f.type, type, name);
       assert.match(f.message, message, name);
       assert.ok(!f.message.includes('definitely-not-it'), 'the password is not echoed');
     }
     // Not needed, not checked: without personal data the signing key plays no part.
-    await executeKiscVerifyIdentity(client, { workflowId: wfId('signing-unused'), input: input({ fetchPersonalData: false, signingKey: cases[0]![1] as never }), taskQueue });
+    await executeKiscVerifyIdentity(client, {
+      workflowId: wfId('signing-unused'),
+      input: input({ fetchPersonalData: false, signingKey: cases[0]![1] as never }),
+      taskQueue,
+    });
     const s = await state();
     assert.equal(s.calls['POST /verify'], 1, 'only the flow without personal data reached the billed call');
     assert.equal(s.billing.length, 1);
@@ -185,7 +237,12 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     const raw = await client.workflow.start('kiscVerifyIdentity', { workflowId, taskQueue, args: [input()] });
     const f = failureOf(await raw.result().catch((e: unknown) => e));
     assert.equal(f.type, FailureType.AlreadyBilled);
-    assert.match(f.message, new RegExp(`workflow id ${workflowId} already made a KISC verification \\(run ${first.idempotencyKey ? '[0-9a-f-]+' : ''}, COMPLETED, idempotency key ${first.idempotencyKey}\\)`));
+    assert.match(
+      f.message,
+      new RegExp(
+        `workflow id ${workflowId} already made a KISC verification \\(run ${first.idempotencyKey ? '[0-9a-f-]+' : ''}, COMPLETED, idempotency key ${first.idempotencyKey}\\)`,
+      ),
+    );
     const s = await state();
     assert.deepEqual(s.billedPerKey, { [first.idempotencyKey]: 1 });
     assert.equal(s.calls['POST /verify'], 1);
@@ -193,7 +250,9 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('a failed run that never reached the billed step may be started again under its id', async () => {
     const workflowId = wfId('retry-after-failure');
-    const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId, input: input({ vendor: 42 }), taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeKiscVerifyIdentity(client, { workflowId, input: input({ vendor: 42 }), taskQueue }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.InvalidInput);
     const r = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
     assert.equal(r.outcome, 'verified');
@@ -222,7 +281,11 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   it('fails without retries on a client certificate from another CA, pointing at the 14-day keys', async () => {
     const mpt = sandbox.manifest.keys['mpt-legacy']!;
     const f = failureOf(
-      await executeKiscVerifyIdentity(client, { workflowId: wfId('foreign'), input: input({ tls: { ...example().tls, p12: mpt.p12, password: mpt.password } }), taskQueue }).catch((e: unknown) => e),
+      await executeKiscVerifyIdentity(client, {
+        workflowId: wfId('foreign'),
+        input: input({ tls: { ...example().tls, p12: mpt.p12, password: mpt.password } }),
+        taskQueue,
+      }).catch((e: unknown) => e),
     );
     assert.equal(f.type, FailureType.TlsRejected);
     assert.equal(f.nonRetryable, true);
@@ -232,14 +295,26 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   });
 
   it('fails on an expired client certificate before connecting, saying when it expired', async () => {
-    const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('expired'), input: input({ tls: tlsOf('kisc-tls-expired') }), taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeKiscVerifyIdentity(client, {
+        workflowId: wfId('expired'),
+        input: input({ tls: tlsOf('kisc-tls-expired') }),
+        taskQueue,
+      }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.TlsRejected);
     assert.match(f.message, /TLS client certificate expired on \d{4}-\d{2}-\d{2}T.*valid for 14 days/);
     assert.deepEqual((await state()).calls, {});
   });
 
   it('fails on a CA bundle that does not verify the server (no silent trust)', async () => {
-    const f = failureOf(await executeKiscVerifyIdentity(client, { workflowId: wfId('wrong-ca'), input: input({ tls: { ...example().tls, ca: sandbox.manifest.ca.certificate } }), taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeKiscVerifyIdentity(client, {
+        workflowId: wfId('wrong-ca'),
+        input: input({ tls: { ...example().tls, ca: sandbox.manifest.ca.certificate } }),
+        taskQueue,
+      }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.TlsRejected);
     assert.match(f.message, /server's certificate could not be verified against the configured CA bundle/);
   });
@@ -259,7 +334,11 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
 describe('kiscReconcile', () => {
   it("finds a charge trustflow never made in KISC's transactions report", async () => {
-    const ours = await executeKiscVerifyIdentity(client, { workflowId: wfId('reconcile-ours'), input: input({ fetchPersonalData: false }), taskQueue });
+    const ours = await executeKiscVerifyIdentity(client, {
+      workflowId: wfId('reconcile-ours'),
+      input: input({ fetchPersonalData: false }),
+      taskQueue,
+    });
 
     // Someone else with this participant's certificate makes a verification outside trustflow.
     const { agent } = await openMutualTls(example().tls, resolveSecret, { provider: 'KISC', renewalAdvice: '', warn: () => {} });
@@ -271,7 +350,11 @@ describe('kiscReconcile', () => {
       contentType: 'image/png',
     });
 
-    const r = await executeKiscReconcile(client, { workflowId: wfId('reconcile'), input: sandbox.manifest.examples.kiscReconcile, taskQueue });
+    const r = await executeKiscReconcile(client, {
+      workflowId: wfId('reconcile'),
+      input: sandbox.manifest.examples.kiscReconcile,
+      taskQueue,
+    });
     assert.equal(r.reported, 2);
     assert.equal(r.matched, 1);
     // Earlier tests' verifications are in trustflow's records but were wiped from the simulator's

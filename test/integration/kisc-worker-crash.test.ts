@@ -22,7 +22,11 @@ it('survives SIGKILL of the worker while KISC holds a billed verification, with 
   await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'stall', delayMs: 30_000 });
 
   const first = await t.startWorker();
-  const handle = await startKiscVerifyIdentity(env.client, { workflowId: 'kisc-crash-1', input: sandbox.manifest.examples.kiscVerifyIdentity, taskQueue });
+  const handle = await startKiscVerifyIdentity(env.client, {
+    workflowId: 'kisc-crash-1',
+    input: sandbox.manifest.examples.kiscVerifyIdentity,
+    taskQueue,
+  });
   for (let i = 0; (await sandboxAdmin(admin, 'state')).billing.length === 0; i++) {
     assert.ok(i < 600, 'POST /verify was not reached');
     await new Promise((r) => setTimeout(r, 25));

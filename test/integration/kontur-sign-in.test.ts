@@ -34,7 +34,8 @@ const input = (user = 'kontur-256', extra: Partial<KonturSignInInput> = {}): Kon
 });
 const wfId = (name: string) => `test-kontur-${name}-${++n}`;
 const state = () => sandboxAdmin(url, 'state');
-const sessionWorks = async (sid: string) => (await fetch(`${url}/auth/v5.9/sessions/current`, { headers: { authorization: `auth.sid ${sid}` } })).status === 200;
+const sessionWorks = async (sid: string) =>
+  (await fetch(`${url}/auth/v5.9/sessions/current`, { headers: { authorization: `auth.sid ${sid}` } })).status === 200;
 
 before(async () => {
   t = await startFlowTestEnv(taskQueue);
@@ -83,7 +84,8 @@ describe('konturSignIn on a real Temporal server', () => {
   it('starts again from authenticate-by-cert when the random value expired', async () => {
     await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'delay', delayMs: 1500 });
     const handle = await startKonturSignIn(client, { workflowId: wfId('expired'), input: input(), taskQueue });
-    for (let i = 0; i < 200 && !(await state()).calls['POST /auth/{version}/approve-cert']; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !(await state()).calls['POST /auth/{version}/approve-cert']; i++)
+      await new Promise((r) => setTimeout(r, 25));
     await sandboxAdmin(url, 'clock', { advanceMs: 11 * 60_000 });
     await handle.result();
     const s = await state();
@@ -92,19 +94,35 @@ describe('konturSignIn on a real Temporal server', () => {
     assert.equal(s.successfulApprovals, 1);
   });
 
-  it('a different user\'s key fails fast, before anything is sent to approve-cert', async () => {
+  it("a different user's key fails fast, before anything is sent to approve-cert", async () => {
     // Another user's (valid, GOST 2012-256) key with kontur-256's certificate.
-    const wrong = { kind: 'pem' as const, path: sandbox.manifest.konturKeys!['kontur-unbound']!.key, certificate: sandbox.manifest.konturKeys!['kontur-256']!.certificate, password: sandbox.manifest.konturKeys!['kontur-unbound']!.password as `file:/${string}` };
-    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('wrong-key'), input: input('kontur-256', { key: wrong }), taskQueue }).catch((e: unknown) => e));
+    const wrong = {
+      kind: 'pem' as const,
+      path: sandbox.manifest.konturKeys!['kontur-unbound']!.key,
+      certificate: sandbox.manifest.konturKeys!['kontur-256']!.certificate,
+      password: sandbox.manifest.konturKeys!['kontur-unbound']!.password as `file:/${string}`,
+    };
+    const f = failureOf(
+      await executeKonturSignIn(client, { workflowId: wfId('wrong-key'), input: input('kontur-256', { key: wrong }), taskQueue }).catch(
+        (e: unknown) => e,
+      ),
+    );
     assert.equal(f.type, FailureType.KeyStoreUnreadable);
     assert.equal(f.nonRetryable, true);
     assert.match(f.message, /private key does not belong to the recipient certificate/);
     assert.equal((await state()).calls['POST /auth/{version}/approve-cert'], undefined);
   });
 
-  it('Kontur\'s own 403 WrongKey (JSON body) fails without a retry, with what to do', async () => {
-    await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'status', status: 403, body: { Code: 'WrongKey', Message: 'Wrong key' } });
-    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('403-wrongkey'), input: input(), taskQueue }).catch((e: unknown) => e));
+  it("Kontur's own 403 WrongKey (JSON body) fails without a retry, with what to do", async () => {
+    await sandboxAdmin(url, 'faults', {
+      endpoint: 'POST /auth/{version}/approve-cert',
+      action: 'status',
+      status: 403,
+      body: { Code: 'WrongKey', Message: 'Wrong key' },
+    });
+    const f = failureOf(
+      await executeKonturSignIn(client, { workflowId: wfId('403-wrongkey'), input: input(), taskQueue }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.ProviderRejected);
     assert.match(f.message, /HTTP 403 \(WrongKey: the decrypted value did not match/);
     assert.equal((await state()).calls['POST /auth/{version}/authenticate-by-cert'], 1);
@@ -117,7 +135,9 @@ describe('konturSignIn on a real Temporal server', () => {
       ['kontur-register-fails', /CertRegisterFail: Kontur could not register the certificate/],
     ];
     for (const [user, expected] of cases) {
-      const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId(user), input: input(user), taskQueue }).catch((e: unknown) => e));
+      const f = failureOf(
+        await executeKonturSignIn(client, { workflowId: wfId(user), input: input(user), taskQueue }).catch((e: unknown) => e),
+      );
       assert.equal(f.type, FailureType.ProviderRejected, user);
       assert.match(f.message, expected);
     }
@@ -135,7 +155,13 @@ describe('konturSignIn on a real Temporal server', () => {
   });
 
   it('retries two 503s on authenticate-by-cert, then succeeds', async () => {
-    await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/authenticate-by-cert', times: 2, action: 'status', status: 503, retryAfterSeconds: 1 });
+    await sandboxAdmin(url, 'faults', {
+      endpoint: 'POST /auth/{version}/authenticate-by-cert',
+      times: 2,
+      action: 'status',
+      status: 503,
+      retryAfterSeconds: 1,
+    });
     await executeKonturSignIn(client, { workflowId: wfId('503'), input: input(), taskQueue });
     const s = await state();
     assert.equal(s.calls['POST /auth/{version}/authenticate-by-cert'], 3);
@@ -148,9 +174,14 @@ describe('konturSignIn on a real Temporal server', () => {
       action: 'malformed',
       body: { EncryptedKey: 'AAAA', Link: { Rel: 'x', Href: 'https://kontur.example.invalid/auth/v5.9/approve-cert?thumbprint=AB' } },
     });
-    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('link'), input: input(), taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeKonturSignIn(client, { workflowId: wfId('link'), input: input(), taskQueue }).catch((e: unknown) => e),
+    );
     assert.equal(f.nonRetryable, true);
-    assert.match(f.message, /approve link points to https:\/\/kontur\.example\.invalid, not to the configured http:\/\/127\.0\.0\.1:\d+: the decrypted key is not sent there/);
+    assert.match(
+      f.message,
+      /approve link points to https:\/\/kontur\.example\.invalid, not to the configured http:\/\/127\.0\.0\.1:\d+: the decrypted key is not sent there/,
+    );
     assert.equal((await state()).calls['POST /auth/{version}/approve-cert'], undefined);
   });
 
@@ -162,7 +193,11 @@ describe('konturSignIn on a real Temporal server', () => {
       return `file:${path}` as `file:/${string}`;
     };
     const session = { sid: await write('sid', first.sid), refreshToken: await write('rt', first.refreshToken) };
-    const refreshed = await executeKonturSignIn(client, { workflowId: wfId('refresh'), input: input('kontur-256', { session }), taskQueue });
+    const refreshed = await executeKonturSignIn(client, {
+      workflowId: wfId('refresh'),
+      input: input('kontur-256', { session }),
+      taskQueue,
+    });
     assert.notEqual(refreshed.sid, first.sid);
     assert.ok(await sessionWorks(refreshed.sid));
     assert.equal(await sessionWorks(first.sid), false, 'the old sid is invalid after refresh');
@@ -170,7 +205,11 @@ describe('konturSignIn on a real Temporal server', () => {
     assert.deepEqual([s.refreshes, s.successfulApprovals], [1, 1]);
 
     // The same (now spent) pair again: refresh fails, a full certificate sign-in follows.
-    const fallback = await executeKonturSignIn(client, { workflowId: wfId('fallback'), input: input('kontur-256', { session }), taskQueue });
+    const fallback = await executeKonturSignIn(client, {
+      workflowId: wfId('fallback'),
+      input: input('kontur-256', { session }),
+      taskQueue,
+    });
     assert.ok(await sessionWorks(fallback.sid));
     s = await state();
     assert.deepEqual([s.refreshes, s.successfulApprovals, s.rejected.UnknownError], [1, 2, 1]);
@@ -178,7 +217,11 @@ describe('konturSignIn on a real Temporal server', () => {
 
   it('rejects an input with an http base URL that is not loopback, before any call', async () => {
     await assert.rejects(
-      startKonturSignIn(client, { workflowId: wfId('bad'), input: input('kontur-256', { baseUrl: 'http://api.kontur.example' }), taskQueue }),
+      startKonturSignIn(client, {
+        workflowId: wfId('bad'),
+        input: input('kontur-256', { baseUrl: 'http://api.kontur.example' }),
+        taskQueue,
+      }),
       /baseUrl: must be https/,
     );
     assert.deepEqual((await state()).calls, {});

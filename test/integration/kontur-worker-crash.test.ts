@@ -23,7 +23,11 @@ it('survives SIGKILL of the worker during approve-cert, with exactly one success
   await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'delay', delayMs: 3000 });
 
   const first = await t.startWorker();
-  const handle = await startKonturSignIn(env.client, { workflowId: 'kontur-crash-1', input: sandbox.manifest.examples.konturSignIn!, taskQueue });
+  const handle = await startKonturSignIn(env.client, {
+    workflowId: 'kontur-crash-1',
+    input: sandbox.manifest.examples.konturSignIn!,
+    taskQueue,
+  });
   for (let i = 0; !(await sandboxAdmin(url, 'state')).calls['POST /auth/{version}/approve-cert']; i++) {
     assert.ok(i < 400, 'approve-cert was not reached');
     await new Promise((r) => setTimeout(r, 25));

@@ -42,11 +42,23 @@ async function waitingForCa(workflowId: string): Promise<FlowStatus> {
   throw new Error('the flow never reached waiting_for_ca');
 }
 /** The sandbox CA (NCES stand-in) issues a certificate for a request. */
-const issue = (certRequestDer: Buffer, o: { days?: number; notBeforeDays?: number } = {}) => issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, certRequestDer, o);
+const issue = (certRequestDer: Buffer, o: { days?: number; notBeforeDays?: number } = {}) =>
+  issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, certRequestDer, o);
 async function foreignRequest(): Promise<Buffer> {
   return withPrivateTempDir(async (dir) => {
     await runOpenssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${dir}/k.pem`]);
-    await runOpenssl(['req', '-new', '-key', `${dir}/k.pem`, '-subj', '/CN=other.example.by/O=Other', '-outform', 'DER', '-out', `${dir}/r.der`]);
+    await runOpenssl([
+      'req',
+      '-new',
+      '-key',
+      `${dir}/k.pem`,
+      '-subj',
+      '/CN=other.example.by/O=Other',
+      '-outform',
+      'DER',
+      '-out',
+      `${dir}/r.der`,
+    ]);
     return readFile(`${dir}/r.der`);
   });
 }
@@ -69,7 +81,8 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     // The artifacts: owner-only files, the request readable.
     const dir = i.artifactsDir;
     const requestDer = await readFile(join(dir, 'cert_req.req'));
-    for (const f of ['cert_req.req', 'key.der', 'shard1.pem', 'shard5.pem']) assert.equal((await stat(join(dir, f))).mode & 0o777, 0o600, f);
+    for (const f of ['cert_req.req', 'key.der', 'shard1.pem', 'shard5.pem'])
+      assert.equal((await stat(join(dir, f))).mode & 0o777, 0o600, f);
     await runOpenssl(['req', '-verify', '-inform', 'DER', '-in', join(dir, 'cert_req.req'), '-noout']);
 
     const refused = async (pem: string, reason: RegExp) => {
@@ -100,9 +113,13 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     // History: no password, shard or key bytes.
     const history = await storedHistory(client, workflowId);
     const secrets = [];
-    for (const [k, ref] of i.keyParam.passwords.entries()) secrets.push({ label: `password ${k + 1}`, value: (await readFile(ref.slice(5), 'utf8')).trim() });
+    for (const [k, ref] of i.keyParam.passwords.entries())
+      secrets.push({ label: `password ${k + 1}`, value: (await readFile(ref.slice(5), 'utf8')).trim() });
     const shard = await readFile(join(dir, 'shard1.pem'), 'utf8');
-    secrets.push({ label: 'shard 1 body', value: shard.split('\n')[2]! }, { label: 'key container (a slice)', value: (await readFile(join(dir, 'key.der'))).subarray(40, 104) });
+    secrets.push(
+      { label: 'shard 1 body', value: shard.split('\n')[2]! },
+      { label: 'key container (a slice)', value: (await readFile(join(dir, 'key.der'))).subarray(40, 104) },
+    );
     assert.deepEqual(findSecrets(history, secrets), []);
   });
 
@@ -117,11 +134,18 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
     try {
       const workflowId = wfId('timeout');
-      const r = await executeKpsisIssueCertificate(client, { workflowId, input: input({ reminderEvery: '1s', giveUpAfter: '3500ms' }), taskQueue });
+      const r = await executeKpsisIssueCertificate(client, {
+        workflowId,
+        input: input({ reminderEvery: '1s', giveUpAfter: '3500ms' }),
+        taskQueue,
+      });
       assert.equal(r.outcome, 'timed_out');
       assert.equal(r.certificate, undefined);
       assert.ok(received.length >= 2 && received.length <= 4, `reminders: ${received.length}`);
-      assert.deepEqual(received.map((m) => m.reminder), received.map((_m, k) => k + 1));
+      assert.deepEqual(
+        received.map((m) => m.reminder),
+        received.map((_m, k) => k + 1),
+      );
       assert.equal(received[0].event, 'kpsis.certificate.pending');
       assert.equal(received[0].workflowId, workflowId);
       assert.match(received[0].subject, /CN=\*\.example\.org/);
@@ -136,7 +160,11 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
   it('rejects invalid parameters before any call to KPSIS', async () => {
     const ex = sandbox.manifest.examples.kpsisIssueCertificate;
     await assert.rejects(
-      executeKpsisIssueCertificate(client, { workflowId: wfId('bad'), input: input({ keyParam: { ...ex.keyParam, thresholdNum: 6 } }), taskQueue }),
+      executeKpsisIssueCertificate(client, {
+        workflowId: wfId('bad'),
+        input: input({ keyParam: { ...ex.keyParam, thresholdNum: 6 } }),
+        taskQueue,
+      }),
       /keyParam.thresholdNum: must not exceed usersNum \(5\)/,
     );
     const raw = async (bad: unknown) => {
@@ -146,11 +174,23 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     const cases: [Partial<KpsisIssueCertificateInput>, RegExp][] = [
       [{ keyParam: { ...ex.keyParam, iterationCount: 9999 } }, /iterationCount: must be at least 10000/],
       [{ keyParam: { ...ex.keyParam, securityLevel: 160 as 128 } }, /securityLevel: must be 128, 192 or 256/],
-      [{ keyParam: { ...ex.keyParam, passwords: ex.keyParam.passwords.slice(0, 4) } }, /passwords: must hold exactly usersNum \(5\) references/],
-      [{ certReqParam: { ...ex.certReqParam, certInfo: { ...ex.certReqParam.certInfo, commonName: 'not a host name' } } }, /certInfo.commonName: must be a DNS name/],
-      [{ certReqParam: { ...ex.certReqParam, certInfo: { ...ex.certReqParam.certInfo, email: 'nope' } } }, /certInfo.email: must be an e-mail address/],
+      [
+        { keyParam: { ...ex.keyParam, passwords: ex.keyParam.passwords.slice(0, 4) } },
+        /passwords: must hold exactly usersNum \(5\) references/,
+      ],
+      [
+        { certReqParam: { ...ex.certReqParam, certInfo: { ...ex.certReqParam.certInfo, commonName: 'not a host name' } } },
+        /certInfo.commonName: must be a DNS name/,
+      ],
+      [
+        { certReqParam: { ...ex.certReqParam, certInfo: { ...ex.certReqParam.certInfo, email: 'nope' } } },
+        /certInfo.email: must be an e-mail address/,
+      ],
       // Five holders' passwords must not cross a network in clear without an explicit opt-in.
-      [{ baseUrl: 'http://kpsis.example.by:8088' }, /baseUrl: must be https: plain http is allowed only on loopback.*set allowPlainHttp: true/],
+      [
+        { baseUrl: 'http://kpsis.example.by:8088' },
+        /baseUrl: must be https: plain http is allowed only on loopback.*set allowPlainHttp: true/,
+      ],
       [{ saveToFlie: true } as Partial<KpsisIssueCertificateInput>, /unknown key 'saveToFlie' \(did you mean 'saveToFile'\?\)/],
     ];
     for (const [extra, expected] of cases) {
@@ -158,14 +198,18 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
       assert.equal(f.type, FailureType.InvalidInput);
       assert.match(f.message, expected);
     }
-    const missing = await raw(input({ keyParam: { ...ex.keyParam, passwords: [...ex.keyParam.passwords.slice(0, 4), 'file:/nonexistent/password'] } }));
+    const missing = await raw(
+      input({ keyParam: { ...ex.keyParam, passwords: [...ex.keyParam.passwords.slice(0, 4), 'file:/nonexistent/password'] } }),
+    );
     assert.equal(missing.type, FailureType.SecretUnavailable);
     assert.equal((await state()).requestsGenerated, 0);
   });
 
   it("fails with KPSIS's error code, without retrying, when the service refuses the parameters", async () => {
     await sandboxAdmin(sandbox.simulators.kpsis.adminBaseUrl, 'config', { allowedTypes: ['service'] });
-    const f = failureOf(await executeKpsisIssueCertificate(client, { workflowId: wfId('refused'), input: input(), taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeKpsisIssueCertificate(client, { workflowId: wfId('refused'), input: input(), taskQueue }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.ProviderRejected);
     assert.match(f.message, /KPSIS POST \/api\/v1\/gencertreq answered HTTP 200 \(\d+: the service refused the parameters/);
     assert.equal((await state()).calls['POST /api/v1/gencertreq'], 1);

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { executeCipherSign, executeKiscVerifyIdentity, executeMptSignIn, startKpsisIssueCertificate, submitKpsisCertificate } from '../../src/client/flows.js';
+import {
+  executeCipherSign,
+  executeKiscVerifyIdentity,
+  executeMptSignIn,
+  startKpsisIssueCertificate,
+  submitKpsisCertificate,
+} from '../../src/client/flows.js';
 import { issueSandboxCertificate, sandboxAdmin } from '../../src/sandbox/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -50,12 +56,16 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     const k = sandbox.manifest.keys[user]!;
     return executeMptSignIn(env.client, {
       workflowId: `logs-${user}-${password ? 'wrong' : 'ok'}`,
-      input: { baseUrl: sandbox.manifest.services.ismpt!.baseUrl, signer: { kind: 'pkcs12', path: k.p12, password: (password ?? k.password) as `file:/${string}` } },
+      input: {
+        baseUrl: sandbox.manifest.services.ismpt!.baseUrl,
+        signer: { kind: 'pkcs12', path: k.p12, password: (password ?? k.password) as `file:/${string}` },
+      },
       taskQueue: 'logs-test',
     });
   };
   const tokens = [await run('mpt-legacy'), await run('mpt-aes')].map((r) => r.token);
-  const rootMessage = (e: unknown): string => ((e as { cause?: unknown }).cause ? rootMessage((e as { cause: unknown }).cause) : (e as Error).message);
+  const rootMessage = (e: unknown): string =>
+    (e as { cause?: unknown }).cause ? rootMessage((e as { cause: unknown }).cause) : (e as Error).message;
   await assert.rejects(run('mpt-unregistered'), (e: unknown) => /participant-not-registered/.test(rootMessage(e)));
   const wrong = join(tmp, 'wrong-password');
   await writeFile(wrong, 'Wrong-Pass-9911\n');
@@ -72,7 +82,12 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   // Cipher: a signature whose first ticket is reported gone, with a key that expires soon.
   const cipher = sandbox.manifest.examples.cipherSign;
   const expiring = sandbox.manifest.cipher.containers['cipher-key-expiring']!;
-  await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'faults', { endpoint: 'PUT /ticket/{uuid}/option', action: 'status', status: 400, body: { message: 'Сесія відсутня.' } });
+  await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'faults', {
+    endpoint: 'PUT /ticket/{uuid}/option',
+    action: 'status',
+    status: 400,
+    body: { message: 'Сесія відсутня.' },
+  });
   const signed = await executeCipherSign(env.client, {
     workflowId: 'logs-cipher',
     input: { ...cipher, keyStore: { file: expiring.file }, password: expiring.password as `file:/${string}` },
@@ -83,19 +98,35 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   const kpsis = { ...sandbox.manifest.examples.kpsisIssueCertificate, artifactsDir: join(tmp, 'kpsis-artifacts'), reminderEvery: '1s' };
   const kh = await startKpsisIssueCertificate(env.client, { workflowId: 'logs-kpsis', input: kpsis, taskQueue: 'logs-test' });
   const request = join(kpsis.artifactsDir, 'cert_req.req');
-  while (!(await readFile(request).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
+  while (
+    !(await readFile(request).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 1500));
-  await submitKpsisCertificate(env.client, 'logs-kpsis', await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)));
+  await submitKpsisCertificate(
+    env.client,
+    'logs-kpsis',
+    await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)),
+  );
   assert.equal((await kh.result()).outcome, 'issued');
   await worker.kill('SIGTERM'); // flush and close its output
 
   const all = captured + worker.output();
-  const secrets: Secret[] = [{ label: 'wrong password', value: 'Wrong-Pass-9911' }, { label: 'codec key', value: TEST_CODEC_KEYS.split(':')[1]! }];
+  const secrets: Secret[] = [
+    { label: 'wrong password', value: 'Wrong-Pass-9911' },
+    { label: 'codec key', value: TEST_CODEC_KEYS.split(':')[1]! },
+  ];
   for (const user of ['mpt-legacy', 'mpt-aes', 'mpt-unregistered']) {
     const k = sandbox.manifest.keys[user]!;
     const password = (await readFile(k.password.slice(5), 'utf8')).trim();
     secrets.push(...(await pkcs12Secrets(k.p12, password)).map((s) => ({ ...s, label: `${user}: ${s.label}` })));
-    secrets.push({ label: `${user}: certificate`, value: sandbox.pki.users[user]!.certificate.raw }, { label: `${user}: IIN`, value: k.iin });
+    secrets.push(
+      { label: `${user}: certificate`, value: sandbox.pki.users[user]!.certificate.raw },
+      { label: `${user}: IIN`, value: k.iin },
+    );
   }
   const photo = await readFile(kisc.photo.slice('file:'.length));
   secrets.push(
@@ -106,7 +137,10 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     { label: 'KISC: document number', value: '049871234' },
     { label: 'KISC: mobile phone', value: '+77011234567' },
   );
-  for (const [label, p12, ref] of [['KISC TLS', kisc.tls.p12, kisc.tls.password], ['KISC signing', kisc.signingKey!.path, kisc.signingKey!.password]] as const) {
+  for (const [label, p12, ref] of [
+    ['KISC TLS', kisc.tls.p12, kisc.tls.password],
+    ['KISC signing', kisc.signingKey!.path, kisc.signingKey!.password],
+  ] as const) {
     const password = (await readFile(ref.slice(5), 'utf8')).trim();
     secrets.push(...(await pkcs12Secrets(p12, password)).map((s) => ({ ...s, label: `${label}: ${s.label}` })));
   }
@@ -119,8 +153,10 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
       { label: 'Cipher: owner', value: 'Шевченко' },
     );
   }
-  for (const [k, ref] of kpsis.keyParam.passwords.entries()) secrets.push({ label: `KPSIS holder ${k + 1} password`, value: (await readFile(ref.slice(5), 'utf8')).trim() });
-  for (const f of ['shard1.pem', 'shard3.pem']) secrets.push({ label: `KPSIS ${f}`, value: (await readFile(join(kpsis.artifactsDir, f), 'utf8')).split('\n')[1]! });
+  for (const [k, ref] of kpsis.keyParam.passwords.entries())
+    secrets.push({ label: `KPSIS holder ${k + 1} password`, value: (await readFile(ref.slice(5), 'utf8')).trim() });
+  for (const f of ['shard1.pem', 'shard3.pem'])
+    secrets.push({ label: `KPSIS ${f}`, value: (await readFile(join(kpsis.artifactsDir, f), 'utf8')).split('\n')[1]! });
   secrets.push({ label: 'KPSIS key container (a slice)', value: (await readFile(join(kpsis.artifactsDir, 'key.der'))).subarray(40, 104) });
   tokens.forEach((t, i) => secrets.push({ label: `token ${i}`, value: t }, { label: `token ${i} signature`, value: t.split('.')[2]! }));
   assert.deepEqual(findSecrets(all, secrets), []);

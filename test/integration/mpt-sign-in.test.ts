@@ -139,7 +139,11 @@ describe('mptSignIn on a real Temporal server', () => {
     // Every exchange is answered "expired": the stand's code, injected.
     const body = { code: 'auth-key-expired', error_message: 'Срок действия данных для подписи истёк' };
     await sandboxAdmin(mptUrl, 'faults', { endpoint: 'POST /auth/simpleSignIn', times: 5, action: 'status', status: 403, body });
-    const err = await executeMptSignIn(client, { workflowId: wfId('exhausted'), input: input('mpt-legacy', { maxChallengeAttempts: 2 }), taskQueue }).catch((e: unknown) => e);
+    const err = await executeMptSignIn(client, {
+      workflowId: wfId('exhausted'),
+      input: input('mpt-legacy', { maxChallengeAttempts: 2 }),
+      taskQueue,
+    }).catch((e: unknown) => e);
     assert.equal(failureOf(err).type, FailureType.ChallengeAttemptsExhausted);
     assert.equal((await state()).calls['GET /auth/key'], 2);
   });
@@ -175,7 +179,10 @@ describe('mptSignIn on a real Temporal server', () => {
   it('rejects an input that carries a password instead of a reference, before any call', async () => {
     const bad = { ...input(), signer: { kind: 'pkcs12', path: sandbox.manifest.keys['mpt-legacy']!.p12, password: 'Qwerty12' } };
     // The client helper refuses to start it...
-    await assert.rejects(startMptSignIn(client, { workflowId: wfId('bad-input'), input: bad as MptSignInInput, taskQueue }), /signer\.password: must be a secret reference/);
+    await assert.rejects(
+      startMptSignIn(client, { workflowId: wfId('bad-input'), input: bad as MptSignInInput, taskQueue }),
+      /signer\.password: must be a secret reference/,
+    );
     // ...and a flow started by other means (raw client) fails in its first step.
     const handle = await client.workflow.start('mptSignIn', { taskQueue, workflowId: wfId('bad-input-raw'), args: [bad] });
     const f = failureOf(await handle.result().catch((e: unknown) => e));
@@ -186,8 +193,14 @@ describe('mptSignIn on a real Temporal server', () => {
   });
 
   it('fails non-retryably, naming the paths, when the stand answers outside its contract', async () => {
-    await sandboxAdmin(mptUrl, 'faults', { endpoint: 'GET /auth/key', action: 'malformed', body: { uuid: 42, secretish: 'value-not-to-echo' } });
-    const f = failureOf(await executeMptSignIn(client, { workflowId: wfId('contract'), input: input(), taskQueue }).catch((e: unknown) => e));
+    await sandboxAdmin(mptUrl, 'faults', {
+      endpoint: 'GET /auth/key',
+      action: 'malformed',
+      body: { uuid: 42, secretish: 'value-not-to-echo' },
+    });
+    const f = failureOf(
+      await executeMptSignIn(client, { workflowId: wfId('contract'), input: input(), taskQueue }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.ProviderContractViolation);
     assert.match(f.message, /uuid \(invalid_type\)/);
     assert.match(f.message, /data \(invalid_type\)/);
@@ -211,7 +224,10 @@ describe('mptSignIn on a real Temporal server', () => {
   it('refuses misspelled keys at every level, naming the closest known key, before any call', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ ...input(), maxChalengeAttempts: 1 }, /\(input\): unknown key 'maxChalengeAttempts' \(did you mean 'maxChallengeAttempts'\?\)/],
-      [{ ...input(), signer: { kind: 'pkcs12', path: input().signer.path, password: input().signer.password, pasword: 'env:X' } }, /signer: unknown key 'pasword' \(did you mean 'password'\?\)/],
+      [
+        { ...input(), signer: { kind: 'pkcs12', path: input().signer.path, password: input().signer.password, pasword: 'env:X' } },
+        /signer: unknown key 'pasword' \(did you mean 'password'\?\)/,
+      ],
     ];
     for (const [bad, message] of cases) {
       await assert.rejects(startMptSignIn(client, { workflowId: wfId('typo'), input: bad as MptSignInInput, taskQueue }), message);
@@ -224,7 +240,9 @@ describe('mptSignIn on a real Temporal server', () => {
   });
 
   it('refuses an expired signing certificate with its dates before exchanging anything', async () => {
-    const f = failureOf(await executeMptSignIn(client, { workflowId: wfId('expired-cert'), input: input('mpt-expired'), taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeMptSignIn(client, { workflowId: wfId('expired-cert'), input: input('mpt-expired'), taskQueue }).catch((e: unknown) => e),
+    );
     assert.equal(f.type, FailureType.CertificateNotValid);
     assert.equal(f.nonRetryable, true);
     assert.match(f.message, /valid \d{4}-\d\d-\d\dT[\d:]+Z to \d{4}-\d\d-\d\dT[\d:]+Z\) expired 3[45] day\(s\) ago: renew/);

@@ -52,7 +52,15 @@ describe('a workflow type the worker does not offer', () => {
     assert.match(failure.message, /'mptSignin'/);
     assert.match(failure.message, /did you mean 'mptSignIn'\?/);
     assert.match(failure.message, new RegExp(`task queue '${taskQueue}'`));
-    for (const offered of ['mptSignIn', 'konturSignIn', 'kiscVerifyIdentity', 'kiscReconcile', 'cipherSign', 'cipherInspectKeyStore', 'kpsisIssueCertificate']) {
+    for (const offered of [
+      'mptSignIn',
+      'konturSignIn',
+      'kiscVerifyIdentity',
+      'kiscReconcile',
+      'cipherSign',
+      'cipherInspectKeyStore',
+      'kpsisIssueCertificate',
+    ]) {
       assert.ok(failure.message.includes(`'${offered}'`), `offers ${offered}: ${failure.message}`);
     }
     assert.ok(!failure.message.includes("'default'") && !/unknownWorkflowType/.test(failure.message), failure.message);
@@ -74,7 +82,12 @@ describe('a workflow type the worker does not offer', () => {
   });
 
   it('fails even under a retry policy, and the offered types keep working', within, async () => {
-    const handle = await client.workflow.start('KISCVERIFYIDENTITY', { taskQueue, workflowId: wfId('retry'), args: [{}], retry: { maximumAttempts: 5, initialInterval: '1s' } });
+    const handle = await client.workflow.start('KISCVERIFYIDENTITY', {
+      taskQueue,
+      workflowId: wfId('retry'),
+      args: [{}],
+      retry: { maximumAttempts: 5, initialInterval: '1s' },
+    });
     const failure = failureOf(await handle.result().catch((e: unknown) => e));
     assert.match(failure.message, /did you mean 'kiscVerifyIdentity'\?/);
     assert.equal((await handle.describe()).status.name, 'FAILED');
@@ -93,14 +106,28 @@ describe('a workflow type the worker does not offer', () => {
 describe('reading the reason with the temporal CLI (the failure message is encrypted)', () => {
   const run = promisify(execFile);
   const cliQueue = 'unknown-workflow-type-cli-test';
-  const codec = new CodecServer({ codec: new AesGcmPayloadCodec(testKeyring), port: 0, corsOrigins: [], logger: createLogger({ name: 'codec', level: 'warn' }) });
+  const codec = new CodecServer({
+    codec: new AesGcmPayloadCodec(testKeyring),
+    port: 0,
+    corsOrigins: [],
+    logger: createLogger({ name: 'codec', level: 'warn' }),
+  });
   const cli = (...args: string[]) =>
-    run(temporalCliPath(), [...args, '--address', t.env.address]).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? String(e) }));
+    run(temporalCliPath(), [...args, '--address', t.env.address]).catch((e: { stdout?: string; stderr?: string }) => ({
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? String(e),
+    }));
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   before(async () => {
     await codec.listen();
-    worker = await createTrustflowWorker({ connection: t.env.nativeConnection, namespace: 'default', taskQueue: cliQueue, dataConverter: testDataConverter, workflowBundle: await testWorkflowBundle() });
+    worker = await createTrustflowWorker({
+      connection: t.env.nativeConnection,
+      namespace: 'default',
+      taskQueue: cliQueue,
+      dataConverter: testDataConverter,
+      workflowBundle: await testWorkflowBundle(),
+    });
     running = worker.run();
   });
   after(async () => {
@@ -109,27 +136,35 @@ describe('reading the reason with the temporal CLI (the failure message is encry
     await codec.close();
   });
 
-  it('`workflow show --detailed` and `workflow result -o json` with --codec-endpoint print it; the plain text output does not', within, async () => {
-    const workflowId = wfId('cli');
-    const { failure } = await failedStart('mptSignin', workflowId, cliQueue);
-    assert.equal(failure.type, FailureType.UnknownWorkflowType);
-    assert.match(failure.message, /did you mean 'mptSignIn'/, 'the client decodes it');
+  it(
+    '`workflow show --detailed` and `workflow result -o json` with --codec-endpoint print it; the plain text output does not',
+    within,
+    async () => {
+      const workflowId = wfId('cli');
+      const { failure } = await failedStart('mptSignin', workflowId, cliQueue);
+      assert.equal(failure.type, FailureType.UnknownWorkflowType);
+      assert.match(failure.message, /did you mean 'mptSignIn'/, 'the client decodes it');
 
-    const plain = await cli('workflow', 'result', '--workflow-id', workflowId, '--codec-endpoint', codec.url);
-    assert.match(plain.stdout, /Message: Encoded failure/);
-    assert.doesNotMatch(plain.stdout, /did you mean/);
+      const plain = await cli('workflow', 'result', '--workflow-id', workflowId, '--codec-endpoint', codec.url);
+      assert.match(plain.stdout, /Message: Encoded failure/);
+      assert.doesNotMatch(plain.stdout, /did you mean/);
 
-    const detailed = await cli('workflow', 'show', '--workflow-id', workflowId, '--detailed', '--codec-endpoint', codec.url);
-    assert.match(detailed.stdout, /failure\.encodedAttributes\.message: unknown workflow type 'mptSignin' \(did you mean 'mptSignIn'\?\)/, detailed.stdout + detailed.stderr);
-    assert.match(detailed.stdout, /failure\.applicationFailureInfo\.type: UnknownWorkflowType/);
+      const detailed = await cli('workflow', 'show', '--workflow-id', workflowId, '--detailed', '--codec-endpoint', codec.url);
+      assert.match(
+        detailed.stdout,
+        /failure\.encodedAttributes\.message: unknown workflow type 'mptSignin' \(did you mean 'mptSignIn'\?\)/,
+        detailed.stdout + detailed.stderr,
+      );
+      assert.match(detailed.stdout, /failure\.applicationFailureInfo\.type: UnknownWorkflowType/);
 
-    const json = await cli('workflow', 'result', '--workflow-id', workflowId, '--codec-endpoint', codec.url, '-o', 'json');
-    const stored = JSON.parse(json.stdout).closeEvent.workflowExecutionFailedEventAttributes.failure;
-    assert.equal(stored.message, 'Encoded failure');
-    assert.match(stored.encodedAttributes.message, /did you mean 'mptSignIn'/);
+      const json = await cli('workflow', 'result', '--workflow-id', workflowId, '--codec-endpoint', codec.url, '-o', 'json');
+      const stored = JSON.parse(json.stdout).closeEvent.workflowExecutionFailedEventAttributes.failure;
+      assert.equal(stored.message, 'Encoded failure');
+      assert.match(stored.encodedAttributes.message, /did you mean 'mptSignIn'/);
 
-    const noCodec = await cli('workflow', 'show', '--workflow-id', workflowId, '--detailed');
-    assert.match(noCodec.stdout, /failure\.message: Encoded failure/);
-    assert.doesNotMatch(noCodec.stdout, /did you mean/, 'without the codec the message stays encrypted');
-  });
+      const noCodec = await cli('workflow', 'show', '--workflow-id', workflowId, '--detailed');
+      assert.match(noCodec.stdout, /failure\.message: Encoded failure/);
+      assert.doesNotMatch(noCodec.stdout, /did you mean/, 'without the codec the message stays encrypted');
+    },
+  );
 });

@@ -8,7 +8,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { executeKpsisIssueCertificate, startKpsisIssueCertificate, submitKpsisCertificate, executeCipherInspectKeyStore, executeCipherSign, executeKiscReconcile, executeKiscVerifyIdentity, executeKonturSignIn, executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
+import {
+  executeKpsisIssueCertificate,
+  startKpsisIssueCertificate,
+  submitKpsisCertificate,
+  executeCipherInspectKeyStore,
+  executeCipherSign,
+  executeKiscReconcile,
+  executeKiscVerifyIdentity,
+  executeKonturSignIn,
+  executeMptSignIn,
+  startMptSignIn,
+} from '../../src/client/flows.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -20,7 +31,13 @@ const taskQueue = 'record';
 const tmp = await mkdtemp(join(tmpdir(), 'trustflow-record-'));
 const env = await startTestServer({ encrypted: false }); // replayable without a key
 const sandbox = await startSandbox({ dir: join(tmp, 'sandbox') });
-const worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter: {}, workflowBundle: await testWorkflowBundle() });
+const worker = await createTrustflowWorker({
+  connection: env.nativeConnection,
+  namespace: 'default',
+  taskQueue,
+  dataConverter: {},
+  workflowBundle: await testWorkflowBundle(),
+});
 const url = sandbox.manifest.services.ismpt!.baseUrl;
 const input = sandbox.manifest.examples.mptSignIn;
 const groups = process.argv.slice(2);
@@ -29,33 +46,46 @@ const want = (group: string) => groups.length === 0 || groups.includes(group);
 await worker.runUntil(async () => {
   const save = async (name: string, workflowId: string, type = 'mptSignIn') => {
     // The CLI's JSON is the format Temporal documents for replay files (also what the Web UI downloads).
-    const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env.address, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
+    const json = execFileSync(
+      temporalCliPath(),
+      ['workflow', 'show', '--address', env.address, '--workflow-id', workflowId, '--output', 'json'],
+      { encoding: 'utf8' },
+    );
     await writeFile(join(repoRoot, 'test', 'replay', 'histories', `${type}-${name}.json`), json);
   };
   if (want('mpt')) {
-  await executeMptSignIn(env.client, { workflowId: 'replay-happy', input, taskQueue });
-  await save('happy', 'replay-happy');
+    await executeMptSignIn(env.client, { workflowId: 'replay-happy', input, taskQueue });
+    await save('happy', 'replay-happy');
 
-  await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 1500 });
-  const h = await startMptSignIn(env.client, { workflowId: 'replay-expired-challenge', input, taskQueue });
-  while (!(await sandboxAdmin(url, 'state')).calls['POST /auth/simpleSignIn']) await new Promise((r) => setTimeout(r, 50));
-  await sandboxAdmin(url, 'clock', { advanceMs: 600_000 });
-  await h.result();
-  await save('expired-challenge', 'replay-expired-challenge');
+    await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 1500 });
+    const h = await startMptSignIn(env.client, { workflowId: 'replay-expired-challenge', input, taskQueue });
+    while (!(await sandboxAdmin(url, 'state')).calls['POST /auth/simpleSignIn']) await new Promise((r) => setTimeout(r, 50));
+    await sandboxAdmin(url, 'clock', { advanceMs: 600_000 });
+    await h.result();
+    await save('expired-challenge', 'replay-expired-challenge');
 
-  const k = sandbox.manifest.keys['mpt-unregistered']!;
-  await executeMptSignIn(env.client, { workflowId: 'replay-rejected', input: { ...input, signer: { kind: 'pkcs12', path: k.p12, password: k.password as `file:/${string}` } }, taskQueue }).catch(() => undefined);
-  await save('rejected', 'replay-rejected');
+    const k = sandbox.manifest.keys['mpt-unregistered']!;
+    await executeMptSignIn(env.client, {
+      workflowId: 'replay-rejected',
+      input: { ...input, signer: { kind: 'pkcs12', path: k.p12, password: k.password as `file:/${string}` } },
+      taskQueue,
+    }).catch(() => undefined);
+    await save('rejected', 'replay-rejected');
   }
 
   if (want('kontur')) {
-  const kontur = sandbox.manifest.examples.konturSignIn!;
-  await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-happy', input: kontur, taskQueue });
-  await save('happy', 'replay-kontur-happy', 'konturSignIn');
-  const kurl = sandbox.manifest.services.kontur!.baseUrl;
-  await sandboxAdmin(kurl, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'status', status: 403, body: 'RndBytesExpired' });
-  await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-restart', input: kontur, taskQueue });
-  await save('restart', 'replay-kontur-restart', 'konturSignIn');
+    const kontur = sandbox.manifest.examples.konturSignIn!;
+    await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-happy', input: kontur, taskQueue });
+    await save('happy', 'replay-kontur-happy', 'konturSignIn');
+    const kurl = sandbox.manifest.services.kontur!.baseUrl;
+    await sandboxAdmin(kurl, 'faults', {
+      endpoint: 'POST /auth/{version}/approve-cert',
+      action: 'status',
+      status: 403,
+      body: 'RndBytesExpired',
+    });
+    await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-restart', input: kontur, taskQueue });
+    await save('restart', 'replay-kontur-restart', 'konturSignIn');
   }
 
   if (want('kisc')) {
@@ -67,9 +97,17 @@ await worker.runUntil(async () => {
     await sandboxAdmin(kadmin, 'faults', { endpoint: 'POST /verify', action: 'drop' });
     await executeKiscVerifyIdentity(env.client, { workflowId: 'replay-kisc-recovered', input: kisc, taskQueue });
     await save('recovered', 'replay-kisc-recovered', 'kiscVerifyIdentity');
-    await executeKiscVerifyIdentity(env.client, { workflowId: 'replay-kisc-not-matched', input: { ...kisc, photo: sandbox.manifest.kisc.persons[0]!.otherPhoto }, taskQueue });
+    await executeKiscVerifyIdentity(env.client, {
+      workflowId: 'replay-kisc-not-matched',
+      input: { ...kisc, photo: sandbox.manifest.kisc.persons[0]!.otherPhoto },
+      taskQueue,
+    });
     await save('not-matched', 'replay-kisc-not-matched', 'kiscVerifyIdentity');
-    await executeKiscReconcile(env.client, { workflowId: 'replay-kisc-reconcile', input: sandbox.manifest.examples.kiscReconcile, taskQueue });
+    await executeKiscReconcile(env.client, {
+      workflowId: 'replay-kisc-reconcile',
+      input: sandbox.manifest.examples.kiscReconcile,
+      taskQueue,
+    });
     await save('happy', 'replay-kisc-reconcile', 'kiscReconcile');
   }
 
@@ -79,14 +117,23 @@ await worker.runUntil(async () => {
     await executeCipherSign(env.client, { workflowId: 'replay-cipher-happy', input: cipher, taskQueue });
     await save('happy', 'replay-cipher-happy', 'cipherSign');
     // The ticket is gone once (400): a new ticket; and the service is down twice (503): waited for.
-    await sandboxAdmin(cadmin, 'faults', { endpoint: 'PUT /ticket/{uuid}/option', action: 'status', status: 400, body: { message: 'Сесія відсутня.' } });
+    await sandboxAdmin(cadmin, 'faults', {
+      endpoint: 'PUT /ticket/{uuid}/option',
+      action: 'status',
+      status: 400,
+      body: { message: 'Сесія відсутня.' },
+    });
     await sandboxAdmin(cadmin, 'faults', { endpoint: 'PUT /ticket/{uuid}/keyStore', action: 'status', status: 503, times: 2 });
     await executeCipherSign(env.client, { workflowId: 'replay-cipher-new-ticket', input: cipher, taskQueue });
     await save('new-ticket', 'replay-cipher-new-ticket', 'cipherSign');
     const expiring = sandbox.manifest.cipher.containers['cipher-key-expiring']!;
     await executeCipherInspectKeyStore(env.client, {
       workflowId: 'replay-cipher-inspect',
-      input: { ...sandbox.manifest.examples.cipherInspectKeyStore, keyStore: { file: expiring.file }, password: expiring.password as `file:/${string}` },
+      input: {
+        ...sandbox.manifest.examples.cipherInspectKeyStore,
+        keyStore: { file: expiring.file },
+        password: expiring.password as `file:/${string}`,
+      },
       taskQueue,
     });
     await save('expiring', 'replay-cipher-inspect', 'cipherInspectKeyStore');
@@ -100,15 +147,23 @@ await worker.runUntil(async () => {
     while (!existsSync(request)) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 2500)); // one reminder in the history
     const certificate = await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request));
-    await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate.replace('-----BEGIN CERTIFICATE-----', 'garbage')).catch(() => undefined); // refused by the validator
+    await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate.replace('-----BEGIN CERTIFICATE-----', 'garbage')).catch(
+      () => undefined,
+    ); // refused by the validator
     await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate);
     await h.result();
     await save('issued', 'replay-kpsis-issued', 'kpsisIssueCertificate');
-    await executeKpsisIssueCertificate(env.client, { workflowId: 'replay-kpsis-timed-out', input: { ...kpsis, artifactsDir: join(tmp, 'kpsis-timeout'), reminderEvery: '1s', giveUpAfter: '2500ms' }, taskQueue });
+    await executeKpsisIssueCertificate(env.client, {
+      workflowId: 'replay-kpsis-timed-out',
+      input: { ...kpsis, artifactsDir: join(tmp, 'kpsis-timeout'), reminderEvery: '1s', giveUpAfter: '2500ms' },
+      taskQueue,
+    });
     await save('timed-out', 'replay-kpsis-timed-out', 'kpsisIssueCertificate');
   }
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
-console.log(`recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher and kpsis'} histories in test/replay/histories/`);
+console.log(
+  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher and kpsis'} histories in test/replay/histories/`,
+);

@@ -17,7 +17,19 @@ const histories = readdirSync(dir)
 
 describe('replay of committed histories', () => {
   it('has histories for every workflow type', () => {
-    for (const type of ['mptSignIn', 'konturSignIn', 'kiscVerifyIdentity', 'kiscReconcile', 'cipherSign', 'cipherInspectKeyStore', 'kpsisIssueCertificate']) assert.ok(histories.some((h) => h.workflowId.startsWith(`${type}-`)), `${type} histories`);
+    for (const type of [
+      'mptSignIn',
+      'konturSignIn',
+      'kiscVerifyIdentity',
+      'kiscReconcile',
+      'cipherSign',
+      'cipherInspectKeyStore',
+      'kpsisIssueCertificate',
+    ])
+      assert.ok(
+        histories.some((h) => h.workflowId.startsWith(`${type}-`)),
+        `${type} histories`,
+      );
     assert.ok(histories.length >= 14);
   });
 
@@ -37,6 +49,9 @@ describe('replay of committed histories', () => {
       logger: new DefaultLogger('WARN'),
     });
     const happy = histories.find((h) => h.workflowId === 'mptSignIn-happy')!;
-    await assert.rejects(Worker.runReplayHistory({ workflowBundle }, happy.history, happy.workflowId), /[Nn]ondetermin|DeterminismViolation/);
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle }, happy.history, happy.workflowId),
+      /[Nn]ondetermin|DeterminismViolation/,
+    );
   });
 });

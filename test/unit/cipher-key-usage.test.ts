@@ -12,7 +12,10 @@ async function seedVerifierExample(path: string) {
   const lines = (await readFile(path, 'utf8')).split('\n');
   const start = lines.findIndex((l) => l.trim() === 'No Format');
   const end = lines.findIndex((l, i) => i > start && l.startsWith('Пример кода'));
-  const text = lines.slice(start + 1, end).join('\n').replace('"ПАТ "Кредобанк&quot"', '"ПАТ \\"Кредобанк\\""');
+  const text = lines
+    .slice(start + 1, end)
+    .join('\n')
+    .replace('"ПАТ "Кредобанк&quot"', '"ПАТ \\"Кредобанк\\""');
   return VerifierResponseSchema.parse(JSON.parse(text));
 }
 
@@ -38,7 +41,8 @@ describe('summarizeKeyUsage', () => {
       isQualified: false,
     });
     const text = JSON.stringify(signature);
-    for (const personal of ['1234567891', '000123456', '01010101010115', 'Харків']) assert.ok(!text.includes(personal), `${personal} in the summary`);
+    for (const personal of ['1234567891', '000123456', '01010101010115', 'Харків'])
+      assert.ok(!text.includes(personal), `${personal} in the summary`);
     assert.deepEqual(summarizeKeyUsage(v.keyAgreement, at), { state: 'absent', message: null, certificate: null });
   });
 

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { closestName, editDistance } from '../../src/common/closest-name.js';
 
-const TYPES = ['cipherInspectKeyStore', 'cipherSign', 'kiscReconcile', 'kiscVerifyIdentity', 'konturSignIn', 'kpsisIssueCertificate', 'mptSignIn'];
+const TYPES = [
+  'cipherInspectKeyStore',
+  'cipherSign',
+  'kiscReconcile',
+  'kiscVerifyIdentity',
+  'konturSignIn',
+  'kpsisIssueCertificate',
+  'mptSignIn',
+];
 
 describe('editDistance', () => {
   it('counts insertions, deletions and substitutions', () => {
@@ -26,7 +34,12 @@ describe('editDistance', () => {
 
   it('is case-sensitive and symmetric', () => {
     assert.equal(editDistance('ABC', 'abc'), 3);
-    for (const [a, b] of [['kitten', 'sitting'], ['mptSignin', 'konturSignIn'], ['', 'x'], ['abcd', 'badc']] as const) {
+    for (const [a, b] of [
+      ['kitten', 'sitting'],
+      ['mptSignin', 'konturSignIn'],
+      ['', 'x'],
+      ['abcd', 'badc'],
+    ] as const) {
       assert.equal(editDistance(a, b), editDistance(b, a), `${a} / ${b}`);
     }
   });

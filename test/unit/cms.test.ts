@@ -28,7 +28,20 @@ describe('CMS SignedData', () => {
   const opensslVerify = async (cms: Buffer, extra: string[] = []) => {
     const cmsPath = join(dir, `sig-${Math.random()}.der`);
     await writeFile(cmsPath, cms);
-    const { stdout } = await runOpenssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', cmsPath, '-CAfile', pki.caCertPath, '-purpose', 'any', ...extra]);
+    const { stdout } = await runOpenssl([
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      cmsPath,
+      '-CAfile',
+      pki.caCertPath,
+      '-purpose',
+      'any',
+      ...extra,
+    ]);
     return stdout;
   };
 
@@ -51,7 +64,10 @@ describe('CMS SignedData', () => {
     const cms = await signCmsRsaSha256({ content, privateKey: key.privateKey, certificates: key.certificates, detached: true });
     const otherPath = join(dir, 'other.bin');
     await writeFile(otherPath, Buffer.from('something else'));
-    await assert.rejects(opensslVerify(cms, ['-content', otherPath]), (e: unknown) => e instanceof OpensslError && /digest failure|verification failure/i.test(e.stderr));
+    await assert.rejects(
+      opensslVerify(cms, ['-content', otherPath]),
+      (e: unknown) => e instanceof OpensslError && /digest failure|verification failure/i.test(e.stderr),
+    );
     assert.equal((await verifyCms(cms, Buffer.from('something else'))).signatureValid, false);
   });
 
@@ -62,7 +78,22 @@ describe('CMS SignedData', () => {
     await writeFile(keyPath, key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
     await writeFile(certPath, key.certificates[0]!.toString());
     await writeFile(dataPath, content);
-    const { stdout } = await runOpenssl(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-in', dataPath, '-signer', certPath, '-inkey', keyPath, '-outform', 'DER']);
+    const { stdout } = await runOpenssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-nodetach',
+      '-md',
+      'sha256',
+      '-in',
+      dataPath,
+      '-signer',
+      certPath,
+      '-inkey',
+      keyPath,
+      '-outform',
+      'DER',
+    ]);
     const v = await verifyCms(stdout);
     assert.equal(v.signatureValid, true);
     assert.deepEqual(v.encapsulatedContent, content);

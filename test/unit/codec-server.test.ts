@@ -20,7 +20,11 @@ const toJson = (p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8A
   data: Buffer.from(p.data ?? []).toString('base64'),
 });
 const post = (server: CodecServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(server.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('codec server', () => {
   before(async () => {
@@ -98,7 +102,12 @@ describe('codec server', () => {
       assert.ok(text.length < 200 && !/\bat \w+ \(/.test(text), text);
     }
     const foreign = await codec.encode([defaultPayloadConverter.toPayload(1)]);
-    const other = new CodecServer({ codec: new AesGcmPayloadCodec(parseKeyring(newKeyEntry('k9'), 't')), port: 0, corsOrigins: [], logger });
+    const other = new CodecServer({
+      codec: new AesGcmPayloadCodec(parseKeyring(newKeyEntry('k9'), 't')),
+      port: 0,
+      corsOrigins: [],
+      logger,
+    });
     await other.listen();
     const res = await post(other, '/decode', { payloads: [toJson(foreign[0]!)] });
     assert.equal(res.status, 400);

@@ -13,7 +13,8 @@ const k1 = newKeyEntry('k1');
 const k2 = newKeyEntry('k2');
 const secret = { token: 'eyJ.secret-token.sig', password: 'Qwerty12' };
 const payload = (): Payload => defaultPayloadConverter.toPayload(secret);
-const text = (p: Payload) => Buffer.concat([Buffer.from(p.data ?? []), ...Object.values(p.metadata ?? {}).map((v) => Buffer.from(v))]).toString('latin1');
+const text = (p: Payload) =>
+  Buffer.concat([Buffer.from(p.data ?? []), ...Object.values(p.metadata ?? {}).map((v) => Buffer.from(v))]).toString('latin1');
 
 describe('AesGcmPayloadCodec', () => {
   it('encrypts with the active key, names it in metadata, and round-trips', async () => {
@@ -38,7 +39,10 @@ describe('AesGcmPayloadCodec', () => {
     const [fresh] = await rotated.encode([payload()]);
     assert.equal(Buffer.from(fresh!.metadata!['encryption-key-id']!).toString(), 'k2');
     const decoded = await rotated.decode([old!, fresh!]);
-    assert.deepEqual(decoded.map((p) => defaultPayloadConverter.fromPayload(p)), [secret, secret]);
+    assert.deepEqual(
+      decoded.map((p) => defaultPayloadConverter.fromPayload(p)),
+      [secret, secret],
+    );
   });
 
   it('says which key id is missing', async () => {
@@ -76,7 +80,11 @@ describe('keyring', () => {
   });
   it('rejects bad entries without printing key material', () => {
     const short = `k3:${Buffer.alloc(16).toString('base64')}`;
-    assert.throws(() => parseKeyring(short, 'env'), (e: unknown) => e instanceof KeyringError && /key 'k3' must be 32 bytes.*got 16/.test(e.message) && !e.message.includes(short.slice(3)));
+    assert.throws(
+      () => parseKeyring(short, 'env'),
+      (e: unknown) =>
+        e instanceof KeyringError && /key 'k3' must be 32 bytes.*got 16/.test(e.message) && !e.message.includes(short.slice(3)),
+    );
     assert.throws(() => parseKeyring(`${k1},${k1}`, 'env'), /appears twice/);
     assert.throws(() => parseKeyring('no-colon-here', 'env'), /entry 1 must look like id:base64/);
     assert.throws(() => parseKeyring('# only a comment', 'env'), /no keys/);

@@ -22,7 +22,7 @@ async function through(err: unknown): Promise<ApplicationFailure> {
 }
 
 describe('the activity error boundary', () => {
-  it('keeps a trustflow error\'s type, retryability and Retry-After', async () => {
+  it("keeps a trustflow error's type, retryability and Retry-After", async () => {
     const f = await through(new ProviderHttpError({ provider: 'P', endpoint: 'GET /x', status: 429, retryable: true, retryAfterMs: 3000 }));
     assert.deepEqual([f.type, f.nonRetryable, f.nextRetryDelay], [FailureType.ProviderUnavailable, false, 3000]);
   });

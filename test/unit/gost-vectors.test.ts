@@ -45,12 +45,20 @@ describe('TC26 CMS vectors through decryptCms', () => {
     if (!v) return;
     // sender256's key with recipient256's certificate: plain OpenSSL exits 0 with random bytes here.
     await assert.rejects(
-      decryptCms({ cms: await v.read('encrypted_keytrans_a231.pem'), key: { format: 'pem', pem: await v.read('sender256_key.pem') }, certificate: await v.read('recipient256_cert.pem') }),
+      decryptCms({
+        cms: await v.read('encrypted_keytrans_a231.pem'),
+        key: { format: 'pem', pem: await v.read('sender256_key.pem') },
+        certificate: await v.read('recipient256_cert.pem'),
+      }),
       (e: unknown) => e instanceof CmsDecryptError && e.reason === 'key-mismatch',
     );
     // A matching key and certificate to which the message is not addressed.
     await assert.rejects(
-      decryptCms({ cms: await v.read('encrypted_keytrans_a231.pem'), key: { format: 'pem', pem: await v.read('sender256_key.pem') }, certificate: await v.read('sender256_cert.pem') }),
+      decryptCms({
+        cms: await v.read('encrypted_keytrans_a231.pem'),
+        key: { format: 'pem', pem: await v.read('sender256_key.pem') },
+        certificate: await v.read('sender256_cert.pem'),
+      }),
       (e: unknown) => e instanceof CmsDecryptError && e.reason === 'not-for-this-recipient',
     );
   });
@@ -59,7 +67,11 @@ describe('TC26 CMS vectors through decryptCms', () => {
     const v = await vectors(t);
     if (!v) return;
     await assert.rejects(
-      decryptCms({ cms: await v.read('encrypted_keyagree_a221.pem'), key: { format: 'pem', pem: await v.read('recipient256_key.pem') }, certificate: await v.read('recipient256_cert.pem') }),
+      decryptCms({
+        cms: await v.read('encrypted_keyagree_a221.pem'),
+        key: { format: 'pem', pem: await v.read('recipient256_key.pem') },
+        certificate: await v.read('recipient256_cert.pem'),
+      }),
       /key-agreement message: it also needs --originator/,
     );
   });
@@ -86,12 +98,14 @@ describe('TC26 CMS vectors through decryptCms', () => {
 
 /** cp1251 encoding of Cyrillic and ASCII text (what the TC26 examples use). */
 function iconv1251(s: string): Buffer {
-  return Buffer.from([...s].map((ch) => {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x80) return c;
-    if (c >= 0x410 && c <= 0x44f) return c - 0x410 + 0xc0;
-    if (c === 0x401) return 0xa8;
-    if (c === 0x451) return 0xb8;
-    throw new Error(`no cp1251 mapping for ${ch}`);
-  }));
+  return Buffer.from(
+    [...s].map((ch) => {
+      const c = ch.codePointAt(0)!;
+      if (c < 0x80) return c;
+      if (c >= 0x410 && c <= 0x44f) return c - 0x410 + 0xc0;
+      if (c === 0x401) return 0xa8;
+      if (c === 0x451) return 0xb8;
+      throw new Error(`no cp1251 mapping for ${ch}`);
+    }),
+  );
 }

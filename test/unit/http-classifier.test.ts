@@ -5,7 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { FailureType, ProviderContractViolation, ProviderHttpError, ProviderNetworkError, SecretUnavailableError } from '../../src/common/errors.js';
+import {
+  FailureType,
+  ProviderContractViolation,
+  ProviderHttpError,
+  ProviderNetworkError,
+  SecretUnavailableError,
+} from '../../src/common/errors.js';
 import { toApplicationFailure } from '../../src/common/failures.js';
 import { classifyHttpStatus, extractProviderError, parseRetryAfter, ProviderHttp } from '../../src/providers/http.js';
 
@@ -26,8 +32,12 @@ describe('classifyHttpStatus', () => {
 
 describe('extractProviderError', () => {
   it('reads RU-style objects, KZ-style arrays and short plain text', () => {
-    assert.deepEqual(extractProviderError('{"error_message":"Пользователь не найден"}', 'application/json'), { message: 'Пользователь не найден' });
-    assert.deepEqual(extractProviderError('[{"code":"user-incorrect-login-or-password","context":{}}]', 'application/json'), { code: 'user-incorrect-login-or-password' });
+    assert.deepEqual(extractProviderError('{"error_message":"Пользователь не найден"}', 'application/json'), {
+      message: 'Пользователь не найден',
+    });
+    assert.deepEqual(extractProviderError('[{"code":"user-incorrect-login-or-password","context":{}}]', 'application/json'), {
+      code: 'user-incorrect-login-or-password',
+    });
     assert.deepEqual(extractProviderError('WrongKey', 'text/plain; charset=utf-8'), { message: 'WrongKey' });
     assert.deepEqual(extractProviderError('<html>error</html>', 'text/html'), {});
   });
@@ -39,16 +49,33 @@ describe('extractProviderError', () => {
 
 describe('toApplicationFailure', () => {
   it('maps retryable provider errors to retryable failures with nextRetryDelay', () => {
-    const f = toApplicationFailure(new ProviderHttpError({ provider: 'P', endpoint: 'GET /x', status: 503, retryable: true, retryAfterMs: 2000 }));
+    const f = toApplicationFailure(
+      new ProviderHttpError({ provider: 'P', endpoint: 'GET /x', status: 503, retryable: true, retryAfterMs: 2000 }),
+    );
     assert.equal(f.nonRetryable, false);
     assert.equal(f.type, FailureType.ProviderUnavailable);
     assert.equal(f.nextRetryDelay, 2000);
   });
   it('maps 4xx, secrets and contract violations to non-retryable failures with stable types', () => {
-    assert.equal(toApplicationFailure(new ProviderHttpError({ provider: 'P', endpoint: 'POST /y', status: 403, providerCode: 'c', providerMessage: 'm', retryable: false })).nonRetryable, true);
+    assert.equal(
+      toApplicationFailure(
+        new ProviderHttpError({
+          provider: 'P',
+          endpoint: 'POST /y',
+          status: 403,
+          providerCode: 'c',
+          providerMessage: 'm',
+          retryable: false,
+        }),
+      ).nonRetryable,
+      true,
+    );
     const s = toApplicationFailure(new SecretUnavailableError('env:X', 'not set'));
     assert.deepEqual([s.type, s.nonRetryable], [FailureType.SecretUnavailable, true]);
-    assert.equal(toApplicationFailure(new ProviderContractViolation('P', 'GET /z', ['a (invalid_type)'])).type, FailureType.ProviderContractViolation);
+    assert.equal(
+      toApplicationFailure(new ProviderContractViolation('P', 'GET /z', ['a (invalid_type)'])).type,
+      FailureType.ProviderContractViolation,
+    );
   });
   it('never forwards the message of an unexpected error (it may quote a secret)', () => {
     const f = toApplicationFailure(new TypeError('cannot parse Qwerty12'));
@@ -129,15 +156,24 @@ describe('ProviderHttp against a local server', () => {
 
 describe('the transport rule in the HTTP layer', () => {
   it('refuses plain http to another host, whatever an input schema let through', () => {
-    assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'http://stand.example.kz/api' }), (e: unknown) => {
-      assert.equal((e as { type?: string }).type, FailureType.InvalidInput);
-      assert.match((e as Error).message, /Test base URL must be https: plain http is allowed only on loopback/);
-      return true;
-    });
-    assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'https://user:pw@stand.example.kz/' }), /must not contain credentials/);
+    assert.throws(
+      () => new ProviderHttp({ provider: 'Test', baseUrl: 'http://stand.example.kz/api' }),
+      (e: unknown) => {
+        assert.equal((e as { type?: string }).type, FailureType.InvalidInput);
+        assert.match((e as Error).message, /Test base URL must be https: plain http is allowed only on loopback/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => new ProviderHttp({ provider: 'Test', baseUrl: 'https://user:pw@stand.example.kz/' }),
+      /must not contain credentials/,
+    );
     assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'ftp://stand.example.kz/' }), /must be an https URL, not ftp/);
     // A loopback look-alike is not loopback.
-    assert.throws(() => new ProviderHttp({ provider: 'Test', baseUrl: 'http://127.0.0.1.example.kz/' }), /plain http is allowed only on loopback/);
+    assert.throws(
+      () => new ProviderHttp({ provider: 'Test', baseUrl: 'http://127.0.0.1.example.kz/' }),
+      /plain http is allowed only on loopback/,
+    );
   });
   it('accepts https anywhere and plain http on loopback, without a warning', () => {
     const warnings: string[] = [];
@@ -148,7 +184,13 @@ describe('the transport rule in the HTTP layer', () => {
   });
   it('allows plain http to a closed segment only with the opt-in, and warns on every use', () => {
     const warnings: string[] = [];
-    for (let i = 0; i < 2; i++) new ProviderHttp({ provider: 'KPSIS', baseUrl: 'http://kpsis.internal:8088', allowPlainHttp: true, warnPlainHttp: (m) => warnings.push(m) });
+    for (let i = 0; i < 2; i++)
+      new ProviderHttp({
+        provider: 'KPSIS',
+        baseUrl: 'http://kpsis.internal:8088',
+        allowPlainHttp: true,
+        warnPlainHttp: (m) => warnings.push(m),
+      });
     assert.equal(warnings.length, 2);
     assert.match(warnings[0]!, /KPSIS over plain http to kpsis\.internal:8088 \(allowPlainHttp\).*in clear/);
   });

@@ -67,7 +67,17 @@ describe('iinCheckDigit', () => {
   });
 
   it('reports format errors: 11 or 13 digits, letters, spaces, empty', () => {
-    for (const bad of ['89010130000', '8901013000020', '89010130000a', 'A90101300002', '890101 300002', ' 890101300002', '890101300002 ', '', '８９０１０１３０００００２']) {
+    for (const bad of [
+      '89010130000',
+      '8901013000020',
+      '89010130000a',
+      'A90101300002',
+      '890101 300002',
+      ' 890101300002',
+      '890101300002 ',
+      '',
+      '８９０１０１３０００００２',
+    ]) {
       assert.equal(iinProblem(bad), 'format', JSON.stringify(bad));
       assert.equal(isValidIin(bad), false, JSON.stringify(bad));
     }
@@ -121,7 +131,10 @@ describe('KiscVerifyIdentityInputSchema iin', () => {
     const r = KiscVerifyIdentityInputSchema.safeParse(input('8901013000'));
     assert.equal(r.success, false);
     const issues = r.error!.issues.filter((i) => i.path.join('.') === 'iin');
-    assert.deepEqual(issues.map((i) => i.message), ['must be exactly 12 digits (an IIN)']);
+    assert.deepEqual(
+      issues.map((i) => i.message),
+      ['must be exactly 12 digits (an IIN)'],
+    );
     assert.ok(!JSON.stringify(r.error!.issues).includes('8901013000'));
   });
 });

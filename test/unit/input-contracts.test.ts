@@ -11,7 +11,20 @@ import { flowContracts as flows } from '../../src/contracts/index.js';
 import { describeInputIssues } from '../../src/contracts/validation.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; catchall?: z.ZodType; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; options?: z.ZodType[]; element?: z.ZodType; left?: z.ZodType; right?: z.ZodType; valueType?: z.ZodType; getter?: () => z.ZodType };
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  catchall?: z.ZodType;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  options?: z.ZodType[];
+  element?: z.ZodType;
+  left?: z.ZodType;
+  right?: z.ZodType;
+  valueType?: z.ZodType;
+  getter?: () => z.ZodType;
+};
 const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 /** Every object schema reachable from `schema`, with its path (`[]` for array elements). */
@@ -23,7 +36,13 @@ function objectsOf(schema: z.ZodType, path = '(input)', seen = new Set<unknown>(
   switch (def.type) {
     case 'object':
       return [{ path, def }, ...Object.entries(def.shape!).flatMap(([k, v]) => inner(v, path === '(input)' ? k : `${path}.${k}`))];
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+    case 'nonoptional':
       return inner(def.innerType);
     case 'pipe':
       return [...inner(def.in), ...inner(def.out)];
@@ -74,8 +93,14 @@ describe('workflow inputs are strict at every level', () => {
     it(`${flow.workflowType}: every object in its schema refuses unknown keys`, () => {
       const objects = objectsOf(flow.inputSchema);
       assert.ok(objects.length >= 1, `${name}: found its objects`);
-      const loose = objects.filter((o) => defOf(o.def.catchall ?? ({ _zod: { def: { type: 'unknown' } } } as unknown as z.ZodType)).type !== 'never');
-      assert.deepEqual(loose.map((o) => o.path), [], `${name}: objects that would ignore unknown keys`);
+      const loose = objects.filter(
+        (o) => defOf(o.def.catchall ?? ({ _zod: { def: { type: 'unknown' } } } as unknown as z.ZodType)).type !== 'never',
+      );
+      assert.deepEqual(
+        loose.map((o) => o.path),
+        [],
+        `${name}: objects that would ignore unknown keys`,
+      );
     });
 
     it(`${flow.workflowType}: a misspelled key anywhere in the sandbox example is refused, naming the closest known key`, (t) => {
@@ -131,7 +156,11 @@ describe('workflow inputs are strict at every level', () => {
 });
 
 describe('one transport rule for every provider URL', () => {
-  const withUrl = (workflowType: string, baseUrl: string, extra: Record<string, unknown> = {}) => ({ ...(example(workflowType) as object), baseUrl, ...extra });
+  const withUrl = (workflowType: string, baseUrl: string, extra: Record<string, unknown> = {}) => ({
+    ...(example(workflowType) as object),
+    baseUrl,
+    ...extra,
+  });
   const problem = (name: keyof typeof flows, value: unknown) => {
     const r = flows[name].inputSchema.safeParse(value);
     return r.success ? undefined : describeInputIssues(r.error);
@@ -145,14 +174,21 @@ describe('one transport rule for every provider URL', () => {
       const creds = problem(name, withUrl(flow.workflowType, 'https://user:hunter2x@provider.example.kz/api'));
       assert.match(creds ?? 'accepted', /baseUrl: must not contain credentials/, flow.workflowType);
       assert.ok(!(creds ?? '').includes('hunter2x'), 'the credential is not echoed');
-      assert.equal(problem(name, withUrl(flow.workflowType, 'https://provider.example.kz/api')), undefined, `${flow.workflowType} refused https`);
+      assert.equal(
+        problem(name, withUrl(flow.workflowType, 'https://provider.example.kz/api')),
+        undefined,
+        `${flow.workflowType} refused https`,
+      );
     }
   });
 
   it('plain http on loopback is the sandbox case (KISC excepted: mutual TLS only)', () => {
     assert.equal(problem('mptSignIn', withUrl('mptSignIn', 'http://127.0.0.1:9/api')), undefined);
     assert.equal(problem('cipherSign', withUrl('cipherSign', 'http://localhost:9/api/v1')), undefined);
-    assert.match(problem('kiscVerifyIdentity', withUrl('kiscVerifyIdentity', 'http://127.0.0.1:9/identity')) ?? '', /baseUrl: must be https/);
+    assert.match(
+      problem('kiscVerifyIdentity', withUrl('kiscVerifyIdentity', 'http://127.0.0.1:9/identity')) ?? '',
+      /baseUrl: must be https/,
+    );
     assert.match(problem('mptSignIn', withUrl('mptSignIn', 'http://127.0.0.1.example.kz/api')) ?? '', /baseUrl: must be https/);
   });
 

@@ -20,7 +20,10 @@ describe('IS MPT response schemas', () => {
     assert.equal(tokenOf(SignInResponseSchema.parse({ access_token: 'a' })), 'a');
     const none = SignInResponseSchema.safeParse({ something: 'else' });
     assert.equal(none.success, false);
-    assert.deepEqual(none.error!.issues.map((i) => i.path.join('.')), ['token']);
+    assert.deepEqual(
+      none.error!.issues.map((i) => i.path.join('.')),
+      ['token'],
+    );
   });
 });
 
@@ -42,7 +45,10 @@ describe('tokenExpiry', () => {
 });
 
 describe('mptSignIn input', () => {
-  const good = { baseUrl: 'https://stand.example/api/v3/true-api', signer: { kind: 'pkcs12', path: '/keys/a.p12', password: 'env:P12_PASSWORD' } };
+  const good = {
+    baseUrl: 'https://stand.example/api/v3/true-api',
+    signer: { kind: 'pkcs12', path: '/keys/a.p12', password: 'env:P12_PASSWORD' },
+  };
   it('fills the defaults', () => {
     const p = MptSignInInputSchema.parse(good);
     assert.equal(p.defaultTokenTtlSeconds, 36000);

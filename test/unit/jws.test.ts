@@ -82,7 +82,13 @@ function joseEcdsaToDer(raw: Buffer): Buffer {
 }
 
 /** Checks a detached JWS with `openssl dgst` over the RFC 7515 signing input rebuilt from the token. */
-async function opensslVerifies(jws: string, payload: Uint8Array, alg: 'RS256' | 'PS256' | 'ES256', mode: JwsPayloadMode, publicKey: KeyObject): Promise<void> {
+async function opensslVerifies(
+  jws: string,
+  payload: Uint8Array,
+  alg: 'RS256' | 'PS256' | 'ES256',
+  mode: JwsPayloadMode,
+  publicKey: KeyObject,
+): Promise<void> {
   const { header, signature } = splitDetached(jws);
   const input = Buffer.concat([Buffer.from(`${header}.`, 'ascii'), mode === 'unencoded' ? payload : Buffer.from(b64u(payload), 'ascii')]);
   await withPrivateTempDir(async (_dir, write) => {
@@ -126,11 +132,16 @@ describe('detached JWS: RS256, PS256, ES256 checked with the OpenSSL CLI', () =>
 });
 
 describe('detached JWS: rejections', () => {
-  const sign = (alg: JwsAlgorithm, key: KeyObject, payloadMode: JwsPayloadMode = 'unencoded') => signDetachedJws(body, key, { alg, payloadMode });
+  const sign = (alg: JwsAlgorithm, key: KeyObject, payloadMode: JwsPayloadMode = 'unencoded') =>
+    signDetachedJws(body, key, { alg, payloadMode });
 
   it('a changed payload byte fails verification in both modes', async () => {
     for (const mode of ['unencoded', 'base64url'] as const) {
-      for (const [alg, pair] of [['RS256', rsa], ['PS256', rsa], ['ES256', ec]] as const) {
+      for (const [alg, pair] of [
+        ['RS256', rsa],
+        ['PS256', rsa],
+        ['ES256', ec],
+      ] as const) {
         const jws = await sign(alg, pair.privateKey, mode);
         const changed = Buffer.from(body);
         changed[10]! ^= 0x20;
@@ -148,7 +159,10 @@ describe('detached JWS: rejections', () => {
     const jws = await sign('RS256', rsa.privateKey);
     const { header, signature } = splitDetached(jws);
     signature[0]! ^= 0x01;
-    await assert.rejects(verifyDetachedJws(`${header}..${b64u(signature)}`, body, rsa.publicKey, { algorithms: ['RS256'] }), JwsVerificationError);
+    await assert.rejects(
+      verifyDetachedJws(`${header}..${b64u(signature)}`, body, rsa.publicKey, { algorithms: ['RS256'] }),
+      JwsVerificationError,
+    );
   });
 
   it('a signature by another key fails verification', async () => {
@@ -207,12 +221,24 @@ describe('detached JWS: rejections', () => {
         assert.doesNotMatch(e.message, /BEGIN|[A-Za-z0-9+/_-]{40,}/, 'no key material in the message');
         return true;
       });
-    await check('ES256', rsa.privateKey, /^ES256 signing needs an EC private key on the P-256 curve; got an RSA private key \(2048 bits\)$/);
-    await check('RS256', ec.privateKey, /^RS256 signing needs an RSA private key of at least 2048 bits; got an EC private key on curve prime256v1$/);
+    await check(
+      'ES256',
+      rsa.privateKey,
+      /^ES256 signing needs an EC private key on the P-256 curve; got an RSA private key \(2048 bits\)$/,
+    );
+    await check(
+      'RS256',
+      ec.privateKey,
+      /^RS256 signing needs an RSA private key of at least 2048 bits; got an EC private key on curve prime256v1$/,
+    );
     await check('PS256', rsa.publicKey, /PS256 .* got an RSA public key/);
     await check('ES256', generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey, /got an EC private key on curve secp384r1/);
     await check('RS256', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, /got an RSA private key \(1024 bits\)/);
-    await check('HS256', createSecretKey(Buffer.alloc(16, 7)), /HS256 signing needs a secret \(HMAC\) key of at least 32 bytes; got a secret key of 16 bytes/);
+    await check(
+      'HS256',
+      createSecretKey(Buffer.alloc(16, 7)),
+      /HS256 signing needs a secret \(HMAC\) key of at least 32 bytes; got a secret key of 16 bytes/,
+    );
     await check('HS256', rsa.privateKey, /HS256 .* got an RSA private key/);
   });
 });
@@ -232,15 +258,33 @@ describe('detached JWS: protected header', () => {
       const certPem = join(dir, 'cert.pem');
       const certDer = join(dir, 'cert.der');
       await runOpenssl([
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-        '-keyout', keyPem, '-out', certPem, '-subj', '/CN=trustflow jws test', '-days', '1',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        keyPem,
+        '-out',
+        certPem,
+        '-subj',
+        '/CN=trustflow jws test',
+        '-days',
+        '1',
       ]);
       await runOpenssl(['x509', '-in', certPem, '-outform', 'DER', '-out', certDer]);
       const der = await readFile(certDer);
       const cert = new X509Certificate(await readFile(certPem));
       const privateKey = createPrivateKey(await readFile(keyPem));
 
-      const jws = await signDetachedJws(body, privateKey, { alg: 'ES256', payloadMode: 'unencoded', certificates: [cert], kid: 'kisc-2025' });
+      const jws = await signDetachedJws(body, privateKey, {
+        alg: 'ES256',
+        payloadMode: 'unencoded',
+        certificates: [cert],
+        kid: 'kisc-2025',
+      });
       const header = headerOf(jws) as Record<string, unknown>;
       assert.deepEqual(header, { alg: 'ES256', b64: false, crit: ['b64'], kid: 'kisc-2025', x5c: [der.toString('base64')] });
       // RFC 7515 4.1.6: standard base64 (not base64url) of the DER.

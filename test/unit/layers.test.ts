@@ -37,7 +37,8 @@ export function upwardImports(file: string, source: string): string[] {
     if (to === from) continue;
     const [lf, lt] = [layerOf(from), layerOf(to)];
     if (lf < 0 || lt < 0) out.push(`${relative(repoRoot, file)}: '${spec}' (${lf < 0 ? from : to} has no layer: add it to LAYERS)`);
-    else if (lt >= lf) out.push(`${relative(repoRoot, file)}: '${spec}' (${from} may not import ${to}: ${lt === lf ? 'same layer' : 'a higher layer'})`);
+    else if (lt >= lf)
+      out.push(`${relative(repoRoot, file)}: '${spec}' (${from} may not import ${to}: ${lt === lf ? 'same layer' : 'a higher layer'})`);
   }
   return out;
 }
@@ -53,15 +54,22 @@ describe('layers of src/', () => {
   it('no file imports from a folder above (or beside) its own layer', () => {
     const files = sources(src);
     assert.ok(files.length > 50, `${files.length} source files found`);
-    assert.deepEqual(files.flatMap((f) => upwardImports(f, readFileSync(f, 'utf8'))), []);
+    assert.deepEqual(
+      files.flatMap((f) => upwardImports(f, readFileSync(f, 'utf8'))),
+      [],
+    );
   });
 
   it('the checker catches upward, sideways and unplaced imports', () => {
     const at = (p: string) => join(src, p);
     assert.equal(upwardImports(at('contracts/x.ts'), "import { openSigner } from '../crypto/signer.js';").length, 1);
-    assert.equal(upwardImports(at('providers/x.ts'), "import type { X } from '../activities/kisc.js';").length, 1, 'type imports count too');
+    assert.equal(
+      upwardImports(at('providers/x.ts'), "import type { X } from '../activities/kisc.js';").length,
+      1,
+      'type imports count too',
+    );
     assert.equal(upwardImports(at('secrets/x.ts'), "export { A } from '../codec/keyring.js';").length, 1, 'same layer');
-    assert.equal(upwardImports(at('common/x.ts'), "const m = await import('../worker/start.js');").length, 1);
+    assert.equal(upwardImports(at('common/x.ts'), "const m = await import('../worker/main.js');").length, 1);
     assert.match(upwardImports(at('newthing/x.ts'), "import { a } from '../common/env.js';")[0] ?? '', /newthing has no layer/);
     assert.deepEqual(upwardImports(at('activities/x.ts'), "import { a } from '../providers/http.js';\nimport { b } from './y.js';"), []);
   });

@@ -17,8 +17,13 @@ describe('logger', () => {
     const c = capture();
     c.logger.info(
       {
-        password: 'P1', signer: { password: 'P2', path: '/k.p12' }, headers: { authorization: 'Bearer T1', cookie: 'c=1', 'x-jws-signature': 'J1' },
-        result: { token: 'T2', refreshToken: 'T3', sid: 'S1', expiresAt: '2026' }, list: [{ accessToken: 'T4' }], key: 'K1', keyId: 'k1',
+        password: 'P1',
+        signer: { password: 'P2', path: '/k.p12' },
+        headers: { authorization: 'Bearer T1', cookie: 'c=1', 'x-jws-signature': 'J1' },
+        result: { token: 'T2', refreshToken: 'T3', sid: 'S1', expiresAt: '2026' },
+        list: [{ accessToken: 'T4' }],
+        key: 'K1',
+        keyId: 'k1',
       },
       'event',
     );
@@ -43,14 +48,30 @@ describe('logger', () => {
 
   it('keeps the failure type of trustflow errors', () => {
     const c = capture();
-    c.logger.warn({ err: new ProviderHttpError({ provider: 'IS MPT', endpoint: 'POST /auth/simpleSignIn', status: 403, providerCode: 'denied', providerMessage: 'Доступ запрещён', retryable: false }) }, 'x');
+    c.logger.warn(
+      {
+        err: new ProviderHttpError({
+          provider: 'IS MPT',
+          endpoint: 'POST /auth/simpleSignIn',
+          status: 403,
+          providerCode: 'denied',
+          providerMessage: 'Доступ запрещён',
+          retryable: false,
+        }),
+      },
+      'x',
+    );
     assert.match(c.out(), /"type":"ProviderRejected"/);
   });
 
   it('routes Temporal runtime log calls through the same redaction', () => {
     const c = capture();
     const t = new TemporalLoggerAdapter(c.logger);
-    t.warn('Activity failed', { activityType: 'mptExchangeToken', token: 'T6', error: Object.assign(new Error('boom'), { response: { body: 'B7' } }) });
+    t.warn('Activity failed', {
+      activityType: 'mptExchangeToken',
+      token: 'T6',
+      error: Object.assign(new Error('boom'), { response: { body: 'B7' } }),
+    });
     const out = c.out();
     assert.ok(out.includes('mptExchangeToken') && out.includes('"level":40') && !out.includes('T6') && !out.includes('B7'));
   });

@@ -9,7 +9,14 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FailureType, KeyStoreError, ProviderHttpError, ProviderNetworkError, ProviderTlsError, TrustflowError } from '../../src/common/errors.js';
+import {
+  FailureType,
+  KeyStoreError,
+  ProviderHttpError,
+  ProviderNetworkError,
+  ProviderTlsError,
+  TrustflowError,
+} from '../../src/common/errors.js';
 import { createLogger } from '../../src/common/logger.js';
 import { openPkcs12File } from '../../src/crypto/pkcs12.js';
 import { KISC_TLS_ADVICE, KiscClient } from '../../src/providers/kisc/index.js';
@@ -45,7 +52,11 @@ describe('openMutualTls and KISC TLS failures', () => {
 
   const collector = () => {
     const warnings: { message: string; attrs?: Record<string, unknown> }[] = [];
-    const o: OpenMutualTlsOptions = { provider: 'KISC', renewalAdvice: RENEWAL, warn: (message, attrs) => warnings.push({ message, ...(attrs ? { attrs } : {}) }) };
+    const o: OpenMutualTlsOptions = {
+      provider: 'KISC',
+      renewalAdvice: RENEWAL,
+      warn: (message, attrs) => warnings.push({ message, ...(attrs ? { attrs } : {}) }),
+    };
     return { warnings, o };
   };
   const spec = (name: string, extra: Partial<MutualTlsSpec> = {}): MutualTlsSpec => {
@@ -79,7 +90,10 @@ describe('openMutualTls and KISC TLS failures', () => {
     assert.ok(identity.clientCertificate.subject.includes('АО ТЕСТ БАНК (TLS)'), identity.clientCertificate.subject);
 
     const vendors = await new KiscClient({ baseUrl, agent: identity.agent }).vendors();
-    assert.deepEqual(vendors.map((v) => v.id), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      vendors.map((v) => v.id),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(vendors[0]!.name, 'VisionLabs');
   });
 
@@ -109,7 +123,11 @@ describe('openMutualTls and KISC TLS failures', () => {
 
   it('insecureSkipServerVerification warns on every call and connects without a CA', async () => {
     const { warnings, o } = collector();
-    const insecure: MutualTlsSpec = { p12: spec('kisc-tls-aes').p12, password: spec('kisc-tls-aes').password, insecureSkipServerVerification: true };
+    const insecure: MutualTlsSpec = {
+      p12: spec('kisc-tls-aes').p12,
+      password: spec('kisc-tls-aes').password,
+      insecureSkipServerVerification: true,
+    };
     assert.equal(MutualTlsSpecSchema.safeParse(insecure).success, true);
     await openMutualTls(insecure, resolveSecret, o);
     const identity = await openMutualTls(insecure, resolveSecret, o);
@@ -130,21 +148,28 @@ describe('openMutualTls and KISC TLS failures', () => {
     assert.equal(err.retryable, false);
     const validTo = sandbox.manifest.kisc.tlsKeys['kisc-tls-expired']!.validTo;
     assert.ok(Date.parse(validTo) < Date.now());
-    assert.equal(err.message, `${sandbox.manifest.kisc.tlsKeys['kisc-tls-expired']!.p12}: the TLS client certificate expired on ${validTo}. ${RENEWAL}`);
+    assert.equal(
+      err.message,
+      `${sandbox.manifest.kisc.tlsKeys['kisc-tls-expired']!.p12}: the TLS client certificate expired on ${validTo}. ${RENEWAL}`,
+    );
     assert.deepEqual(warnings, []);
   });
 
   it('a wrong password gives a KeyStoreError that names the password reference', async () => {
     const wrongRef = `file:${join(dir, 'wrong.password')}`;
     await writeFile(join(dir, 'wrong.password'), 'definitely-not-it-42\n', { mode: 0o600 });
-    const err = await errorOf(openMutualTls(spec('kisc-tls-aes', { password: wrongRef as MutualTlsSpec['password'] }), resolveSecret, collector().o));
+    const err = await errorOf(
+      openMutualTls(spec('kisc-tls-aes', { password: wrongRef as MutualTlsSpec['password'] }), resolveSecret, collector().o),
+    );
     assert.ok(err instanceof KeyStoreError, err.name);
     assert.equal(err.type, FailureType.KeyStoreUnreadable);
     assert.ok(err.message.includes(wrongRef), err.message);
     assert.ok(err.message.startsWith(spec('kisc-tls-aes').p12 + ': wrong password'), err.message);
     assert.ok(!err.message.includes('definitely-not-it-42'), err.message);
 
-    const legacy = await errorOf(openMutualTls(spec('kisc-tls', { password: wrongRef as MutualTlsSpec['password'] }), resolveSecret, collector().o));
+    const legacy = await errorOf(
+      openMutualTls(spec('kisc-tls', { password: wrongRef as MutualTlsSpec['password'] }), resolveSecret, collector().o),
+    );
     assert.ok(legacy instanceof KeyStoreError, legacy.name);
     assert.match(legacy.message, /wrong password/);
     assert.ok(legacy.message.includes(wrongRef), legacy.message);
@@ -176,7 +201,11 @@ describe('openMutualTls and KISC TLS failures', () => {
     assert.deepEqual(r.error!.issues[0]!.path, ['ca']);
     assert.match(r.error!.issues[0]!.message, /needs 'ca'/);
     assert.match(r.error!.issues[0]!.message, /insecureSkipServerVerification: true/);
-    assert.equal(MutualTlsSpecSchema.safeParse({ p12: '/x.p12', password: 'env:P', insecureSkipServerVerification: false }).success, false, 'only the literal true');
+    assert.equal(
+      MutualTlsSpecSchema.safeParse({ p12: '/x.p12', password: 'env:P', insecureSkipServerVerification: false }).success,
+      false,
+      'only the literal true',
+    );
     assert.equal(MutualTlsSpecSchema.safeParse({ p12: 'relative.p12', password: 'env:P', ca: '/ca.pem' }).success, false);
     assert.equal(MutualTlsSpecSchema.safeParse({ p12: '/x.p12', password: 'env:P', ca: '/ca.pem' }).success, true);
   });
@@ -251,7 +280,10 @@ describe('openMutualTls and KISC TLS failures', () => {
     for (let i = 0; i < 9; i++) {
       const caCopy = join(dir, `ca-copy-${i}.pem`);
       await writeFile(caCopy, ca + '\n'.repeat(i + 1));
-      await assert.rejects(openMutualTls(spec('kisc-tls-expired', { ca: caCopy }), resolveSecret, o), (e: TrustflowError) => e.type === FailureType.TlsRejected);
+      await assert.rejects(
+        openMutualTls(spec('kisc-tls-expired', { ca: caCopy }), resolveSecret, o),
+        (e: TrustflowError) => e.type === FailureType.TlsRejected,
+      );
     }
     const again = await openMutualTls(spec('kisc-tls-aes'), resolveSecret, o);
     assert.equal(again.agent, good.agent, 'the working agent was evicted (and destroyed) by failed opens');

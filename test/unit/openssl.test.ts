@@ -6,11 +6,14 @@ import { existsSync, statSync } from 'node:fs';
 describe('runOpenssl', () => {
   it('rejects with OpensslError (not an uncaught EPIPE) when openssl exits before reading its input', async () => {
     // 10 MB cannot fit in a pipe buffer: the write surely meets a closed pipe.
-    await assert.rejects(runOpenssl(['cms', '-verify', '-in', '/nonexistent/trustflow.p7s'], { stdin: Buffer.alloc(10 * 1024 * 1024) }), (e: unknown) => {
-      assert.ok(e instanceof OpensslError);
-      assert.notEqual(e.exitCode, 0);
-      return true;
-    });
+    await assert.rejects(
+      runOpenssl(['cms', '-verify', '-in', '/nonexistent/trustflow.p7s'], { stdin: Buffer.alloc(10 * 1024 * 1024) }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpensslError);
+        assert.notEqual(e.exitCode, 0);
+        return true;
+      },
+    );
   });
 
   it('passes stdin through and returns stdout', async () => {

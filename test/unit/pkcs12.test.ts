@@ -39,19 +39,27 @@ describe('openPkcs12', () => {
 
   it('the two sandbox files really use different encryptions (checked by OpenSSL)', async () => {
     const info = async (name: string) =>
-      (await runOpenssl(['pkcs12', '-info', '-noout', '-in', pki.users[name]!.p12Path, '-passin', 'env:PW', ...(name === 'legacy' ? ['-legacy'] : [])], { env: { PW: await passwordOf(name) } })).stderr;
+      (
+        await runOpenssl(
+          ['pkcs12', '-info', '-noout', '-in', pki.users[name]!.p12Path, '-passin', 'env:PW', ...(name === 'legacy' ? ['-legacy'] : [])],
+          { env: { PW: await passwordOf(name) } },
+        )
+      ).stderr;
     assert.match(await info('aes'), /PBES2, PBKDF2, AES-256-CBC/);
     assert.match(await info('legacy'), /pbeWithSHA1And3-KeyTripleDES-CBC/);
   });
 
   it('says "wrong password" for a wrong password, without the password', async () => {
     const u = pki.users['legacy']!;
-    assert.throws(() => openPkcs12(readFileSync(u.p12Path), 'not-the-password', u.p12Path), (e: unknown) => {
-      assert.ok(e instanceof KeyStoreError);
-      assert.match(e.message, /wrong password/);
-      assert.ok(!e.message.includes('not-the-password'));
-      return true;
-    });
+    assert.throws(
+      () => openPkcs12(readFileSync(u.p12Path), 'not-the-password', u.p12Path),
+      (e: unknown) => {
+        assert.ok(e instanceof KeyStoreError);
+        assert.match(e.message, /wrong password/);
+        assert.ok(!e.message.includes('not-the-password'));
+        return true;
+      },
+    );
   });
 
   it('says the file is not PKCS#12 for garbage', () => {
@@ -72,15 +80,18 @@ describe('openPkcs12', () => {
   it('refuses the NCA RK GOST key saying what works today, naming no signer that does not exist', async (t) => {
     const path = vectorsOrSkip(t, 'nca', 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12');
     if (!path) return;
-    assert.throws(() => openPkcs12(readFileSync(path), NCA_PASSWORD, path), (e: unknown) => {
-      assert.ok(e instanceof KeyStoreError);
-      assert.equal(e.type, FailureType.UnsupportedKey);
-      assert.match(e.message, /GOST 34\.310-2004 \(Kazakhstan, NCA RK\) key/);
-      assert.match(e.message, /cannot sign with Kazakh GOST keys yet/);
-      assert.match(e.message, /RSA256_\*\.p12 or AUTH_RSA256_\*\.p12/);
-      // The old message promised signer kinds that were never built.
-      assert.doesNotMatch(e.message, /ncalayer|ncanode|signer kind/i);
-      return true;
-    });
+    assert.throws(
+      () => openPkcs12(readFileSync(path), NCA_PASSWORD, path),
+      (e: unknown) => {
+        assert.ok(e instanceof KeyStoreError);
+        assert.equal(e.type, FailureType.UnsupportedKey);
+        assert.match(e.message, /GOST 34\.310-2004 \(Kazakhstan, NCA RK\) key/);
+        assert.match(e.message, /cannot sign with Kazakh GOST keys yet/);
+        assert.match(e.message, /RSA256_\*\.p12 or AUTH_RSA256_\*\.p12/);
+        // The old message promised signer kinds that were never built.
+        assert.doesNotMatch(e.message, /ncalayer|ncanode|signer kind/i);
+        return true;
+      },
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('the policy table', () => {
       assert.ok(policy.httpTimeout, `${name} calls a provider: it needs an httpTimeout`);
       const http = msToNumber(policy.httpTimeout);
       const activity = msToNumber(policy.startToCloseTimeout!);
-      assert.ok(http < activity, `${name}: httpTimeout ${policy.httpTimeout} must be below startToCloseTimeout ${policy.startToCloseTimeout}`);
+      assert.ok(
+        http < activity,
+        `${name}: httpTimeout ${policy.httpTimeout} must be below startToCloseTimeout ${policy.startToCloseTimeout}`,
+      );
       assert.equal(httpTimeoutMs(name), http);
     }
   });

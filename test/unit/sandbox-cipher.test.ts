@@ -34,7 +34,14 @@ describe('Cipher simulator', () => {
       [
         { name: 'valid', commonName: 'Коваль Кирило Кирилович', iin: '900101300017', encryption: 'legacy-3des', validDays: 365 },
         { name: 'soon', commonName: 'Шевченко Тарас', iin: '850202400026', encryption: 'aes-256', validDays: 5 },
-        { name: 'expired', commonName: 'Прострочений Ключ', iin: '770303300035', encryption: 'legacy-3des', validFromDaysAgo: 20, validDays: -1 },
+        {
+          name: 'expired',
+          commonName: 'Прострочений Ключ',
+          iin: '770303300035',
+          encryption: 'legacy-3des',
+          validFromDaysAgo: 20,
+          validDays: -1,
+        },
       ],
       CA_NAME,
     );
@@ -86,7 +93,20 @@ describe('Cipher simulator', () => {
     const dataPath = join(dir, 'data.bin');
     await writeFile(sigPath, cms);
     if (data) await writeFile(dataPath, data);
-    const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sigPath, ...(data ? ['-content', dataPath] : []), '-CAfile', pki.caCertPath, '-out', join(dir, 'out.bin')];
+    const args = [
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      sigPath,
+      ...(data ? ['-content', dataPath] : []),
+      '-CAfile',
+      pki.caCertPath,
+      '-out',
+      join(dir, 'out.bin'),
+    ];
     await runOpenssl(args); // rejects on a non-zero exit
     return readFile(join(dir, 'out.bin'));
   };
@@ -132,7 +152,14 @@ describe('Cipher simulator', () => {
     const cert = pki.users.valid!.certificate;
     const owner = ci.ownerCertificateInfo.value;
     assert.deepEqual(
-      [owner.ownerSurname?.value, owner.ownerGivenname?.value, owner.ownerFullName?.value, owner.ownerCountry?.value, owner.ownerSerialNumber?.value, owner.ownerCity?.value],
+      [
+        owner.ownerSurname?.value,
+        owner.ownerGivenname?.value,
+        owner.ownerFullName?.value,
+        owner.ownerCountry?.value,
+        owner.ownerSerialNumber?.value,
+        owner.ownerCity?.value,
+      ],
       ['Коваль', 'Кирило Кирилович', 'Коваль Кирило Кирилович', 'KZ', 'IIN900101300017', null],
     );
     assert.equal(owner.ownerSurname?.description, 'Прізвище');
@@ -148,7 +175,15 @@ describe('Cipher simulator', () => {
     assert.equal(ci.notAfter.value, new Date(cert.validTo).toISOString().replace('.000Z', 'Z'));
     const ext = ci.extensionsCertificateInfo!.value;
     assert.deepEqual(
-      [ext.isTemporary?.value, ext.isReinforced?.value, ext.isQualified?.value, ext.isPrivateKeyOnQSCD?.value, ext.isElectronicStamp?.value, ext.qscdTypeName?.value, ext.keyUsage?.value],
+      [
+        ext.isTemporary?.value,
+        ext.isReinforced?.value,
+        ext.isQualified?.value,
+        ext.isPrivateKeyOnQSCD?.value,
+        ext.isElectronicStamp?.value,
+        ext.qscdTypeName?.value,
+        ext.keyUsage?.value,
+      ],
       ['false', 'false', 'false', 'false', 'false', null, 'Цифровий підпис'],
     );
     assert.equal(ext.personalData?.value.drfou?.value, null);
@@ -222,7 +257,10 @@ describe('Cipher simulator', () => {
       const err = await failure(client.createTicket());
       assert.deepEqual([err.status, err.type], [503, FailureType.ServiceNotRunning]);
       assert.deepEqual(await api('GET', 'status'), { status: 503, json: { message: 'Сервіс зберігання даних не запущено.' } });
-      assert.deepEqual(await api('GET', 'certificateAuthority/supported'), { status: 503, json: { message: 'Сервіс виконання криптографічних операцій не запущено.' } });
+      assert.deepEqual(await api('GET', 'certificateAuthority/supported'), {
+        status: 503,
+        json: { message: 'Сервіс виконання криптографічних операцій не запущено.' },
+      });
       assert.equal((await failure(client.deleteTicket(ticket))).status, 503);
       // The seed gives the key-container verifier's 503 the storage-service text.
       const v = await failure(client.verifyKeyStore(ticket, 'x'));
@@ -267,7 +305,17 @@ describe('Cipher simulator', () => {
     assert.deepEqual(await opensslVerify(cms), data);
 
     const upper = await prepared('valid', data);
-    assert.equal((await api('PUT', `ticket/${upper}/option`, { caId: CA_ID, signatureType: 'ATTACHED', embedCertificateType: 'NOTHING', dataToSignQualifier: 'NOT_SIGNED_BEFORE' })).status, 200);
+    assert.equal(
+      (
+        await api('PUT', `ticket/${upper}/option`, {
+          caId: CA_ID,
+          signatureType: 'ATTACHED',
+          embedCertificateType: 'NOTHING',
+          dataToSignQualifier: 'NOT_SIGNED_BEFORE',
+        })
+      ).status,
+      200,
+    );
     await client.startSigning(upper, passwords.valid!);
     assert.deepEqual((await verifyCms(await client.signature(upper))).encapsulatedContent, data);
     const bad = await api('PUT', `ticket/${upper}/option`, { caId: CA_ID, signatureType: 'sideways' });

@@ -30,8 +30,14 @@ describe('IS MPT simulator', () => {
   });
 
   const sign = (data: string, detached = false, k = key) =>
-    signCmsRsaSha256({ content: Buffer.from(data), privateKey: k.privateKey, certificates: k.certificates, detached }).then((b) => b.toString('base64'));
-  const codeOf = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof ProviderHttpError ? `${e.status} ${e.providerCode}` : String(e)));
+    signCmsRsaSha256({ content: Buffer.from(data), privateKey: k.privateKey, certificates: k.certificates, detached }).then((b) =>
+      b.toString('base64'),
+    );
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: unknown) => (e instanceof ProviderHttpError ? `${e.status} ${e.providerCode}` : String(e)),
+    );
 
   it('issues a token for a correct attached signature, once per challenge', async () => {
     const ch = await client.fetchChallenge();

@@ -42,7 +42,14 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** Independent of the simulator: UTC+5 wall-clock fields of an instant. */
 const almaty = (iso: string) => {
   const t = new Date(Date.parse(iso) + 5 * 3600_000);
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate(), hh: t.getUTCHours(), mi: t.getUTCMinutes(), ss: t.getUTCSeconds() };
+  return {
+    y: t.getUTCFullYear(),
+    m: t.getUTCMonth() + 1,
+    d: t.getUTCDate(),
+    hh: t.getUTCHours(),
+    mi: t.getUTCMinutes(),
+    ss: t.getUTCSeconds(),
+  };
 };
 
 describe('KISC simulator', () => {
@@ -63,13 +70,21 @@ describe('KISC simulator', () => {
     admin = sandbox.simulators.kisc.adminBaseUrl;
     baseUrl = sandbox.manifest.services.kisc!.baseUrl;
     const tls = sandbox.manifest.kisc.tlsKeys['kisc-tls']!;
-    identity = await openMutualTls({ p12: tls.p12, password: tls.password, ca: sandbox.manifest.kisc.ca }, resolveSecret, { provider: 'KISC', renewalAdvice: 'renew', warn: () => {} });
+    identity = await openMutualTls({ p12: tls.p12, password: tls.password, ca: sandbox.manifest.kisc.ca }, resolveSecret, {
+      provider: 'KISC',
+      renewalAdvice: 'renew',
+      warn: () => {},
+    });
     client = new KiscClient({ baseUrl, agent: identity.agent });
     signingKey = await openPkcs12File(sandbox.manifest.kisc.signingKey.p12, sandbox.manifest.kisc.signingKey.password, resolveSecret);
     tlsKey = await openPkcs12File(tls.p12, tls.password, resolveSecret);
     const person = async (i: number) => {
       const p = sandbox.manifest.kisc.persons[i]!;
-      return { iin: p.iin, photo: await readFile(p.photo.slice('file:'.length)), otherPhoto: await readFile(p.otherPhoto.slice('file:'.length)) };
+      return {
+        iin: p.iin,
+        photo: await readFile(p.photo.slice('file:'.length)),
+        otherPhoto: await readFile(p.otherPhoto.slice('file:'.length)),
+      };
     };
     [alice, bob] = [await person(0), await person(1)];
     assert.notEqual(alice.iin, bob.iin);
@@ -86,7 +101,8 @@ describe('KISC simulator', () => {
   const statusOf = (p: Promise<unknown>) =>
     p.then(
       () => 'ok',
-      (e: unknown) => (e instanceof ProviderHttpError ? `${e.status} ${e.providerMessage ?? ''}`.trim() : `${(e as Error).name}: ${(e as Error).message}`),
+      (e: unknown) =>
+        e instanceof ProviderHttpError ? `${e.status} ${e.providerMessage ?? ''}`.trim() : `${(e as Error).name}: ${(e as Error).message}`,
     );
   /** A raw request through the registered participant's TLS identity. */
   const raw = (method: string, path: string, o: { headers?: Record<string, string>; body?: Buffer; url?: string } = {}) =>
@@ -166,8 +182,15 @@ describe('KISC simulator', () => {
   it('bad input bills nothing: non-PNG bytes as image/png, an invalid IIN, an IIN not in the state record', async () => {
     const before = await state();
     const key1 = randomUUID();
-    assert.equal(await statusOf(verify(alice.iin, Buffer.from('GIF89a not a png at all'), key1)), '400 body must be a PNG or JPEG image matching Content-Type');
-    assert.equal(await statusOf(verify(alice.iin, alice.photo, randomUUID(), 1, 'image/jpeg')), '400 body must be a PNG or JPEG image matching Content-Type', 'a PNG labelled JPEG');
+    assert.equal(
+      await statusOf(verify(alice.iin, Buffer.from('GIF89a not a png at all'), key1)),
+      '400 body must be a PNG or JPEG image matching Content-Type',
+    );
+    assert.equal(
+      await statusOf(verify(alice.iin, alice.photo, randomUUID(), 1, 'image/jpeg')),
+      '400 body must be a PNG or JPEG image matching Content-Type',
+      'a PNG labelled JPEG',
+    );
 
     const badIin = alice.iin.slice(0, 11) + String((Number(alice.iin[11]) + 1) % 10);
     assert.equal(isValidIin(badIin), false);
@@ -225,7 +248,10 @@ describe('KISC simulator', () => {
     assert.deepEqual({ ...withPhone, mobilephone: undefined }, { ...data, mobilephone: undefined });
 
     for (const path of ['/personal_data', '/personel_data', '/data?mcdb=1']) {
-      const r = await raw('POST', path, { headers: { 'content-type': 'application/json', 'x-idempotency-key': key, 'x-jws-signature': jws }, body });
+      const r = await raw('POST', path, {
+        headers: { 'content-type': 'application/json', 'x-idempotency-key': key, 'x-jws-signature': jws },
+        body,
+      });
       assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json)}`);
       assert.equal(r.json.last_name, 'САРСЕНБАЕВ', path);
       assert.equal(r.json.mobilephone, path.endsWith('mcdb=1') ? '+77011234567' : undefined, path);
@@ -296,7 +322,7 @@ describe('KISC simulator', () => {
     assert.equal(await statusOf(client.transactions('2020-01-01', '20201231')), '400 dates must be YYYYMMDD');
   });
 
-  it("the monthly act is a real ZIP with one file listing every key of the current Almaty month", async () => {
+  it('the monthly act is a real ZIP with one file listing every key of the current Almaty month', async () => {
     const s = await state();
     const a = almaty(s.now);
     const zip = await client.act(a.y, a.m);
@@ -311,11 +337,19 @@ describe('KISC simulator', () => {
     assert.match(text, new RegExp(`за ${pad(a.m)}\\.${a.y}`));
 
     // The month path: padded (as the client sends it) and unpadded (the memo's example) both work.
-    for (const [month, path] of [[a.m, `${a.y}/${a.m}`], [3, `${a.y}/03`], [3, `${a.y}/3`]] as const) {
+    for (const [month, path] of [
+      [a.m, `${a.y}/${a.m}`],
+      [3, `${a.y}/03`],
+      [3, `${a.y}/3`],
+    ] as const) {
       const r = await raw('GET', `/report/act/${path}`);
       assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json)}`);
       const got = await extractZip(Buffer.from(r.json.binary, 'base64'), join(dir, `act-${path.replace('/', '-')}`));
-      assert.deepEqual(got.map((f) => f.name), [`act_${month}-${month}-01_K9000666.txt`], path);
+      assert.deepEqual(
+        got.map((f) => f.name),
+        [`act_${month}-${month}-01_K9000666.txt`],
+        path,
+      );
       const content = await readFile(got[0]!.path, 'utf8');
       if (month === a.m) assert.equal(content, text, path);
       else assert.match(content, /Итого верификаций: 0\r\n$/, path);
@@ -343,4 +377,3 @@ describe('KISC simulator', () => {
     assert.equal((await fetch(`${admin}/__sandbox/state`)).status, 200);
   });
 });
-

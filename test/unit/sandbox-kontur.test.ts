@@ -30,7 +30,11 @@ describe('Kontur simulator', () => {
     await sandbox?.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  const codeOf = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof ProviderHttpError ? `${e.status} ${e.providerCode ?? ''}`.trim() : String(e)));
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: unknown) => (e instanceof ProviderHttpError ? `${e.status} ${e.providerCode ?? ''}`.trim() : String(e)),
+    );
 
   it('WrongKey for other bytes, then the right bytes work once, then RndBytesNotFound', async () => {
     const opened = await openDecryptionKey(sandbox.manifest.examples.konturSignIn!.key, resolveSecret);
@@ -55,7 +59,12 @@ describe('Kontur simulator', () => {
 describe('gost-engine missing', () => {
   it('says how to install it', async () => {
     const script = `import('${join(repoRoot, 'dist', 'src', 'crypto', 'gost.js')}').then((m) => m.gostOpensslEnv()).then(() => console.log('loaded'), (e) => console.log(e.message))`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, TRUSTFLOW_GOST_ENGINE_PATH: '/nonexistent/gost.so' } });
-    assert.match(stdout, /gost-engine not found at \/nonexistent\/gost\.so: install gost-engine for OpenSSL 3 \(Debian\/Ubuntu: apt-get install libengine-gost-openssl\)/);
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      env: { ...process.env, TRUSTFLOW_GOST_ENGINE_PATH: '/nonexistent/gost.so' },
+    });
+    assert.match(
+      stdout,
+      /gost-engine not found at \/nonexistent\/gost\.so: install gost-engine for OpenSSL 3 \(Debian\/Ubuntu: apt-get install libengine-gost-openssl\)/,
+    );
   });
 });

@@ -61,7 +61,11 @@ describe('KPSIS simulator', () => {
   let seedResponse: Promise<{ request: any; response: GenResponse }> | undefined;
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', json: (await res.json()) as any };
   };
   /** The seed's request, sent once and shared by the tests that read its answer. */
@@ -91,7 +95,23 @@ describe('KPSIS simulator', () => {
     dir = await mkdtemp(join(tmpdir(), 'trustflow-kpsis-'));
     saveDir = join(dir, 'keygensrvc');
     await runOpenssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(dir, 'ca.key')]);
-    await runOpenssl(['req', '-x509', '-new', '-key', join(dir, 'ca.key'), '-subj', '/CN=Sandbox NCES CA/O=trustflow sandbox', '-days', '30', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', join(dir, 'ca.pem')]);
+    await runOpenssl([
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      join(dir, 'ca.key'),
+      '-subj',
+      '/CN=Sandbox NCES CA/O=trustflow sandbox',
+      '-days',
+      '30',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      join(dir, 'ca.pem'),
+    ]);
     caPem = await readFile(join(dir, 'ca.pem'), 'utf8');
     const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void (logs += s) } });
     sim = createKpsisSimulator({ ca: { keyPem: await readFile(join(dir, 'ca.key'), 'utf8'), certPem: caPem }, saveDir, logger });
@@ -111,7 +131,8 @@ describe('KPSIS simulator', () => {
     assert.match(r.cert_request, /^[A-Za-z0-9+/]+={0,2}$/);
     assert.match(r.key, /^[A-Za-z0-9+/]+={0,2}$/);
     assert.equal(r.secret_shards.length, 5);
-    for (const s of r.secret_shards) assert.match(s, /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END ENCRYPTED PRIVATE KEY-----\n?$/);
+    for (const s of r.secret_shards)
+      assert.match(s, /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END ENCRYPTED PRIVATE KEY-----\n?$/);
     assert.equal(new Set(r.secret_shards).size, 5);
     // The container: PKCS#8 PBES2 with the request's iteration count (10000 = 0x2710).
     const { out } = await opensslText(['asn1parse', '-inform', 'DER'], Buffer.from(r.key, 'base64'));
@@ -132,21 +153,27 @@ describe('KPSIS simulator', () => {
     }
     assert.ok(parsed.includes(`prim: IA5STRING         :${info.email}\n`));
     const text = (await opensslText(['req', '-inform', 'DER', '-noout', '-text', '-nameopt', 'utf8,sep_comma_plus'], der)).out;
-    assert.ok(text.includes('Subject: CN=*.example.org,description=Какой-то сервис,O=ООО Организация,ST=Минский район,L=Минск,street=ул. Улица, 322, 212212,emailAddress=org@example.com'), text);
+    assert.ok(
+      text.includes(
+        'Subject: CN=*.example.org,description=Какой-то сервис,O=ООО Организация,ST=Минский район,L=Минск,street=ул. Улица, 322, 212212,emailAddress=org@example.com',
+      ),
+      text,
+    );
     assert.ok(text.includes(info.subject_alt_name.map((d: string) => `DNS:${d}`).join(', ')), 'SANs');
     const publicKey = createPublicKey({ key: await csrSpki(der), format: 'der', type: 'spki' });
     assert.equal(publicKey.asymmetricKeyType, 'ec');
     assert.equal(publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
   });
 
-  it('ANY 3 of the 5 shards with their passwords open the container, whose key is the request\'s; 2 shards do not', async (t) => {
+  it("ANY 3 of the 5 shards with their passwords open the container, whose key is the request's; 2 shards do not", async (t) => {
     const g = await generated(t);
     if (!g) return;
     const passwords: string[] = g.request.key_param.passwords;
     const shards = g.response.secret_shards.map((pem, i) => ({ pem, password: passwords[i]! }));
     const container = Buffer.from(g.response.key, 'base64');
     const spki = await csrSpki(Buffer.from(g.response.cert_request, 'base64'));
-    const open = (secret: Uint8Array) => createPrivateKey({ key: container, format: 'der', type: 'pkcs8', passphrase: Buffer.from(secret).toString('hex') });
+    const open = (secret: Uint8Array) =>
+      createPrivateKey({ key: container, format: 'der', type: 'pkcs8', passphrase: Buffer.from(secret).toString('hex') });
     for (const idx of subsets(5, 3)) {
       const secret = await recoverSecretFromShards(idx.map((i) => shards[i]!));
       assert.equal(secret.length, 16, 'level 128: a 16-byte container password');
@@ -194,10 +221,18 @@ describe('KPSIS simulator', () => {
       ['security_level "128" (a string)', variant((r) => (r.key_param.security_level = '128')), C.securityLevel],
       ['iteration_count 9999', variant((r) => (r.key_param.iteration_count = 9999)), C.iterationCount],
       ['iteration_count 10000.5', variant((r) => (r.key_param.iteration_count = 10000.5)), C.iterationCount],
-      ['users_num 17', variant((r) => ((r.key_param.users_num = 17), (r.key_param.passwords = Array(17).fill('12345678')))), C.usersThreshold],
+      [
+        'users_num 17',
+        variant((r) => ((r.key_param.users_num = 17), (r.key_param.passwords = Array(17).fill('12345678')))),
+        C.usersThreshold,
+      ],
       ['treshold_num 1', variant((r) => (r.key_param.treshold_num = 1)), C.usersThreshold],
       ['treshold_num 6 > users_num 5', variant((r) => (r.key_param.treshold_num = 6)), C.usersThreshold],
-      ['"threshold_num" (correct spelling, so the real field is missing)', variant((r) => ((r.key_param.threshold_num = 3), delete r.key_param.treshold_num)), C.usersThreshold],
+      [
+        '"threshold_num" (correct spelling, so the real field is missing)',
+        variant((r) => ((r.key_param.threshold_num = 3), delete r.key_param.treshold_num)),
+        C.usersThreshold,
+      ],
       ['4 passwords for 5 users', variant((r) => r.key_param.passwords.pop()), C.passwords],
       ['an empty password', variant((r) => (r.key_param.passwords[2] = '')), C.passwords],
       ['a numeric password', variant((r) => (r.key_param.passwords[0] = 12345678)), C.passwords],
@@ -231,9 +266,17 @@ describe('KPSIS simulator', () => {
     await assert.rejects(sandboxAdmin(sim.adminBaseUrl, 'config', { allowedTypez: ['tls'] }), /HTTP 400/);
     await assert.rejects(sandboxAdmin(sim.adminBaseUrl, 'config', { allowedTypes: [] }), /HTTP 400/);
     await sandboxAdmin(sim.adminBaseUrl, 'config', { allowedTypes: ['tls'] });
-    const tls = { ...seed, save_to_file: false, key_param: { ...seed.key_param, users_num: 2, treshold_num: 2, passwords: ['a', 'b'] }, cert_req_param: { ...seed.cert_req_param, type: 'tls' } };
+    const tls = {
+      ...seed,
+      save_to_file: false,
+      key_param: { ...seed.key_param, users_num: 2, treshold_num: 2, passwords: ['a', 'b'] },
+      cert_req_param: { ...seed.cert_req_param, type: 'tls' },
+    };
     assert.equal((await post('/api/v1/gencertreq', tls)).json.error, '0');
-    assert.equal((await post('/api/v1/gencertreq', { ...tls, cert_req_param: seed.cert_req_param })).json.error, KPSIS_ERROR_CODES.requestType);
+    assert.equal(
+      (await post('/api/v1/gencertreq', { ...tls, cert_req_param: seed.cert_req_param })).json.error,
+      KPSIS_ERROR_CODES.requestType,
+    );
     const state = await sandboxAdmin(sim.adminBaseUrl, 'state');
     assert.equal(state.requestsGenerated, 1);
     assert.deepEqual(state.config, { allowedTypes: ['tls'] });
@@ -245,17 +288,26 @@ describe('KPSIS simulator', () => {
     const seed = await seedRequest(t);
     if (!seed) return;
     const passwords = ['первый', 'second'];
-    const r = await post('/api/v1/gencertreq', { ...seed, save_to_file: false, key_param: { security_level: 256, iteration_count: 10000, users_num: 2, treshold_num: 2, passwords } });
+    const r = await post('/api/v1/gencertreq', {
+      ...seed,
+      save_to_file: false,
+      key_param: { security_level: 256, iteration_count: 10000, users_num: 2, treshold_num: 2, passwords },
+    });
     assert.equal(r.json.error, '0');
     const secret = await recoverSecretFromShards(r.json.secret_shards.map((pem: string, i: number) => ({ pem, password: passwords[i]! })));
     assert.equal(secret.length, 32);
-    const key = createPrivateKey({ key: Buffer.from(r.json.key, 'base64'), format: 'der', type: 'pkcs8', passphrase: Buffer.from(secret).toString('hex') });
+    const key = createPrivateKey({
+      key: Buffer.from(r.json.key, 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+      passphrase: Buffer.from(secret).toString('hex'),
+    });
     assert.equal(key.asymmetricKeyDetails?.namedCurve, 'secp521r1');
     const text = (await opensslText(['req', '-inform', 'DER', '-noout', '-text'], Buffer.from(r.json.cert_request, 'base64'))).out;
     assert.match(text, /Signature Algorithm: ecdsa-with-SHA512/);
   });
 
-  it('the sandbox CA issues a certificate with the request\'s key, subject and SANs, which openssl verify -CAfile accepts', async (t) => {
+  it("the sandbox CA issues a certificate with the request's key, subject and SANs, which openssl verify -CAfile accepts", async (t) => {
     const g = await generated(t);
     if (!g) return;
     const before = (await sandboxAdmin(sim.adminBaseUrl, 'state')).certificatesIssued as number;
@@ -326,9 +378,15 @@ describe('KPSIS simulator', () => {
     const seed = await seedRequest(t);
     if (!seed) return;
     const passwords = ['Zx9-unique-pass-1', 'Zx9-unique-pass-2', 'Zx9-unique-pass-3'];
-    const r = await post('/api/v1/gencertreq', { ...seed, save_to_file: false, key_param: { ...seed.key_param, users_num: 3, treshold_num: 2, passwords } });
+    const r = await post('/api/v1/gencertreq', {
+      ...seed,
+      save_to_file: false,
+      key_param: { ...seed.key_param, users_num: 3, treshold_num: 2, passwords },
+    });
     assert.equal(r.json.error, '0');
-    const secret = await recoverSecretFromShards(r.json.secret_shards.slice(0, 2).map((pem: string, i: number) => ({ pem, password: passwords[i]! })));
+    const secret = await recoverSecretFromShards(
+      r.json.secret_shards.slice(0, 2).map((pem: string, i: number) => ({ pem, password: passwords[i]! })),
+    );
     const state = JSON.stringify(await sandboxAdmin(sim.adminBaseUrl, 'state'));
     assert.ok(logs.includes('kpsis sandbox'), 'the simulator does log');
     const b64Lines = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'));

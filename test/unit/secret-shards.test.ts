@@ -54,22 +54,36 @@ describe('secret shards (Shamir k-of-n, each share in a PKCS#8 PBES2 envelope)',
   it('accepts a Buffer as the secret (the Shamir library itself takes only a plain Uint8Array)', async () => {
     const buf = randomBytes(24);
     const shards = await protectSecretWithShards(buf, ['a', 'b', 'c'], 2, ITERATIONS);
-    const recovered = await recoverSecretFromShards([{ pem: shards[2]!, password: 'c' }, { pem: shards[0]!, password: 'a' }]);
+    const recovered = await recoverSecretFromShards([
+      { pem: shards[2]!, password: 'c' },
+      { pem: shards[0]!, password: 'a' },
+    ]);
     assert.deepEqual(Buffer.from(recovered), buf);
     assert.equal(buf.length, 24);
-    assert.ok(buf.some((b) => b !== 0), 'the caller\'s secret is not wiped');
+    assert.ok(
+      buf.some((b) => b !== 0),
+      "the caller's secret is not wiped",
+    );
   });
 
   it('2 shards (below the threshold) yield a wrong value of the same length, and the container under the secret does not open with it', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const container = privateKey.export({ type: 'pkcs8', format: 'der', cipher: 'aes-256-cbc', passphrase: Buffer.from(secret).toString('hex') });
+    const container = privateKey.export({
+      type: 'pkcs8',
+      format: 'der',
+      cipher: 'aes-256-cbc',
+      passphrase: Buffer.from(secret).toString('hex'),
+    });
     // Control: the real secret opens it.
     createPrivateKey({ key: container, format: 'der', type: 'pkcs8', passphrase: Buffer.from(secret).toString('hex') });
     for (const idx of subsets(5, 2)) {
       const wrong = await recoverSecretFromShards(shardsAt(idx));
       assert.equal(wrong.length, secret.length);
       assert.notDeepEqual(Buffer.from(wrong), Buffer.from(secret), `subset ${idx.join(',')}`);
-      assert.throws(() => createPrivateKey({ key: container, format: 'der', type: 'pkcs8', passphrase: Buffer.from(wrong).toString('hex') }), `subset ${idx.join(',')} must not open the container`);
+      assert.throws(
+        () => createPrivateKey({ key: container, format: 'der', type: 'pkcs8', passphrase: Buffer.from(wrong).toString('hex') }),
+        `subset ${idx.join(',')} must not open the container`,
+      );
     }
   });
 
@@ -88,14 +102,28 @@ describe('secret shards (Shamir k-of-n, each share in a PKCS#8 PBES2 envelope)',
 
   it('refuses a shard given twice, something that is not a shard, fewer than 2 shards and bad parameters', async () => {
     await assert.rejects(recoverSecretFromShards(shardsAt([0, 0, 1])), KeyStoreError);
-    await assert.rejects(recoverSecretFromShards([...shardsAt([0, 1]), { pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', password: 'x' }]), /shard 3 of 3/);
+    await assert.rejects(
+      recoverSecretFromShards([
+        ...shardsAt([0, 1]),
+        { pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', password: 'x' },
+      ]),
+      /shard 3 of 3/,
+    );
     // A real PKCS#8 key under the right password is still not a share.
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const ecPem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }) as string;
     await assert.rejects(recoverSecretFromShards([...shardsAt([0, 1]), { pem: ecPem, password: 'pw' }]), /shard 3 of 3/);
     await assert.rejects(recoverSecretFromShards(shardsAt([0])), InvalidInputError);
     await assert.rejects(protectSecretWithShards(secret, ['a', 'b'], 3, ITERATIONS), InvalidInputError);
-    await assert.rejects(protectSecretWithShards(secret, Array.from({ length: 17 }, (_, i) => `p${i}`), 3, ITERATIONS), InvalidInputError);
+    await assert.rejects(
+      protectSecretWithShards(
+        secret,
+        Array.from({ length: 17 }, (_, i) => `p${i}`),
+        3,
+        ITERATIONS,
+      ),
+      InvalidInputError,
+    );
     await assert.rejects(protectSecretWithShards(secret, ['a', 'b'], 2, 9_999), InvalidInputError);
     await assert.rejects(protectSecretWithShards(secret, ['a', ''], 2, ITERATIONS), InvalidInputError);
     await assert.rejects(protectSecretWithShards(new Uint8Array(0), ['a', 'b'], 2, ITERATIONS), InvalidInputError);
@@ -103,7 +131,10 @@ describe('secret shards (Shamir k-of-n, each share in a PKCS#8 PBES2 envelope)',
 
   it('openssl asn1parse shows PBES2, PBKDF2, hmacWithSHA256, aes-256-cbc, an 8-byte salt and the iteration count', async () => {
     const [pem] = await protectSecretWithShards(secret, ['a', 'b'], 2, 12_345);
-    for (const [p, iterations] of [[pems[0]!, ITERATIONS], [pem!, 12_345]] as const) {
+    for (const [p, iterations] of [
+      [pems[0]!, ITERATIONS],
+      [pem!, 12_345],
+    ] as const) {
       const out = (await runOpenssl(['asn1parse'], { stdin: Buffer.from(p) })).stdout.toString();
       assert.match(out, /OBJECT +:PBES2/);
       assert.match(out, /OBJECT +:PBKDF2/);

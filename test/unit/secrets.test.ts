@@ -14,7 +14,8 @@ describe('secret references', () => {
 
   it('accepts env:NAME and file:/path only', () => {
     for (const ok of ['env:A', 'env:P12_PASSWORD', 'file:/etc/trustflow/pw']) assert.equal(SecretRefSchema.safeParse(ok).success, true, ok);
-    for (const bad of ['Qwerty12', 'env:', 'env:1X', 'file:relative', 'vault:x', '']) assert.equal(SecretRefSchema.safeParse(bad).success, false, bad);
+    for (const bad of ['Qwerty12', 'env:', 'env:1X', 'file:relative', 'vault:x', ''])
+      assert.equal(SecretRefSchema.safeParse(bad).success, false, bad);
   });
 
   it('resolves an environment variable', async () => {

@@ -21,10 +21,12 @@ export function violationsOf(file: string, source: string): { spec: string; prob
     const bare = spec.replace(/^node:/, '').split('/')[0]!;
     if (spec.startsWith('node:') || builtinModules.includes(bare)) out.push({ spec, problem: 'Node built-in', typeOnly });
     else if (spec.startsWith('.')) {
-      if (/\/activities\//.test(resolve(dirname(file), spec))) out.push({ spec, problem: 'activities must be imported with `import type`', typeOnly });
+      if (/\/activities\//.test(resolve(dirname(file), spec)))
+        out.push({ spec, problem: 'activities must be imported with `import type`', typeOnly });
     } else {
       const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : bare;
-      if (!ALLOWED_PACKAGES.has(pkg)) out.push({ spec, problem: `package not allowed in workflows (allowed: ${[...ALLOWED_PACKAGES].join(', ')})`, typeOnly });
+      if (!ALLOWED_PACKAGES.has(pkg))
+        out.push({ spec, problem: `package not allowed in workflows (allowed: ${[...ALLOWED_PACKAGES].join(', ')})`, typeOnly });
     }
   }
   return out;
@@ -48,7 +50,9 @@ function reachableFiles(entries: string[]): string[] {
 describe('workflow code rules', () => {
   it('no Node built-ins, foreign packages or value imports of activities in anything a workflow reaches', () => {
     const dir = join(repoRoot, 'src', 'workflows');
-    const entries = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+    const entries = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(dir, f));
     assert.ok(entries.length >= 2, 'workflow sources found');
     const problems = reachableFiles(entries).flatMap((f) =>
       violationsOf(f, readFileSync(f, 'utf8')).map((v) => `${relative(repoRoot, f)}: '${v.spec}' (${v.problem})`),
@@ -66,11 +70,9 @@ describe('workflow code rules', () => {
       "import type { IsmptActivities } from '../activities/ismpt.js';",
       "import { proxyActivities } from '@temporalio/workflow';",
     ].join('\n');
-    assert.deepEqual(violationsOf(file, bad).map((v) => v.problem.split(' (')[0]), [
-      'Node built-in',
-      'Node built-in',
-      'package not allowed in workflows',
-      'activities must be imported with `import type`',
-    ]);
+    assert.deepEqual(
+      violationsOf(file, bad).map((v) => v.problem.split(' (')[0]),
+      ['Node built-in', 'Node built-in', 'package not allowed in workflows', 'activities must be imported with `import type`'],
+    );
   });
 });

@@ -13,9 +13,18 @@ async function opensslMade(): Promise<{ csr: Buffer; certPem: string }> {
     const cnf = await writePrivate(
       'req.cnf',
       [
-        '[req]', 'prompt = no', 'utf8 = yes', 'string_mask = utf8only', 'distinguished_name = dn', 'req_extensions = ext',
-        '[dn]', 'CN = *.example.by', 'O = ООО Организация', 'L = Минск',
-        '[ext]', 'subjectAltName = DNS:*.example.by, DNS:www.example.by',
+        '[req]',
+        'prompt = no',
+        'utf8 = yes',
+        'string_mask = utf8only',
+        'distinguished_name = dn',
+        'req_extensions = ext',
+        '[dn]',
+        'CN = *.example.by',
+        'O = ООО Организация',
+        'L = Минск',
+        '[ext]',
+        'subjectAltName = DNS:*.example.by, DNS:www.example.by',
       ].join('\n'),
     );
     const key = `${dir}/k.pem`;

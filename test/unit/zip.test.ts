@@ -293,7 +293,10 @@ describe('extractZip: limits', () => {
 
     const second = await sandbox();
     const files = await extractZip(zip, second.target, { maxCompressionRatio: 5000 });
-    assert.deepEqual(files.map((f) => [f.name, f.bytes, f.sha256]), [['zeros.bin', MiB, sha256(Buffer.alloc(MiB))]]);
+    assert.deepEqual(
+      files.map((f) => [f.name, f.bytes, f.sha256]),
+      [['zeros.bin', MiB, sha256(Buffer.alloc(MiB))]],
+    );
   });
 
   it('rejects more entries than maxEntries and accepts exactly maxEntries', async () => {
@@ -314,7 +317,10 @@ describe('extractZip: limits', () => {
     const zip = await yazlZip((z) => {
       for (let i = 1; i <= 3; i++) z.addBuffer(Buffer.from(`${i}`.repeat(1024)), `part${i}.txt`, { compress: false });
     });
-    await rejectsUnsafe(extractZip(zip, target, { maxTotalBytes: 2500 }), /"part3\.txt" brings the archive to 3072 bytes.*\(maxTotalBytes\)/);
+    await rejectsUnsafe(
+      extractZip(zip, target, { maxTotalBytes: 2500 }),
+      /"part3\.txt" brings the archive to 3072 bytes.*\(maxTotalBytes\)/,
+    );
     assert.deepEqual(await tree(base), ['target']);
   });
 });

@@ -13,7 +13,13 @@ import { UsageError, type Commands } from './shared.js';
 async function sign(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { p12: { type: 'string' }, 'password-env': { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, detached: { type: 'boolean', default: false } },
+    options: {
+      p12: { type: 'string' },
+      'password-env': { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      detached: { type: 'boolean', default: false },
+    },
   });
   if (!values.p12 || !values['password-env'] || !values.in || !values.out) {
     throw new UsageError('cms sign needs --p12 FILE --password-env NAME --in FILE --out FILE');
@@ -44,7 +50,13 @@ async function verify(args: string[]): Promise<number> {
     detached: !v.encapsulatedContent,
     contentBytes: v.encapsulatedContent?.length,
     signingTime: v.signingTime?.toISOString(),
-    signer: cert && { subject: cert.subject.split('\n').join(', '), issuer: cert.issuer.split('\n').join(', '), serialNumber: cert.serialNumber, validFrom: cert.validFrom, validTo: cert.validTo },
+    signer: cert && {
+      subject: cert.subject.split('\n').join(', '),
+      issuer: cert.issuer.split('\n').join(', '),
+      serialNumber: cert.serialNumber,
+      validFrom: cert.validFrom,
+      validTo: cert.validTo,
+    },
     ...(ca && cert ? { issuedByCa: isIssuedBy(cert, ca) } : {}),
   };
   console.log(JSON.stringify(report, null, 2));
@@ -54,9 +66,17 @@ async function verify(args: string[]): Promise<number> {
 async function decrypt(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { key: { type: 'string' }, 'key-password-env': { type: 'string' }, cert: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, originator: { type: 'string' } },
+    options: {
+      key: { type: 'string' },
+      'key-password-env': { type: 'string' },
+      cert: { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      originator: { type: 'string' },
+    },
   });
-  if (!values.key || !values.cert || !values.in || !values.out) throw new UsageError('cms decrypt needs --key FILE --cert FILE --in FILE --out FILE');
+  if (!values.key || !values.cert || !values.in || !values.out)
+    throw new UsageError('cms decrypt needs --key FILE --cert FILE --in FILE --out FILE');
   const password = values['key-password-env'] ? await resolveSecret(`env:${values['key-password-env']}`) : undefined;
   await assertNotCryptoProContainer(values.key);
   const keyBytes = await readFile(values.key);
@@ -65,7 +85,9 @@ async function decrypt(args: string[]): Promise<number> {
   const t0 = performance.now();
   const plain = await decryptCms({
     cms: await readFile(values.in),
-    key: isPem ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) } : { format: 'pkcs12', der: keyBytes, password: password! },
+    key: isPem
+      ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) }
+      : { format: 'pkcs12', der: keyBytes, password: password! },
     certificate: await readFile(values.cert),
     ...(values.originator ? { originator: await readFile(values.originator) } : {}),
   });

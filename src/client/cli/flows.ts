@@ -12,7 +12,11 @@ import { flowOfType, flows, startFlowByName, submitKpsisCertificate, type FlowNa
 import { UsageError, type Commands } from './shared.js';
 
 async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, 'workflow-id': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { input: { type: 'string' }, 'workflow-id': { type: 'string' } },
+  });
   const flow = positionals[0] as FlowName | undefined;
   if (!flow || !(flow in flows)) throw new UsageError(`name a flow: ${Object.keys(flows).join(', ')}`);
   if (!values.input) throw new UsageError('--input FILE is required (a JSON workflow input)');
@@ -21,15 +25,18 @@ async function run(args: string[]): Promise<number> {
   try {
     const workflowId = values['workflow-id'] ?? `${flow}-${randomUUID()}`;
     let recorded = false;
+    const { workflowType } = flows[flow]!.contract;
     const handle = await startFlowByName(client, flow, {
       workflowId,
       input,
       onRecordedResult: ({ runId, closedAt }) => {
         recorded = true;
-        console.error(`${workflowId} already completed ${flows[flow].contract.workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`);
+        console.error(
+          `${workflowId} already completed ${workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`,
+        );
       },
     });
-    if (!recorded) console.error(`started ${flows[flow].contract.workflowType} as ${workflowId}; waiting for the result...`);
+    if (!recorded) console.error(`started ${workflowType} as ${workflowId}; waiting for the result...`);
     console.log(JSON.stringify(await handle.result(), null, 2));
     return 0;
   } finally {
@@ -101,7 +108,10 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
     const max = a.maximumAttempts ? ` of ${a.maximumAttempts}` : '';
     const state = a.state === 2 ? 'running' : 'scheduled';
     const next = timestamp(a.nextAttemptScheduleTime);
-    rows.push(['activity', `${a.activityType?.name ?? '?'}: attempt ${a.attempt}${max}, ${state}${next && a.state !== 2 ? `, next attempt at ${next}` : ''}`]);
+    rows.push([
+      'activity',
+      `${a.activityType?.name ?? '?'}: attempt ${a.attempt}${max}, ${state}${next && a.state !== 2 ? `, next attempt at ${next}` : ''}`,
+    ]);
     if (a.lastFailure) {
       const failure = await decodeOptionalFailureToOptionalError(converter, a.lastFailure).catch(() => undefined);
       rows.push(['  failed', failure ? describeFailure(failure) : '(encrypted: this shell has no codec keys to read it)']);
@@ -110,7 +120,10 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
   rows.push(['outcome', sa.get(searchAttributes.outcome) ?? '-']);
   if (d.closeTime) rows.push(['closed', d.closeTime.toISOString()]);
   if (d.status.name === 'FAILED') {
-    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    const err = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const cause = err instanceof WorkflowFailedError ? (err.cause?.cause ?? err.cause) : err;
     rows.push(['error', cause instanceof Error ? describeFailure(cause) : String(cause)]);
   }
@@ -118,7 +131,7 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
     const flow = flowOfType(d.type);
     try {
       const result = await handle.result();
-      rows.push(['result', flow ? JSON.stringify(flow.summarize(result)) : '(a workflow type trustflow does not know)']);
+      rows.push(['result', flow ? JSON.stringify(flow.contract.summarize(result)) : '(a workflow type trustflow does not know)']);
     } catch {
       rows.push(['result', '(encrypted: this shell has no codec keys to read it)']);
     }

@@ -17,7 +17,9 @@ async function withKisc<T>(connectionFile: string, f: (client: KiscClient) => Pr
   try {
     text = await readFile(connectionFile, 'utf8');
   } catch (err) {
-    throw new InvalidInputError(`${connectionFile}: cannot read the KISC connection file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new InvalidInputError(
+      `${connectionFile}: cannot read the KISC connection file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let json: unknown;
   try {
@@ -32,7 +34,8 @@ async function withKisc<T>(connectionFile: string, f: (client: KiscClient) => Pr
     const { agent } = await openMutualTls(endpoint.tls, resolveSecret, {
       provider: 'KISC',
       renewalAdvice: KISC_TLS_ADVICE,
-      warn: (message, attrs) => console.error(`trustflow: warning: ${message}${attrs && Object.keys(attrs).length ? ` ${JSON.stringify(attrs)}` : ''}`),
+      warn: (message, attrs) =>
+        console.error(`trustflow: warning: ${message}${attrs && Object.keys(attrs).length ? ` ${JSON.stringify(attrs)}` : ''}`),
     });
     return await f(new KiscClient({ baseUrl: endpoint.baseUrl, agent }));
   } finally {
@@ -45,7 +48,8 @@ function kiscDate(option: string, value: string | undefined): string {
   if (!value) throw new UsageError(`kisc transactions needs ${option} YYYY-MM-DD`);
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!m || !d || d.toISOString().slice(0, 10) !== value) throw new UsageError(`${option} must be a calendar date YYYY-MM-DD, not '${value}'`);
+  if (!m || !d || d.toISOString().slice(0, 10) !== value)
+    throw new UsageError(`${option} must be a calendar date YYYY-MM-DD, not '${value}'`);
   return `${m[1]}${m[2]}${m[3]}`;
 }
 
@@ -69,7 +73,10 @@ async function transactions(args: string[]): Promise<number> {
 }
 
 async function act(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { connection: { type: 'string' }, year: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { connection: { type: 'string' }, year: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' } },
+  });
   if (!values.connection || !values.year || !values.month || !values.out) {
     throw new UsageError('kisc act needs --connection FILE --year YYYY --month M --out DIR');
   }
@@ -78,8 +85,16 @@ async function act(args: string[]): Promise<number> {
   if (!(month >= 1 && month <= 12)) throw new UsageError(`--month must be 1..12, not '${values.month}'`);
   const zip = await withKisc(values.connection, (c) => c.act(Number(values.year), month));
   const files = await extractZip(zip, values.out);
-  console.error(`extracted ${files.length} file(s) of the ${values.year}-${String(month).padStart(2, '0')} act into ${resolve(values.out)}`);
-  console.log(JSON.stringify(files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })), null, 2));
+  console.error(
+    `extracted ${files.length} file(s) of the ${values.year}-${String(month).padStart(2, '0')} act into ${resolve(values.out)}`,
+  );
+  console.log(
+    JSON.stringify(
+      files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
+      null,
+      2,
+    ),
+  );
   return 0;
 }
 

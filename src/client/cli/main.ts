@@ -80,8 +80,8 @@ export function runCli(argv: string[]): void {
           'trustflow: the result is encrypted and this shell has no codec keys: set TRUSTFLOW_CODEC_KEYS or ' +
             "TRUSTFLOW_CODEC_KEY_FILE to the workers' keyring (npm start's development keyring is .trustflow/codec-keys)",
         );
-      }
-      else if (err instanceof WorkflowFailedError) console.error(`trustflow: workflow failed: ${((err.cause?.cause ?? err.cause) as Error | undefined)?.message ?? err.message}`);
+      } else if (err instanceof WorkflowFailedError)
+        console.error(`trustflow: workflow failed: ${((err.cause?.cause ?? err.cause) as Error | undefined)?.message ?? err.message}`);
       else console.error(`trustflow: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(err instanceof UsageError ? 2 : 1);
     },

@@ -5,7 +5,8 @@
 import type { CertificateSummary, KeyUsageSummary } from '../../contracts/cipher-endpoint.js';
 import { CertificateInfoSchema, type KeyUsageInfo } from './schemas.js';
 
-const value = (leaf: { value?: string | null } | undefined): string | null => (typeof leaf?.value === 'string' && leaf.value.trim() ? leaf.value : null);
+const value = (leaf: { value?: string | null } | undefined): string | null =>
+  typeof leaf?.value === 'string' && leaf.value.trim() ? leaf.value : null;
 const flag = (leaf: { value?: string | null } | undefined): boolean | null => {
   const v = value(leaf)?.toLowerCase();
   return v === 'true' ? true : v === 'false' ? false : null;
@@ -25,7 +26,8 @@ function summarizeCertificate(c: import('./schemas.js').CertificateInfo, now: Da
   const ext = c.extensionsCertificateInfo?.value;
   const notAfter = value(c.notAfter);
   const notAfterMs = notAfter ? Date.parse(notAfter) : NaN;
-  const ownerName = value(owner.ownerFullName) ?? ([value(owner.ownerSurname), value(owner.ownerGivenname)].filter(Boolean).join(' ') || null);
+  const ownerName =
+    value(owner.ownerFullName) ?? ([value(owner.ownerSurname), value(owner.ownerGivenname)].filter(Boolean).join(' ') || null);
   return {
     owner: ownerName,
     organization: value(owner.ownerOrganization),

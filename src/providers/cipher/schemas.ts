@@ -94,5 +94,9 @@ export const Base64DataSchema = z.object({ base64Data: z.string().regex(/^[A-Za-
 
 /** The wire form: every value a string. */
 export function optionsToWire(o: z.output<typeof CipherOptionsSchema>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }

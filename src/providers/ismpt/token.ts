@@ -3,12 +3,10 @@
 
 export type ExpirySource = 'jwt-exp' | 'expireDate' | 'default';
 
-export function tokenExpiry(p: {
-  token: string;
-  expireDate?: string | undefined;
-  obtainedAt: Date;
-  defaultTtlMs: number;
-}): { expiresAt: Date; source: ExpirySource } {
+export function tokenExpiry(p: { token: string; expireDate?: string | undefined; obtainedAt: Date; defaultTtlMs: number }): {
+  expiresAt: Date;
+  source: ExpirySource;
+} {
   const exp = jwtExp(p.token);
   if (exp !== undefined) return { expiresAt: new Date(exp * 1000), source: 'jwt-exp' };
   if (p.expireDate) {

@@ -42,11 +42,25 @@ export class KiscClient {
   private readonly http: ProviderHttp;
 
   constructor(o: KiscClientOptions) {
-    this.http = new ProviderHttp({ provider: 'KISC', baseUrl: o.baseUrl, timeoutMs: o.timeoutMs ?? 30_000, agent: o.agent, tlsAdvice: KISC_TLS_ADVICE });
+    this.http = new ProviderHttp({
+      provider: 'KISC',
+      baseUrl: o.baseUrl,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      agent: o.agent,
+      tlsAdvice: KISC_TLS_ADVICE,
+    });
   }
 
   async vendors(signal?: AbortSignal): Promise<Vendor[]> {
-    return (await this.http.request({ method: 'GET', path: 'vendors', endpoint: 'GET /vendors', schema: VendorsResponseSchema, ...(signal ? { signal } : {}) })).vendors;
+    return (
+      await this.http.request({
+        method: 'GET',
+        path: 'vendors',
+        endpoint: 'GET /vendors',
+        schema: VendorsResponseSchema,
+        ...(signal ? { signal } : {}),
+      })
+    ).vendors;
   }
 
   /** Billed. Send only with a key persisted before the call; after an ambiguous failure, `lookupVerification` first. */
@@ -84,7 +98,10 @@ export class KiscClient {
   }
 
   /** `body` is sent byte for byte as signed: the signature covers exactly these bytes. */
-  async personalData(r: { idempotencyKey: string; body: Buffer; jwsSignature: string; mcdb: boolean }, signal?: AbortSignal): Promise<PersonalData> {
+  async personalData(
+    r: { idempotencyKey: string; body: Buffer; jwsSignature: string; mcdb: boolean },
+    signal?: AbortSignal,
+  ): Promise<PersonalData> {
     return this.http.request({
       method: 'POST',
       path: 'data',
@@ -104,19 +121,34 @@ export class KiscClient {
 
   /** Billed verifications between two dates (inclusive), `YYYYMMDD`. */
   async transactions(from: string, to: string, signal?: AbortSignal): Promise<Transaction[]> {
-    return this.http.request({ method: 'GET', path: `report/transactions/${from}/${to}`, endpoint: 'GET /report/transactions', schema: TransactionsSchema, ...(signal ? { signal } : {}) });
+    return this.http.request({
+      method: 'GET',
+      path: `report/transactions/${from}/${to}`,
+      endpoint: 'GET /report/transactions',
+      schema: TransactionsSchema,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** The monthly act: a ZIP archive. */
   async act(year: number, month: number, signal?: AbortSignal): Promise<Buffer> {
-    const r = await this.http.request({ method: 'GET', path: `report/act/${year}/${String(month).padStart(2, '0')}`, endpoint: 'GET /report/act', schema: ActSchema, ...(signal ? { signal } : {}) });
+    const r = await this.http.request({
+      method: 'GET',
+      path: `report/act/${year}/${String(month).padStart(2, '0')}`,
+      endpoint: 'GET /report/act',
+      schema: ActSchema,
+      ...(signal ? { signal } : {}),
+    });
     return Buffer.from(r.binary.replace(/\s+/g, ''), 'base64');
   }
 }
 
 /** A verification is only ours when it carries our key and our IIN; anything else is a contract breach. */
 function checkVerification(v: Verification, key: string, iin: string, endpoint: string): Verification {
-  const wrong = [...(v.x_idempotency_key !== key ? ['x_idempotency_key (not our key)'] : []), ...(v.iin !== iin ? ['iin (not the IIN we sent)'] : [])];
+  const wrong = [
+    ...(v.x_idempotency_key !== key ? ['x_idempotency_key (not our key)'] : []),
+    ...(v.iin !== iin ? ['iin (not the IIN we sent)'] : []),
+  ];
   if (wrong.length) throw new ProviderContractViolation('KISC', endpoint, wrong);
   return v;
 }

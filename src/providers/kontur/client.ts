@@ -55,7 +55,12 @@ export class KonturClient {
   private readonly version: string;
 
   constructor(private readonly o: KonturClientOptions) {
-    this.http = new ProviderHttp({ provider: 'Kontur', baseUrl: o.baseUrl, timeoutMs: o.timeoutMs ?? 10_000, describeError: describeKonturError });
+    this.http = new ProviderHttp({
+      provider: 'Kontur',
+      baseUrl: o.baseUrl,
+      timeoutMs: o.timeoutMs ?? 10_000,
+      describeError: describeKonturError,
+    });
     this.version = o.apiVersion ?? 'v5.9';
   }
 
@@ -124,4 +129,3 @@ export class KonturClient {
     }
   }
 }
-

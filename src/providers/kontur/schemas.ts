@@ -29,7 +29,12 @@ export const KONTUR_CODE_ADVICE = {
 export type KonturCode = keyof typeof KONTUR_CODE_ADVICE;
 
 /** 403 codes after which the flow starts again from authenticate-by-cert. */
-export const RESTART_CODES: ReadonlySet<string> = new Set<KonturCode>(['RndBytesExpired', 'RndBytesNotFound', 'CreateSessionError', 'UnknownError']);
+export const RESTART_CODES: ReadonlySet<string> = new Set<KonturCode>([
+  'RndBytesExpired',
+  'RndBytesNotFound',
+  'CreateSessionError',
+  'UnknownError',
+]);
 
 /** Finds a known code in a plain-text or JSON body (`"WrongKey"`, `{"Code":"WrongKey",...}`, ...). */
 export function describeKonturError(body: string, _contentType: string | undefined): ProviderErrorDetails {

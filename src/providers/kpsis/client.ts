@@ -55,7 +55,14 @@ export class KpsisClient {
   }
 
   async generate(req: GenCertReqRequest, signal?: AbortSignal): Promise<GeneratedKey> {
-    const r = await this.http.request({ method: 'POST', path: 'api/v1/gencertreq', endpoint: 'POST /api/v1/gencertreq', json: req, schema: ResponseSchema, ...(signal ? { signal } : {}) });
+    const r = await this.http.request({
+      method: 'POST',
+      path: 'api/v1/gencertreq',
+      endpoint: 'POST /api/v1/gencertreq',
+      json: req,
+      schema: ResponseSchema,
+      ...(signal ? { signal } : {}),
+    });
     if (r.error !== '0') {
       throw new ProviderHttpError({
         provider: 'KPSIS',
@@ -70,7 +77,9 @@ export class KpsisClient {
     const broken = [
       ...(!r.cert_request || !B64.test(r.cert_request) ? ['cert_request'] : []),
       ...(!r.key || !B64.test(r.key) ? ['key'] : []),
-      ...(r.secret_shards?.length !== req.key_param.users_num || !r.secret_shards.every((s) => SHARD_PEM.test(s.trim())) ? ['secret_shards'] : []),
+      ...(r.secret_shards?.length !== req.key_param.users_num || !r.secret_shards.every((s) => SHARD_PEM.test(s.trim()))
+        ? ['secret_shards']
+        : []),
     ];
     if (broken.length) {
       // The key was made but cannot be used from here: say so rather than retry into a second key.

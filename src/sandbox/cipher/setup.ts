@@ -12,9 +12,33 @@ import { createCipherSimulator } from './simulator.js';
  * agent's "< 14 days" warning), one expired.
  */
 const CIPHER_USERS = [
-  { name: 'cipher-key', commonName: 'Коваль Кирило Кирилович', iin: '000000000000', subjectSerial: 'TINUA-1234567891', country: 'UA', encryption: 'legacy-3des' as const },
-  { name: 'cipher-key-expiring', commonName: 'Шевченко Олена Петрівна', iin: '000000000000', subjectSerial: 'TINUA-2345678912', country: 'UA', encryption: 'aes-256' as const, validDays: 5 },
-  { name: 'cipher-key-expired', commonName: 'Бондар Андрій Іванович', iin: '000000000000', subjectSerial: 'TINUA-3456789123', country: 'UA', encryption: 'legacy-3des' as const, validFromDaysAgo: 30, validDays: -1 },
+  {
+    name: 'cipher-key',
+    commonName: 'Коваль Кирило Кирилович',
+    iin: '000000000000',
+    subjectSerial: 'TINUA-1234567891',
+    country: 'UA',
+    encryption: 'legacy-3des' as const,
+  },
+  {
+    name: 'cipher-key-expiring',
+    commonName: 'Шевченко Олена Петрівна',
+    iin: '000000000000',
+    subjectSerial: 'TINUA-2345678912',
+    country: 'UA',
+    encryption: 'aes-256' as const,
+    validDays: 5,
+  },
+  {
+    name: 'cipher-key-expired',
+    commonName: 'Бондар Андрій Іванович',
+    iin: '000000000000',
+    subjectSerial: 'TINUA-3456789123',
+    country: 'UA',
+    encryption: 'legacy-3des' as const,
+    validFromDaysAgo: 30,
+    validDays: -1,
+  },
 ];
 const CIPHER_CA_ID = 'sandbox.cipher.ca';
 const CIPHER_CA_NAME = 'ЦСК SANDBOX (CIPHER STAND-IN)';
@@ -35,7 +59,14 @@ export const setupCipher: Room = async ({ dir, ports, logger }) => {
         caId: CIPHER_CA_ID,
         ca: cipherPki.caCertPath,
         containers: Object.fromEntries(
-          CIPHER_USERS.map((u) => [u.name, { file: `file:${cu[u.name]!.p12Path}`, password: cu[u.name]!.passwordRef, notAfter: new Date(cu[u.name]!.certificate.validTo).toISOString() }]),
+          CIPHER_USERS.map((u) => [
+            u.name,
+            {
+              file: `file:${cu[u.name]!.p12Path}`,
+              password: cu[u.name]!.passwordRef,
+              notAfter: new Date(cu[u.name]!.certificate.validTo).toISOString(),
+            },
+          ]),
         ),
         document: `file:${cipherDocument}`,
       },

@@ -112,7 +112,14 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
   const defaults = (): Config => ({ serviceUp: true, signingMs: o.signingMs ?? 300, failSigning: null });
   let config = defaults();
   let tickets = new Map<string, Ticket>();
-  let counters = { ticketsCreated: 0, ticketsDeleted: 0, signaturesStarted: 0, signaturesCreated: 0, verifierCalls: 0, signatureVerifications: 0 };
+  let counters = {
+    ticketsCreated: 0,
+    ticketsDeleted: 0,
+    signaturesStarted: 0,
+    signaturesCreated: 0,
+    verifierCalls: 0,
+    signatureVerifications: 0,
+  };
 
   const nowMs = () => sim.now().getTime();
 
@@ -139,14 +146,23 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
       return t ? handler(t, req) : fail(400, MSG.sessionMissing);
     }, downMessage);
 
-  const isJson = (req: SimRequest) => String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
+  const isJson = (req: SimRequest) =>
+    String(req.headers['content-type'] ?? '')
+      .toLowerCase()
+      .startsWith('application/json');
 
   /** JSON `{base64Data}` or a raw body (octet-stream and anything else that is not JSON). */
   const bytesOf = (req: SimRequest, what: string): Buffer | string => {
-    if (String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return 'multipart form uploads are not simulated; send JSON {base64Data} or application/octet-stream';
+    if (
+      String(req.headers['content-type'] ?? '')
+        .toLowerCase()
+        .startsWith('multipart/')
+    )
+      return 'multipart form uploads are not simulated; send JSON {base64Data} or application/octet-stream';
     if (!isJson(req)) return req.body.length ? Buffer.from(req.body) : `${what}: the body is empty`;
     const b64 = (req.json as { base64Data?: unknown } | undefined)?.base64Data;
-    if (typeof b64 !== 'string' || !b64.trim() || !/^[A-Za-z0-9+/=\s]+$/.test(b64)) return `${what}: expected JSON {"base64Data": "<base64>"}`;
+    if (typeof b64 !== 'string' || !b64.trim() || !/^[A-Za-z0-9+/=\s]+$/.test(b64))
+      return `${what}: expected JSON {"base64Data": "<base64>"}`;
     return Buffer.from(b64.replace(/\s+/g, ''), 'base64');
   };
 
@@ -187,7 +203,10 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
     if (leftMs < WARN_DAYS * 86400_000) {
       const n = Math.ceil(leftMs / 86400_000);
       // The seed's text, missing space after the first full stop included.
-      return { canBeUsed: true, message: `До закінчення дії ключів залишилося менше ${n} днів.Зверніться протягом ${n} днів до центру реєстрації ключів для отримання нових ключів` };
+      return {
+        canBeUsed: true,
+        message: `До закінчення дії ключів залишилося менше ${n} днів.Зверніться протягом ${n} днів до центру реєстрації ключів для отримання нових ключів`,
+      };
     }
     return { canBeUsed: true, message: '' };
   };
@@ -206,11 +225,22 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
     reset: () => {
       config = defaults();
       tickets = new Map();
-      counters = { ticketsCreated: 0, ticketsDeleted: 0, signaturesStarted: 0, signaturesCreated: 0, verifierCalls: 0, signatureVerifications: 0 };
+      counters = {
+        ticketsCreated: 0,
+        ticketsDeleted: 0,
+        signaturesStarted: 0,
+        signaturesCreated: 0,
+        verifierCalls: 0,
+        signatureVerifications: 0,
+      };
     },
     configure: (json) => {
       const parsed = ConfigSchema.safeParse(json);
-      if (!parsed.success) return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') } };
+      if (!parsed.success)
+        return {
+          status: 400,
+          body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') },
+        };
       const d = parsed.data;
       config = {
         serviceUp: d.serviceUp ?? config.serviceUp,
@@ -246,7 +276,8 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
 
       'PUT /ticket/{uuid}/option': withTicket((t, req) => {
         const json = req.json;
-        if (!isJson(req) || !json || typeof json !== 'object' || Array.isArray(json)) return fail(500, MSG.optionsError, 'expected a JSON object of string values');
+        if (!isJson(req) || !json || typeof json !== 'object' || Array.isArray(json))
+          return fail(500, MSG.optionsError, 'expected a JSON object of string values');
         const options: Record<string, string> = {};
         for (const [k, v] of Object.entries(json)) {
           if (typeof v !== 'string') return fail(500, MSG.optionsError, `option ${k}: values are strings, even booleans`);
@@ -288,7 +319,8 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
 
       'PUT /ticket/{uuid}/keyStore/certificate/info/{keyType}': withTicket(async (t, req) => {
         const keyType = req.params.keyType;
-        if (keyType !== 'signature' && keyType !== 'keyAgreement') return fail(500, MSG.keyStoreError, `unknown key type ${keyType}: signature or keyAgreement`);
+        if (keyType !== 'signature' && keyType !== 'keyAgreement')
+          return fail(500, MSG.keyStoreError, `unknown key type ${keyType}: signature or keyAgreement`);
         const key = await openKey(t, passwordOf(req), MSG.keyStoreError);
         if ('failure' in key) return key.failure;
         return ok(keyType === 'signature' ? certificateInfo(key.certificates[0]!) : {});
@@ -297,7 +329,8 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
       'POST /ticket/{uuid}/ds/creator': withTicket(async (t, req) => {
         if (t.signing) return fail(500, MSG.signInitError, 'Операцію створення електронного підпису для цієї сесії вже ініційовано.');
         if (!t.data) return fail(500, MSG.signInitError, 'Дані для підпису не завантажено в сесію.');
-        if (!t.keyStoreBytes && t.keyStorePath === undefined) return fail(500, MSG.signInitError, 'Ключовий контейнер не завантажено в сесію.');
+        if (!t.keyStoreBytes && t.keyStorePath === undefined)
+          return fail(500, MSG.signInitError, 'Ключовий контейнер не завантажено в сесію.');
         if (!t.options.caId) return fail(500, MSG.signInitError, 'Параметр сесії caId не встановлено.');
         if (t.options.caId !== o.caId) return fail(500, MSG.signInitError, `Невідомий ЦСК: ${t.options.caId}.`);
         const key = await openKey(t, passwordOf(req), MSG.signInitError);
@@ -364,11 +397,16 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
         const signerInfo = v.signerCertificate ? { signerInfo: certificateInfo(v.signerCertificate) } : {};
         t.verification = v.signatureValid
           ? { status: 200, body: { verifyResults: [{ status: 'SUCCESS', ...signerInfo }] } }
-          : { status: 406, body: { verifyResults: [{ status: 'FAILURE', failureCause: v.reason ?? 'signature does not verify', ...signerInfo }] } };
+          : {
+              status: 406,
+              body: { verifyResults: [{ status: 'FAILURE', failureCause: v.reason ?? 'signature does not verify', ...signerInfo }] },
+            };
         return ok({ message: MSG.verifyStarted });
       }),
 
-      'GET /ticket/{uuid}/ds/verifier': withTicket((t) => t.verification ?? fail(500, MSG.verifyMissing, 'Операцію перевірки електронного підпису не ініційовано.')),
+      'GET /ticket/{uuid}/ds/verifier': withTicket(
+        (t) => t.verification ?? fail(500, MSG.verifyMissing, 'Операцію перевірки електронного підпису не ініційовано.'),
+      ),
     },
   });
 
@@ -394,7 +432,20 @@ const d = <T>(description: string, value: T) => ({ description, value });
 const hexPairs = (bytes: Uint8Array) => (Buffer.from(bytes).toString('hex').toUpperCase().match(/../g) ?? []).join(' ');
 const isoSeconds = (date: string) => new Date(Date.parse(date)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const OID = { cn: '2.5.4.3', surname: '2.5.4.4', serialNumber: '2.5.4.5', c: '2.5.4.6', l: '2.5.4.7', st: '2.5.4.8', street: '2.5.4.9', o: '2.5.4.10', ou: '2.5.4.11', title: '2.5.4.12', givenName: '2.5.4.42', ski: '2.5.29.14' };
+const OID = {
+  cn: '2.5.4.3',
+  surname: '2.5.4.4',
+  serialNumber: '2.5.4.5',
+  c: '2.5.4.6',
+  l: '2.5.4.7',
+  st: '2.5.4.8',
+  street: '2.5.4.9',
+  o: '2.5.4.10',
+  ou: '2.5.4.11',
+  title: '2.5.4.12',
+  givenName: '2.5.4.42',
+  ski: '2.5.29.14',
+};
 
 /** First value of each attribute type of a DN, read from the DER (no escaping, Cyrillic intact). */
 function dnAttributes(name: pkijs.RelativeDistinguishedNames): (oid: string) => string | null {

@@ -12,7 +12,14 @@ const MPT_USERS = [
   { name: 'mpt-legacy', commonName: 'ТЕСТОВ ТЕСТ ЛЕГАСИ', iin: '900101300017', encryption: 'legacy-3des' as const },
   { name: 'mpt-aes', commonName: 'ТЕСТОВА АЙГЕРИМ', iin: '850202400026', encryption: 'aes-256' as const },
   { name: 'mpt-unregistered', commonName: 'НЕЗАРЕГИСТРИРОВАННЫЙ УЧАСТНИК', iin: '770303300035', encryption: 'legacy-3des' as const },
-  { name: 'mpt-expired', commonName: 'ТЕСТОВ ТЕСТ ЛЕГАСИ', iin: '900101300017', encryption: 'legacy-3des' as const, validFromDaysAgo: 400, validDays: -35 },
+  {
+    name: 'mpt-expired',
+    commonName: 'ТЕСТОВ ТЕСТ ЛЕГАСИ',
+    iin: '900101300017',
+    encryption: 'legacy-3des' as const,
+    validFromDaysAgo: 400,
+    validDays: -35,
+  },
 ];
 const MPT_REGISTERED = ['900101300017', '850202400026'];
 
@@ -29,7 +36,14 @@ export const setupIsmpt: Room = async ({ dir, ports, logger }) => {
       keys: Object.fromEntries(
         Object.values(pki.users).map((u) => [
           u.name,
-          { p12: u.p12Path, password: u.passwordRef, encryption: u.encryption, iin: u.iin, registered: MPT_REGISTERED.includes(u.iin), subject: u.certificate.subject },
+          {
+            p12: u.p12Path,
+            password: u.passwordRef,
+            encryption: u.encryption,
+            iin: u.iin,
+            registered: MPT_REGISTERED.includes(u.iin),
+            subject: u.certificate.subject,
+          },
         ]),
       ),
     },

@@ -78,7 +78,8 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
 
         const v = await verifyCms(cmsToDer(body.data));
         if (v.problem === 'not-signed-data') return reject(400, 'bad-signature-format', 'Подпись не является CMS SignedData');
-        if (!v.encapsulatedContent) return reject(403, 'signature-detached', 'Ошибка авторизации. Код ошибки: 2 (подпись должна содержать данные)');
+        if (!v.encapsulatedContent)
+          return reject(403, 'signature-detached', 'Ошибка авторизации. Код ошибки: 2 (подпись должна содержать данные)');
         if (!v.signatureValid || !v.signerCertificate) return reject(403, 'signature-invalid', 'Подпись недействительна');
         if (!v.encapsulatedContent.equals(Buffer.from(challenge.data, 'utf8'))) {
           return reject(403, 'signature-content-mismatch', 'Подписаны не те данные, что выданы по uuid');
@@ -97,7 +98,12 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
         if (o.tokenMode === 'united') {
           return { status: 200, body: { uuidToken: randomUUID(), expireDate: new Date(exp * 1000).toISOString() } };
         }
-        return { status: 200, body: { token: jwtHs256({ sub: `participant-${registered.size}`, iat: Math.floor(now / 1000), exp, jti: randomUUID() }, tokenKey) } };
+        return {
+          status: 200,
+          body: {
+            token: jwtHs256({ sub: `participant-${registered.size}`, iat: Math.floor(now / 1000), exp, jti: randomUUID() }, tokenKey),
+          },
+        };
       },
     },
   });

@@ -13,7 +13,14 @@ import { createKiscSimulator } from './simulator.js';
 const KISC_TLS_USERS = [
   { name: 'kisc-tls', commonName: 'АО ТЕСТ БАНК (TLS)', iin: '990140000010', encryption: 'legacy-3des' as const, validDays: 14 },
   { name: 'kisc-tls-aes', commonName: 'АО ТЕСТ БАНК (TLS, AES)', iin: '990140000010', encryption: 'aes-256' as const },
-  { name: 'kisc-tls-expired', commonName: 'АО ТЕСТ БАНК (TLS, истёк)', iin: '990140000010', encryption: 'legacy-3des' as const, validFromDaysAgo: 20, validDays: -6 },
+  {
+    name: 'kisc-tls-expired',
+    commonName: 'АО ТЕСТ БАНК (TLS, истёк)',
+    iin: '990140000010',
+    encryption: 'legacy-3des' as const,
+    validFromDaysAgo: 20,
+    validDays: -6,
+  },
   { name: 'kisc-tls-unregistered', commonName: 'АО ДРУГОЙ БАНК', iin: '990240000020', encryption: 'legacy-3des' as const },
   { name: 'kisc-signing', commonName: 'АО ТЕСТ БАНК (подпись)', iin: '990140000010', encryption: 'legacy-3des' as const },
 ];
@@ -23,8 +30,14 @@ const KISC_PERSONS = [
     name: 'sarsenbayev',
     iin: '890101300002',
     personalData: {
-      iin: '890101300002', last_name: 'САРСЕНБАЕВ', first_name: 'ЕРЛАН', middle_name: 'МАРАТҰЛЫ', birth_date: '1989-01-01', gender: 'M',
-      citizenship: 'KZ', nationality: 'ҚАЗАҚ',
+      iin: '890101300002',
+      last_name: 'САРСЕНБАЕВ',
+      first_name: 'ЕРЛАН',
+      middle_name: 'МАРАТҰЛЫ',
+      birth_date: '1989-01-01',
+      gender: 'M',
+      citizenship: 'KZ',
+      nationality: 'ҚАЗАҚ',
       document: { type: 'ID_CARD', number: '049871234', issue_date: '2019-05-14', expiry_date: '2029-05-13', issuer: 'МВД РК' },
       address: { region: 'г. Алматы', street: 'пр. Абая', house: '150' },
     },
@@ -34,8 +47,14 @@ const KISC_PERSONS = [
     name: 'zhumabayeva',
     iin: '920315400000',
     personalData: {
-      iin: '920315400000', last_name: 'ЖУМАБАЕВА', first_name: 'АЙГЕРИМ', middle_name: 'НУРЛАНОВНА', birth_date: '1992-03-15', gender: 'F',
-      citizenship: 'KZ', nationality: 'ҚАЗАҚ',
+      iin: '920315400000',
+      last_name: 'ЖУМАБАЕВА',
+      first_name: 'АЙГЕРИМ',
+      middle_name: 'НУРЛАНОВНА',
+      birth_date: '1992-03-15',
+      gender: 'F',
+      citizenship: 'KZ',
+      nationality: 'ҚАЗАҚ',
       document: { type: 'ID_CARD', number: '051234987', issue_date: '2021-02-01', expiry_date: '2031-01-31', issuer: 'МВД РК' },
       address: { region: 'г. Астана', street: 'ул. Кенесары', house: '40' },
     },
@@ -60,7 +79,11 @@ export const setupKisc: Room = async ({ dir, ports, logger }) => {
   const kisc = createKiscSimulator({
     tls: { key: kiscServer.keyPem, cert: kiscServer.certPem, ca: await readFile(kiscPki.caCertPath, 'utf8') },
     participants: [
-      { name: 'K9000666', tlsFingerprints: KISC_REGISTERED_TLS.map((n) => ku[n]!.certificate.fingerprint256), signingCertificate: ku['kisc-signing']!.certificate },
+      {
+        name: 'K9000666',
+        tlsFingerprints: KISC_REGISTERED_TLS.map((n) => ku[n]!.certificate.fingerprint256),
+        signingCertificate: ku['kisc-signing']!.certificate,
+      },
     ],
     persons: kiscPersons,
     logger,
@@ -76,11 +99,22 @@ export const setupKisc: Room = async ({ dir, ports, logger }) => {
         tlsKeys: Object.fromEntries(
           KISC_TLS_USERS.filter((u) => u.name !== 'kisc-signing').map((u) => [
             u.name,
-            { p12: ku[u.name]!.p12Path, password: ku[u.name]!.passwordRef, encryption: u.encryption, registered: KISC_REGISTERED_TLS.includes(u.name), validTo: new Date(ku[u.name]!.certificate.validTo).toISOString() },
+            {
+              p12: ku[u.name]!.p12Path,
+              password: ku[u.name]!.passwordRef,
+              encryption: u.encryption,
+              registered: KISC_REGISTERED_TLS.includes(u.name),
+              validTo: new Date(ku[u.name]!.certificate.validTo).toISOString(),
+            },
           ]),
         ),
         signingKey: { p12: ku['kisc-signing']!.p12Path, password: ku['kisc-signing']!.passwordRef },
-        persons: KISC_PERSONS.map((p) => ({ name: p.name, iin: p.iin, photo: `file:${join(photosDir, `${p.name}.png`)}`, otherPhoto: `file:${join(photosDir, `${p.name}-someone-else.png`)}` })),
+        persons: KISC_PERSONS.map((p) => ({
+          name: p.name,
+          iin: p.iin,
+          photo: `file:${join(photosDir, `${p.name}.png`)}`,
+          otherPhoto: `file:${join(photosDir, `${p.name}-someone-else.png`)}`,
+        })),
       },
     },
     examples: {

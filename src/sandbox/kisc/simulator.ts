@@ -59,7 +59,10 @@ const ConfigSchema = z
     /** A repeated key: return the stored result (default) or answer 409. */
     duplicateKey: z.enum(['return-stored', 'conflict']).optional(),
     /** Accepted JWS algorithms and payload modes for x-jws-signature. */
-    jwsAlgorithms: z.array(z.enum(['RS256', 'PS256', 'ES256'])).min(1).optional(),
+    jwsAlgorithms: z
+      .array(z.enum(['RS256', 'PS256', 'ES256']))
+      .min(1)
+      .optional(),
     jwsPayloadMode: z.enum(['unencoded', 'base64url', 'any']).optional(),
   })
   .strict();
@@ -88,7 +91,14 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** The simulator's clock in Almaty local time, as fields. */
 function almaty(d: Date) {
   const t = new Date(d.getTime() + KISC_UTC_OFFSET_MINUTES * 60_000);
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate(), hh: t.getUTCHours(), mi: t.getUTCMinutes(), ss: t.getUTCSeconds() };
+  return {
+    y: t.getUTCFullYear(),
+    m: t.getUTCMonth() + 1,
+    d: t.getUTCDate(),
+    hh: t.getUTCHours(),
+    mi: t.getUTCMinutes(),
+    ss: t.getUTCSeconds(),
+  };
 }
 const ymd = (d: Date) => {
   const a = almaty(d);
@@ -117,8 +127,14 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
   let config: z.infer<typeof ConfigSchema> = {};
 
   const error = (status: number, message: string): SimResponse => ({ status, body: { message } });
-  const participantOf = (req: SimRequest) => (req.clientCertFingerprint ? participantByFingerprint.get(req.clientCertFingerprint) : undefined);
-  const verificationBody = (key: string, v: StoredVerification) => ({ iin: v.iin, vendor: v.vendorName, result: v.result, x_idempotency_key: key });
+  const participantOf = (req: SimRequest) =>
+    req.clientCertFingerprint ? participantByFingerprint.get(req.clientCertFingerprint) : undefined;
+  const verificationBody = (key: string, v: StoredVerification) => ({
+    iin: v.iin,
+    vendor: v.vendorName,
+    result: v.result,
+    x_idempotency_key: key,
+  });
 
   const personalData = async (req: SimRequest): Promise<SimResponse> => {
     const participant = participantOf(req);
@@ -127,13 +143,17 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
     if (typeof key !== 'string' || !key) return error(400, 'x-idempotency-key header is required');
     const v = verifications.get(key);
     if (!v || v.participant !== participant.name) return error(404, 'verification not found for x-idempotency-key');
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/json') || req.json === undefined) return error(400, 'body must be JSON (the consent text)');
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json') || req.json === undefined)
+      return error(400, 'body must be JSON (the consent text)');
     const signature = req.headers['x-jws-signature'];
     if (typeof signature !== 'string' || !signature) return error(400, 'x-jws-signature header is required');
     try {
-      const { header } = await verifyDetachedJws(signature, req.body, signingKeys.get(participant.name)!, { algorithms: (config.jwsAlgorithms ?? ['RS256', 'PS256', 'ES256']) as JwsAlgorithm[] });
+      const { header } = await verifyDetachedJws(signature, req.body, signingKeys.get(participant.name)!, {
+        algorithms: (config.jwsAlgorithms ?? ['RS256', 'PS256', 'ES256']) as JwsAlgorithm[],
+      });
       const mode = header.b64 === false ? 'unencoded' : 'base64url';
-      if ((config.jwsPayloadMode ?? 'unencoded') !== 'any' && mode !== (config.jwsPayloadMode ?? 'unencoded')) throw new Error(`payload mode ${mode} not accepted`);
+      if ((config.jwsPayloadMode ?? 'unencoded') !== 'any' && mode !== (config.jwsPayloadMode ?? 'unencoded'))
+        throw new Error(`payload mode ${mode} not accepted`);
     } catch {
       rejectedSignatures++;
       return error(401, 'x-jws-signature does not verify against the participant signing certificate');
@@ -152,7 +172,13 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
     ...(o.logger ? { logger: o.logger } : {}),
     state: () => ({
       // One row per billed verification; billedPerKey is what "exactly once" is checked against.
-      billing: ledger.map((r) => ({ key: r.key, participant: r.participant, vendor: r.vendorName, similarity: r.similarity, billedAt: r.billedAt.toISOString() })),
+      billing: ledger.map((r) => ({
+        key: r.key,
+        participant: r.participant,
+        vendor: r.vendorName,
+        similarity: r.similarity,
+        billedAt: r.billedAt.toISOString(),
+      })),
       billedPerKey: ledger.reduce<Record<string, number>>((acc, r) => ((acc[r.key] = (acc[r.key] ?? 0) + 1), acc), {}),
       verifications: verifications.size,
       dataCalls: { ...dataCalls },
@@ -168,23 +194,28 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
     },
     configure: (json) => {
       const parsed = ConfigSchema.safeParse(json);
-      if (!parsed.success) return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
+      if (!parsed.success)
+        return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
       config = { ...config, ...parsed.data };
       return { status: 200, body: { config } };
     },
     routes: {
-      'GET /vendors': (req) => (participantOf(req) ? { status: 200, body: { vendors: KISC_SANDBOX_VENDORS } } : error(403, 'participant is not registered')),
+      'GET /vendors': (req) =>
+        participantOf(req) ? { status: 200, body: { vendors: KISC_SANDBOX_VENDORS } } : error(403, 'participant is not registered'),
 
       'POST /verify': (req) => {
         const participant = participantOf(req);
         if (!participant) return error(403, 'participant is not registered');
         const key = req.headers['x-idempotency-key'];
-        if (typeof key !== 'string' || !/^[A-Za-z0-9-]{8,100}$/.test(key)) return error(400, 'x-idempotency-key header is required (a UUID)');
+        if (typeof key !== 'string' || !/^[A-Za-z0-9-]{8,100}$/.test(key))
+          return error(400, 'x-idempotency-key header is required (a UUID)');
         const iin = req.query.get('iin') ?? '';
         if (!isValidIin(iin)) return error(400, 'iin is not a valid IIN');
         const vendor = KISC_SANDBOX_VENDORS.find((v) => String(v.id) === req.query.get('vendor'));
         if (!vendor) return error(400, 'unknown vendor');
-        const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        const type = String(req.headers['content-type'] ?? '')
+          .split(';')[0]!
+          .trim();
         const actual = imageContentType(req.body);
         if (!actual || actual !== type) return error(400, 'body must be a PNG or JPEG image matching Content-Type');
 
@@ -198,8 +229,16 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
         const person = persons.get(iin);
         if (!person) return error(404, 'no photo in the state record for this IIN');
         const photoSha = createHash('sha256').update(req.body).digest('hex');
-        const result = config.similarity ?? (photoSha === person.photoSha256 ? score(0.95, photoSha, vendor.id) : score(0.05, photoSha, vendor.id));
-        const v: StoredVerification = { iin, vendorId: vendor.id, vendorName: vendor.name, result, participant: participant.name, createdAt: sim.now() };
+        const result =
+          config.similarity ?? (photoSha === person.photoSha256 ? score(0.95, photoSha, vendor.id) : score(0.05, photoSha, vendor.id));
+        const v: StoredVerification = {
+          iin,
+          vendorId: vendor.id,
+          vendorName: vendor.name,
+          result,
+          participant: participant.name,
+          createdAt: sim.now(),
+        };
         verifications.set(key, v);
         ledger.push({ key, participant: participant.name, vendorName: vendor.name, similarity: result, billedAt: sim.now() });
         return { status: 200, body: verificationBody(key, v) };
@@ -226,7 +265,15 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
         const { from, to } = req.params as { from: string; to: string };
         if (!/^\d{8}$/.test(from) || !/^\d{8}$/.test(to)) return error(400, 'dates must be YYYYMMDD');
         const rows = ledger.filter((r) => r.participant === participant.name && ymd(r.billedAt) >= from && ymd(r.billedAt) <= to);
-        return { status: 200, body: rows.map((r) => ({ vendor_name: r.vendorName, datetime: kiscDatetime(r.billedAt), similarity: r.similarity, x_idempotency_key: r.key })) };
+        return {
+          status: 200,
+          body: rows.map((r) => ({
+            vendor_name: r.vendorName,
+            datetime: kiscDatetime(r.billedAt),
+            similarity: r.similarity,
+            x_idempotency_key: r.key,
+          })),
+        };
       },
 
       'GET /report/act/{year}/{month}': async (req) => {
@@ -234,8 +281,11 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
         if (!participant) return error(403, 'participant is not registered');
         const year = Number(req.params.year);
         const month = Number(req.params.month); // the memo's example sends 8, the text says MM: both work
-        if (!/^\d{4}$/.test(req.params.year!) || !/^\d{1,2}$/.test(req.params.month!) || month < 1 || month > 12) return error(400, 'year must be YYYY and month MM');
-        const rows = ledger.filter((r) => r.participant === participant.name && almaty(r.billedAt).y === year && almaty(r.billedAt).m === month);
+        if (!/^\d{4}$/.test(req.params.year!) || !/^\d{1,2}$/.test(req.params.month!) || month < 1 || month > 12)
+          return error(400, 'year must be YYYY and month MM');
+        const rows = ledger.filter(
+          (r) => r.participant === participant.name && almaty(r.billedAt).y === year && almaty(r.billedAt).m === month,
+        );
         const lines = [
           `АКТ оказанных услуг ИС ЦОИД за ${pad(month)}.${year}`,
           `Участник: ${participant.name}`,

@@ -60,7 +60,25 @@ export async function createGostPki(dir: string, users: GostUserSpec[]): Promise
       '',
     ].join('\n'),
   );
-  await runGostOpenssl(['req', '-new', '-x509', '-utf8', '-key', caKey, '-md_gost12_256', '-days', '3650', '-subj', '/CN=Тестовый УЦ trustflow (sandbox)/O=trustflow sandbox/C=RU', '-extensions', 'ca', '-config', extPath, '-out', caCertPath]);
+  await runGostOpenssl([
+    'req',
+    '-new',
+    '-x509',
+    '-utf8',
+    '-key',
+    caKey,
+    '-md_gost12_256',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=Тестовый УЦ trustflow (sandbox)/O=trustflow sandbox/C=RU',
+    '-extensions',
+    'ca',
+    '-config',
+    extPath,
+    '-out',
+    caCertPath,
+  ]);
 
   const out: Record<string, GostUser> = {};
   for (const u of users) {
@@ -74,8 +92,25 @@ export async function createGostPki(dir: string, users: GostUserSpec[]): Promise
     await runGostOpenssl(['req', '-new', '-utf8', '-key', plainKey, '-subj', `/CN=${u.commonName}/O=ООО Песочница/C=RU`, '-out', csr]);
     const certificatePath = join(dir, `${u.name}.crt`);
     await runGostOpenssl([
-      'x509', '-req', '-in', csr, '-CA', caCertPath, '-CAkey', caKey, '-set_serial', `0x${randomBytes(12).toString('hex')}`,
-      '-days', '365', `-md_gost12_256`, '-extfile', extPath, '-extensions', u.noKeyUsage ? 'user_no_ku' : 'user', '-out', certificatePath,
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caCertPath,
+      '-CAkey',
+      caKey,
+      '-set_serial',
+      `0x${randomBytes(12).toString('hex')}`,
+      '-days',
+      '365',
+      `-md_gost12_256`,
+      '-extfile',
+      extPath,
+      '-extensions',
+      u.noKeyUsage ? 'user_no_ku' : 'user',
+      '-out',
+      certificatePath,
     ]);
     let keyPath: string;
     if (u.format === 'pem') {
@@ -83,11 +118,40 @@ export async function createGostPki(dir: string, users: GostUserSpec[]): Promise
       await runGostOpenssl(['pkey', '-in', plainKey, '-aes-256-cbc', '-passout', 'env:TF_PW', '-out', keyPath], { env });
     } else {
       keyPath = join(dir, `${u.name}.p12`);
-      await runGostOpenssl(['pkcs12', '-export', '-inkey', plainKey, '-in', certificatePath, '-keypbe', 'gost89', '-certpbe', 'gost89', '-macalg', `md_gost12_${u.bits}`, '-passout', 'env:TF_PW', '-out', keyPath], { env });
+      await runGostOpenssl(
+        [
+          'pkcs12',
+          '-export',
+          '-inkey',
+          plainKey,
+          '-in',
+          certificatePath,
+          '-keypbe',
+          'gost89',
+          '-certpbe',
+          'gost89',
+          '-macalg',
+          `md_gost12_${u.bits}`,
+          '-passout',
+          'env:TF_PW',
+          '-out',
+          keyPath,
+        ],
+        { env },
+      );
     }
     await rm(plainKey); // the unencrypted key is not left behind
     const certificate = new X509Certificate(await readFile(certificatePath));
-    out[u.name] = { name: u.name, bits: u.bits, keyPath, certificatePath, format: u.format, passwordRef: `file:${passwordPath}` as `file:/${string}`, certificate, thumbprint: thumbprintOf(certificate) };
+    out[u.name] = {
+      name: u.name,
+      bits: u.bits,
+      keyPath,
+      certificatePath,
+      format: u.format,
+      passwordRef: `file:${passwordPath}` as `file:/${string}`,
+      certificate,
+      thumbprint: thumbprintOf(certificate),
+    };
   }
   return { caCertPath, users: out };
 }

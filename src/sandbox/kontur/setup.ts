@@ -19,7 +19,10 @@ const KONTUR_USERS = [
 ];
 
 export const setupKontur: Room = async ({ dir, ports, logger }) => {
-  const gostReady = await gostOpensslEnv().then(() => true, (err: Error) => (logger.warn(`Kontur simulator not started: ${err.message}`), false));
+  const gostReady = await gostOpensslEnv().then(
+    () => true,
+    (err: Error) => (logger.warn(`Kontur simulator not started: ${err.message}`), false),
+  );
   if (!gostReady) return { simulators: {}, manifest: {}, examples: {} };
 
   const gostPki = await createGostPki(join(dir, 'kontur'), KONTUR_USERS);
@@ -46,7 +49,15 @@ export const setupKontur: Room = async ({ dir, ports, logger }) => {
       konturKeys: Object.fromEntries(
         Object.values(u).map((g) => [
           g.name,
-          { key: g.keyPath, certificate: g.certificatePath, format: g.format, password: g.passwordRef, bits: g.bits, thumbprint: g.thumbprint, registered: g.name !== 'kontur-unbound' },
+          {
+            key: g.keyPath,
+            certificate: g.certificatePath,
+            format: g.format,
+            password: g.passwordRef,
+            bits: g.bits,
+            thumbprint: g.thumbprint,
+            registered: g.name !== 'kontur-unbound',
+          },
         ]),
       ),
     },

@@ -59,7 +59,8 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
     },
     configure: (json) => {
       const parsed = ConfigSchema.safeParse(json);
-      if (!parsed.success) return { status: 400, body: { error_message: 'expected {"cipher": "gost89"|"kuznyechik", "errorFormat": "text"|"json"}' } };
+      if (!parsed.success)
+        return { status: 400, body: { error_message: 'expected {"cipher": "gost89"|"kuznyechik", "errorFormat": "text"|"json"}' } };
       config = { ...config, ...parsed.data };
       return { status: 200, body: { config } };
     },
@@ -76,10 +77,16 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
           const certPath = await write('cert.pem', cert.toString());
           if (req.query.get('free') !== 'true') {
             const at = String(Math.floor(sim.now().getTime() / 1000));
-            const ok = await runGostOpenssl(['verify', '-attime', at, '-CAfile', o.caCertPath, certPath]).then(() => true, () => false);
-            if (!ok) return { status: 406, body: 'Certificate chain is not valid: expired, not yet valid, bad signature or untrusted root' };
+            const ok = await runGostOpenssl(['verify', '-attime', at, '-CAfile', o.caCertPath, certPath]).then(
+              () => true,
+              () => false,
+            );
+            if (!ok)
+              return { status: 406, body: 'Certificate chain is not valid: expired, not yet valid, bad signature or untrusted root' };
           }
-          const ku = (await runGostOpenssl(['x509', '-in', certPath, '-noout', '-ext', 'keyUsage']).catch(() => ({ stdout: Buffer.alloc(0) }))).stdout.toString();
+          const ku = (
+            await runGostOpenssl(['x509', '-in', certPath, '-noout', '-ext', 'keyUsage']).catch(() => ({ stdout: Buffer.alloc(0) }))
+          ).stdout.toString();
           if (!/Key Encipherment|Key Agreement/.test(ku)) return code(403, 'CertNotValid');
           const thumbprint = thumbprintOf(cert);
           const user = o.users[thumbprint];
@@ -87,13 +94,17 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
           const userId = user?.userId ?? `unbound-${thumbprint}`;
           const rnd = Buffer.concat([Buffer.from(`${userId}:`), randomBytes(32)]);
           const cipher = config.cipher === 'gost89' ? '-gost89' : '-kuznyechik-ctr-acpkm';
-          const encrypted = (await runGostOpenssl(['cms', '-encrypt', '-binary', '-outform', 'DER', cipher, certPath], { stdin: rnd })).stdout;
+          const encrypted = (await runGostOpenssl(['cms', '-encrypt', '-binary', '-outform', 'DER', cipher, certPath], { stdin: rnd }))
+            .stdout;
           pending.set(userId, { rnd, thumbprint, createdAt: sim.now().getTime() });
           return {
             status: 200,
             body: {
               EncryptedKey: encrypted.toString('base64'),
-              Link: { Rel: 'Send decrypted key to this link', Href: `${sim.baseUrl}/auth/${req.params.version}/approve-cert?thumbprint=${thumbprint}` },
+              Link: {
+                Rel: 'Send decrypted key to this link',
+                Href: `${sim.baseUrl}/auth/${req.params.version}/approve-cert?thumbprint=${thumbprint}`,
+              },
             },
           };
         });
@@ -122,7 +133,8 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
         const token = req.query.get('refresh-token') ?? req.query.get('refreshToken');
         if (!sid || !token) return { status: 400, body: 'auth.sid and refresh-token are required' };
         const session = sessions.get(sid);
-        if (!apiKeyOk(req, 'api-key') || !session || session.refreshToken !== token) return code(403, 'UnknownError', 'bad api-key, sid or refresh token');
+        if (!apiKeyOk(req, 'api-key') || !session || session.refreshToken !== token)
+          return code(403, 'UnknownError', 'bad api-key, sid or refresh token');
         sessions.delete(sid); // the old pair becomes invalid
         counters.refreshes++;
         return { status: 200, body: newSession(session.userId) };
@@ -132,7 +144,11 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
       'GET /auth/{version}/sessions/current': (req) => {
         const sid = /^auth\.sid\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
         const session = sid ? sessions.get(sid) : undefined;
-        if (!session) return { status: 401, body: { errorCode: 401002, userMessage: { ru: 'auth.sid отсутствует или истёк', en: 'auth.sid missing or expired' } } };
+        if (!session)
+          return {
+            status: 401,
+            body: { errorCode: 401002, userMessage: { ru: 'auth.sid отсутствует или истёк', en: 'auth.sid missing or expired' } },
+          };
         return { status: 200, body: { userId: session.userId } };
       },
     },

@@ -16,8 +16,22 @@ export async function createNcesCa(dir: string): Promise<NcesCa> {
   await runOpenssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyPath]);
   await chmod(keyPath, 0o600);
   await runOpenssl([
-    'req', '-x509', '-new', '-key', keyPath, '-days', '3650', '-utf8', '-subj', '/CN=НЦЭУ SANDBOX CA (stand-in)/O=trustflow sandbox/C=BY',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', certPath,
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    keyPath,
+    '-days',
+    '3650',
+    '-utf8',
+    '-subj',
+    '/CN=НЦЭУ SANDBOX CA (stand-in)/O=trustflow sandbox/C=BY',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    certPath,
   ]);
   return { keyPem: await readFile(keyPath, 'utf8'), certPem: await readFile(certPath, 'utf8'), certPath };
 }

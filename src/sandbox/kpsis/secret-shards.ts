@@ -43,7 +43,9 @@ const binary = (bytes: Uint8Array) => Buffer.from(bytes).toString('binary');
 function sharePrivateKeyInfo(share: Uint8Array): forge.asn1.Asn1 {
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(0).getBytes()),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, SHARE_OID_CONTENT)]),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, SHARE_OID_CONTENT),
+    ]),
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, binary(share)),
   ]);
 }
@@ -67,12 +69,19 @@ function shareOf(info: forge.asn1.Asn1): Uint8Array | undefined {
  * AES-256-CBC) under its holder's password: shard i belongs to passwords[i].
  * Throws InvalidInputError for 2 ≤ k ≤ n ≤ 16, iterations ≥ 10000 or empty secret/password violations.
  */
-export async function protectSecretWithShards(secret: Uint8Array, passwords: string[], threshold: number, iterations: number): Promise<string[]> {
+export async function protectSecretWithShards(
+  secret: Uint8Array,
+  passwords: string[],
+  threshold: number,
+  iterations: number,
+): Promise<string[]> {
   const n = passwords.length;
   if (!(secret instanceof Uint8Array) || secret.length === 0) throw new InvalidInputError('the secret to share must be non-empty bytes');
   if (n < 2 || n > MAX_SHARDS) throw new InvalidInputError(`need 2..${MAX_SHARDS} passwords (one per shard), got ${n}`);
-  if (!Number.isInteger(threshold) || threshold < 2 || threshold > n) throw new InvalidInputError(`threshold must be an integer in 2..${n} (the number of shards)`);
-  if (!Number.isInteger(iterations) || iterations < MIN_SHARD_ITERATIONS) throw new InvalidInputError(`iterations must be an integer ≥ ${MIN_SHARD_ITERATIONS}`);
+  if (!Number.isInteger(threshold) || threshold < 2 || threshold > n)
+    throw new InvalidInputError(`threshold must be an integer in 2..${n} (the number of shards)`);
+  if (!Number.isInteger(iterations) || iterations < MIN_SHARD_ITERATIONS)
+    throw new InvalidInputError(`iterations must be an integer ≥ ${MIN_SHARD_ITERATIONS}`);
   passwords.forEach((p, i) => {
     if (typeof p !== 'string' || p.length === 0) throw new InvalidInputError(`password ${i + 1} is empty`);
   });
@@ -117,13 +126,16 @@ export async function recoverSecretFromShards(shards: { pem: string; password: s
       info = null;
     }
     const share = info ? shareOf(info) : undefined;
-    if (!share) throw new KeyStoreError(`${position} could not be opened: wrong password, or not a secret shard (damaged or another kind of key)`);
+    if (!share)
+      throw new KeyStoreError(`${position} could not be opened: wrong password, or not a secret shard (damaged or another kind of key)`);
     return share;
   });
   try {
     return await combine(shares);
   } catch (err) {
-    throw new KeyStoreError(`the shards do not combine: ${(err as Error).message} (the same shard given twice, or shards of different secrets)`);
+    throw new KeyStoreError(
+      `the shards do not combine: ${(err as Error).message} (the same shard given twice, or shards of different secrets)`,
+    );
   } finally {
     for (const share of shares) share.fill(0);
   }

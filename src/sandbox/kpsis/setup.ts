@@ -12,7 +12,11 @@ export const setupKpsis: Room = async ({ dir, ports, logger }) => {
   const kpsisDir = join(dir, 'kpsis');
   await mkdir(kpsisDir, { recursive: true, mode: 0o700 });
   const ncesCa = await createNcesCa(kpsisDir);
-  const kpsis = createKpsisSimulator({ logger, ca: { keyPem: ncesCa.keyPem, certPem: ncesCa.certPem }, saveDir: join(kpsisDir, 'keygensrvc') });
+  const kpsis = createKpsisSimulator({
+    logger,
+    ca: { keyPem: ncesCa.keyPem, certPem: ncesCa.certPem },
+    saveDir: join(kpsisDir, 'keygensrvc'),
+  });
   await kpsis.listen(ports.kpsis ?? 0);
   const kpsisPasswords: `file:/${string}`[] = [];
   for (let i = 1; i <= 5; i++) {

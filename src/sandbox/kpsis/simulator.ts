@@ -102,6 +102,7 @@ interface GenRequest {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const chars = (s: string) => [...s].length;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const EMAIL = /^[\x21-\x7e]+@[\x21-\x7e]+$/;
@@ -120,19 +121,32 @@ const FIELD_LIMITS: Record<Exclude<keyof CertInfo, 'subject_alt_name'>, number> 
 /** The request, or the error code of the first rule it breaks, in the order of KPSIS_ERROR_CODES. */
 function validate(json: unknown, allowedTypes: readonly string[]): GenRequest | KpsisErrorCode {
   const C = KPSIS_ERROR_CODES;
-  if (!isObject(json) || !isObject(json.key_param) || !isObject(json.cert_req_param) || !isObject(json.cert_req_param.cert_info)) return C.malformedRequest;
+  if (!isObject(json) || !isObject(json.key_param) || !isObject(json.cert_req_param) || !isObject(json.cert_req_param.cert_info))
+    return C.malformedRequest;
   if (json.save_to_file !== undefined && typeof json.save_to_file !== 'boolean') return C.malformedRequest;
   const k = json.key_param;
   const level = k.security_level;
   if (level !== 128 && level !== 192 && level !== 256) return C.securityLevel;
   const iterations = k.iteration_count;
-  if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < MIN_SHARD_ITERATIONS || iterations > KPSIS_SANDBOX_MAX_ITERATIONS) return C.iterationCount;
+  if (
+    typeof iterations !== 'number' ||
+    !Number.isInteger(iterations) ||
+    iterations < MIN_SHARD_ITERATIONS ||
+    iterations > KPSIS_SANDBOX_MAX_ITERATIONS
+  )
+    return C.iterationCount;
   const users = k.users_num;
   const threshold = k.treshold_num; // sic: the real field name
-  if (typeof users !== 'number' || typeof threshold !== 'number' || !Number.isInteger(users) || !Number.isInteger(threshold)) return C.usersThreshold;
+  if (typeof users !== 'number' || typeof threshold !== 'number' || !Number.isInteger(users) || !Number.isInteger(threshold))
+    return C.usersThreshold;
   if (!(2 <= threshold && threshold <= users && users <= MAX_SHARDS)) return C.usersThreshold;
   const passwords = k.passwords;
-  if (!Array.isArray(passwords) || passwords.length !== users || !passwords.every((p) => typeof p === 'string' && p.length > 0 && chars(p) <= 1024)) return C.passwords;
+  if (
+    !Array.isArray(passwords) ||
+    passwords.length !== users ||
+    !passwords.every((p) => typeof p === 'string' && p.length > 0 && chars(p) <= 1024)
+  )
+    return C.passwords;
 
   const type = json.cert_req_param.type;
   if (typeof type !== 'string' || !allowedTypes.includes(type)) return C.requestType;
@@ -149,10 +163,19 @@ function validate(json: unknown, allowedTypes: readonly string[]): GenRequest | 
   if (info.email !== undefined && !EMAIL.test(info.email as string)) return C.certInfo; // emailAddress is an IA5String
   const sans = raw.subject_alt_name;
   if (sans !== undefined && sans !== null) {
-    if (!Array.isArray(sans) || sans.length > 50 || !sans.every((s) => typeof s === 'string' && s.length <= 253 && DNS_NAME.test(s))) return C.certInfo;
+    if (!Array.isArray(sans) || sans.length > 50 || !sans.every((s) => typeof s === 'string' && s.length <= 253 && DNS_NAME.test(s)))
+      return C.certInfo;
     if (sans.length) info.subject_alt_name = sans;
   }
-  return { level, iterations, usersNum: users, threshold, passwords: passwords as string[], certInfo: info as unknown as CertInfo, saveToFile: json.save_to_file === true };
+  return {
+    level,
+    iterations,
+    usersNum: users,
+    threshold,
+    passwords: passwords as string[],
+    certInfo: info as unknown as CertInfo,
+    saveToFile: json.save_to_file === true,
+  };
 }
 
 /**
@@ -189,7 +212,11 @@ function requestConfig(info: CertInfo): string {
 }
 
 const pem = (label: string, der: Uint8Array) =>
-  `-----BEGIN ${label}-----\n${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${(
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? []
+  ).join('\n')}\n-----END ${label}-----\n`;
 
 /** `openssl ca` config: a throw-away database per certificate, SANs copied from the request. */
 function caConfig(dir: string): string {
@@ -213,7 +240,20 @@ function caConfig(dir: string): string {
     'string_mask = utf8only',
     // Fields missing here are dropped from the subject even with -preserveDN: name them all.
     '[policy_any]',
-    ...['countryName', 'stateOrProvinceName', 'localityName', 'streetAddress', 'organizationName', 'organizationalUnitName', 'emailAddress', 'description', 'serialNumber', 'title', 'givenName', 'surname'].map((f) => `${f} = optional`),
+    ...[
+      'countryName',
+      'stateOrProvinceName',
+      'localityName',
+      'streetAddress',
+      'organizationName',
+      'organizationalUnitName',
+      'emailAddress',
+      'description',
+      'serialNumber',
+      'title',
+      'givenName',
+      'surname',
+    ].map((f) => `${f} = optional`),
     'commonName = supplied',
     '[ext]',
     'basicConstraints = critical, CA:FALSE',
@@ -226,7 +266,11 @@ function caConfig(dir: string): string {
 }
 
 /** YYYYMMDDHHMMSSZ, as `openssl ca -startdate/-enddate` takes it. */
-const asn1Time = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+const asn1Time = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 
 /** Writes `data` to `dir/name` as 0600 via a temp file and a rename: an old file's mode is not kept. */
 async function writeOwnerOnly(dir: string, name: string, data: string): Promise<void> {
@@ -240,7 +284,8 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
   // Fail at start, not at the first issuance, on an unusable CA.
   const caCertificate = new X509Certificate(o.ca.certPem);
-  if (!caCertificate.checkPrivateKey(createPrivateKey(o.ca.keyPem))) throw new Error('kpsis simulator: the CA key does not match the CA certificate');
+  if (!caCertificate.checkPrivateKey(createPrivateKey(o.ca.keyPem)))
+    throw new Error('kpsis simulator: the CA key does not match the CA certificate');
 
   let requestsGenerated = 0;
   let certificatesIssued = 0;
@@ -268,7 +313,22 @@ export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
         const configPath = await writePrivate('req.cnf', requestConfig(r.certInfo));
         const csr = await runOpenssl(['req', '-new', '-utf8', '-config', configPath, '-key', keyPath, `-${digest}`, '-outform', 'DER']);
         const container = await runOpenssl(
-          ['pkcs8', '-topk8', '-in', keyPath, '-v2', 'aes-256-cbc', '-v2prf', 'hmacWithSHA256', '-iter', String(r.iterations), '-passout', 'env:KPSIS_CONTAINER_PASSWORD', '-outform', 'DER'],
+          [
+            'pkcs8',
+            '-topk8',
+            '-in',
+            keyPath,
+            '-v2',
+            'aes-256-cbc',
+            '-v2prf',
+            'hmacWithSHA256',
+            '-iter',
+            String(r.iterations),
+            '-passout',
+            'env:KPSIS_CONTAINER_PASSWORD',
+            '-outform',
+            'DER',
+          ],
           { env: { KPSIS_CONTAINER_PASSWORD: containerSecret.toString('hex') } },
         );
         return { csrDer: csr.stdout, containerDer: container.stdout };
@@ -285,10 +345,25 @@ export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
       }
       requestsGenerated++;
       o.logger?.info(
-        { simulator: 'kpsis', securityLevel: r.level, usersNum: r.usersNum, thresholdNum: r.threshold, savedToFile: r.saveToFile && !!o.saveDir, certRequestSha256: createHash('sha256').update(csrDer).digest('hex') },
+        {
+          simulator: 'kpsis',
+          securityLevel: r.level,
+          usersNum: r.usersNum,
+          thresholdNum: r.threshold,
+          savedToFile: r.saveToFile && !!o.saveDir,
+          certRequestSha256: createHash('sha256').update(csrDer).digest('hex'),
+        },
         'kpsis sandbox: key, container, shards and certificate request generated',
       );
-      return { status: 200, body: { error: KPSIS_ERROR_CODES.ok, cert_request: csrDer.toString('base64'), key: containerDer.toString('base64'), secret_shards: shards } };
+      return {
+        status: 200,
+        body: {
+          error: KPSIS_ERROR_CODES.ok,
+          cert_request: csrDer.toString('base64'),
+          key: containerDer.toString('base64'),
+          secret_shards: shards,
+        },
+      };
     } finally {
       containerSecret.fill(0);
     }
@@ -296,11 +371,13 @@ export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
 
   const issue = async (req: SimRequest): Promise<SimResponse> => {
     const parsed = IssueSchema.safeParse(req.json);
-    if (!parsed.success) return { status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
+    if (!parsed.success)
+      return { status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
     const { cert_request, days = 365, not_before_days = 0 } = parsed.data;
     let csrPem: string;
     if (cert_request.includes('-----BEGIN')) {
-      if (!/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(cert_request)) return { status: 400, body: { error: 'cert_request: a PEM, but not a CERTIFICATE REQUEST' } };
+      if (!/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(cert_request))
+        return { status: 400, body: { error: 'cert_request: a PEM, but not a CERTIFICATE REQUEST' } };
       csrPem = cert_request;
     } else {
       const b64 = cert_request.replace(/\s+/g, '');
@@ -331,16 +408,38 @@ export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
       const configPath = await writePrivate('ca.cnf', caConfig(dir));
       const certPath = join(dir, 'cert.pem');
       try {
-        await runOpenssl(['ca', '-batch', '-notext', '-preserveDN', '-utf8', '-config', configPath, '-in', csrPath, '-out', certPath, '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter)]);
+        await runOpenssl([
+          'ca',
+          '-batch',
+          '-notext',
+          '-preserveDN',
+          '-utf8',
+          '-config',
+          configPath,
+          '-in',
+          csrPath,
+          '-out',
+          certPath,
+          '-startdate',
+          asn1Time(notBefore),
+          '-enddate',
+          asn1Time(notAfter),
+        ]);
       } catch (err) {
         if (!(err instanceof OpensslError)) throw err;
-        const why = err.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Using configuration') && !l.startsWith('Check that the request') && l !== 'Signature ok');
+        const why = err.stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('Using configuration') && !l.startsWith('Check that the request') && l !== 'Signature ok');
         return { status: 500, body: { error: `the sandbox CA could not sign: ${why.slice(0, 3).join(' / ')}` } };
       }
       const certificate = await readFile(certPath, 'utf8');
       const cert = new X509Certificate(certificate);
       certificatesIssued++;
-      o.logger?.info({ simulator: 'kpsis', serial: cert.serialNumber, notBefore: cert.validFrom, notAfter: cert.validTo }, 'kpsis sandbox CA: certificate issued');
+      o.logger?.info(
+        { simulator: 'kpsis', serial: cert.serialNumber, notBefore: cert.validFrom, notAfter: cert.validTo },
+        'kpsis sandbox CA: certificate issued',
+      );
       return { status: 200, body: { certificate, serial: cert.serialNumber } };
     });
   };
@@ -357,7 +456,8 @@ export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
     },
     configure: (json) => {
       const parsed = ConfigSchema.safeParse(json);
-      if (!parsed.success) return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
+      if (!parsed.success)
+        return { status: 400, body: { error_message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
       if (parsed.data.allowedTypes) allowedTypes = [...parsed.data.allowedTypes];
       return { status: 200, body: { config: { allowedTypes } } };
     },

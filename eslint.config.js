@@ -1,0 +1,93 @@
+// Lint rules. `npm run lint` (part of `npm test`) runs eslint and prettier's check.
+// @ts-check
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** What workflow code may import (mirrors test/unit/workflow-imports.test.ts, which also follows imports transitively). */
+const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'zod', 'asn1js'];
+
+const nodeGlobals = Object.fromEntries(
+  [
+    'process',
+    'console',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'Buffer',
+    'URL',
+    'fetch',
+    'AbortSignal',
+    'performance',
+  ].map((g) => [g, 'readonly']),
+);
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.tools/', '.sandbox/', '.trustflow/', 'coverage/', 'test-artifacts/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // A promise nobody awaits loses its error (and, in a worker, its ordering).
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's describe/it return promises the runner itself awaits.
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
+      ],
+      // A handler that reads a variable the flow assigns later is the point of some workflows.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
+    // Tests read the sandbox's admin JSON and CLI output loosely.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      // Deterministic code only: no Node built-ins, no I/O libraries.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: 'workflow code runs in the deterministic sandbox: no Node built-ins' })),
+          patterns: [
+            { group: ['node:*'], message: 'workflow code runs in the deterministic sandbox: no Node built-ins' },
+            {
+              regex: `^(?!\\.|(${WORKFLOW_PACKAGES.map((p) => p.replace('/', '\\/')).join('|')})(\\/|$))`,
+              message: `workflow code may import only ${WORKFLOW_PACKAGES.join(', ')} and relative modules`,
+            },
+          ],
+        },
+      ],
+      // Activities are called through proxies (workflows/activities.ts), never imported as values.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities/*', '!./activities.js'],
+              allowTypeImports: true,
+              message: 'import activities with `import type` only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: nodeGlobals },
+  },
+);
