@@ -26,7 +26,12 @@ function onBootstrapSignal(signal) {
   console.error(`trustflow: ${signal} during start-up; stopping`);
   if (current && current.exitCode === null && current.signalCode === null) {
     current.once('exit', () => process.exit(128 + constants.signals[signal]));
-    current.kill(signal);
+    // The whole group: ensure-temporal's `go install` and its compilers, not only the shell script.
+    try {
+      process.kill(-current.pid, signal);
+    } catch {
+      current.kill(signal);
+    }
     setTimeout(() => process.exit(128 + constants.signals[signal]), 5000).unref();
   } else {
     process.exit(128 + constants.signals[signal]);
@@ -41,7 +46,8 @@ function endBootstrap() {
 /** Runs a bootstrap step; exits with its status when it fails. Resolves to its stdout if piped. */
 function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+    // Its own process group, so a stop reaches every process the step starts (see onBootstrapSignal).
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', detached: true, ...opts });
     current = child;
     let out = '';
     child.stdout?.on('data', (d) => (out += d));

@@ -10,7 +10,10 @@
 //  - Anything else (a bug, a library's TypeError) stays retryable but its message is NOT forwarded
 //    (it may quote its input): the failure says only its class, `InternalError`.
 //  - An activity may throw an ApplicationFailure itself; it passes unchanged.
+//  - Cancellation (CancelledFailure, an AbortError from the cancellation signal) passes unchanged, so
+//    the SDK reports the activity as cancelled, not failed.
 //  - Workflows decide on `type` only (rootApplicationFailure), never on message text.
+import { CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { toApplicationFailure } from '../common/failures.js';
 
@@ -20,6 +23,7 @@ export const activityErrorBoundary: ActivityInterceptorsFactory = () => ({
       try {
         return await next(input);
       } catch (err) {
+        if (err instanceof CancelledFailure || (err as Error | undefined)?.name === 'AbortError') throw err;
         throw toApplicationFailure(err);
       }
     },

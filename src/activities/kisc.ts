@@ -97,10 +97,13 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
       if (wf.runId === runId || wf.workflowId !== workflowId) continue;
       const key = wf.typedSearchAttributes.get(searchAttributes.kiscIdempotencyKey);
       if (!key) continue; // that run stopped before the billed step
+      const earlier =
+        wf.status.name === 'COMPLETED'
+          ? "its result is that run's (trustflow status / the client helpers return it)"
+          : 'that run may have been billed without a result: kiscReconcile reports it as chargedWithoutResult';
       throw new TrustflowError(
         `workflow id ${workflowId} already made a KISC verification (run ${wf.runId}, ${wf.status.name}, idempotency key ${key}); ` +
-          "a new run would be billed again under a new key. Its result is that run's (trustflow status / the client helpers return it); " +
-          'for a new verification use a new workflow id',
+          `a new run would be billed again under a new key; ${earlier}. For a new verification use a new workflow id`,
         FailureType.AlreadyBilled,
         false,
       );

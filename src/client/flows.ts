@@ -75,8 +75,11 @@ export interface StartOptions<I> {
   workflowId: string;
   input: I;
   taskQueue?: string;
-  /** Told when the id belongs to a completed run whose recorded result is returned instead of a new run. */
-  onRecordedResult?: (run: { runId: string; closedAt: string | undefined }) => void;
+  /**
+   * For flows whose completed runs are final (idReuse 'recorded-result'): told when the id belongs to
+   * a run of this very input, running (joined) or completed (its recorded result is returned).
+   */
+  onExistingRun?: (run: { runId: string; status: string; closedAt: string | undefined }) => void;
 }
 
 /** A start refused because payloads would be stored in clear. */
@@ -108,8 +111,9 @@ export function assertEncryptingClient(client: Client, env: NodeJS.ProcessEnv = 
  * Starts a flow by its workflow function, typed by it: `startFlow(client, mptSignIn, { workflowId,
  * input })` gives a handle whose `result()` is mptSignIn's result. Refuses unencrypted starts,
  * validates the input (fails fast with what is wrong and how to fix it), then starts the flow.
- * Starting again with the ID of a running flow returns that flow (conflict policy USE_EXISTING);
- * with the ID of a closed run, the flow's `idReuse` rule applies.
+ * With the ID of a running or closed run, the flow's `idReuse` rule applies: `new-run` flows join a
+ * running run and start a new one after a closed run; `recorded-result` flows join a running run or
+ * return a completed run's result only when it ran this very input, and refuse another input.
  */
 export async function startFlow<I, R>(
   client: Client,
@@ -124,13 +128,14 @@ export async function startFlow<I, R>(
       taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
       workflowId: o.workflowId,
       args: [o.input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      // recorded-result: a running run is joined only after its input was compared (below).
+      workflowIdConflictPolicy: flow.contract.idReuse === 'recorded-result' ? 'FAIL' : 'USE_EXISTING',
       workflowIdReusePolicy: REUSE_POLICY[flow.contract.idReuse],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError) || flow.contract.idReuse !== 'recorded-result') throw err;
-    await assertRecordedRun(client, flow.contract, o, input);
-    return recordedHandle(client, workflow, o.workflowId);
+    await assertSameInput(client, flow.contract, o, input);
+    return existingHandle(client, workflow, o.workflowId);
   }
 }
 
@@ -157,12 +162,13 @@ function validInput(contract: FlowContract, input: unknown): unknown {
 }
 
 /**
- * A start refused because a completed run holds the id: passes when that run ran this very input
- * (its recorded result stands), refuses otherwise, saying why.
+ * A start refused because a running or completed run holds the id: passes when that run has this
+ * very input (it is joined, or its recorded result stands), refuses otherwise, saying why.
  */
-async function assertRecordedRun(client: Client, contract: FlowContract, o: StartOptions<unknown>, input: unknown): Promise<void> {
+async function assertSameInput(client: Client, contract: FlowContract, o: StartOptions<unknown>, input: unknown): Promise<void> {
   const d = await client.workflow.getHandle(o.workflowId).describe();
   const closedAt = d.closeTime?.toISOString();
+  const what = d.status.name === 'RUNNING' ? 'is already running' : 'already completed';
   if (d.type !== contract.workflowType) {
     throw new InvalidInputError(
       `workflow id ${o.workflowId} belongs to a ${d.type} flow, not ${contract.workflowType}: use another workflow id`,
@@ -174,17 +180,17 @@ async function assertRecordedRun(client: Client, contract: FlowContract, o: Star
   const recorded = contract.inputSchema.safeParse(await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, payloads));
   if (!recorded.success || JSON.stringify(recorded.data) !== JSON.stringify(input)) {
     throw new TrustflowError(
-      `workflow id ${o.workflowId} already completed a ${contract.workflowType} with another input (run ${d.runId}, ${closedAt ?? 'closed'}); ` +
-        `a completed ${contract.workflowType} is final and is never repeated under its id: use a new workflow id`,
+      `workflow id ${o.workflowId} ${what} a ${contract.workflowType} with another input (run ${d.runId}${closedAt ? `, ${closedAt}` : ''}); ` +
+        `a ${contract.workflowType} is never repeated or replaced under its id: use a new workflow id`,
       FailureType.WorkflowIdTaken,
       false,
     );
   }
-  o.onRecordedResult?.({ runId: d.runId, closedAt });
+  o.onExistingRun?.({ runId: d.runId, status: d.status.name, closedAt });
 }
 
-/** A handle on the latest (completed) run of `workflowId`, typed like a fresh start. */
-async function recordedHandle<W extends FlowWorkflow>(
+/** A handle on the latest run of `workflowId` (running or completed), typed like a fresh start. */
+async function existingHandle<W extends FlowWorkflow>(
   client: Client,
   workflow: W,
   workflowId: string,

@@ -26,13 +26,34 @@ export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
   return z.strictObject(shape, { error: unknownKeys });
 }
 
+let legacyInputRules = false;
+
+/**
+ * Runs `parse` (synchronously) under the input rules of flows started before the transport rule
+ * existed: any http(s) URL without credentials passes, as the older schemas let it. Only for
+ * replaying such flows exactly as they ran (workflows/validate-input.ts); never for new input.
+ */
+export function underLegacyInputRules<T>(parse: () => T): T {
+  legacyInputRules = true;
+  try {
+    return parse();
+  } finally {
+    legacyInputRules = false;
+  }
+}
+
+/** The transport rule (common/transport.ts) as the input schemas apply it. */
+export function transportProblemOf(url: string, o: TransportOptions = {}): string | undefined {
+  return transportProblem(url, legacyInputRules ? { allowPlainHttp: true } : o);
+}
+
 /** A provider's base URL under the transport rule (https; plain http only on loopback). */
 export function providerUrl(example: string, o: TransportOptions = {}) {
   return z
     .string()
     .url({ message: `must be an absolute URL, e.g. ${example}` })
     .superRefine((url, ctx) => {
-      const problem = transportProblem(url, o);
+      const problem = transportProblemOf(url, o);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
 }

@@ -2,8 +2,7 @@
 // Pure (zod only). Passwords are secret references; the key container and the shards stay in files
 // on the worker's machine and only their paths and fingerprints enter history.
 import { z } from 'zod';
-import { transportProblem } from '../common/transport.js';
-import { absolutePath, SecretRefSchema, strictObject } from './fields.js';
+import { absolutePath, SecretRefSchema, strictObject, transportProblemOf } from './fields.js';
 import { defineFlow } from './flow-contract.js';
 
 export const KPSIS_ISSUE_CERTIFICATE = 'kpsisIssueCertificate';
@@ -87,7 +86,7 @@ export const KpsisIssueCertificateInputSchema = strictObject({
   /** When to stop waiting for the CA (from the request's creation): the flow then ends as timed_out. */
   giveUpAfter: DurationSchema.default(30 * 86_400_000),
 }).superRefine((v, ctx) => {
-  const problem = transportProblem(v.baseUrl, { allowPlainHttp: v.allowPlainHttp === true });
+  const problem = transportProblemOf(v.baseUrl, { allowPlainHttp: v.allowPlainHttp === true });
   if (problem)
     ctx.addIssue({
       code: 'custom',

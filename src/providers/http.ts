@@ -164,6 +164,9 @@ export class ProviderHttp {
   /** As `request`, with the 2xx status (for providers where 200 and 202 mean different things). */
   async requestWithStatus<S extends z.ZodType>(req: ProviderRequest<S>): Promise<{ status: number; data: z.infer<S> }> {
     const { provider } = this.options;
+    // A link the provider handed out is held to the same transport rule as the base URL.
+    const urlProblem = req.url ? transportProblem(req.url, { allowPlainHttp: this.options.allowPlainHttp === true }) : undefined;
+    if (urlProblem) throw new InvalidInputError(`${provider} ${req.endpoint}: the URL ${urlProblem}`);
     let res;
     try {
       res = await this.http(req.url ?? req.path, {

@@ -1,11 +1,14 @@
 // Shared by every workflow: the `status` query and the search attributes operators filter on.
 // Deterministic: uses only workflow APIs.
-import { ActivityFailure, ApplicationFailure, defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FlowContract, ParsedInputOf } from '../contracts/flow-contract.js';
 import type { FlowStatus } from '../contracts/status.js';
 import { STATUS_QUERY_NAME } from '../contracts/status.js';
-import { validateInput } from './validate-input.js';
 import { searchAttributes } from '../common/search-attributes.js';
+import { validateInput, validateLegacyInput } from './validate-input.js';
+
+/** Marks runs started with strict inputs and the transport rule; runs started before replay without them. */
+export const STRICT_INPUTS_PATCH = 'trustflow-strict-inputs';
 
 export const statusQuery = defineQuery<FlowStatus>(STATUS_QUERY_NAME);
 
@@ -83,7 +86,9 @@ export async function runFlow<C extends FlowContract, R>(
   // Every contract's steps start with 'validating'.
   const tracker = new FlowTracker<StepOf<C>>(contract, 'validating' as StepOf<C>);
   try {
-    return await body(validateInput<C['inputSchema']>(contract.inputSchema, rawInput, contract.workflowType), tracker);
+    // Flows started before inputs became strict (no marker in their history) replay under the old rules.
+    const validate = patched(STRICT_INPUTS_PATCH) ? validateInput : validateLegacyInput;
+    return await body(validate<C['inputSchema']>(contract.inputSchema, rawInput, contract.workflowType), tracker);
   } catch (err) {
     tracker.failed(err);
     throw err;

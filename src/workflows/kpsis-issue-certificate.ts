@@ -5,7 +5,7 @@
 //   `giveUpAfter` (outcome timed_out) → store the certificate beside the artifacts.
 // The Update's validator refuses a certificate for another key (the raw SubjectPublicKeyInfo must
 // equal the request's), or one not valid now; the flow then keeps waiting and the caller gets why.
-import { ApplicationFailure, ActivityFailure, condition, setHandler, sleep, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ActivityFailure, condition, log, setHandler, sleep, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import { defineUpdate } from '@temporalio/workflow';
 import {
   KpsisIssueCertificateInputSchema,
@@ -66,13 +66,20 @@ export async function kpsisIssueCertificate(rawInput: KpsisIssueCertificateInput
       if (left <= 0) break;
       if (await condition(() => accepted !== undefined, Math.min(input.reminderEvery, left))) break;
       if (Date.now() >= deadline) break;
-      await kpsisNotifyPending({
-        workflowId: workflowInfo().workflowId,
-        requestedAt: requestedAt.toISOString(),
-        subject: generated.request.subject,
-        requestSha256: generated.artifacts.request.sha256,
-        reminder,
-      });
+      try {
+        await kpsisNotifyPending({
+          workflowId: workflowInfo().workflowId,
+          requestedAt: requestedAt.toISOString(),
+          subject: generated.request.subject,
+          requestSha256: generated.artifacts.request.sha256,
+          reminder,
+        });
+      } catch (err) {
+        // A reminder that cannot be delivered must not end a flow whose key already exists: say so, keep waiting.
+        const reason = rootApplicationFailure(err)?.message ?? 'failed';
+        log.warn('KPSIS reminder could not be sent; still waiting for the CA', { reminder, reason });
+        tracker.warn([`reminder ${reminder} could not be sent: ${reason}`]);
+      }
     }
     tracker.note(undefined);
     if (accepted === undefined) {

@@ -422,6 +422,13 @@ describe('by hand, as separate processes', () => {
     assert.match(r.stderr, /invalid mptSignIn input: baseUrl: must be an absolute URL/);
     const s = await trustflow('status', 'e2e-cli-bad');
     assert.match(s.stderr, /not found/i);
+    // A file that is not JSON: the message says where, without quoting the file (it may hold an IIN).
+    const broken = join(tmp, 'broken.json');
+    await writeFile(broken, '{"iin": "890101300002", "photo": }');
+    const j = await trustflow('run', 'kisc-verify-identity', '--input', broken);
+    assert.equal(j.code, 1);
+    assert.match(j.stderr, /--input .*broken\.json: not valid JSON \(`jq \. .*broken\.json` shows where\)/);
+    assert.ok(!j.stderr.includes('890101300002'), 'the file content is not echoed');
   });
 
   it('temporal workflow show: ciphertext without --codec-endpoint, readable input and result with it', async () => {

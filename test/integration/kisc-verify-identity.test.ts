@@ -221,10 +221,15 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   it('a completed verification is final under its workflow id: same input → its recorded result, no new charge; other input → refused', async () => {
     const workflowId = wfId('repeat');
     const first = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
-    let told = false;
-    const again = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue, onRecordedResult: () => (told = true) });
+    let told = '';
+    const again = await executeKiscVerifyIdentity(client, {
+      workflowId,
+      input: input(),
+      taskQueue,
+      onExistingRun: (r) => (told = r.status),
+    });
     assert.deepEqual(again, first);
-    assert.ok(told, 'the caller is told it got the recorded result');
+    assert.equal(told, 'COMPLETED', 'the caller is told it got the recorded result');
     await assert.rejects(
       executeKiscVerifyIdentity(client, { workflowId, input: input({ minSimilarity: 0.5 }), taskQueue }),
       (e: Error & { type?: string }) => {
@@ -246,6 +251,31 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     const s = await state();
     assert.deepEqual(s.billedPerKey, { [first.idempotencyKey]: 1 });
     assert.equal(s.calls['POST /verify'], 1);
+  });
+
+  it('a running verification is joined only with the same input; another input under its id is refused', async () => {
+    await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'delay', delayMs: 1500 });
+    const workflowId = wfId('running');
+    const first = await startKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    await assert.rejects(
+      startKiscVerifyIdentity(client, { workflowId, input: input({ minSimilarity: 0.5 }), taskQueue }),
+      (e: Error & { type?: string }) => {
+        assert.equal(e.type, FailureType.WorkflowIdTaken);
+        assert.match(e.message, /is already running a kiscVerifyIdentity with another input/);
+        return true;
+      },
+    );
+    let told = '';
+    const joined = await startKiscVerifyIdentity(client, {
+      workflowId,
+      input: input(),
+      taskQueue,
+      onExistingRun: (r) => (told = r.status),
+    });
+    assert.equal(told, 'RUNNING');
+    assert.equal(joined.firstExecutionRunId, first.firstExecutionRunId);
+    assert.deepEqual(await joined.result(), await first.result());
+    assert.equal((await state()).calls['POST /verify'], 1);
   });
 
   it('a failed run that never reached the billed step may be started again under its id', async () => {

@@ -157,6 +157,26 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     }
   });
 
+  it('keeps waiting when a reminder cannot be delivered (a webhook answering 404), saying so in its status', async () => {
+    const hook: Server = createServer((_req, res) => res.writeHead(404).end('no such hook'));
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/gone`;
+    try {
+      const workflowId = wfId('hook-404');
+      const r = await executeKpsisIssueCertificate(client, {
+        workflowId,
+        input: input({ reminderEvery: '1s', giveUpAfter: '2500ms' }),
+        taskQueue,
+      });
+      assert.equal(r.outcome, 'timed_out', 'the flow ran to its deadline instead of failing on the reminder');
+      const status = await client.workflow.getHandle(workflowId).query<FlowStatus>('status');
+      assert.match(status.warnings?.[0] ?? '', /^reminder 1 could not be sent: .*HTTP 404/);
+    } finally {
+      delete process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL;
+      hook.close();
+    }
+  });
+
   it('rejects invalid parameters before any call to KPSIS', async () => {
     const ex = sandbox.manifest.examples.kpsisIssueCertificate;
     await assert.rejects(

@@ -43,6 +43,23 @@ describe('replay of committed histories', () => {
     assert.equal(n, histories.length);
   });
 
+  it('replays flows started before inputs became strict: an unknown key and plain http to another host, as they ran then', async () => {
+    // A history recorded before the strict-input rules, with an input the old schemas accepted and
+    // today's refuse (an unknown key, a remote http stand). Without the legacy path the replay would
+    // fail the flow at validation (different commands: a nondeterminism error) instead of replaying it.
+    const json = JSON.parse(readFileSync(join(dir, 'mptSignIn-happy.json'), 'utf8'));
+    const payload = json.events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
+    const input = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+    const old = {
+      ...input,
+      baseUrl: 'http://stand.example.kz/api/v3/true-api',
+      colour: 'blue',
+      signer: { ...input.signer, label: 'old key' },
+    };
+    payload.data = Buffer.from(JSON.stringify(old)).toString('base64');
+    await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, historyFromJSON(json), 'mptSignIn-legacy-input');
+  });
+
   it('fails on a workflow whose command sequence changed', async () => {
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./fixtures/changed-workflows.js', import.meta.url)),

@@ -1,7 +1,7 @@
 // The one error boundary: the worker's activity interceptor maps whatever an activity throws.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityExecuteInput } from '@temporalio/worker';
 import { activityErrorBoundary } from '../../src/activities/error-boundary.js';
 import { KeyringError } from '../../src/codec/keyring.js';
@@ -49,6 +49,16 @@ describe('the activity error boundary', () => {
     assert.equal(f.type, 'InternalError');
     assert.equal(f.nonRetryable, false);
     assert.ok(!f.message.includes('Qwerty12'));
+  });
+
+  it('lets cancellation through, so the SDK reports the activity as cancelled, not failed', async () => {
+    const { inbound } = activityErrorBoundary({} as never);
+    const cancelled = new CancelledFailure('CANCELLED');
+    const abort = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+    for (const err of [cancelled, abort]) {
+      const thrown = await inbound!.execute!({} as ActivityExecuteInput, async () => Promise.reject(err)).catch((e: unknown) => e);
+      assert.equal(thrown, err);
+    }
   });
 
   it('passes an ApplicationFailure an activity threw on purpose unchanged', async () => {

@@ -6,6 +6,7 @@ import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, typ
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../contracts/status.js';
+import { InvalidInputError } from '../../common/errors.js';
 import { searchAttributes } from '../../common/search-attributes.js';
 import { connectClient } from '../connection.js';
 import { flowOfType, flows, startFlowByName, submitKpsisCertificate, type FlowName } from '../flows.js';
@@ -20,7 +21,15 @@ async function run(args: string[]): Promise<number> {
   const flow = positionals[0] as FlowName | undefined;
   if (!flow || !(flow in flows)) throw new UsageError(`name a flow: ${Object.keys(flows).join(', ')}`);
   if (!values.input) throw new UsageError('--input FILE is required (a JSON workflow input)');
-  const input: unknown = JSON.parse(await readFile(values.input, 'utf8'));
+  let input: unknown;
+  try {
+    input = JSON.parse(await readFile(values.input, 'utf8'));
+  } catch (err) {
+    // Not the parser's message: it quotes the file around the error, and the file may hold an IIN.
+    if (err instanceof SyntaxError)
+      throw new InvalidInputError(`--input ${values.input}: not valid JSON (\`jq . ${values.input}\` shows where)`);
+    throw new InvalidInputError(`--input ${values.input}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   const client = await connectClient();
   try {
     const workflowId = values['workflow-id'] ?? `${flow}-${randomUUID()}`;
@@ -29,10 +38,12 @@ async function run(args: string[]): Promise<number> {
     const handle = await startFlowByName(client, flow, {
       workflowId,
       input,
-      onRecordedResult: ({ runId, closedAt }) => {
+      onExistingRun: ({ runId, status, closedAt }) => {
         recorded = true;
         console.error(
-          `${workflowId} already completed ${workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`,
+          status === 'RUNNING'
+            ? `${workflowId} is already running ${workflowType} with this input (run ${runId}): waiting for its result; nothing was sent again`
+            : `${workflowId} already completed ${workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`,
         );
       },
     });
@@ -132,8 +143,12 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
     try {
       const result = await handle.result();
       rows.push(['result', flow ? JSON.stringify(flow.contract.summarize(result)) : '(a workflow type trustflow does not know)']);
-    } catch {
-      rows.push(['result', '(encrypted: this shell has no codec keys to read it)']);
+    } catch (err) {
+      const encrypted = /binary\/encrypted|codec key/i.test((err as Error)?.message ?? '');
+      rows.push([
+        'result',
+        encrypted ? '(encrypted: this shell has no codec keys to read it)' : `(unreadable: ${(err as Error)?.name ?? 'error'})`,
+      ]);
     }
   }
   return rows;

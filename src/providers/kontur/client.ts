@@ -1,4 +1,5 @@
 // Typed client of Kontur's certificate authentication. No Temporal imports.
+import { isLoopbackHost } from '../../common/transport.js';
 import { FailureType, ProviderHttpError, TrustflowError } from '../../common/errors.js';
 import { ProviderHttp } from '../http.js';
 import {
@@ -27,8 +28,6 @@ export class UnsafeLinkError extends TrustflowError {
   }
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
-
 /**
  * The decrypted value is a one-time credential: it may go only to the configured Kontur host, over
  * https (plain http only when the configured base itself is http on loopback, i.e. the sandbox).
@@ -41,7 +40,7 @@ export function assertApproveLink(href: string, baseUrl: string): URL {
     throw new UnsafeLinkError('Kontur returned an approve link that is not an absolute URL: the decrypted key is not sent');
   }
   const base = new URL(baseUrl);
-  const schemeOk = link.protocol === 'https:' || (link.protocol === 'http:' && base.protocol === 'http:' && LOOPBACK.test(base.hostname));
+  const schemeOk = link.protocol === 'https:' || (link.protocol === 'http:' && base.protocol === 'http:' && isLoopbackHost(base.hostname));
   if (link.host !== base.host || !schemeOk || link.username || link.password) {
     throw new UnsafeLinkError(
       `Kontur's approve link points to ${link.protocol}//${link.host}, not to the configured ${base.protocol}//${base.host}${schemeOk ? '' : ' over https'}: the decrypted key is not sent there`,
