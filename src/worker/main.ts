@@ -38,6 +38,8 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 
+let polling = false;
+
 async function main(): Promise<void> {
   installRuntimeLogger(logger);
   const settings = temporalSettingsFromEnv();
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, dataConverter });
   if (stopSignal) return; // stopped during start-up: nothing ran; the exit drops the connection
   logger.info({ ...settings, encrypted }, `trustflow worker: polling task queue '${settings.taskQueue}'`);
+  polling = true;
   try {
     await worker.run();
   } finally {
@@ -61,7 +64,7 @@ main().then(
     process.exit(0);
   },
   (err) => {
-    logger.error({ err }, 'trustflow worker failed to start');
+    logger.error({ err }, polling ? 'trustflow worker failed' : 'trustflow worker failed to start');
     // Also plainly on stderr: the first thing an operator reads when the process exits at once.
     console.error(`trustflow worker: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
