@@ -78,6 +78,11 @@ class Tracked {
         }
       }
     }
+    // A process that exec'd (npm's `sh -c exec node …`) keeps its pid and start time: keep its newest command line.
+    for (const p of all) {
+      const known = this.known.get(p.pid);
+      if (known && known.start === p.start && known.args !== p.args) this.known.set(p.pid, { ...known, args: p.args });
+    }
   }
 
   living(): Proc[] {
