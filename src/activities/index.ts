@@ -4,8 +4,16 @@ import { createCipherActivities, type CipherActivityDeps } from './cipher.js';
 import { createKiscActivities, type KiscActivityDeps } from './kisc.js';
 import { createKpsisActivities, type KpsisActivityDeps } from './kpsis.js';
 import { createKonturActivities, type KonturActivityDeps } from './kontur.js';
+import { createAlertActivities, type AlertActivityDeps } from './alerts.js';
+import { createCredentialActivities, type CredentialActivityDeps } from './credentials.js';
 
-export type ActivityDeps = IsmptActivityDeps & KonturActivityDeps & KiscActivityDeps & CipherActivityDeps & KpsisActivityDeps;
+export type ActivityDeps = IsmptActivityDeps &
+  KonturActivityDeps &
+  KiscActivityDeps &
+  CipherActivityDeps &
+  KpsisActivityDeps &
+  AlertActivityDeps &
+  CredentialActivityDeps;
 
 export function createActivities(deps: ActivityDeps = {}) {
   return {
@@ -14,6 +22,8 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createKiscActivities(deps),
     ...createCipherActivities(deps),
     ...createKpsisActivities(deps),
+    ...createAlertActivities(deps),
+    ...createCredentialActivities(deps),
   };
 }
 

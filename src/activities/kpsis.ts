@@ -14,15 +14,14 @@ import type {
 } from '../contracts/kpsis-issue-certificate.js';
 import { FailureType, InvalidInputError, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../common/errors.js';
 import { httpTimeout } from './http-timeout.js';
+import { deliverAlert, type AlertActivityDeps } from './alerts.js';
+import type { TrustflowAlert } from '../contracts/alert.js';
 import { certificationRequestFacts } from '../common/x509-der.js';
-import { ProviderHttp } from '../providers/http.js';
 import { KpsisClient, type GenCertReqRequest } from '../providers/kpsis/index.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
 
-export interface KpsisActivityDeps {
+export interface KpsisActivityDeps extends AlertActivityDeps {
   resolveSecret?: SecretResolver;
-  /** Where "still pending" reminders are POSTed (JSON); default TRUSTFLOW_KPSIS_WEBHOOK_URL; none → a log line. */
-  kpsisWebhookUrl?: string;
 }
 
 export interface KpsisGenerateInput {
@@ -54,7 +53,6 @@ const CHECK_DATA_FOLDER =
 
 export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
   const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
-  const webhook = () => deps.kpsisWebhookUrl ?? process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL;
   const ctx = () => Context.current();
 
   const resolvePasswords = async (refs: string[]) =>
@@ -168,7 +166,10 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
       }
     },
 
-    /** "Still pending at the CA": a webhook POST when configured, else a log line. Carries no secret. */
+    /**
+     * "Still pending at the CA", through the one alert sink (log + TRUSTFLOW_ALERT_WEBHOOK_URL). The
+     * alert carries the subject's organisation only, never the rest of the subject.
+     */
     kpsisNotifyPending: async (input: {
       workflowId: string;
       requestedAt: string;
@@ -176,29 +177,24 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
       requestSha256: string;
       reminder: number;
     }): Promise<{ via: 'webhook' | 'log' }> => {
-      const message = {
+      const organization = /(?:^|,\s*)O=([^,]+)/.exec(input.subject)?.[1]?.trim() ?? null;
+      const since = input.requestedAt;
+      const alert: TrustflowAlert = {
+        alertId: `${input.workflowId}/ca-pending-${input.reminder}`,
         event: 'kpsis.certificate.pending',
-        ...input,
-        text: `certificate request for ${input.subject} has been with the CA since ${input.requestedAt}`,
+        credentialId: input.workflowId,
+        kind: 'kpsis-certificate',
+        tier: `ca-pending-${input.reminder}`,
+        notAfter: null,
+        daysLeft: null,
+        action: `hand the request (SHA-256 ${input.requestSha256}) to the CA if not done yet, then submit its certificate: trustflow kpsis submit-cert --workflow-id ${input.workflowId} --cert FILE`,
+        certificate: { role: 'leaf', organization, issuer: null, serialNumber: null },
+        labels: {},
+        text: `KPSIS certificate request of ${input.workflowId}${organization ? ` (${organization})` : ''} has been with the CA since ${since} (reminder ${input.reminder})`,
+        // When the reminder was scheduled: the same for every attempt, so a redelivery has the same body.
+        createdAt: new Date(ctx().info.scheduledTimestampMs).toISOString(),
       };
-      const url = webhook();
-      if (!url) {
-        ctx().log.warn('KPSIS certificate request still pending at the CA', message);
-        return { via: 'log' };
-      }
-      // The shared HTTP client: the same classifier (5xx/429 retried, 4xx not), no redirects. The
-      // reminder carries no secret, so an operator's plain-http relay is allowed.
-      const hook = new ProviderHttp({ provider: 'KPSIS reminder webhook', baseUrl: url, timeoutMs: httpTimeout(), allowPlainHttp: true });
-      await hook.request({
-        method: 'POST',
-        path: '',
-        url,
-        endpoint: 'POST (webhook)',
-        json: message,
-        schema: null,
-        signal: ctx().cancellationSignal,
-      });
-      return { via: 'webhook' };
+      return deliverAlert(alert, deps);
     },
 
     /** Stores the accepted certificate beside the artifacts. */

@@ -86,6 +86,28 @@ export const activityPolicies = {
   kpsisGenerate: { startToCloseTimeout: '5m', httpTimeout: '120s', retry: { maximumAttempts: 1 } },
   kpsisNotifyPending: { startToCloseTimeout: '30s', httpTimeout: '10s', retry: transientHttp },
   kpsisStoreCertificate: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
+  /**
+   * One alert to the log and the webhook. Bounded: when the receiver stays down the alert is not
+   * marked sent, and the watch's next check delivers it again under the same alertId.
+   */
+  alertDeliver: {
+    startToCloseTimeout: '30s',
+    httpTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  },
+  /** Reads a credential's files on the worker (PKCS#12 via node-forge or OpenSSL). A wrong password is not retried. */
+  credentialInspect: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
+  /** apply's check of one inventory entry; reports problems instead of failing. */
+  credentialPreflight: { startToCloseTimeout: '60s', retry: { maximumAttempts: 2 } },
+  /**
+   * Asks every watch to check (Updates through the worker's client), heartbeating after each. A
+   * Cipher container's check may wait minutes for its service, hence the long timeouts.
+   */
+  credentialsRequestChecks: { startToCloseTimeout: '30m', heartbeatTimeout: '10m', retry: { maximumAttempts: 3 } },
+  /** Describes a renewal's issuance flow on our own namespace. */
+  credentialRenewalStatus: { startToCloseTimeout: '30s', retry: transientHttp },
+  /** Renames the <artifactsRoot>/current symlink. */
+  credentialPromoteArtifacts: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
 } as const satisfies Record<string, ActivityPolicy>;
 
 export type ActivityName = keyof typeof activityPolicies;

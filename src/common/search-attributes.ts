@@ -15,6 +15,11 @@ export const searchAttributes = {
   kiscBilledAt: defineSearchAttributeKey('KiscBilledAt', SearchAttributeType.DATETIME),
   /** Whole days until the signing key's certificate expires (Cipher flows): `KeyExpiresInDays < 14`. */
   keyExpiresInDays: defineSearchAttributeKey('KeyExpiresInDays', SearchAttributeType.INT),
+  /** Credential watches: `TrustflowCredentialState = 'expiring'`, `TrustflowCredentialNotAfter < '2027-01-01T00:00:00Z'`. */
+  credentialState: defineSearchAttributeKey('TrustflowCredentialState', SearchAttributeType.KEYWORD),
+  credentialKind: defineSearchAttributeKey('TrustflowCredentialKind', SearchAttributeType.KEYWORD),
+  /** The earliest notAfter of the credential's certificates (its chain included). */
+  credentialNotAfter: defineSearchAttributeKey('TrustflowCredentialNotAfter', SearchAttributeType.DATETIME),
 } as const;
 
 export const allSearchAttributeKeys = Object.values(searchAttributes);

@@ -77,3 +77,24 @@ export function absolutePath(example?: string) {
 export function fileReference(what: string) {
   return z.string().regex(/^file:\/.+/, { message: `must be a reference to the ${what}, 'file:/absolute/path'` });
 }
+
+const DURATION_TEXT = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration: a number of ms or e.g. '30s', '12h', '7d'; parsed to ms. */
+export const DurationSchema = z
+  .union([z.number().int().positive(), z.string().regex(DURATION_TEXT, { message: "must be a duration like '30s', '12h' or '7d'" })])
+  .transform((v) => (typeof v === 'number' ? v : durationMs(v)));
+
+/** '12h' → 43200000. Throws on text that is not a duration. */
+export function durationMs(text: string): number {
+  const m = DURATION_TEXT.exec(text);
+  if (!m) throw new Error(`not a duration: '${text}' (expected e.g. '30s', '12h' or '7d')`);
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+}
+
+/** 43200000 → '12h': the largest unit that divides the duration exactly (names of alert tiers). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  return `${ms}ms`;
+}

@@ -2,25 +2,11 @@
 // Pure (zod only). Passwords are secret references; the key container and the shards stay in files
 // on the worker's machine and only their paths and fingerprints enter history.
 import { z } from 'zod';
-import { absolutePath, SecretRefSchema, strictObject, transportProblemOf } from './fields.js';
+import { absolutePath, DurationSchema, SecretRefSchema, strictObject, transportProblemOf } from './fields.js';
 import { defineFlow } from './flow-contract.js';
 
 export const KPSIS_ISSUE_CERTIFICATE = 'kpsisIssueCertificate';
 export const SUBMIT_ISSUED_CERTIFICATE = 'submitIssuedCertificate';
-
-/** A Temporal duration: a number of ms or e.g. '30s', '12h', '7d'. */
-const DurationSchema = z
-  .union([
-    z.number().int().positive(),
-    z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, { message: "must be a duration like '30s', '12h' or '7d'" }),
-  ])
-  .transform((v) => (typeof v === 'number' ? v : durationMs(v)));
-
-export function durationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text)!;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Math.round(Number(m[1]) * unit);
-}
 
 const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const EMAIL = /^[^\s@]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;

@@ -16,6 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
+import { applyInventory, listCredentials, loadInventoryFile } from '../client/credentials.js';
+import { scheduleIds } from '../contracts/workflow-ids.js';
 import {
   executeCipherSign,
   executeKiscReconcile,
@@ -99,6 +101,12 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ dir: resolve(process.env.TRUSTFLOW_SANDBOX_DIR ?? '.sandbox') });
   cleanups.unshift(sandbox.stop);
   console.log(`sandbox running; manifest ${sandbox.manifestPath}`);
+
+  // Alerts (credential watches, KPSIS reminders) go to the sandbox's receiver unless a webhook is configured.
+  if (!process.env.TRUSTFLOW_ALERT_WEBHOOK_URL) {
+    process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
+    process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')).trim();
+  }
 
   const { dataConverter } = dataConverterFor(settings.address);
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
@@ -207,6 +215,25 @@ async function main(): Promise<void> {
 
   if (stopping) return;
   printTable(['flow', 'workflow id', 'outcome', 'time', 'result'], rows);
+
+  // The credential lifecycle: the sandbox's example inventory, applied as an operator would.
+  try {
+    const inventoryPath = sandbox.manifest.credentials.inventory;
+    const report = await applyInventory(client, await loadInventoryFile(inventoryPath), { taskQueue });
+    console.log(
+      `\ncredentials: applied ${inventoryPath} (${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged); ` +
+        `schedule ${scheduleIds.credentialsCheck} checks them every hour`,
+    );
+    printTable(
+      ['credential', 'kind', 'state', 'notAfter', 'daysLeft'],
+      (await listCredentials(client)).map((c) => [c.id, c.kind, c.state, c.notAfter ?? '-', c.daysLeft === null ? '-' : String(c.daysLeft)]),
+    );
+    console.log(`alerts received by the sandbox: ${sandbox.simulators.alerts.adminBaseUrl}/__sandbox/state`);
+    console.log(`a certificate that expires in 5 minutes: curl -s -X POST ${sandbox.manifest.credentials.issueUrl} -d '{"validFor":"5m"}' | jq -r .certificate`);
+  } catch (err) {
+    rows.push(['credentials', '-', 'FAILED', '-', (err as Error).message]);
+    console.log(`credentials: FAILED: ${(err as Error).message}`);
+  }
   console.log(`\nWeb UI: ${uiUrl}/namespaces/${settings.namespace}/workflows (decodes through the codec server ${codecServer.url})`);
   for (const d of demos.filter((x) => !x.skipped))
     console.log(`  ${d.flow}: ${uiUrl}/namespaces/${settings.namespace}/workflows/${d.workflowId}`);

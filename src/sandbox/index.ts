@@ -17,6 +17,7 @@ import { resolve, join } from 'node:path';
 import { createLogger } from '../common/logger.js';
 import { flowContracts } from '../contracts/index.js';
 import { setupCipher } from './cipher/setup.js';
+import { setupCredentials } from './credentials/setup.js';
 import { setupIsmpt } from './ismpt/setup.js';
 import { setupKisc } from './kisc/setup.js';
 import { setupKontur } from './kontur/setup.js';
@@ -30,7 +31,7 @@ export { issueSandboxCertificate, sandboxAdmin, type Fault } from './simulator.j
 export type { SandboxExamples, SandboxManifest, SandboxOptions } from './room.js';
 
 /** The rooms, in start order (also the order of manifest.services). Kontur last: it may be left out. */
-const ROOMS: readonly Room[] = [setupIsmpt, setupKisc, setupCipher, setupKpsis, setupKontur];
+const ROOMS: readonly Room[] = [setupIsmpt, setupKisc, setupCipher, setupKpsis, setupCredentials, setupKontur];
 
 export interface Sandbox {
   dir: string;
@@ -79,8 +80,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     ),
   } as SandboxManifest;
   const missing = [
-    ...(['ismpt', 'kisc', 'cipher', 'kpsis'] as const).filter((s) => !simulators[s]).map((s) => `simulators.${s}`),
-    ...(['ca', 'keys', 'kisc', 'cipher', 'kpsis'] as const).filter((k) => !manifest[k]).map((k) => `manifest.${k}`),
+    ...(['ismpt', 'kisc', 'cipher', 'kpsis', 'alerts'] as const).filter((s) => !simulators[s]).map((s) => `simulators.${s}`),
+    ...(['ca', 'keys', 'kisc', 'cipher', 'kpsis', 'credentials'] as const).filter((k) => !manifest[k]).map((k) => `manifest.${k}`),
     ...Object.keys(flowContracts)
       .filter((t) => t !== 'konturSignIn' && !(t in examples))
       .map((t) => `examples.${t}`),

@@ -38,13 +38,18 @@ export interface SandboxManifest {
   };
   /** KPSIS: the sandbox CA standing in for NCES (issue: POST <kpsis baseUrl>/api/v1/ca/issue). */
   kpsis: { caCertificate: string; caIssueUrl: string };
+  /**
+   * Credential lifecycle: the alert receiver (TRUSTFLOW_ALERT_WEBHOOK_URL, its secret by reference),
+   * the credential CA that issues short-lived certificates, and an example inventory.
+   */
+  credentials: { alertWebhookUrl: string; alertWebhookSecret: string; issueUrl: string; inventory: string; rootCa: string };
   examples: SandboxExamples;
 }
 
 export interface SandboxOptions {
   dir: string;
   /** Fixed ports per service; 0 or absent = any free port. */
-  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number; cipher?: number; kpsis?: number };
+  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number; cipher?: number; kpsis?: number; alerts?: number };
   logger?: Logger;
 }
 
@@ -54,6 +59,8 @@ export interface SandboxSimulators {
   kisc: Simulator;
   cipher: Simulator;
   kpsis: Simulator;
+  /** The alert webhook receiver and short-lived credential CA. */
+  alerts: Simulator;
   kontur?: Simulator;
 }
 

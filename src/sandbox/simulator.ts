@@ -288,7 +288,7 @@ function send(res: ServerResponse, r: SimResponse): void {
 export async function issueSandboxCertificate(
   caIssueUrl: string,
   certRequestDer: Uint8Array,
-  o: { days?: number; notBeforeDays?: number } = {},
+  o: { days?: number; seconds?: number; notBeforeDays?: number } = {},
 ): Promise<string> {
   const res = await fetch(caIssueUrl, {
     method: 'POST',
@@ -296,6 +296,7 @@ export async function issueSandboxCertificate(
     body: JSON.stringify({
       cert_request: Buffer.from(certRequestDer).toString('base64'),
       ...(o.days !== undefined ? { days: o.days } : {}),
+      ...(o.seconds !== undefined ? { seconds: o.seconds } : {}),
       ...(o.notBeforeDays !== undefined ? { not_before_days: o.notBeforeDays } : {}),
     }),
   });

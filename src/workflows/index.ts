@@ -6,6 +6,12 @@ export { kiscReconcile } from './kisc-reconcile.js';
 export { cipherSign } from './cipher-sign.js';
 export { cipherInspectKeyStore } from './cipher-inspect-key-store.js';
 export { kpsisIssueCertificate } from './kpsis-issue-certificate.js';
+// The credential lifecycle: one watch per credential, the scheduled check, apply's preflight, and
+// the daily KISC reconciliation the inventory installs.
+export { credentialWatch } from './credential-watch.js';
+export { credentialsCheck } from './credentials-check.js';
+export { credentialsPreflight } from './credentials-preflight.js';
+export { kiscReconcileDaily } from './kisc-reconcile-daily.js';
 // Any other type runs this: it fails the workflow at once (UnknownWorkflowType, non-retryable) with
 // the offered types and a "did you mean", instead of a workflow task that fails and retries forever.
 export { unknownWorkflowType as default } from './unknown-workflow-type.js';

@@ -7,7 +7,17 @@ import { createActivities } from '../../src/activities/index.js';
 import { activityPolicies, httpTimeoutMs, type ActivityPolicy } from '../../src/common/policies.js';
 
 /** Activities that call no provider over HTTP: local crypto, files, our own Temporal namespace. */
-const LOCAL = new Set(['mptSignChallenge', 'kiscRecordedVerifications', 'kpsisCheckPasswords', 'kpsisStoreCertificate']);
+const LOCAL = new Set([
+  'mptSignChallenge',
+  'kiscRecordedVerifications',
+  'kpsisCheckPasswords',
+  'kpsisStoreCertificate',
+  'credentialInspect',
+  'credentialPreflight',
+  'credentialsRequestChecks',
+  'credentialRenewalStatus',
+  'credentialPromoteArtifacts',
+]);
 const table = activityPolicies as Record<string, ActivityPolicy>;
 
 describe('the policy table', () => {

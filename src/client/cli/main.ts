@@ -4,12 +4,14 @@
 //   cms.ts     cms sign|verify|decrypt
 //   kisc.ts    kisc news|transactions|act
 //   kontur.ts  kontur refresh
+//   credentials.ts  credentials apply|scan|list|ack
 // Adding a command: one entry in its group's `commands` table, and a line in USAGE.
 import { WorkflowFailedError } from '@temporalio/client';
 import { TrustflowError } from '../../common/errors.js';
 import { CmsDecryptError } from '../../crypto/decrypt.js';
 import { flows } from '../flows.js';
 import * as cms from './cms.js';
+import * as credentials from './credentials.js';
 import * as flowCommands from './flows.js';
 import * as kisc from './kisc.js';
 import * as kontur from './kontur.js';
@@ -35,6 +37,12 @@ export const USAGE = `usage:
   trustflow kpsis submit-cert --workflow-id ID --cert FILE
       (hands the CA's certificate (PEM) to a kpsisIssueCertificate flow waiting for it; refused, with the
       reason, when it is for another key or not valid now: the flow then keeps waiting)
+  trustflow credentials apply FILE [--dry-run]
+      (installs the inventory's watches and schedules; again with the same file: nothing changes)
+  trustflow credentials scan [-o json]     (checks every credential now and waits)
+  trustflow credentials list [-o json]     (id, kind, state, notAfter, daysLeft, nextAction)
+  trustflow credentials ack ID [--note TEXT]
+      (silences ID's alerts until its certificate changes)
 KISC connection FILE: JSON {baseUrl, tls: {p12, password, ca}}, tls.password a reference (env:NAME or file:/path);
   other keys are ignored, so a kiscVerifyIdentity input file works as is. Called directly over mutual TLS, no Temporal.
 Temporal connection: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TRUSTFLOW_TASK_QUEUE (trustflow)`;
@@ -46,6 +54,7 @@ const commands: Readonly<Record<string, Command | Commands>> = {
   cms: cms.commands,
   kisc: kisc.commands,
   kpsis: flowCommands.kpsisCommands,
+  credentials: credentials.commands,
 };
 
 /** Own entries only: `trustflow toString` is an unknown command, not Object.prototype's. */

@@ -73,6 +73,8 @@ const IssueSchema = z
     cert_request: z.string().min(1),
     /** Validity in days from notBefore (default 365). */
     days: z.number().int().min(1).max(36_500).optional(),
+    /** Validity in seconds instead of days (certificates that expire in minutes, for renewal tests). */
+    seconds: z.number().int().min(1).max(31_536_000).optional(),
     /** notBefore in days from the simulator's now (default 0): > 0 not yet valid; < 0 with a short `days`: expired. */
     not_before_days: z.number().int().min(-36_500).max(36_500).optional(),
   })
@@ -373,7 +375,7 @@ export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
     const parsed = IssueSchema.safeParse(req.json);
     if (!parsed.success)
       return { status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
-    const { cert_request, days = 365, not_before_days = 0 } = parsed.data;
+    const { cert_request, days = 365, seconds, not_before_days = 0 } = parsed.data;
     let csrPem: string;
     if (cert_request.includes('-----BEGIN')) {
       if (!/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(cert_request))
@@ -385,7 +387,7 @@ export function createKpsisSimulator(o: KpsisSimulatorOptions): Simulator {
       csrPem = pem('CERTIFICATE REQUEST', Buffer.from(b64, 'base64'));
     }
     const notBefore = Math.floor(sim.now().getTime() / 1000) * 1000 + not_before_days * 86_400_000;
-    const notAfter = notBefore + days * 86_400_000;
+    const notAfter = notBefore + (seconds !== undefined ? seconds * 1000 : days * 86_400_000);
 
     return withPrivateTempDir(async (dir, writePrivate) => {
       const csrPath = await writePrivate('csr.pem', csrPem);

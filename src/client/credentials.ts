@@ -1,0 +1,320 @@
+// The client side of the credential lifecycle: read an inventory file, and `apply` it like
+// `kubectl apply` (idempotent: creates what is new, reconfigures what changed, retires what was
+// removed, and leaves the rest untouched), plus scan, list and acknowledge. Schedules are installed
+// here, never by a worker at start-up (design.md).
+//
+// apply, in order, so that a bad inventory changes nothing:
+//   1. parse and validate the file (every problem at once, naming entry and field);
+//   2. preflight on the worker (credentialsPreflight: files readable, passwords right);
+//   3. watches: start new ones, `reconfigure` changed ones (configHash differs), `retire` removed ones;
+//   4. schedules: the credentials check (every `checks.every`, jitter, overlap SKIP), and a daily
+//      kiscReconcile per `mtls` credential that names a KISC baseUrl.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import {
+  ScheduleNotFoundError,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  type Client,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import { parse as parseYaml } from 'yaml';
+import { temporalSettingsFromEnv } from '../common/env.js';
+import { InventoryError, parseInventory, type Inventory } from '../contracts/credential-inventory.js';
+import {
+  ACKNOWLEDGE_UPDATE,
+  CHECK_UPDATE,
+  CREDENTIAL_STATUS_QUERY,
+  CREDENTIAL_WATCH,
+  RECONFIGURE_UPDATE,
+  RETIRE_UPDATE,
+  type CredentialConfig,
+  type CredentialsCheckInput,
+  type CredentialsCheckResult,
+  type CredentialStatus,
+  type KiscReconcileDailyInput,
+} from '../contracts/credential-watch.js';
+import { scheduleIds, workflowIds } from '../contracts/workflow-ids.js';
+import { credentialsCheck, credentialsPreflight, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
+import { assertEncryptingClient } from './flows.js';
+
+export { InventoryError };
+
+/** Reads an inventory file (.yaml/.yml or .json; YAML is a superset of JSON) and validates it. */
+export async function loadInventoryFile(path: string): Promise<Inventory> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InventoryError([`${path}: cannot read the inventory (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let raw: unknown;
+  try {
+    raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    throw new InventoryError([`${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return parseInventory(raw);
+}
+
+/** An entry and its policy as a watch gets them, with the hash apply compares. */
+export function configOf(c: Inventory['credentials'][number]): CredentialConfig {
+  const configHash = createHash('sha256')
+    .update(JSON.stringify(canonical({ entry: c.entry, policy: c.policy })))
+    .digest('hex');
+  return { entry: c.entry, policy: c.policy, configHash };
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
+  return v;
+}
+
+export interface ApplyOptions {
+  taskQueue?: string;
+  /** Validate and preflight, say what would change, change nothing. */
+  dryRun?: boolean;
+  /** Watches continue-as-new past this many history events (default 2000; tests use fewer). */
+  historyLimit?: number;
+}
+
+export interface ApplyReport {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  retired: string[];
+  schedules: { id: string; change: 'created' | 'updated' | 'unchanged' | 'deleted' }[];
+  dryRun: boolean;
+}
+
+/**
+ * Applies an inventory. Refuses (InventoryError, nothing changed) when the worker finds a problem
+ * with any entry. Running it again with the same inventory changes nothing.
+ */
+export async function applyInventory(client: Client, inventory: Inventory, o: ApplyOptions = {}): Promise<ApplyReport> {
+  assertEncryptingClient(client);
+  const taskQueue = o.taskQueue ?? temporalSettingsFromEnv().taskQueue;
+  const configs = inventory.credentials.map(configOf);
+
+  const preflight = await client.workflow.execute(credentialsPreflight, {
+    taskQueue,
+    workflowId: workflowIds.credentialsPreflight(new Date()),
+    args: [{ credentials: configs }],
+  });
+  if (preflight.problems.length > 0) throw new InventoryError(preflight.problems.map((p) => `credential '${p.id}': ${p.problem}`));
+
+  const report: ApplyReport = { created: [], updated: [], unchanged: [], retired: [], schedules: [], dryRun: o.dryRun === true };
+  const applied = await appliedCredentialIds(client);
+  const wanted = new Set(configs.map((c) => c.entry.id));
+
+  for (const config of configs) {
+    const id = config.entry.id;
+    const existing = await runningStatus(client, id);
+    if (existing?.configHash === config.configHash) {
+      report.unchanged.push(id);
+      continue;
+    }
+    if (o.dryRun) {
+      (existing ? report.updated : report.created).push(id);
+      continue;
+    }
+    if (existing) {
+      await client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate(RECONFIGURE_UPDATE, { args: [config] });
+      report.updated.push(id);
+      continue;
+    }
+    // Update-with-start: the watch starts and makes its first check in one call, so `list` right
+    // after apply shows the credential's state. Another apply racing this one: the check joins its watch.
+    const status = await client.workflow.executeUpdateWithStart(CHECK_UPDATE, {
+      startWorkflowOperation: new WithStartWorkflowOperation(credentialWatch, {
+        taskQueue,
+        workflowId: workflowIds.credentialWatch(id),
+        args: [{ config, ...(o.historyLimit ? { historyLimit: o.historyLimit } : {}) }],
+        // A credential removed earlier and added again gets a new watch under the same id.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    if ((status as CredentialStatus).configHash === config.configHash) report.created.push(id);
+    else {
+      await client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate(RECONFIGURE_UPDATE, { args: [config] });
+      report.updated.push(id);
+    }
+  }
+  for (const id of [...applied].filter((x) => !wanted.has(x)).sort()) {
+    if (!o.dryRun) await retire(client, id);
+    report.retired.push(id);
+  }
+
+  const checkIds = configs.map((c) => c.entry.id).sort();
+  report.schedules.push(
+    await upsertSchedule(client, scheduleIds.credentialsCheck, checkIds.length > 0 ? checkScheduleOptions(inventory, checkIds, taskQueue) : null, o.dryRun),
+  );
+  const kisc = new Map(
+    configs.flatMap((c) => (c.entry.kind === 'mtls' && c.entry.baseUrl ? [[scheduleIds.kiscReconcile(c.entry.id), { id: c.entry.id, baseUrl: c.entry.baseUrl, tls: c.entry.tls }]] : [])),
+  );
+  for (const [scheduleId, k] of kisc)
+    report.schedules.push(
+      await upsertSchedule(client, scheduleId, kiscScheduleOptions(scheduleId, { credentialId: k.id, connection: { baseUrl: k.baseUrl, tls: k.tls } }, taskQueue), o.dryRun),
+    );
+  for await (const s of client.schedule.list())
+    if (s.scheduleId.startsWith(scheduleIds.kiscReconcilePrefix) && !kisc.has(s.scheduleId))
+      report.schedules.push(await upsertSchedule(client, s.scheduleId, null, o.dryRun));
+  return report;
+}
+
+/** Ids of the credentials applied so far: the check schedule's list, and any watch still running. */
+async function appliedCredentialIds(client: Client): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const args = await scheduleArgs(client);
+  for (const id of args?.credentialIds ?? []) ids.add(id);
+  const prefix = workflowIds.credentialWatch('');
+  for await (const wf of client.workflow.list({ query: `WorkflowType = '${CREDENTIAL_WATCH}' AND ExecutionStatus = 'Running'` }))
+    if (wf.workflowId.startsWith(prefix)) ids.add(wf.workflowId.slice(prefix.length));
+  return ids;
+}
+
+async function scheduleArgs(client: Client): Promise<CredentialsCheckInput | undefined> {
+  try {
+    const d = await client.schedule.getHandle(scheduleIds.credentialsCheck).describe();
+    return d.action.type === 'startWorkflow' ? (d.action.args?.[0] as CredentialsCheckInput | undefined) : undefined;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The status of a credential's running watch, or undefined when it has none. */
+async function runningStatus(client: Client, id: string): Promise<CredentialStatus | undefined> {
+  const handle = client.workflow.getHandle(workflowIds.credentialWatch(id));
+  try {
+    if ((await handle.describe()).status.name !== 'RUNNING') return undefined;
+    return await handle.query<CredentialStatus>(CREDENTIAL_STATUS_QUERY);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function retire(client: Client, id: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate(RETIRE_UPDATE);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) return;
+    throw err;
+  }
+}
+
+function checkScheduleOptions(inventory: Inventory, credentialIds: string[], taskQueue: string): ScheduleOptions {
+  const { every, jitter } = inventory.checks;
+  return {
+    scheduleId: scheduleIds.credentialsCheck,
+    spec: { intervals: [{ every }], jitter },
+    action: {
+      type: 'startWorkflow',
+      workflowType: credentialsCheck,
+      args: [{ credentialIds }],
+      taskQueue,
+      workflowId: scheduleIds.credentialsCheck,
+    },
+    policies: {
+      // A check still running when the next is due: the next is skipped, not queued.
+      overlap: 'SKIP',
+      // After an outage, one missed check is made up (within one interval, at most a day); older ones are dropped.
+      catchupWindow: Math.max(10_000, Math.min(every, 86_400_000)),
+    },
+  };
+}
+
+function kiscScheduleOptions(scheduleId: string, input: KiscReconcileDailyInput, taskQueue: string): ScheduleOptions {
+  return {
+    scheduleId,
+    // 06:00 in Almaty, once the day before is complete in KISC's report.
+    spec: { calendars: [{ hour: 6, minute: 0 }], timezone: 'Asia/Almaty' },
+    action: { type: 'startWorkflow', workflowType: kiscReconcileDaily, args: [input], taskQueue, workflowId: scheduleId },
+    policies: { overlap: 'SKIP', catchupWindow: 86_400_000 },
+  };
+}
+
+/** Creates, updates (only when it differs), or deletes (`want` null) a schedule. */
+async function upsertSchedule(
+  client: Client,
+  scheduleId: string,
+  want: ScheduleOptions | null,
+  dryRun = false,
+): Promise<ApplyReport['schedules'][number]> {
+  const handle = client.schedule.getHandle(scheduleId);
+  let current;
+  try {
+    current = await handle.describe();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  if (!want) {
+    if (!current) return { id: scheduleId, change: 'unchanged' };
+    if (!dryRun) await handle.delete();
+    return { id: scheduleId, change: 'deleted' };
+  }
+  if (!current) {
+    if (!dryRun) await client.schedule.create(want);
+    return { id: scheduleId, change: 'created' };
+  }
+  const action = current.action.type === 'startWorkflow' ? current.action : undefined;
+  const wantAction = want.action as { args: unknown[]; taskQueue: string; workflowType: { name: string } };
+  const same =
+    action !== undefined &&
+    action.workflowType === wantAction.workflowType.name &&
+    action.taskQueue === wantAction.taskQueue &&
+    JSON.stringify(canonical(action.args)) === JSON.stringify(canonical(wantAction.args)) &&
+    JSON.stringify(current.spec.intervals?.map((i) => i.every) ?? []) ===
+      JSON.stringify((want.spec.intervals ?? []).map((i) => Number(i.every))) &&
+    (current.spec.jitter ?? 0) === Number(want.spec.jitter ?? 0);
+  if (same) return { id: scheduleId, change: 'unchanged' };
+  if (!dryRun) await handle.update(() => ({ spec: want.spec, action: want.action, policies: want.policies ?? {} }) as never);
+  return { id: scheduleId, change: 'updated' };
+}
+
+/**
+ * Checks every applied credential now and waits: the same workflow the schedule runs, started
+ * directly (the schedule's own runs are not disturbed).
+ */
+export async function scanCredentials(client: Client, o: { taskQueue?: string } = {}): Promise<CredentialsCheckResult> {
+  assertEncryptingClient(client);
+  const args = await scheduleArgs(client);
+  if (!args) throw new InventoryError(['no credentials are applied here: run trustflow credentials apply FILE first']);
+  return client.workflow.execute(credentialsCheck, {
+    taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
+    workflowId: workflowIds.credentialsScan(new Date()),
+    args: [args],
+  });
+}
+
+/** The status of every applied credential (the watches' `credentialStatus` query), by id. */
+export async function listCredentials(client: Client): Promise<CredentialStatus[]> {
+  const out: CredentialStatus[] = [];
+  for (const id of [...(await appliedCredentialIds(client))].sort()) {
+    const s = await runningStatus(client, id);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/** Silences a credential's alerts until its certificate changes (a `renewed` reopens the ladder). */
+export async function acknowledgeCredential(client: Client, id: string, note?: string): Promise<CredentialStatus> {
+  assertEncryptingClient(client);
+  try {
+    return await client.workflow
+      .getHandle(workflowIds.credentialWatch(id))
+      .executeUpdate<CredentialStatus, [{ note?: string }]>(ACKNOWLEDGE_UPDATE, { args: [note ? { note } : {}] });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new InventoryError([`no credential '${id}' is applied (trustflow credentials list)`]);
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+// The one alert shape every trustflow alert has (credential watches, KPSIS's pending-CA reminders):
+// the JSON body POSTed to TRUSTFLOW_ALERT_WEBHOOK_URL, signed with HMAC-SHA256 over the exact body
+// bytes in `X-Trustflow-Signature: sha256=<hex>` when TRUSTFLOW_ALERT_WEBHOOK_SECRET is set. Receivers
+// dedupe on `alertId`: a redelivery (a worker that died mid-delivery) carries the same id and body.
+// No secret and no personal data: the credential id, labels, and of the certificate its subject's
+// organisation, issuer and serial number only. Pure: workflow-safe.
+import type { CredentialKind } from './credential-inventory.js';
+
+export const ALERT_SIGNATURE_HEADER = 'x-trustflow-signature';
+export const ALERT_ID_HEADER = 'x-trustflow-alert-id';
+
+export type AlertEvent =
+  /** A tier of the ladder reached (tier: '30d', '14d', ...). */
+  | 'credential.expiring'
+  /** notAfter passed (tier: 'expired'). */
+  | 'credential.expired'
+  /** The renewal point passed and renewing is a person's job (tier: 'renewal-due'). */
+  | 'credential.renewal-due'
+  /** The watch started a KPSIS issuance: the CA step is a person's (tier: 'renewal-started-<n>'). */
+  | 'credential.renewal-started'
+  /** That issuance failed or timed out (tier: 'renewal-failed-<n>'). */
+  | 'credential.renewal-failed'
+  /** The credential holds a new certificate: the old one's episode is closed (tier: 'renewed'). */
+  | 'credential.renewed'
+  /** The credential could not be checked: missing file, wrong password, service down (tier: 'unreadable-<n>'). */
+  | 'credential.unreadable'
+  /** A KPSIS certificate request is still with the CA (tier: 'ca-pending-<n>'). */
+  | 'kpsis.certificate.pending';
+
+export interface AlertCertificate {
+  /** leaf: the credential's own certificate; chain: a CA certificate it depends on. */
+  role: 'leaf' | 'chain';
+  /** The subject's organisation (O), the only part of a subject an alert carries. */
+  organization: string | null;
+  /** The issuing CA's name. */
+  issuer: string | null;
+  serialNumber: string | null;
+}
+
+export interface TrustflowAlert {
+  /** Stable per (credential, certificate, tier): the idempotency key receivers dedupe on. */
+  alertId: string;
+  event: AlertEvent;
+  credentialId: string;
+  kind: CredentialKind;
+  tier: string;
+  notAfter: string | null;
+  /** Whole days from createdAt to notAfter, negative when expired. */
+  daysLeft: number | null;
+  /** What to do, in one or two sentences. */
+  action: string;
+  certificate: AlertCertificate | null;
+  labels: Record<string, string>;
+  /** One line for chat receivers (Slack's and Teams' incoming webhooks show `text`). */
+  text: string;
+  /** When the alert was decided (workflow time): the same for every delivery attempt. */
+  createdAt: string;
+}
