@@ -19,7 +19,7 @@ let warnedLegacyUrl = false;
 /** Sends one alert to the configured sinks; used by every activity that alerts. */
 export async function deliverAlert(alert: TrustflowAlert, deps: AlertActivityDeps): Promise<{ via: 'webhook' | 'log' }> {
   const ctx = Context.current();
-  ctx.log.warn(`trustflow alert: ${alert.text}`, { alert });
+  ctx.log.warn(`trustflow alert ${alert.alertId}`, { alert });
   let url = deps.alertWebhookUrl ?? process.env.TRUSTFLOW_ALERT_WEBHOOK_URL;
   if (!url && process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL) {
     url = process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL;
@@ -29,7 +29,11 @@ export async function deliverAlert(alert: TrustflowAlert, deps: AlertActivityDep
     }
   }
   if (!url) return { via: 'log' };
-  const hook = new AlertWebhook({ url, secret: deps.alertWebhookSecret ?? process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET, timeoutMs: httpTimeout() });
+  const hook = new AlertWebhook({
+    url,
+    secret: deps.alertWebhookSecret ?? process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET,
+    timeoutMs: httpTimeout(),
+  });
   await hook.send(alert, ctx.cancellationSignal);
   return { via: 'webhook' };
 }

@@ -52,11 +52,17 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
         const ca = entry.tls.ca ? readCertificateBundle(await readFileOrExplain(entry.tls.ca, 'CA bundle'), entry.tls.ca) : [];
         const own = inspectedChain(certs, 'tls key');
         const trusted = inspectedChain([...ca], 'ca bundle', 'ca bundle').map((c) => ({ ...c, role: 'chain' as const }));
-        return { certificates: [...own, ...trusted.filter((t) => !own.some((o) => o.certificateId === t.certificateId))], serviceWarnings: [] };
+        return {
+          certificates: [...own, ...trusted.filter((t) => !own.some((o) => o.certificateId === t.certificateId))],
+          serviceWarnings: [],
+        };
       }
       case 'certificate':
         return {
-          certificates: inspectedChain(readCertificateBundle(await readFileOrExplain(entry.file, 'certificate file'), entry.file), 'certificate'),
+          certificates: inspectedChain(
+            readCertificateBundle(await readFileOrExplain(entry.file, 'certificate file'), entry.file),
+            'certificate',
+          ),
           serviceWarnings: [],
         };
       case 'kpsis-certificate': {
@@ -68,12 +74,16 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
           pem = await readFileOrExplain(certPath, 'certificate');
         } catch (err) {
           if (request)
-            throw new KeyStoreError(`${certPath}: no certificate yet; the request in ${dir} waits for the CA (trustflow kpsis submit-cert)`);
+            throw new KeyStoreError(
+              `${certPath}: no certificate yet; the request in ${dir} waits for the CA (trustflow kpsis submit-cert)`,
+            );
           throw err;
         }
         const certs = readCertificateBundle(pem, certPath);
         if (request && certificationRequestFacts(request).subjectPublicKeyInfo !== certificateFacts(certs[0]!.raw).subjectPublicKeyInfo)
-          throw new KeyStoreError(`${certPath}: the certificate is not for the key of ${join(dir, 'cert_req.req')}: the artifacts do not belong together`);
+          throw new KeyStoreError(
+            `${certPath}: the certificate is not for the key of ${join(dir, 'cert_req.req')}: the artifacts do not belong together`,
+          );
         return { certificates: inspectedChain(certs, 'certificate.pem'), serviceWarnings: [] };
       }
     }
@@ -102,7 +112,10 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
           return { problem: null, count: 0, notAfter: null };
         }
         if (entry.kind === 'kpsis-certificate' && entry.renewal) {
-          const issue = KpsisIssueCertificateInputSchema.parse({ ...entry.renewal.issue, artifactsDir: join(entry.renewal.artifactsRoot, 'x') });
+          const issue = KpsisIssueCertificateInputSchema.parse({
+            ...entry.renewal.issue,
+            artifactsDir: join(entry.renewal.artifactsRoot, 'x'),
+          });
           for (const ref of issue.keyParam.passwords) await resolveSecret(ref);
         }
         const { certificates } = await inspect(entry);
@@ -142,13 +155,17 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
     },
 
     /** Where a renewal issuance stands: running, issued (its certificate.pem exists), or failed (with why). */
-    credentialRenewalStatus: async (input: { workflowId: string; artifactsDir: string }): Promise<{ state: 'running' | 'issued' | 'failed'; reason: string | null }> => {
+    credentialRenewalStatus: async (input: {
+      workflowId: string;
+      artifactsDir: string;
+    }): Promise<{ state: 'running' | 'issued' | 'failed'; reason: string | null }> => {
       const ctx = Context.current();
       let status: string;
       try {
         status = (await ctx.client.workflow.getHandle(input.workflowId).describe()).status.name;
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return { state: 'failed', reason: `the issuance ${input.workflowId} does not exist (deleted by retention?)` };
+        if (err instanceof WorkflowNotFoundError)
+          return { state: 'failed', reason: `the issuance ${input.workflowId} does not exist (deleted by retention?)` };
         throw err;
       }
       if (status === 'RUNNING') return { state: 'running', reason: null };

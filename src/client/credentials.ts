@@ -53,7 +53,9 @@ export async function loadInventoryFile(path: string): Promise<Inventory> {
   try {
     raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (err) {
-    throw new InventoryError([`${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+    throw new InventoryError([
+      `${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    ]);
   }
   return parseInventory(raw);
 }
@@ -155,14 +157,28 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
 
   const checkIds = configs.map((c) => c.entry.id).sort();
   report.schedules.push(
-    await upsertSchedule(client, scheduleIds.credentialsCheck, checkIds.length > 0 ? checkScheduleOptions(inventory, checkIds, taskQueue) : null, o.dryRun),
+    await upsertSchedule(
+      client,
+      scheduleIds.credentialsCheck,
+      checkIds.length > 0 ? checkScheduleOptions(inventory, checkIds, taskQueue) : null,
+      o.dryRun,
+    ),
   );
   const kisc = new Map(
-    configs.flatMap((c) => (c.entry.kind === 'mtls' && c.entry.baseUrl ? [[scheduleIds.kiscReconcile(c.entry.id), { id: c.entry.id, baseUrl: c.entry.baseUrl, tls: c.entry.tls }]] : [])),
+    configs.flatMap((c) =>
+      c.entry.kind === 'mtls' && c.entry.baseUrl
+        ? [[scheduleIds.kiscReconcile(c.entry.id), { id: c.entry.id, baseUrl: c.entry.baseUrl, tls: c.entry.tls }]]
+        : [],
+    ),
   );
   for (const [scheduleId, k] of kisc)
     report.schedules.push(
-      await upsertSchedule(client, scheduleId, kiscScheduleOptions(scheduleId, { credentialId: k.id, connection: { baseUrl: k.baseUrl, tls: k.tls } }, taskQueue), o.dryRun),
+      await upsertSchedule(
+        client,
+        scheduleId,
+        kiscScheduleOptions(scheduleId, { credentialId: k.id, connection: { baseUrl: k.baseUrl, tls: k.tls } }, taskQueue),
+        o.dryRun,
+      ),
     );
   for await (const s of client.schedule.list())
     if (s.scheduleId.startsWith(scheduleIds.kiscReconcilePrefix) && !kisc.has(s.scheduleId))

@@ -115,7 +115,11 @@ const KpsisCertificateCredential = strictObject({
   })
     .superRefine((r, ctx) => {
       if ('artifactsDir' in r.issue)
-        ctx.addIssue({ code: 'custom', path: ['issue', 'artifactsDir'], message: 'is chosen by the watch (<artifactsRoot>/renewal-<n>): leave it out' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['issue', 'artifactsDir'],
+          message: 'is chosen by the watch (<artifactsRoot>/renewal-<n>): leave it out',
+        });
       const parsed = KpsisIssueCertificateInputSchema.safeParse({ ...r.issue, artifactsDir: `${r.artifactsRoot}/renewal-1` });
       if (!parsed.success)
         for (const i of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['issue', ...i.path.map(String)], message: i.message });
@@ -198,7 +202,9 @@ export function parseInventory(raw: unknown): Inventory {
     const policy = { ...DEFAULT_CREDENTIAL_POLICY, ...defined(top.data.policy), ...defined(entry.policy) };
     policy.alertLadder = [...new Set(policy.alertLadder)].sort((a, b) => b - a);
     if (policy.renewalRetryMax < policy.renewalRetryAfter)
-      problems.push(`${name}.policy.renewalRetryMax: must not be shorter than renewalRetryAfter (${formatDuration(policy.renewalRetryAfter)})`);
+      problems.push(
+        `${name}.policy.renewalRetryMax: must not be shorter than renewalRetryAfter (${formatDuration(policy.renewalRetryAfter)})`,
+      );
     credentials.push({ entry, policy });
   });
   const every = top.data.checks?.every ?? 6 * 3_600_000;

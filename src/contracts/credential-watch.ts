@@ -36,6 +36,8 @@ export interface InspectedCertificate {
   /** Where it was found, e.g. 'key.p12', 'ca bundle', 'signature key'. */
   source: string;
   organization: string | null;
+  /** A CA certificate's own name (its subject CN); null for end-entity certificates, whose names are personal data. */
+  caName: string | null;
   issuer: string | null;
   serialNumber: string | null;
   /** Unknown for a Cipher key whose service does not say (no renewal point then, the ladder only). */
@@ -49,15 +51,7 @@ export interface CredentialInspection {
   serviceWarnings: string[];
 }
 
-export type CredentialState =
-  | 'unchecked'
-  | 'ok'
-  | 'renewal-due'
-  | 'renewing'
-  | 'expiring'
-  | 'expired'
-  | 'unreadable'
-  | 'retired';
+export type CredentialState = 'unchecked' | 'ok' | 'renewal-due' | 'renewing' | 'expiring' | 'expired' | 'unreadable' | 'retired';
 
 /** What `trustflow credentials list` shows of one credential (the `credentialStatus` query). */
 export interface CredentialStatus {

@@ -22,7 +22,12 @@ export async function readFileOrExplain(path: string, what: string): Promise<Buf
  * The certificates of a PKCS#12, its own first. node-forge reads the legacy 3DES/RC2 files NCA RK
  * issues and OpenSSL 3's AES files; GOST-encrypted files (Kontur) go through OpenSSL with gost-engine.
  */
-export async function readPkcs12Certificates(der: Buffer, password: string, label: string, passwordRef: string): Promise<X509Certificate[]> {
+export async function readPkcs12Certificates(
+  der: Buffer,
+  password: string,
+  label: string,
+  passwordRef: string,
+): Promise<X509Certificate[]> {
   const checkRef = `; check the secret behind ${passwordRef}`;
   let certs: X509Certificate[];
   try {
@@ -35,7 +40,8 @@ export async function readPkcs12Certificates(der: Buffer, password: string, labe
     });
   } catch (err) {
     const msg = err instanceof Error ? err.message : '';
-    if (/MAC could not be verified/i.test(msg)) throw new KeyStoreError(`${label}: wrong password (the PKCS#12 integrity check failed)${checkRef}`);
+    if (/MAC could not be verified/i.test(msg))
+      throw new KeyStoreError(`${label}: wrong password (the PKCS#12 integrity check failed)${checkRef}`);
     certs = await opensslPkcs12Certificates(der, password, label, checkRef);
   }
   if (certs.length === 0) throw new KeyStoreError(`${label}: the PKCS#12 file holds no certificate`);
@@ -46,8 +52,9 @@ async function opensslPkcs12Certificates(der: Buffer, password: string, label: s
   const pem = await withPrivateTempDir(async (_dir, writePrivate) => {
     const p12 = await writePrivate('key.p12', der);
     try {
-      return (await runGostOpenssl(['pkcs12', '-in', p12, '-nokeys', '-passin', 'env:TF_KEY_PASSWORD'], { env: { TF_KEY_PASSWORD: password } }))
-        .stdout;
+      return (
+        await runGostOpenssl(['pkcs12', '-in', p12, '-nokeys', '-passin', 'env:TF_KEY_PASSWORD'], { env: { TF_KEY_PASSWORD: password } })
+      ).stdout;
     } catch (err) {
       if (err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr))
         throw new KeyStoreError(`${label}: wrong password (the PKCS#12 integrity check failed)${checkRef}`);
@@ -93,6 +100,7 @@ export function inspectedCertificate(cert: X509Certificate, role: 'leaf' | 'chai
     role,
     source,
     organization: attribute(cert.subject, 'O'),
+    caName: cert.ca ? attribute(cert.subject, 'CN') : null,
     issuer: attribute(cert.issuer, 'CN') ?? attribute(cert.issuer, 'O'),
     serialNumber: cert.serialNumber,
     notBefore: new Date(cert.validFrom).toISOString(),

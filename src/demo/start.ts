@@ -105,7 +105,9 @@ async function main(): Promise<void> {
   // Alerts (credential watches, KPSIS reminders) go to the sandbox's receiver unless a webhook is configured.
   if (!process.env.TRUSTFLOW_ALERT_WEBHOOK_URL) {
     process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
-    process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')).trim();
+    process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (
+      await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')
+    ).trim();
   }
 
   const { dataConverter } = dataConverterFor(settings.address);
@@ -226,10 +228,18 @@ async function main(): Promise<void> {
     );
     printTable(
       ['credential', 'kind', 'state', 'notAfter', 'daysLeft'],
-      (await listCredentials(client)).map((c) => [c.id, c.kind, c.state, c.notAfter ?? '-', c.daysLeft === null ? '-' : String(c.daysLeft)]),
+      (await listCredentials(client)).map((c) => [
+        c.id,
+        c.kind,
+        c.state,
+        c.notAfter ?? '-',
+        c.daysLeft === null ? '-' : String(c.daysLeft),
+      ]),
     );
     console.log(`alerts received by the sandbox: ${sandbox.simulators.alerts.adminBaseUrl}/__sandbox/state`);
-    console.log(`a certificate that expires in 5 minutes: curl -s -X POST ${sandbox.manifest.credentials.issueUrl} -d '{"validFor":"5m"}' | jq -r .certificate`);
+    console.log(
+      `a certificate that expires in 5 minutes: curl -s -X POST ${sandbox.manifest.credentials.issueUrl} -d '{"validFor":"5m"}' | jq -r .certificate`,
+    );
   } catch (err) {
     rows.push(['credentials', '-', 'FAILED', '-', (err as Error).message]);
     console.log(`credentials: FAILED: ${(err as Error).message}`);

@@ -174,7 +174,10 @@ async function reconfigure(s: WatchState, config: CredentialConfig): Promise<Cre
   const before = s.config.entry;
   s.config = config;
   // The operator pointed the entry at other artifacts: they win over what a renewal installed.
-  if (config.entry.kind === 'kpsis-certificate' && (before.kind !== 'kpsis-certificate' || before.artifactsDir !== config.entry.artifactsDir))
+  if (
+    config.entry.kind === 'kpsis-certificate' &&
+    (before.kind !== 'kpsis-certificate' || before.artifactsDir !== config.entry.artifactsDir)
+  )
     s.artifactsDir = config.entry.artifactsDir;
   return check(s);
 }
@@ -226,14 +229,23 @@ async function check(s: WatchState): Promise<CredentialStatus> {
   const oldLeaf = s.certificates.find((c) => c.certificateId === s.leafId) ?? null;
   s.certificates = inspection.certificates.map((c) => ({ ...c, tiersSent: previous.get(c.certificateId)?.tiersSent ?? [] }));
   const held = new Set(s.certificates.map((c) => c.certificateId));
-  s.closed = [...s.closed.filter((c) => !held.has(c.certificateId)), ...[...previous.values()].filter((c) => !held.has(c.certificateId) && !s.closed.includes(c))].slice(-CLOSED_KEPT);
+  s.closed = [
+    ...s.closed.filter((c) => !held.has(c.certificateId)),
+    ...[...previous.values()].filter((c) => !held.has(c.certificateId) && !s.closed.includes(c)),
+  ].slice(-CLOSED_KEPT);
   const leaf = s.certificates.find((c) => c.role === 'leaf') ?? null;
   s.leafId = leaf?.certificateId ?? null;
 
   await redeliver(s);
 
   if (oldLeaf && leaf && oldLeaf.certificateId !== leaf.certificateId && !oldLeaf.tiersSent.includes('renewed')) {
-    const alert = alertOf(s, oldLeaf, 'renewed', 'credential.renewed', `nothing to do: the credential now holds a certificate valid to ${leaf.notAfter}`);
+    const alert = alertOf(
+      s,
+      oldLeaf,
+      'renewed',
+      'credential.renewed',
+      `nothing to do: the credential now holds a certificate valid to ${leaf.notAfter}`,
+    );
     await deliver(s, alert, null);
     oldLeaf.tiersSent.push('renewed');
     s.acknowledged = null;
@@ -268,7 +280,8 @@ async function inspect(s: WatchState, entry: CredentialEntry): Promise<Credentia
     const certificates = [cipherCertificate(r.signature, 'signature key'), cipherCertificate(r.keyAgreement, 'key-agreement key')].filter(
       (c): c is InspectedCertificate => c !== null,
     );
-    if (certificates.length === 0) throw ApplicationFailure.nonRetryable('the key container holds no usable key with a certificate', 'KeyStoreUnreadable');
+    if (certificates.length === 0)
+      throw ApplicationFailure.nonRetryable('the key container holds no usable key with a certificate', 'KeyStoreUnreadable');
     if (certificates[0]!.role !== 'leaf') certificates[0]!.role = 'leaf';
     return { certificates, serviceWarnings: r.warnings };
   } catch (err) {
@@ -285,6 +298,7 @@ function cipherCertificate(k: KeyUsageSummary, source: string): InspectedCertifi
     role: source === 'signature key' ? 'leaf' : 'chain',
     source,
     organization: c.organization,
+    caName: null,
     issuer: c.issuer,
     serialNumber: c.serialNumber,
     notBefore: c.notBefore,
@@ -294,7 +308,8 @@ function cipherCertificate(k: KeyUsageSummary, source: string): InspectedCertifi
 
 /** At the leaf's renewal point: KPSIS with `renewal` issues a new key and request; every other kind escalates once. */
 async function atRenewalPoint(s: WatchState, leaf: WatchedCertificate, now: number): Promise<void> {
-  if (!leaf.notBefore || now < renewalPointMs(leaf.certificateId, Date.parse(leaf.notBefore), Date.parse(leaf.notAfter), s.config.policy)) return;
+  if (!leaf.notBefore || now < renewalPointMs(leaf.certificateId, Date.parse(leaf.notBefore), Date.parse(leaf.notAfter), s.config.policy))
+    return;
   const { entry } = s.config;
   if (entry.kind !== 'kpsis-certificate' || !entry.renewal) {
     if (leaf.tiersSent.includes('renewal-due')) return;
@@ -380,7 +395,11 @@ function alertOf(s: WatchState, cert: InspectedCertificate | null, tier: string,
   const notAfter = cert?.notAfter ?? null;
   const left = notAfter ? daysLeft(Date.parse(notAfter), now) : null;
   const certId = cert ? cert.certificateId.slice(0, 24) : 'credential';
-  const what = cert ? `${cert.role === 'leaf' ? 'certificate' : `CA certificate (${cert.issuer ?? 'unknown CA'})`}` : 'credential';
+  const what = cert
+    ? cert.role === 'leaf'
+      ? 'certificate'
+      : `CA certificate ${cert.caName ?? `issued by ${cert.issuer ?? 'an unknown CA'}`}`
+    : 'credential';
   const when =
     event === 'credential.expired'
       ? `expired on ${notAfter}`
@@ -416,7 +435,8 @@ async function deliver(s: WatchState, alert: TrustflowAlert, cert: WatchedCertif
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     log.warn('alert not delivered; sent again at the next check', { alertId: alert.alertId, reason: rootApplicationFailure(err)?.message });
-    if (!s.undelivered.some((u) => u.alert.alertId === alert.alertId)) s.undelivered.push({ alert, certificateId: cert?.certificateId ?? null });
+    if (!s.undelivered.some((u) => u.alert.alertId === alert.alertId))
+      s.undelivered.push({ alert, certificateId: cert?.certificateId ?? null });
   }
 }
 
@@ -440,7 +460,7 @@ function actionFor(s: WatchState, cert: InspectedCertificate): string {
   const { entry } = s.config;
   const issuer = cert.issuer ?? 'the issuing CA';
   if (cert.role === 'chain' && entry.kind !== 'cipher-container')
-    return `the CA certificate of ${issuer} in this credential's chain expires: get the CA's new certificate, update the file, then run trustflow credentials scan; everything it issued stops validating when it expires`;
+    return `the CA certificate ${cert.caName ?? `issued by ${issuer}`} in this credential's chain expires: get the CA's new certificate, update the file, then run trustflow credentials scan; everything it issued stops validating when it expires`;
   switch (entry.kind) {
     case 'mtls':
       return 'renew the TLS key with the KISC CA: initial keys live 14 days and must be extended to a year (write to supportca@kisc.kz); replace the .p12 in place, then run trustflow credentials scan';
@@ -480,8 +500,9 @@ function statusOf(s: WatchState): CredentialStatus {
   const { entry, policy, configHash } = s.config;
   const first = [...s.certificates].sort((a, b) => Date.parse(a.notAfter) - Date.parse(b.notAfter))[0] ?? null;
   const leaf = s.certificates.find((c) => c.certificateId === s.leafId) ?? null;
-  const renewAt =
-    leaf?.notBefore ? new Date(renewalPointMs(leaf.certificateId, Date.parse(leaf.notBefore), Date.parse(leaf.notAfter), policy)).toISOString() : null;
+  const renewAt = leaf?.notBefore
+    ? new Date(renewalPointMs(leaf.certificateId, Date.parse(leaf.notBefore), Date.parse(leaf.notAfter), policy)).toISOString()
+    : null;
   const state = stateOf(s, now);
   return {
     id: entry.id,
@@ -491,7 +512,11 @@ function statusOf(s: WatchState): CredentialStatus {
     state,
     notAfter: first?.notAfter ?? null,
     daysLeft: first ? daysLeft(Date.parse(first.notAfter), now) : null,
-    expiresFirst: first ? (first.role === 'leaf' ? `leaf (${first.source})` : `chain: ${first.issuer ?? first.source}`) : null,
+    expiresFirst: first
+      ? first.role === 'leaf'
+        ? `leaf (${first.source})`
+        : `chain: ${first.caName ?? first.issuer ?? first.source}`
+      : null,
     renewAt,
     nextAction: nextActionOf(s, state, first, renewAt),
     lastCheckAt: s.lastCheckAt,
@@ -500,7 +525,9 @@ function statusOf(s: WatchState): CredentialStatus {
     alertsSent: s.alertsSent,
     configHash,
     certificates: s.certificates,
-    renewal: s.renewal ? { workflowId: s.renewal.workflowId, attempt: s.renewal.attempt, artifactsDir: s.renewal.artifactsDir, state: s.renewal.state } : null,
+    renewal: s.renewal
+      ? { workflowId: s.renewal.workflowId, attempt: s.renewal.attempt, artifactsDir: s.renewal.artifactsDir, state: s.renewal.state }
+      : null,
     acknowledged: s.acknowledged ? { at: s.acknowledged.at, note: s.acknowledged.note } : null,
   };
 }
@@ -517,7 +544,9 @@ function nextActionOf(s: WatchState, state: CredentialState, first: WatchedCerti
     case 'renewing':
       return `submit the CA's certificate: trustflow kpsis submit-cert --workflow-id ${s.renewal!.workflowId} --cert FILE (request in ${s.renewal!.artifactsDir})`;
     case 'ok':
-      return autoRenews ? `renews itself from ${renewAt}` : `renewal due ${renewAt ?? 'before expiry'}; alerts from ${first ? new Date(Date.parse(first.notAfter) - Math.max(...s.config.policy.alertLadder)).toISOString() : '-'}`;
+      return autoRenews
+        ? `renews itself from ${renewAt}`
+        : `renewal due ${renewAt ?? 'before expiry'}; alerts from ${first ? new Date(Date.parse(first.notAfter) - Math.max(...s.config.policy.alertLadder)).toISOString() : '-'}`;
     default:
       return (s.acknowledged ? '(acknowledged) ' : '') + (first ? actionFor(s, first) : '');
   }

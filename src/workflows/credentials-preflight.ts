@@ -2,11 +2,7 @@
 // live (the worker's machine) before anything is created or changed: every file readable, every
 // password right, every reference resolvable. Returns the problems; apply refuses when there are any.
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import {
-  CREDENTIALS_PREFLIGHT,
-  type CredentialsPreflightInput,
-  type CredentialsPreflightResult,
-} from '../contracts/credential-watch.js';
+import { CREDENTIALS_PREFLIGHT, type CredentialsPreflightInput, type CredentialsPreflightResult } from '../contracts/credential-watch.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { activities } from './activities.js';
 

@@ -31,11 +31,22 @@ let sandbox: Sandbox;
 let n = 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const receiver = () => sandboxAdmin(sandbox.simulators.alerts.adminBaseUrl, 'state') as Promise<{ alerts: ReceivedAlert[]; deliveries: number; duplicates: number; badSignatures: number; unsigned: number }>;
+const receiver = () =>
+  sandboxAdmin(sandbox.simulators.alerts.adminBaseUrl, 'state') as Promise<{
+    alerts: ReceivedAlert[];
+    deliveries: number;
+    duplicates: number;
+    badSignatures: number;
+    unsigned: number;
+  }>;
 const alertsOf = async (credentialId: string) => (await receiver()).alerts.filter((a) => a.body.credentialId === credentialId);
 
 /** A certificate chain (leaf, intermediate) from the sandbox's credential CA, written to a file. */
-async function certificateFile(o: { validFor: string; caValidFor?: string; name?: string }): Promise<{ path: string; notAfter: string; pem: string }> {
+async function certificateFile(o: {
+  validFor: string;
+  caValidFor?: string;
+  name?: string;
+}): Promise<{ path: string; notAfter: string; pem: string }> {
   const { name, ...request } = o;
   const res = await fetch(sandbox.manifest.credentials.issueUrl, {
     method: 'POST',
@@ -49,10 +60,10 @@ async function certificateFile(o: { validFor: string; caValidFor?: string; name?
   return { path, notAfter: body.notAfter, pem: body.certificate };
 }
 
-async function applyFile(inventory: unknown, name = `inventory-${++n}.json`): Promise<ApplyReport> {
-  const path = join(t.tmp, name);
+async function applyFile(inventory: unknown, o: { historyLimit?: number } = {}): Promise<ApplyReport> {
+  const path = join(t.tmp, `inventory-${++n}.json`);
   await writeFile(path, JSON.stringify(inventory, null, 2));
-  return applyInventory(client, await loadInventoryFile(path), { taskQueue });
+  return applyInventory(client, await loadInventoryFile(path), { taskQueue, ...o });
 }
 
 /** Waits until `notAfter` is less than `leftMs` away (plus a margin for the server's timer granularity). */
@@ -66,7 +77,9 @@ before(async () => {
   client = t.client;
   sandbox = t.sandbox;
   process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
-  process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')).trim();
+  process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (
+    await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')
+  ).trim();
 });
 
 after(async () => {
@@ -84,7 +97,9 @@ describe('credential watch: ladder, dedupe, renewal notice', () => {
     const inventory = {
       version: 1,
       checks: { every: '1h' },
-      credentials: [{ id, kind: 'certificate', file: cert.path, labels: { tenant: 'acme' }, policy: { alertLadder: ['30s', '15s'], renewAt: 0.99 } }],
+      credentials: [
+        { id, kind: 'certificate', file: cert.path, labels: { tenant: 'acme' }, policy: { alertLadder: ['30s', '15s'], renewAt: 0.99 } },
+      ],
     };
     const report = await applyFile(inventory);
     assert.deepEqual(report.created, [id]);
@@ -95,11 +110,17 @@ describe('credential watch: ladder, dedupe, renewal notice', () => {
     await scanCredentials(client, { taskQueue });
     await scanCredentials(client, { taskQueue });
     let alerts = await alertsOf(id);
-    assert.deepEqual(alerts.map((a) => a.body.tier), ['30s']);
+    assert.deepEqual(
+      alerts.map((a) => a.body.tier),
+      ['30s'],
+    );
 
     await untilLeft(cert.notAfter, 15_000);
     const scan = await scanCredentials(client, { taskQueue });
-    assert.deepEqual(scan.checked.map((c) => [c.id, c.state]), [[id, 'expiring']]);
+    assert.deepEqual(
+      scan.checked.map((c) => [c.id, c.state]),
+      [[id, 'expiring']],
+    );
     await scanCredentials(client, { taskQueue });
     // The schedule's action twice (a double fire, a backfill: its runs' ids differ by the second), and
     // two checks at the very same time, as two schedules or two operators would start them.
@@ -119,7 +140,11 @@ describe('credential watch: ladder, dedupe, renewal notice', () => {
     for (const h of concurrent) await h.result();
 
     alerts = await alertsOf(id);
-    assert.deepEqual(alerts.map((a) => a.body.tier), ['30s', '15s'], 'one alert per tier, in order');
+    assert.deepEqual(
+      alerts.map((a) => a.body.tier),
+      ['30s', '15s'],
+      'one alert per tier, in order',
+    );
     for (const a of alerts) {
       assert.equal(a.signatureValid, true, 'the HMAC-SHA256 signature verifies with the shared secret');
       assert.equal(a.deliveries, 1);
@@ -133,7 +158,11 @@ describe('credential watch: ladder, dedupe, renewal notice', () => {
       assert.deepEqual(b.labels, { tenant: 'acme' });
       assert.equal(b.certificate!.organization, 'ТОО Песочница');
       assert.match(b.action, /replace the file in place/);
-      assert.doesNotMatch(JSON.stringify(b), /sandbox credential [0-9a-f]{6}/, 'the subject CN (personal data in real certificates) is not in the alert');
+      assert.doesNotMatch(
+        JSON.stringify(b),
+        /sandbox credential [0-9a-f]{6}/,
+        'the subject CN (personal data in real certificates) is not in the alert',
+      );
     }
 
     const [status] = await listCredentials(client);
@@ -173,7 +202,9 @@ describe('credential watch: ladder, dedupe, renewal notice', () => {
     const report = await applyFile({
       version: 1,
       checks: { every: '1h' },
-      credentials: [{ id, kind: 'certificate', file: cert.path, labels: { tenant: 'acme' }, policy: { alertLadder: ['30s', '15s'], renewAt: 0.99 } }],
+      credentials: [
+        { id, kind: 'certificate', file: cert.path, labels: { tenant: 'acme' }, policy: { alertLadder: ['30s', '15s'], renewAt: 0.99 } },
+      ],
     });
     assert.deepEqual(report, {
       created: [],
@@ -192,11 +223,21 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
   it('reports an expiring CA certificate in a chain, and an acknowledged episode stays silent', async () => {
     const id = 'chain-cert';
     const cert = await certificateFile({ validFor: '1h', caValidFor: '40s' });
-    const report = await applyFile({ version: 1, credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['1m', '30s'] } }] });
+    const report = await applyFile({
+      version: 1,
+      credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['1m', '30s'] } }],
+    });
     assert.deepEqual([report.created, report.retired], [[id], ['ladder-cert']], 'what the new inventory no longer names is retired');
     let alerts = await alertsOf(id);
-    assert.deepEqual(alerts.map((a) => [a.body.tier, a.body.certificate!.role]), [['1m', 'chain']], 'the CA expires first; the leaf (1 h) is not alerted');
-    assert.match(alerts[0]!.body.action, /CA certificate of .* in this credential's chain expires/);
+    assert.deepEqual(
+      alerts.map((a) => [a.body.tier, a.body.certificate!.role]),
+      [['1m', 'chain']],
+      'the CA expires first; the leaf (1 h) is not alerted',
+    );
+    assert.match(
+      alerts[0]!.body.action,
+      /CA certificate trustflow sandbox credentials CA intermediate [0-9a-f]{4} in this credential's chain expires/,
+    );
     const [status] = await listCredentials(client);
     assert.match(status!.expiresFirst!, /^chain: /);
 
@@ -252,30 +293,71 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
       (err: unknown) => {
         assert.ok(err instanceof InventoryError);
         assert.equal(err.problems.length, 3, err.message);
-        assert.match(err.message, /credential 'missing-file': .*nope\.pem: cannot read the certificate file \(it does not exist on the worker machine\)/);
+        assert.match(
+          err.message,
+          /credential 'missing-file': .*nope\.pem: cannot read the certificate file \(it does not exist on the worker machine\)/,
+        );
         assert.match(err.message, /credential 'unset-ref': .*TRUSTFLOW_TEST_UNSET_PASSWORD is not set/);
         assert.match(err.message, /credential 'wrong-password': .*wrong password/);
         return true;
       },
     );
-    assert.deepEqual((await listCredentials(client)).map((c) => c.id), appliedBefore, 'no watch was created or retired');
+    assert.deepEqual(
+      (await listCredentials(client)).map((c) => c.id),
+      appliedBefore,
+      'no watch was created or retired',
+    );
     const scheduleAfter = await client.schedule.getHandle(scheduleIds.credentialsCheck).describe();
     assert.equal(scheduleAfter.info.lastUpdatedAt?.getTime(), scheduleBefore.info.lastUpdatedAt?.getTime(), 'the schedule was not touched');
   });
 
   it('retires what the inventory no longer names, keeps secrets out of history, and lists as JSON-ready rows', async () => {
     const p12 = sandbox.manifest.keys['mpt-legacy']!;
-    const report = await applyFile({ version: 1, credentials: [{ id: 'signing-key', kind: 'pkcs12', file: p12.p12, password: p12.password }] });
+    const report = await applyFile({
+      version: 1,
+      credentials: [{ id: 'signing-key', kind: 'pkcs12', file: p12.p12, password: p12.password }],
+    });
     assert.deepEqual(report.created, ['signing-key']);
     assert.deepEqual(report.retired, ['chain-cert']);
     const all = await listCredentials(client);
-    assert.deepEqual(all.map((c) => [c.id, c.kind, c.state]), [['signing-key', 'pkcs12', 'ok']]);
+    assert.deepEqual(
+      all.map((c) => [c.id, c.kind, c.state]),
+      [['signing-key', 'pkcs12', 'ok']],
+    );
     const s = all[0]!;
-    for (const key of ['id', 'kind', 'state', 'notAfter', 'daysLeft', 'nextAction'] as const) assert.ok(s[key] !== undefined && s[key] !== null, key);
+    for (const key of ['id', 'kind', 'state', 'notAfter', 'daysLeft', 'nextAction'] as const)
+      assert.ok(s[key] !== undefined && s[key] !== null, key);
     assert.equal(s.certificates.length, 2, 'the key store holds its certificate and the CA');
     const retired = await client.workflow.getHandle(workflowIds.credentialWatch('ladder-cert')).describe();
     assert.equal(retired.status.name, 'COMPLETED');
     const password = (await readFile(p12.password.slice('file:'.length), 'utf8')).trim();
-    assert.deepEqual(await findSecretsInHistory(client, workflowIds.credentialWatch('signing-key'), [{ label: 'p12 password', value: password }]), []);
+    assert.deepEqual(
+      await findSecretsInHistory(client, workflowIds.credentialWatch('signing-key'), [{ label: 'p12 password', value: password }]),
+      [],
+    );
+  });
+
+  it('continues as new before its history grows large, carrying what it sent', async () => {
+    const id = 'long-lived';
+    const cert = await certificateFile({ validFor: '1h' });
+    await applyFile(
+      { version: 1, credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['2h'] } }] },
+      { historyLimit: 40 },
+    );
+    const handle = client.workflow.getHandle(workflowIds.credentialWatch(id));
+    const firstRun = (await handle.describe()).runId;
+    for (let i = 0; i < 6; i++) await scanCredentials(client, { taskQueue });
+    const d = await handle.describe();
+    assert.notEqual(d.runId, firstRun, 'a new run');
+    assert.equal(d.status.name, 'RUNNING');
+    assert.ok((await handle.fetchHistory()).events!.length <= 60, 'the current run stays small');
+    const [status] = await listCredentials(client);
+    assert.equal(status!.checks, 7, 'the check count (and everything else) was carried over');
+    assert.equal(status!.alertsSent, 1);
+    assert.deepEqual(
+      (await alertsOf(id)).map((a) => a.body.tier),
+      ['2h'],
+      'one alert across all runs',
+    );
   });
 });

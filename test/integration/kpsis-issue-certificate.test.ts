@@ -131,7 +131,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
       req.on('end', () => (received.push(JSON.parse(body)), res.end('ok')));
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
     try {
       const workflowId = wfId('timeout');
       const r = await executeKpsisIssueCertificate(client, {
@@ -142,21 +142,27 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
       assert.equal(r.outcome, 'timed_out');
       assert.equal(r.certificate, undefined);
       assert.ok(received.length >= 2 && received.length <= 4, `reminders: ${received.length}`);
+      // The one alert shape (contracts/alert.ts): a stable alertId per reminder, the organisation only.
       assert.deepEqual(
-        received.map((m) => m.reminder),
-        received.map((_m, k) => k + 1),
+        received.map((m) => m.tier),
+        received.map((_m, k) => `ca-pending-${k + 1}`),
       );
       assert.equal(received[0].event, 'kpsis.certificate.pending');
-      assert.equal(received[0].workflowId, workflowId);
-      assert.match(received[0].subject, /CN=\*\.example\.org/);
+      assert.equal(received[0].alertId, `${workflowId}/ca-pending-1`);
+      assert.equal(received[0].credentialId, workflowId);
+      assert.equal(received[0].kind, 'kpsis-certificate');
+      assert.equal(received[0].certificate.organization, 'ООО Организация');
+      assert.match(received[0].action, new RegExp(`trustflow kpsis submit-cert --workflow-id ${workflowId} --cert FILE`));
+      assert.doesNotMatch(JSON.stringify(received), /example\.org/, 'no subject name beyond the organisation');
       const d = await client.workflow.getHandle(workflowId).describe();
       assert.equal(d.typedSearchAttributes.get(searchAttributes.outcome), 'timed_out');
     } finally {
-      delete process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL;
+      delete process.env.TRUSTFLOW_ALERT_WEBHOOK_URL;
       hook.close();
     }
   });
 
+  // Through the older TRUSTFLOW_KPSIS_WEBHOOK_URL, still honoured (with a deprecation warning) when the new one is unset.
   it('keeps waiting when a reminder cannot be delivered (a webhook answering 404), saying so in its status', async () => {
     const hook: Server = createServer((_req, res) => res.writeHead(404).end('no such hook'));
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));

@@ -1,4 +1,4 @@
-// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher] [kpsis]`
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher] [kpsis] [credentials]`
 // (no argument: all of them; name groups to add new histories without re-recording the older ones).
 // Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
 // Keep the histories of older versions when adding new ones: replaying them is the point.
@@ -20,6 +20,7 @@ import {
   executeMptSignIn,
   startMptSignIn,
 } from '../../src/client/flows.js';
+import { acknowledgeCredential, applyInventory, loadInventoryFile, scanCredentials } from '../../src/client/credentials.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -160,10 +161,35 @@ await worker.runUntil(async () => {
     });
     await save('timed-out', 'replay-kpsis-timed-out', 'kpsisIssueCertificate');
   }
+  if (want('credentials')) {
+    // A watch's whole life: created with its first check (an alert), a scan, the file replaced
+    // (renewed + a fresh ladder), acknowledged, then retired by an empty inventory.
+    process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
+    const issue = async (validFor: string) =>
+      (
+        (await (await fetch(sandbox.manifest.credentials.issueUrl, { method: 'POST', body: JSON.stringify({ validFor }) })).json()) as {
+          certificate: string;
+        }
+      ).certificate;
+    const file = join(tmp, 'watched.pem');
+    await writeFile(file, await issue('50s'));
+    const inventory = join(tmp, 'inventory.json');
+    const apply = async (credentials: unknown[]) => {
+      await writeFile(inventory, JSON.stringify({ version: 1, credentials }));
+      return applyInventory(env.client, await loadInventoryFile(inventory), { taskQueue });
+    };
+    await apply([{ id: 'replay-watch', kind: 'certificate', file, policy: { alertLadder: ['1m', '30s'] } }]);
+    await scanCredentials(env.client, { taskQueue });
+    await writeFile(file, await issue('45s'));
+    await scanCredentials(env.client, { taskQueue });
+    await acknowledgeCredential(env.client, 'replay-watch', 'recorded');
+    await apply([]);
+    await save('lifecycle', 'trustflow-credential/replay-watch', 'credentialWatch');
+  }
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
 console.log(
-  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher and kpsis'} histories in test/replay/histories/`,
+  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher, kpsis and credentials'} histories in test/replay/histories/`,
 );

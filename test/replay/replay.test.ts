@@ -25,12 +25,13 @@ describe('replay of committed histories', () => {
       'cipherSign',
       'cipherInspectKeyStore',
       'kpsisIssueCertificate',
+      'credentialWatch',
     ])
       assert.ok(
         histories.some((h) => h.workflowId.startsWith(`${type}-`)),
         `${type} histories`,
       );
-    assert.ok(histories.length >= 14);
+    assert.ok(histories.length >= 15);
   });
 
   it('replays every history without a determinism error', async () => {

@@ -29,8 +29,13 @@ async function apply(args: string[]): Promise<number> {
   ] as const)
     for (const id of ids) console.log(`credential ${id}: ${label === 'unchanged' ? label : would + label}`);
   for (const s of report.schedules) console.log(`schedule ${s.id}: ${s.change === 'unchanged' ? s.change : would + s.change}`);
-  const changed = report.created.length + report.updated.length + report.retired.length + report.schedules.filter((s) => s.change !== 'unchanged').length;
-  console.log(changed === 0 ? 'nothing to change' : `${changed} change${changed === 1 ? '' : 's'}${report.dryRun ? ' (dry run: nothing changed)' : ''}`);
+  const changed =
+    report.created.length + report.updated.length + report.retired.length + report.schedules.filter((s) => s.change !== 'unchanged').length;
+  console.log(
+    changed === 0
+      ? 'nothing to change'
+      : `${changed} change${changed === 1 ? '' : 's'}${report.dryRun ? ' (dry run: nothing changed)' : ''}`,
+  );
   return 0;
 }
 
@@ -63,7 +68,9 @@ async function ack(args: string[]): Promise<number> {
   const id = positionals[0];
   if (!id) throw new UsageError('credentials ack needs the credential ID');
   const s = await withClient((client) => acknowledgeCredential(client, id, values.note));
-  console.log(`credential ${s.id}: acknowledged; no alerts until its certificate changes (state ${s.state}, notAfter ${s.notAfter ?? '-'})`);
+  console.log(
+    `credential ${s.id}: acknowledged; no alerts until its certificate changes (state ${s.state}, notAfter ${s.notAfter ?? '-'})`,
+  );
   return 0;
 }
 

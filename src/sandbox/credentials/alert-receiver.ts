@@ -49,7 +49,8 @@ export function createAlertReceiver(o: { secret: string; ca: ShortLivedCa; logge
     if (signatureValid === false) badSignatures++;
     if (signatureValid === null) unsigned++;
     const body = req.json as TrustflowAlert | undefined;
-    if (!body || typeof body.alertId !== 'string') return { status: 400, body: { error: 'expected a trustflow alert (JSON with alertId)' } };
+    if (!body || typeof body.alertId !== 'string')
+      return { status: 400, body: { error: 'expected a trustflow alert (JSON with alertId)' } };
     const known = alerts.get(body.alertId);
     if (known) {
       known.deliveries++;

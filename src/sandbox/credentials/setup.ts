@@ -44,7 +44,10 @@ export const setupCredentials: Room = async ({ dir, ports, logger }) => {
       { id: 'sandbox-root-ca', kind: 'certificate', file: rootPath },
     ],
   };
-  await writeFile(inventoryPath, `# trustflow credential inventory (sandbox example): trustflow credentials apply ${inventoryPath}\n${stringify(inventory)}`);
+  await writeFile(
+    inventoryPath,
+    `# trustflow credential inventory (sandbox example): trustflow credentials apply ${inventoryPath}\n${stringify(inventory)}`,
+  );
 
   return {
     simulators: { alerts },

@@ -36,8 +36,14 @@ export class ShortLivedCa {
 
   constructor(readonly name = 'trustflow sandbox credentials CA') {
     const rootKeys = keyPair();
-    const rootSubject = [{ shortName: 'CN', value: `${name} root` }, { shortName: 'O', value: 'trustflow sandbox' }];
-    this.root = { key: rootKeys.priv, cert: sign(rootSubject, rootSubject, rootKeys.pub, rootKeys.priv, Date.now() - 60_000, Date.now() + 3650 * DAY, true) };
+    const rootSubject = [
+      { shortName: 'CN', value: `${name} root` },
+      { shortName: 'O', value: 'trustflow sandbox' },
+    ];
+    this.root = {
+      key: rootKeys.priv,
+      cert: sign(rootSubject, rootSubject, rootKeys.pub, rootKeys.priv, Date.now() - 60_000, Date.now() + 3650 * DAY, true),
+    };
     this.intermediate = this.newIntermediate(5 * 365 * DAY);
   }
 
@@ -64,7 +70,9 @@ export class ShortLivedCa {
       notAfter: cert.validity.notAfter.toISOString(),
       pkcs12: (password) =>
         Buffer.from(
-          forge.asn1.toDer(forge.pkcs12.toPkcs12Asn1(keys.priv, [cert, ca.cert], password, { algorithm: 'aes256', friendlyName: 'sandbox' })).getBytes(),
+          forge.asn1
+            .toDer(forge.pkcs12.toPkcs12Asn1(keys.priv, [cert, ca.cert], password, { algorithm: 'aes256', friendlyName: 'sandbox' }))
+            .getBytes(),
           'binary',
         ),
     };
@@ -72,9 +80,15 @@ export class ShortLivedCa {
 
   private newIntermediate(validForMs: number): Ca {
     const keys = keyPair();
-    const subject = [{ shortName: 'CN', value: `${this.name} intermediate ${randomBytes(2).toString('hex')}` }, { shortName: 'O', value: 'trustflow sandbox' }];
+    const subject = [
+      { shortName: 'CN', value: `${this.name} intermediate ${randomBytes(2).toString('hex')}` },
+      { shortName: 'O', value: 'trustflow sandbox' },
+    ];
     const now = Math.floor(Date.now() / 1000) * 1000;
-    return { key: keys.priv, cert: sign(subject, this.root.cert.subject.attributes, keys.pub, this.root.key, now - 60_000, now + validForMs, true) };
+    return {
+      key: keys.priv,
+      cert: sign(subject, this.root.cert.subject.attributes, keys.pub, this.root.key, now - 60_000, now + validForMs, true),
+    };
   }
 }
 
