@@ -142,12 +142,18 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
         }
         ctx.heartbeat({ done: result.checked.length + result.missing.length + result.failed.length });
       };
-      // A few at a time: a Cipher container's check holds a ticket on its service.
-      await Promise.all(
-        Array.from({ length: Math.min(4, queue.length) }, async () => {
-          for (let id = queue.shift(); id !== undefined; id = queue.shift()) await one(id);
-        }),
-      );
+      // Heartbeats while a long check runs too, so a dead worker's attempt is retried within a minute.
+      const beat = setInterval(() => ctx.heartbeat({ waiting: true }), 10_000);
+      try {
+        // A few at a time: a Cipher container's check holds a ticket on its service.
+        await Promise.all(
+          Array.from({ length: Math.min(4, queue.length) }, async () => {
+            for (let id = queue.shift(); id !== undefined; id = queue.shift()) await one(id);
+          }),
+        );
+      } finally {
+        clearInterval(beat);
+      }
       result.checked.sort((a, b) => a.id.localeCompare(b.id));
       result.failed.sort((a, b) => a.id.localeCompare(b.id));
       result.missing.sort();

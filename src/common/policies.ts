@@ -100,10 +100,12 @@ export const activityPolicies = {
   /** apply's check of one inventory entry; reports problems instead of failing. */
   credentialPreflight: { startToCloseTimeout: '60s', retry: { maximumAttempts: 2 } },
   /**
-   * Asks every watch to check (Updates through the worker's client), heartbeating after each. A
-   * Cipher container's check may wait minutes for its service, hence the long timeouts.
+   * Asks every watch to check (Updates through the worker's client), heartbeating every 10 s. A
+   * Cipher container's check may wait minutes for its service, hence the long start-to-close; a
+   * dead worker is noticed by the heartbeat within a minute (a retry only repeats checks, which
+   * never repeat alerts).
    */
-  credentialsRequestChecks: { startToCloseTimeout: '30m', heartbeatTimeout: '10m', retry: { maximumAttempts: 3 } },
+  credentialsRequestChecks: { startToCloseTimeout: '30m', heartbeatTimeout: '1m', retry: { maximumAttempts: 3 } },
   /** Describes a renewal's issuance flow on our own namespace. */
   credentialRenewalStatus: { startToCloseTimeout: '30s', retry: transientHttp },
   /** Renames the <artifactsRoot>/current symlink. */

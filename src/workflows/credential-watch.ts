@@ -444,13 +444,13 @@ async function deliver(s: WatchState, alert: TrustflowAlert, cert: WatchedCertif
 async function redeliver(s: WatchState): Promise<void> {
   const pending = s.undelivered;
   s.undelivered = [];
-  for (const { alert } of pending) {
+  for (const queued of pending) {
     try {
-      await alertDeliver(alert);
+      await alertDeliver(queued.alert);
       s.alertsSent += 1;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      s.undelivered.push({ alert, certificateId: null });
+      s.undelivered.push(queued);
     }
   }
 }

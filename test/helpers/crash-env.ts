@@ -16,11 +16,28 @@ export interface CrashTestEnv {
   stop(): Promise<void>;
 }
 
-export async function startCrashTestEnv(taskQueue: string): Promise<CrashTestEnv> {
+/**
+ * @param workerEnv extra environment for every worker process, derived from the sandbox once it runs
+ *   (e.g. TRUSTFLOW_ALERT_WEBHOOK_URL/SECRET for the sandbox's alert receiver). Default: none.
+ */
+export async function startCrashTestEnv(
+  taskQueue: string,
+  workerEnv?: (sandbox: Sandbox) => Record<string, string> | Promise<Record<string, string>>,
+): Promise<CrashTestEnv> {
   const tmp = await mkdtemp(join(tmpdir(), `trustflow-${taskQueue}-`));
   const [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
   const workers: WorkerProcess[] = [];
-  const workerEnv = {
+  let extraEnv: Record<string, string>;
+  try {
+    extraEnv = workerEnv ? await workerEnv(sandbox) : {};
+  } catch (err) {
+    await sandbox.stop();
+    await env.teardown();
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const processEnv = {
+    ...extraEnv,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: 'default',
     TRUSTFLOW_TASK_QUEUE: taskQueue,
@@ -30,7 +47,7 @@ export async function startCrashTestEnv(taskQueue: string): Promise<CrashTestEnv
     env,
     sandbox,
     startWorker: async () => {
-      const w = await startWorkerProcess(workerEnv);
+      const w = await startWorkerProcess(processEnv);
       workers.push(w);
       return w;
     },
