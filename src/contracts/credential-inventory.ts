@@ -192,7 +192,7 @@ export function parseInventory(raw: unknown): Inventory {
     }
     const parsed = CredentialEntrySchema.safeParse(item);
     if (!parsed.success) {
-      for (const i of parsed.error.issues) problems.push(`${name}.${where(i.path)}: ${i.message}`);
+      for (const i of parsed.error.issues) problems.push(`${name}${i.path.length ? `.${where(i.path)}` : ''}: ${i.message}`);
       return;
     }
     const entry = parsed.data;

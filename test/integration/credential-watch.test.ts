@@ -274,7 +274,7 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
         assert.match(text, /credentials\[2\] \(id 'b-cert'\)\.id: 'b-cert' is already the id of credentials\[1\]/);
         assert.match(text, /credentials\[3\] \(id 'c-key'\)\.password: must be a secret reference/);
         assert.doesNotMatch(text, /hunter2/, 'a secret written into the inventory is never echoed');
-        assert.match(text, /credentials\[4\] \(id 'd-cert'\)\.\(top level\): unknown key 'polcy' \(did you mean 'policy'\?\)/);
+        assert.match(text, /credentials\[4\] \(id 'd-cert'\): unknown key 'polcy' \(did you mean 'policy'\?\)/);
         return true;
       },
     );

@@ -1,0 +1,146 @@
+// The credential lifecycle's done-when, by hand as separate processes: `npm run sandbox`, `npm run
+// worker` (alerts to the sandbox's receiver, signed), then `trustflow credentials apply` of an
+// inventory holding a sandbox certificate that expires in a few minutes, `scan` twice: exactly one
+// alert for the current tier reaches the receiver, and `list -o json` shows the state and notAfter.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { CredentialStatus } from '../../src/contracts/credential-watch.js';
+import { sandboxAdmin, type SandboxManifest } from '../../src/sandbox/index.js';
+import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
+import { repoRoot } from '../helpers/paths.js';
+import { startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+
+const run = promisify(execFile);
+let env: TestWorkflowEnvironment;
+let tmp: string;
+let sandboxProc: ChildProcess;
+let worker: WorkerProcess;
+let manifest: SandboxManifest;
+let cliEnv: NodeJS.ProcessEnv;
+
+const trustflow = (...args: string[]) =>
+  run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), ...args], { env: cliEnv }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+const receiver = () =>
+  sandboxAdmin(manifest.services.alerts!.admin.replace(/\/__sandbox$/, ''), 'state') as Promise<{
+    alerts: ReceivedAlert[];
+    deliveries: number;
+  }>;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'trustflow-credentials-e2e-'));
+  env = await startTestServer();
+  const dir = join(tmp, 'sandbox');
+  sandboxProc = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'sandbox', 'main.js'), '--dir', dir], { stdio: 'ignore' });
+  for (let i = 0; !existsSync(join(dir, 'sandbox.json')); i++) {
+    assert.ok(i < 300 && sandboxProc.exitCode === null, 'sandbox did not write its manifest');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  manifest = JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8'));
+  const common = {
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TRUSTFLOW_TASK_QUEUE: 'trustflow',
+    TRUSTFLOW_CODEC_KEYS: TEST_CODEC_KEYS,
+  };
+  cliEnv = { ...process.env, ...common };
+  worker = await startWorkerProcess({
+    ...common,
+    TRUSTFLOW_ALERT_WEBHOOK_URL: manifest.credentials.alertWebhookUrl,
+    TRUSTFLOW_ALERT_WEBHOOK_SECRET: (await readFile(manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')).trim(),
+  });
+});
+
+after(async () => {
+  await worker?.kill('SIGTERM');
+  sandboxProc?.kill('SIGTERM');
+  await env?.teardown();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('trustflow credentials, by hand', () => {
+  let inventory: string;
+  let notAfter: string;
+
+  it('apply of a certificate expiring in minutes, scan twice: one alert for the current tier; list -o json shows it', async () => {
+    const res = await fetch(manifest.credentials.issueUrl, { method: 'POST', body: JSON.stringify({ validFor: '4m' }) });
+    const issued = (await res.json()) as { certificate: string; notAfter: string };
+    notAfter = issued.notAfter;
+    await writeFile(join(tmp, 'soon.pem'), issued.certificate);
+    inventory = join(tmp, 'inventory.yaml');
+    await writeFile(
+      inventory,
+      `version: 1\ncredentials:\n  - id: soon\n    kind: certificate\n    file: ${join(tmp, 'soon.pem')}\n    labels: { tenant: demo }\n`,
+    );
+
+    const applied = await trustflow('credentials', 'apply', inventory);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /^credential soon: created$/m);
+    assert.match(applied.stdout, /^schedule trustflow-credentials-check: created$/m);
+    for (let i = 0; i < 2; i++) {
+      const scan = await trustflow('credentials', 'scan');
+      assert.equal(scan.code, 0, scan.stderr);
+      assert.match(scan.stdout, /^soon +expiring +/m);
+    }
+
+    const { alerts } = await receiver();
+    assert.deepEqual(
+      alerts.map((a) => [a.body.credentialId, a.body.tier, a.body.event, a.signatureValid]),
+      [['soon', '1d', 'credential.expiring', true]],
+      'exactly one alert, for the current tier (under a day left: 1d), signed',
+    );
+
+    const list = await trustflow('credentials', 'list', '-o', 'json');
+    assert.equal(list.code, 0, list.stderr);
+    const rows = JSON.parse(list.stdout) as CredentialStatus[];
+    assert.deepEqual(
+      rows.map((r) => ({ id: r.id, kind: r.kind, state: r.state, notAfter: r.notAfter, daysLeft: r.daysLeft })),
+      [{ id: 'soon', kind: 'certificate', state: 'expiring', notAfter, daysLeft: 0 }],
+    );
+    assert.ok(rows[0]!.nextAction.length > 10);
+    const table = await trustflow('credentials', 'list');
+    assert.match(table.stdout, /^id +kind +state +notAfter +daysLeft +nextAction$/m);
+    assert.match(table.stdout, new RegExp(`^soon +certificate +expiring +${notAfter.replace(/\./g, '\\.')} +0 +renew with `, 'm'));
+  });
+
+  it('apply of the same file changes nothing; --dry-run says what would change and changes nothing', async () => {
+    const again = await trustflow('credentials', 'apply', inventory);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^credential soon: unchanged$/m);
+    assert.match(again.stdout, /^nothing to change$/m);
+
+    const changed = join(tmp, 'changed.yaml');
+    await writeFile(changed, (await readFile(inventory, 'utf8')).replace('tenant: demo', 'tenant: other'));
+    const dry = await trustflow('credentials', 'apply', '--dry-run', changed);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^credential soon: would be updated$/m);
+    assert.match(dry.stdout, /dry run: nothing changed/);
+    const list = JSON.parse((await trustflow('credentials', 'list', '-o', 'json')).stdout) as CredentialStatus[];
+    assert.deepEqual(list[0]!.labels, { tenant: 'demo' }, 'the dry run changed nothing');
+  });
+
+  it('ack silences the credential; a bad inventory exits 1 naming the entry and the field', async () => {
+    const ack = await trustflow('credentials', 'ack', 'soon', '--note', 'renewal ordered');
+    assert.equal(ack.code, 0, ack.stderr);
+    assert.match(ack.stdout, /credential soon: acknowledged/);
+
+    const bad = join(tmp, 'bad.yaml');
+    await writeFile(bad, 'version: 1\ncredentials:\n  - id: soon\n    kind: certificate\n    fiel: /etc/x.pem\n');
+    const refused = await trustflow('credentials', 'apply', bad);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /credentials\[0\] \(id 'soon'\): unknown key 'fiel' \(did you mean 'file'\?\)/);
+    const unknown = await trustflow('credentials', 'frobnicate');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown credentials command 'frobnicate'/);
+  });
+});
