@@ -5,7 +5,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** What workflow code may import (mirrors test/unit/workflow-imports.test.ts, which also follows imports transitively). */
-const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'zod', 'asn1js'];
+// @noble/hashes: pure-JS SHA-256 (the keepers hash tokens for invalidate; node:crypto is not deterministic-sandbox safe).
+const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'zod', 'asn1js', '@noble/hashes'];
 
 const nodeGlobals = Object.fromEntries(
   [

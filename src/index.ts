@@ -16,4 +16,7 @@ export {
   konturSignIn,
   kpsisIssueCertificate,
   mptSignIn,
+  mptTokenKeeper,
+  konturSessionKeeper,
+  credentialWatch,
 } from './workflows/index.js';

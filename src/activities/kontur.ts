@@ -94,6 +94,16 @@ export function createKonturActivities(deps: KonturActivityDeps = {}) {
       ctx().log.info('Kontur session refreshed');
       return { sid: session.Sid, refreshToken: session.RefreshToken, obtainedAt: now().toISOString() };
     },
+
+    /**
+     * A keeper's refresh of the pair it holds (the values themselves, which reach here only through
+     * the codec). Spends the pair whatever the outcome: the keeper never sends it again.
+     */
+    konturRefreshHeldSession: async (input: KonturEndpoint & { sid: string; refreshToken: string }): Promise<KonturSession> => {
+      const session = await (await client(input)).refreshSession(input.sid, input.refreshToken, ctx().cancellationSignal);
+      ctx().log.info('Kontur session refreshed by its keeper');
+      return { sid: session.Sid, refreshToken: session.RefreshToken, obtainedAt: now().toISOString() };
+    },
   };
 }
 

@@ -48,6 +48,8 @@ export const activityPolicies = {
   konturDecryptAndApprove: { startToCloseTimeout: '20s', httpTimeout: '10s', retry: { maximumAttempts: 1 } },
   /** POST sessions/refresh invalidates the old pair: not re-sent blindly; failure → full sign-in. */
   konturRefreshSession: { startToCloseTimeout: '15s', httpTimeout: '10s', retry: { maximumAttempts: 1 } },
+  /** The same call for a session keeper's held pair: once; on failure the keeper signs in fully. */
+  konturRefreshHeldSession: { startToCloseTimeout: '15s', httpTimeout: '10s', retry: { maximumAttempts: 1 } },
   /** GET /vendors (cached) and local checks of the photo and TLS identity; nothing billed. */
   kiscCheckRequest: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
   /**

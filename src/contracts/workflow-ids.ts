@@ -17,6 +17,14 @@ export const workflowIds = {
   credentialsScan: (at: Date) => `${P}-credentials-scan-${stamp(at)}`,
   /** `trustflow credentials apply`'s check of an inventory on the worker, before anything changes. */
   credentialsPreflight: (at: Date) => `${P}-credentials-preflight-${stamp(at)}`,
+  /**
+   * The token keeper of one participant on one stand: `fingerprint` is the SHA-256 (hex, first 32) of
+   * the stand's base URL and the participant's key file path (client/token-keepers.ts), never a name,
+   * IIN or token.
+   */
+  tokenKeeper: (provider: 'mpt' | 'kontur', fingerprint: string) => `${P}-token/${provider}/${fingerprint}`,
+  /** A keeper's sign-in number `seq` (a child: one per refresh that signs in). */
+  tokenKeeperSignIn: (keeperId: string, seq: number) => `${keeperId}/sign-in-${seq}`,
   /** One day's KISC reconciliation for the connection of an `mtls` credential (day: YYYY-MM-DD). */
   kiscReconcileDay: (credentialId: string, day: string) => `${P}-kisc-reconcile/${credentialId}/${day}`,
 } as const;

@@ -9,6 +9,7 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
+import { devServerDynamicConfigArgs } from '../common/server-settings.js';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -57,6 +58,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     o.namespace ?? 'default',
     '--log-level',
     'warn',
+    ...devServerDynamicConfigArgs(),
   ];
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);

@@ -12,11 +12,12 @@
 //   TRUSTFLOW_STATE_DIR (.trustflow), TRUSTFLOW_SANDBOX_DIR (.sandbox)  where state is kept
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
 import { applyInventory, listCredentials, loadInventoryFile } from '../client/credentials.js';
+import { getMptToken, tokenKeeperId } from '../client/token-keepers.js';
 import { scheduleIds } from '../contracts/workflow-ids.js';
 import {
   executeCipherSign,
@@ -217,6 +218,31 @@ async function main(): Promise<void> {
 
   if (stopping) return;
   printTable(['flow', 'workflow id', 'outcome', 'time', 'result'], rows);
+
+  // A token keeper: 100 callers at once, one sign-in. Its own copy of the example's key (so the
+  // example's own keeper is left for you to try), then the IS MPT simulator's counters start from zero.
+  try {
+    const example = sandbox.manifest.examples.mptSignIn;
+    const path = join(sandbox.dir, 'keys', 'demo-keeper.p12');
+    await copyFile(example.signer.path, path);
+    const input = { ...example, signer: { ...example.signer, path } };
+    const signIns = async () => (await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'state')).successfulSignIns as number;
+    const before = await signIns();
+    const t0 = performance.now();
+    const grants = await Promise.all(Array.from({ length: 100 }, () => getMptToken(client, { input, taskQueue, coalesce: false })));
+    console.log(
+      `\ntoken keeper ${tokenKeeperId('mpt', input)}: 100 concurrent getMptToken → ${new Set(grants.map((g) => g.token)).size} token, ` +
+        `${(await signIns()) - before} sign-in at IS MPT, ${Math.round(performance.now() - t0)} ms`,
+    );
+    await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'reset');
+    console.log(
+      `IS MPT simulator counters reset; try: jq .examples.mptSignIn ${sandbox.manifestPath} > mpt.json && npx trustflow token mpt --input mpt.json, ` +
+        `then curl ${sandbox.simulators.ismpt.adminBaseUrl}/__sandbox/state`,
+    );
+  } catch (err) {
+    rows.push(['mptTokenKeeper', '-', 'FAILED', '-', (err as Error).message]);
+    console.log(`token keeper: FAILED: ${(err as Error).message}`);
+  }
 
   // The credential lifecycle: the sandbox's example inventory, applied as an operator would.
   try {

@@ -12,6 +12,9 @@ export { credentialWatch } from './credential-watch.js';
 export { credentialsCheck } from './credentials-check.js';
 export { credentialsPreflight } from './credentials-preflight.js';
 export { kiscReconcileDaily } from './kisc-reconcile-daily.js';
+// Token keepers: one long-lived holder of a token per participant and stand.
+export { mptTokenKeeper } from './mpt-token-keeper.js';
+export { konturSessionKeeper } from './kontur-session-keeper.js';
 // Any other type runs this: it fails the workflow at once (UnknownWorkflowType, non-retryable) with
 // the offered types and a "did you mean", instead of a workflow task that fails and retries forever.
 export { unknownWorkflowType as default } from './unknown-workflow-type.js';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { getMptToken } from '../../src/client/token-keepers.js';
 import { issueSandboxCertificate, sandboxAdmin, type SandboxManifest } from '../../src/sandbox/index.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -306,6 +307,26 @@ describe('by hand, as separate processes', () => {
     assert.match(s.stdout, /status\s+COMPLETED/);
     assert.match(s.stdout, /step\s+done/);
     assert.match(s.stdout, /outcome\s+succeeded/);
+  });
+
+  it('100 callers at once, 10 of them `trustflow token mpt` processes: one token, exactly one sign-in at IS MPT; `token status` shows it', async () => {
+    const admin = manifest.services.ismpt!.admin.replace(/\/__sandbox$/, '');
+    const before = (await sandboxAdmin(admin, 'state')).successfulSignIns as number;
+    const input = manifest.examples.mptSignIn;
+    const [cli, api] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, () => trustflow('token', 'mpt', '--input', inputFile))),
+      Promise.all(Array.from({ length: 90 }, () => getMptToken(env.client, { input, taskQueue: 'trustflow', coalesce: false }))),
+    ]);
+    for (const r of cli) assert.equal(r.code, 0, r.stderr);
+    const tokens = new Set([...cli.map((r) => (JSON.parse(r.stdout) as { token: string }).token), ...api.map((g) => g.token)]);
+    assert.equal(tokens.size, 1, 'every caller got the same token');
+    assert.equal(((await sandboxAdmin(admin, 'state')).successfulSignIns as number) - before, 1, 'exactly one sign-in at the provider');
+    const status = await trustflow('token', 'status', 'mpt', '--input', inputFile);
+    assert.equal(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout);
+    assert.match(s.workflowId, /^trustflow-token\/mpt\/[0-9a-f]{32}$/);
+    assert.deepEqual([s.state, s.signIns, s.requests], ['valid', 1, 100]);
+    assert.doesNotMatch(status.stdout, new RegExp([...tokens][0]!.split('.')[2]!), 'no token in the status');
   });
 
   it('trustflow run without codec keys refuses before starting anything, saying how to set them', async () => {

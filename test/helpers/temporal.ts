@@ -11,6 +11,7 @@ import type { DataConverter } from '@temporalio/common';
 import { encryptingDataConverter, failureConverterPath } from '../../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../../src/common/search-attributes.js';
+import { devServerDynamicConfigArgs } from '../../src/common/server-settings.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
 import { installRuntimeLogger } from '../../src/worker/runtime.js';
 import { workflowsPath } from '../../src/worker/worker.js';
@@ -49,7 +50,8 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestWo
       ip: '127.0.0.1',
       searchAttributes: allSearchAttributeKeys,
       ...(o.uiPort ? { ui: true, uiPort: o.uiPort } : {}),
-      ...(o.extraArgs ? { extraArgs: o.extraArgs } : {}),
+      // The server settings production gets too (src/common/server-settings.ts), then the test's own.
+      extraArgs: [...devServerDynamicConfigArgs(), ...(o.extraArgs ?? [])],
     },
     client: { dataConverter: o.encrypted === false ? {} : testDataConverter },
   });

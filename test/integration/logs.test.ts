@@ -22,6 +22,7 @@ import { findSecrets, type Secret } from '../helpers/history.js';
 import { pkcs12Secrets } from '../helpers/keys.js';
 import { installTestRuntime, startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { getMptToken, invalidateMptToken } from '../../src/client/token-keepers.js';
 
 let captured = '';
 const sink = new Writable({ write: (chunk, _e, cb) => ((captured += chunk.toString()), cb()) });
@@ -64,6 +65,11 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     });
   };
   const tokens = [await run('mpt-legacy'), await run('mpt-aes')].map((r) => r.token);
+  // A token keeper: its sign-in, the token handed to callers, an invalidation and the new token.
+  const keeperInput = sandbox.manifest.examples.mptSignIn;
+  const held = await getMptToken(env.client, { input: keeperInput, taskQueue: 'logs-test' });
+  assert.equal((await invalidateMptToken(env.client, { input: keeperInput, token: held.token })).renewed, true);
+  tokens.push(held.token, (await getMptToken(env.client, { input: keeperInput, taskQueue: 'logs-test' })).token);
   const rootMessage = (e: unknown): string =>
     (e as { cause?: unknown }).cause ? rootMessage((e as { cause: unknown }).cause) : (e as Error).message;
   await assert.rejects(run('mpt-unregistered'), (e: unknown) => /participant-not-registered/.test(rootMessage(e)));
@@ -170,6 +176,7 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   assert.match(all, /Cipher ticket deleted/);
   assert.match(all, /KPSIS key and request generated/);
   assert.match(all, /"msg":"trustflow alert [^"]*\/ca-pending-1"/, "the KPSIS reminder went through the alert sink's structured log");
+  assert.match(all, /token refreshed/, 'the keeper logged its refreshes');
   assert.match(all, /sandbox request/);
   assert.match(all, /"level":20/, 'debug records were captured');
 });

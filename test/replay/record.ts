@@ -1,4 +1,4 @@
-// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher] [kpsis] [credentials]`
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher] [kpsis] [credentials] [keepers]`
 // (no argument: all of them; name groups to add new histories without re-recording the older ones).
 // Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
 // Keep the histories of older versions when adding new ones: replaying them is the point.
@@ -21,6 +21,13 @@ import {
   startMptSignIn,
 } from '../../src/client/flows.js';
 import { acknowledgeCredential, applyInventory, loadInventoryFile, scanCredentials } from '../../src/client/credentials.js';
+import {
+  getKonturSession,
+  getMptToken,
+  invalidateKonturSession,
+  invalidateMptToken,
+  tokenKeeperId,
+} from '../../src/client/token-keepers.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -186,10 +193,30 @@ await worker.runUntil(async () => {
     await apply([]);
     await save('lifecycle', 'trustflow-credential/replay-watch', 'credentialWatch');
   }
+  if (want('keepers')) {
+    // A keeper's life: the first caller's sign-in, callers served, an invalidation (a new sign-in or,
+    // for Kontur, a refresh of the held pair), then the idle end.
+    const keeper = { idleAfter: '3s' };
+    const mpt = sandbox.manifest.examples.mptSignIn;
+    const first = await getMptToken(env.client, { input: mpt, keeper, taskQueue });
+    await Promise.all(Array.from({ length: 5 }, () => getMptToken(env.client, { input: mpt, keeper, taskQueue, coalesce: false })));
+    await invalidateMptToken(env.client, { input: mpt, token: first.token });
+    await getMptToken(env.client, { input: mpt, keeper, taskQueue });
+    await env.client.workflow.getHandle(tokenKeeperId('mpt', mpt)).result();
+    await save('idle-end', tokenKeeperId('mpt', mpt), 'mptTokenKeeper');
+    const kontur = sandbox.manifest.examples.konturSignIn;
+    if (kontur) {
+      const session = await getKonturSession(env.client, { input: kontur, keeper, taskQueue });
+      await invalidateKonturSession(env.client, { input: kontur, sid: session.sid });
+      await getKonturSession(env.client, { input: kontur, keeper, taskQueue });
+      await env.client.workflow.getHandle(tokenKeeperId('kontur', kontur)).result();
+      await save('refresh', tokenKeeperId('kontur', kontur), 'konturSessionKeeper');
+    }
+  }
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
 console.log(
-  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher, kpsis and credentials'} histories in test/replay/histories/`,
+  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher, kpsis, credentials and keepers'} histories in test/replay/histories/`,
 );

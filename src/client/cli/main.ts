@@ -5,6 +5,7 @@
 //   kisc.ts    kisc news|transactions|act
 //   kontur.ts  kontur refresh
 //   credentials.ts  credentials apply|scan|list|ack
+//   token.ts   token mpt|kontur|status
 // Adding a command: one entry in its group's `commands` table, and a line in USAGE.
 import { WorkflowFailedError } from '@temporalio/client';
 import { TrustflowError } from '../../common/errors.js';
@@ -12,6 +13,7 @@ import { CmsDecryptError } from '../../crypto/decrypt.js';
 import { flows } from '../flows.js';
 import * as cms from './cms.js';
 import * as credentials from './credentials.js';
+import * as token from './token.js';
 import * as flowCommands from './flows.js';
 import * as kisc from './kisc.js';
 import * as kontur from './kontur.js';
@@ -37,6 +39,9 @@ export const USAGE = `usage:
   trustflow kpsis submit-cert --workflow-id ID --cert FILE
       (hands the CA's certificate (PEM) to a kpsisIssueCertificate flow waiting for it; refused, with the
       reason, when it is for another key or not valid now: the flow then keeps waiting)
+  trustflow token mpt --input FILE         (a valid IS MPT token from the participant's keeper; FILE: mptSignIn's input)
+  trustflow token kontur --input FILE      (a valid Kontur sid from its keeper; FILE: konturSignIn's input)
+  trustflow token status mpt|kontur --input FILE   (the keeper's expiry, refreshes, last error; no secret)
   trustflow credentials apply FILE [--dry-run]
       (installs the inventory's watches and schedules; again with the same file: nothing changes)
   trustflow credentials scan [-o json]     (checks every credential now and waits)
@@ -55,6 +60,7 @@ const commands: Readonly<Record<string, Command | Commands>> = {
   kisc: kisc.commands,
   kpsis: flowCommands.kpsisCommands,
   credentials: credentials.commands,
+  token: token.commands,
 };
 
 /** Own entries only: `trustflow toString` is an unknown command, not Object.prototype's. */

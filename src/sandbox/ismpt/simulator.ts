@@ -28,7 +28,7 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
   const challengeTtlMs = o.challengeTtlMs ?? 5 * 60_000;
-  const tokenTtlMs = o.tokenTtlMs ?? 10 * 3600_000;
+  let tokenTtlMs = o.tokenTtlMs ?? 10 * 3600_000;
   const registered = new Set(o.registeredIds);
   const tokenKey = randomBytes(32);
   let challenges = new Map<string, IssuedChallenge>();
@@ -48,11 +48,21 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
       challengesOpen: [...challenges.values()].filter((c) => !c.used && sim.now().getTime() - c.issuedAt <= challengeTtlMs).length,
       successfulSignIns,
       rejectedSignIns: { ...rejected },
+      tokenTtlMs,
     }),
     reset: () => {
       challenges = new Map();
       successfulSignIns = 0;
       rejected = {};
+      tokenTtlMs = o.tokenTtlMs ?? 10 * 3600_000;
+    },
+    /** {tokenTtlMs}: the lifetime of the tokens issued from now on (token keepers' refresh tests). */
+    configure: (json) => {
+      const ttl = (json as { tokenTtlMs?: unknown } | undefined)?.tokenTtlMs;
+      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1000)
+        return { status: 400, body: { error: 'tokenTtlMs: an integer ≥ 1000' } };
+      tokenTtlMs = ttl;
+      return { status: 200, body: { tokenTtlMs } };
     },
     routes: {
       'GET /auth/key': () => {
