@@ -1,7 +1,18 @@
 // Baseline for the benchmark: the same shape as mptSignIn (three activities in sequence, a status
 // query, search-attribute upserts) with activities that do nothing. What mptSignIn costs beyond
 // this is our code: HTTP to the sandbox, PKCS#12, CMS, validation.
-import { proxyActivities } from '@temporalio/workflow';
+// baselineUpdateTarget is the baseline of the token keepers: a long-lived workflow answering a no-op
+// Update, reached the same way (Update-with-Start, USE_EXISTING).
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { FlowTracker } from '../src/workflows/flow-status.js';
 
 export interface NoopActivities {
@@ -49,4 +60,30 @@ export async function baselineActivities(count: number): Promise<number> {
   }
   tracker.succeeded('done');
   return r.n;
+}
+
+export const BASELINE_PING_UPDATE = 'baselinePing';
+export const BASELINE_STOP_SIGNAL = 'baselineStop';
+const pingUpdate = defineUpdate<string, [unknown]>(BASELINE_PING_UPDATE);
+const stopSignal = defineSignal(BASELINE_STOP_SIGNAL);
+
+/**
+ * The shape of a token keeper without its work: a long-lived workflow whose Update returns a constant
+ * at once. Runs until the signal `baselineStop`; returns how many Updates it answered (over all its
+ * runs). Continues as new only when the server suggests it (2000 Updates per run at most).
+ */
+export async function baselineUpdateTarget(answeredBefore = 0): Promise<number> {
+  let answered = answeredBefore;
+  let stop = false;
+  setHandler(pingUpdate, () => {
+    answered += 1;
+    return 'pong';
+  });
+  setHandler(stopSignal, () => {
+    stop = true;
+  });
+  await condition(() => stop || workflowInfo().continueAsNewSuggested);
+  await condition(allHandlersFinished);
+  if (!stop) await continueAsNew<typeof baselineUpdateTarget>(answered);
+  return answered;
 }

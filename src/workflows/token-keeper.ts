@@ -148,8 +148,8 @@ export async function runKeeper<T, G>(spec: KeeperSpec<T, G>, carried: KeeperCar
 
   /** The one refresh: started if none runs, joined otherwise. Rejects with a typed failure. */
   const refresh = (why: string): Promise<void> => {
-    refreshing ??= (async () => {
-      publish();
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
       try {
         const r = await spec.obtain(c.held, ++c.seq);
         const secret = spec.secretOf(r.value);
@@ -179,6 +179,7 @@ export async function runKeeper<T, G>(spec: KeeperSpec<T, G>, carried: KeeperCar
         publish();
       }
     })();
+    publish(); // 'refreshing', for the Web UI
     return refreshing;
   };
 
