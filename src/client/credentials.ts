@@ -20,6 +20,7 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
+import { canonicalJson } from '../common/canonical-json.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import { InventoryError, parseInventory, type Inventory } from '../contracts/credential-inventory.js';
 import {
@@ -63,20 +64,9 @@ export async function loadInventoryFile(path: string): Promise<Inventory> {
 /** An entry and its policy as a watch gets them, with the hash apply compares. */
 export function configOf(c: Inventory['credentials'][number]): CredentialConfig {
   const configHash = createHash('sha256')
-    .update(JSON.stringify(canonical({ entry: c.entry, policy: c.policy })))
+    .update(canonicalJson({ entry: c.entry, policy: c.policy }))
     .digest('hex');
   return { entry: c.entry, policy: c.policy, configHash };
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-    );
-  return v;
 }
 
 export interface ApplyOptions {
@@ -288,7 +278,7 @@ async function upsertSchedule(
     action !== undefined &&
     action.workflowType === wantAction.workflowType.name &&
     action.taskQueue === wantAction.taskQueue &&
-    JSON.stringify(canonical(action.args)) === JSON.stringify(canonical(wantAction.args)) &&
+    canonicalJson(action.args) === canonicalJson(wantAction.args) &&
     JSON.stringify(current.spec.intervals?.map((i) => i.every) ?? []) ===
       JSON.stringify((want.spec.intervals ?? []).map((i) => Number(i.every))) &&
     (current.spec.jitter ?? 0) === Number(want.spec.jitter ?? 0);

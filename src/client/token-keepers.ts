@@ -10,6 +10,7 @@
 // sign in again, once, however many callers report it.
 import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { canonicalJson } from '../common/canonical-json.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import type { KonturSignInInput } from '../contracts/kontur-sign-in.js';
@@ -44,17 +45,6 @@ export interface KeeperCallOptions<I> {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-    );
-  return v;
-}
 
 /**
  * The keeper's workflow id: `trustflow-token/<mpt|kontur>/<32 hex>`, the SHA-256 of the stand's base
@@ -117,7 +107,7 @@ async function getGrant<G>(
 ): Promise<G> {
   assertEncryptingClient(client);
   const workflowId = tokenKeeperId(provider, signIn);
-  const inputSha256 = sha256(JSON.stringify(canonical(keeperInput)));
+  const inputSha256 = sha256(canonicalJson(keeperInput));
   // From the first refusal on: as long as a sign-in may take, and a while more. The SDK has already
   // retried RESOURCE_EXHAUSTED inside the call (about 40 s) before it reaches us.
   let deadline: number | undefined;
@@ -165,7 +155,7 @@ function callKey(
   signIn: { baseUrl: string; signer?: { path: string }; key?: { path: string } },
 ): string {
   if (!clientIds.has(client)) clientIds.set(client, ++nextClientId);
-  return `${clientIds.get(client)}|${tokenKeeperId(provider, signIn)}|${sha256(JSON.stringify(canonical(raw)))}`;
+  return `${clientIds.get(client)}|${tokenKeeperId(provider, signIn)}|${sha256(canonicalJson(raw))}`;
 }
 
 /** The current IS MPT token of the participant `input.signer` names on `input.baseUrl`, from its keeper. */

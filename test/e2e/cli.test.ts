@@ -18,6 +18,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestServer, temporalCliPath, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { startSandboxProcess, trustflowCli } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 let env: TestWorkflowEnvironment;
@@ -30,22 +31,13 @@ let cliEnv: NodeJS.ProcessEnv;
 let codecProc: ChildProcess;
 let codecUrl: string;
 
-const trustflow = (...args: string[]) =>
-  run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), ...args], { env: cliEnv }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const trustflow = trustflowCli(() => cliEnv);
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'trustflow-e2e-'));
   env = await startTestServer();
   const dir = join(tmp, 'sandbox');
-  sandboxProc = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'sandbox', 'main.js'), '--dir', dir], { stdio: 'ignore' });
-  for (let i = 0; !existsSync(join(dir, 'sandbox.json')); i++) {
-    assert.ok(i < 300 && sandboxProc.exitCode === null, 'sandbox did not write its manifest');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  manifest = JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8'));
+  ({ proc: sandboxProc, manifest } = await startSandboxProcess(dir));
   inputFile = join(tmp, 'mpt-input.json');
   await writeFile(inputFile, JSON.stringify(manifest.examples.mptSignIn));
   cliEnv = {

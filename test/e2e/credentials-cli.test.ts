@@ -3,22 +3,19 @@
 // inventory holding a sandbox certificate that expires in a few minutes, `scan` twice: exactly one
 // alert for the current tier reaches the receiver, and `list -o json` shows the state and notAfter.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CredentialStatus } from '../../src/contracts/credential-watch.js';
 import { sandboxAdmin, type SandboxManifest } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
-import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { startSandboxProcess, trustflowCli } from '../helpers/processes.js';
 
-const run = promisify(execFile);
 let env: TestWorkflowEnvironment;
 let tmp: string;
 let sandboxProc: ChildProcess;
@@ -26,11 +23,7 @@ let worker: WorkerProcess;
 let manifest: SandboxManifest;
 let cliEnv: NodeJS.ProcessEnv;
 
-const trustflow = (...args: string[]) =>
-  run(process.execPath, [join(repoRoot, 'bin', 'trustflow.js'), ...args], { env: cliEnv }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const trustflow = trustflowCli(() => cliEnv);
 const receiver = () =>
   sandboxAdmin(manifest.services.alerts!.admin.replace(/\/__sandbox$/, ''), 'state') as Promise<{
     alerts: ReceivedAlert[];
@@ -41,12 +34,7 @@ before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'trustflow-credentials-e2e-'));
   env = await startTestServer();
   const dir = join(tmp, 'sandbox');
-  sandboxProc = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'sandbox', 'main.js'), '--dir', dir], { stdio: 'ignore' });
-  for (let i = 0; !existsSync(join(dir, 'sandbox.json')); i++) {
-    assert.ok(i < 300 && sandboxProc.exitCode === null, 'sandbox did not write its manifest');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  manifest = JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8'));
+  ({ proc: sandboxProc, manifest } = await startSandboxProcess(dir));
   const common = {
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: 'default',

@@ -1,18 +1,8 @@
 // The `credentials` group: apply an inventory, scan now, list, acknowledge (client/credentials.ts).
 import { parseArgs } from 'node:util';
 import type { CredentialStatus } from '../../contracts/credential-watch.js';
-import { connectClient } from '../connection.js';
 import { acknowledgeCredential, applyInventory, listCredentials, loadInventoryFile, scanCredentials } from '../credentials.js';
-import { UsageError, type Commands } from './shared.js';
-
-async function withClient<T>(fn: (client: Awaited<ReturnType<typeof connectClient>>) => Promise<T>): Promise<T> {
-  const client = await connectClient();
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
-}
+import { UsageError, withClient, type Commands } from './shared.js';
 
 async function apply(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'dry-run': { type: 'boolean', default: false } } });

@@ -6,9 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { InvalidInputError } from '../../common/errors.js';
 import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../../contracts/token-keeper.js';
-import { connectClient } from '../connection.js';
 import { getKonturSession, getMptToken, tokenKeeperId } from '../token-keepers.js';
-import { UsageError, type Commands } from './shared.js';
+import { UsageError, withClient, type Commands } from './shared.js';
 
 async function readInput(args: string[], what: string): Promise<{ input: unknown; rest: string[] }> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' } } });
@@ -19,15 +18,6 @@ async function readInput(args: string[], what: string): Promise<{ input: unknown
     if (err instanceof SyntaxError)
       throw new InvalidInputError(`--input ${values.input}: not valid JSON (\`jq . ${values.input}\` shows where)`);
     throw new InvalidInputError(`--input ${values.input}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
-async function withClient<T>(fn: (client: Awaited<ReturnType<typeof connectClient>>) => Promise<T>): Promise<T> {
-  const client = await connectClient();
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
   }
 }
 
