@@ -10,6 +10,15 @@ export const Pkcs12SignerSpecSchema = strictObject({
   path: absolutePath('/etc/trustflow/keys/signer.p12'),
   /** Reference to the PKCS#12 password: env:NAME or file:/path. */
   password: SecretRefSchema,
+  /**
+   * Kazakh GOST keys only: the CMS details public samples could not settle (README "Kazakh GOST keys").
+   * Defaults: NCALayer's likely shape (signature OID, signingCertificateV2, signer certificate only).
+   */
+  gostCms: strictObject({
+    signatureAlgorithm: z.enum(['signature', 'key']).optional(),
+    signingCertificateV2: z.boolean().optional(),
+    includeChain: z.boolean().optional(),
+  }).optional(),
 });
 
 export const SignerSpecSchema = z.discriminatedUnion('kind', [Pkcs12SignerSpecSchema]);

@@ -1,4 +1,5 @@
-// CMS SignedData: build (RSA, SHA-256, standard signed attributes) and verify, both with pkijs.
+// CMS SignedData: build (RSA, SHA-256, standard signed attributes) and verify, both with pkijs;
+// Kazakh GOST signers are built and checked in cms-kz-gost.ts.
 // pkijs keeps certificates and names as their original DER. node-forge's pkcs7 writer does not: it
 // re-encodes the signer's issuer DN and double-encodes UTF8String values, so every certificate
 // with a Cyrillic DN (all NCA RK ones) yields an issuerAndSerialNumber that matches nothing.
@@ -6,6 +7,9 @@
 import { createHash, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { kzGostPublicKeyOfCertificate } from './certificate-check.js';
+import { verifyKzGostSignerInfo } from './cms-kz-gost.js';
+import type { KzGostPublicKey } from './kz-gost.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -88,7 +92,7 @@ export function cmsToDer(input: Uint8Array | string): Buffer {
 
 /**
  * Verifies the first signer of a CMS SignedData. Checks the cryptographic signature only; whether
- * the signer certificate is trusted and valid at a given time is for the caller (see `isIssuedBy`).
+ * the signer certificate is trusted and valid at a given time is for the caller (certificate-check.ts).
  */
 export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): Promise<CmsVerification> {
   let signed: pkijs.SignedData;
@@ -115,6 +119,18 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
       reason: 'detached CMS: the signed content must be supplied',
       certificates,
       signingTime,
+    };
+  }
+  const kz = kzGostSigner(signed);
+  if (kz) {
+    const check = verifyKzGostSignerInfo(signed.signerInfos[0]!, kz.key, detachedContent ?? encapsulatedContent!);
+    return {
+      signatureValid: check.valid,
+      ...(check.valid ? {} : { problem: 'signature-invalid' as const, reason: check.reason }),
+      signerCertificate: kz.certificate,
+      encapsulatedContent,
+      signingTime,
+      certificates,
     };
   }
   try {
@@ -148,9 +164,31 @@ function readSigningTime(signed: pkijs.SignedData): Date | undefined {
   return value?.toDate?.();
 }
 
-/** True when `cert` was signed by `issuer`'s key and names it as issuer. */
-export function isIssuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-  return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+/**
+ * The first signer's certificate and key when that key is a Kazakh GOST key (WebCrypto cannot verify
+ * those); undefined for any other key, which pkijs verifies.
+ */
+function kzGostSigner(signed: pkijs.SignedData): { certificate: X509Certificate; key: KzGostPublicKey } | undefined {
+  const sid = signed.signerInfos[0]?.sid;
+  const certs = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const cert =
+    sid instanceof pkijs.IssuerAndSerialNumber
+      ? certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber))
+      : certs.find((c) => {
+          // subjectKeyIdentifier [0]: compared with the certificate's SKI extension.
+          const ski = c.extensions?.find((e) => e.extnID === '2.5.29.14')?.parsedValue as asn1js.OctetString | undefined;
+          const want = (sid as asn1js.BaseBlock | undefined)?.valueBlock as { valueHexView?: Uint8Array } | undefined;
+          return ski && want?.valueHexView && Buffer.from(ski.valueBlock.valueHexView).equals(Buffer.from(want.valueHexView));
+        });
+  if (!cert) return undefined;
+  const certificate = new X509Certificate(Buffer.from(cert.toSchema().toBER(false)));
+  let key: KzGostPublicKey | undefined;
+  try {
+    key = kzGostPublicKeyOfCertificate(certificate);
+  } catch {
+    return undefined;
+  }
+  return key ? { certificate, key } : undefined;
 }
 
 export function certificateFingerprint(cert: X509Certificate): string {

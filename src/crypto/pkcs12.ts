@@ -1,42 +1,47 @@
 // Opens PKCS#12 key stores: the legacy 3DES/RC2-40 files NCA RK issues and OpenSSL 3's default
 // AES-256/PBES2 files. node-forge is the one library that reads both (OpenSSL 3 without -legacy,
-// Node's `pfx` and pkijs reject NCA files). The private key is handed to Node's crypto at once:
-// forge's pure-JS RSA is ~100x slower.
+// Node's `pfx` and pkijs reject NCA files). RSA and EC keys are handed to Node's crypto at once
+// (forge's pure-JS RSA is ~100x slower); Kazakh GOST keys, whose OIDs OpenSSL cannot parse, are
+// read from their PKCS#8 by kz-gost.ts.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import forge from 'node-forge';
 import { FailureType, KeyStoreError } from '../common/errors.js';
+import { kzGostPublicKeyOfCertificate } from './certificate-check.js';
+import { isKzGostKeyOid, kzGostPrivateKeyFromPkcs8, kzGostPublicKeyOf, sameKzGostPublicKey, type KzGostPrivateKey } from './kz-gost.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 
+/** The private key of a key store: a Node KeyObject (RSA, EC) or a Kazakh GOST key (no OpenSSL support). */
+export type StoreKey = { kind: 'node'; keyObject: KeyObject } | { kind: 'kz-gost'; gost: KzGostPrivateKey };
+
+export interface KeyStore {
+  key: StoreKey;
+  /** The certificate of the private key, then any other certificates of the file (chain). */
+  certificates: X509Certificate[];
+}
+
+/** A key store whose key Node's crypto can use (TLS, JWS, RSA decryption). */
 export interface SoftwareKey {
   privateKey: KeyObject;
   /** The certificate of the private key, then any other certificates of the file (chain). */
   certificates: X509Certificate[];
 }
 
-/**
- * Private-key algorithms we recognise but cannot sign with, and what works today. Names only what
- * exists: no signer kind is promised before it is built (Kazakh GOST signing is planned work).
- */
-const KZ_GOST_ADVICE =
-  'trustflow cannot sign with Kazakh GOST keys yet (planned). Today: where the provider accepts RSA, use the RSA key NCA RK issued with it (RSA256_*.p12 or AUTH_RSA256_*.p12)';
 const RU_GOST_ADVICE =
-  'trustflow signs with RSA keys only; it can decrypt with this key (konturSignIn `key`, `trustflow cms decrypt`), not sign';
+  'trustflow can decrypt with this key (konturSignIn `key`, `trustflow cms decrypt`), not sign: its CMS signers take RSA and Kazakh GOST keys';
 const FOREIGN_KEY_ALGORITHMS: Record<string, { name: string; advice: string }> = {
-  '1.2.398.3.10.1.1.1.1': { name: 'GOST 34.310-2004 (Kazakhstan, NCA RK)', advice: KZ_GOST_ADVICE },
-  '1.2.398.3.10.1.1.2.3.1': { name: 'GOST R 34.10-2015 (Kazakhstan, NCA RK)', advice: KZ_GOST_ADVICE },
   '1.2.643.7.1.1.1.1': { name: 'GOST R 34.10-2012 256-bit (Russia)', advice: RU_GOST_ADVICE },
   '1.2.643.7.1.1.1.2': { name: 'GOST R 34.10-2012 512-bit (Russia)', advice: RU_GOST_ADVICE },
   '1.2.643.2.2.19': { name: 'GOST R 34.10-2001 (Russia)', advice: RU_GOST_ADVICE },
-  '1.2.840.10045.2.1': { name: 'ECDSA', advice: 'trustflow signs with RSA keys only: use an RSA key' },
 };
 
 /**
+ * Opens a PKCS#12 file holding an RSA, EC or Kazakh GOST key: one loader, one set of errors.
  * @param label how to name the file in errors (its path), never its contents.
  * @param passwordRef where the password came from (a secret reference), named in wrong-password errors.
- * @throws KeyStoreError wrong password, damaged file, no key, or a key type this signer cannot use.
+ * @throws KeyStoreError wrong password, damaged file, no key, no certificate for the key, or a key type no signer here can use.
  */
-export function openPkcs12(der: Uint8Array, password: string, label: string, passwordRef?: string): SoftwareKey {
+export function openKeyStore(der: Uint8Array, password: string, label: string, passwordRef?: string): KeyStore {
   const checkRef = passwordRef ? `; check the secret behind ${passwordRef}` : '';
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
@@ -60,43 +65,97 @@ export function openPkcs12(der: Uint8Array, password: string, label: string, pas
   const keyBag = keyBags[0];
   if (!keyBag) throw new KeyStoreError(`${label}: the PKCS#12 file holds no private key`);
 
-  if (!keyBag.key) {
-    // forge leaves `key` null for non-RSA keys and keeps the PKCS#8 structure in `asn1`.
-    const oid = privateKeyAlgorithmOid(keyBag.asn1);
-    const known = oid ? FOREIGN_KEY_ALGORITHMS[oid] : undefined;
-    throw new KeyStoreError(
-      known
-        ? `${label}: holds a ${known.name} key; ${known.advice}`
-        : `${label}: holds a key of algorithm ${oid ?? 'unknown'} that the software signer cannot use (RSA only)`,
-      FailureType.UnsupportedKey,
-    );
-  }
-
   // Certificates as their original DER: forge keeps unparsable (non-RSA) ones as raw ASN.1.
   const certBags = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
   const certificates = certBags.flatMap((b) => {
     const asn1 = b.cert ? forge.pki.certificateToAsn1(b.cert) : b.asn1;
     return asn1 ? [new X509Certificate(Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary'))] : [];
   });
-  const privateKey = createPrivateKey(forge.pki.privateKeyToPem(keyBag.key as forge.pki.rsa.PrivateKey));
-  const own = certificates.find((c) => c.checkPrivateKey(privateKey));
+
+  let key: StoreKey;
+  let belongs: (c: X509Certificate) => boolean;
+  if (keyBag.key) {
+    const keyObject = createPrivateKey(forge.pki.privateKeyToPem(keyBag.key as forge.pki.rsa.PrivateKey));
+    key = { kind: 'node', keyObject };
+    belongs = (c) => c.checkPrivateKey(keyObject);
+  } else {
+    // forge leaves `key` null for non-RSA keys and keeps the PKCS#8 structure in `asn1`.
+    const pkcs8 = keyBag.asn1 ? Buffer.from(forge.asn1.toDer(keyBag.asn1).getBytes(), 'binary') : undefined;
+    const oid = privateKeyAlgorithmOid(keyBag.asn1);
+    if (pkcs8 && oid && isKzGostKeyOid(oid)) {
+      let gost: KzGostPrivateKey;
+      try {
+        gost = kzGostPrivateKeyFromPkcs8(pkcs8);
+      } catch (err) {
+        throw new KeyStoreError(`${label}: ${(err as Error).message}`, (err as KeyStoreError).type ?? FailureType.KeyStoreUnreadable);
+      }
+      key = { kind: 'kz-gost', gost };
+      const publicKey = kzGostPublicKeyOf(gost);
+      belongs = (c) => {
+        try {
+          const q = kzGostPublicKeyOfCertificate(c);
+          return q !== undefined && sameKzGostPublicKey(q, publicKey);
+        } catch {
+          return false;
+        }
+      };
+    } else if (pkcs8 && oid === EC_KEY_OID) {
+      const keyObject = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+      key = { kind: 'node', keyObject };
+      belongs = (c) => c.checkPrivateKey(keyObject);
+    } else {
+      const known = oid ? FOREIGN_KEY_ALGORITHMS[oid] : undefined;
+      throw new KeyStoreError(
+        known
+          ? `${label}: holds a ${known.name} key; ${known.advice}`
+          : `${label}: holds a key of algorithm ${oid ?? 'unknown'} that trustflow cannot use (RSA, EC or Kazakh GOST)`,
+        FailureType.UnsupportedKey,
+      );
+    }
+  }
+  const own = certificates.find(belongs);
   if (!own) throw new KeyStoreError(`${label}: the PKCS#12 file has no certificate for its private key`);
-  return { privateKey, certificates: [own, ...certificates.filter((c) => c !== own)] };
+  return { key, certificates: [own, ...certificates.filter((c) => c !== own)] };
 }
 
-/** Reads and opens a PKCS#12 file whose password is behind a secret reference. */
-export async function openPkcs12File(path: string, passwordRef: string, resolveSecret: SecretResolver): Promise<SoftwareKey> {
-  let der: Buffer;
+/**
+ * Opens a PKCS#12 file for a use that needs Node's crypto (mutual TLS, JWS, RSA decryption).
+ * A Kazakh GOST key is refused saying what it can do in trustflow (CMS signing).
+ */
+export function openPkcs12(der: Uint8Array, password: string, label: string, passwordRef?: string): SoftwareKey {
+  const store = openKeyStore(der, password, label, passwordRef);
+  if (store.key.kind === 'kz-gost')
+    throw new KeyStoreError(
+      `${label}: holds a ${store.key.gost.algorithm.name} key; trustflow signs CMS with it (mptSignIn, trustflow cms sign), but this use (TLS, JWS or decryption) needs an RSA or EC key: use the RSA key NCA RK issued with it (RSA256_*.p12 or AUTH_RSA256_*.p12)`,
+      FailureType.UnsupportedKey,
+    );
+  return { privateKey: store.key.keyObject, certificates: store.certificates };
+}
+
+async function readKeyFile(path: string): Promise<Buffer> {
   try {
-    der = await readFile(path);
+    return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new KeyStoreError(
       `${path}: cannot read the PKCS#12 file (${code === 'ENOENT' ? 'it does not exist on the worker machine' : code})`,
     );
   }
+}
+
+/** Reads and opens a PKCS#12 file (RSA, EC or Kazakh GOST) whose password is behind a secret reference. */
+export async function openKeyStoreFile(path: string, passwordRef: string, resolveSecret: SecretResolver): Promise<KeyStore> {
+  const der = await readKeyFile(path);
+  return openKeyStore(der, await resolveSecret(passwordRef), path, passwordRef);
+}
+
+/** Reads and opens a PKCS#12 file whose password is behind a secret reference, for Node's crypto (see openPkcs12). */
+export async function openPkcs12File(path: string, passwordRef: string, resolveSecret: SecretResolver): Promise<SoftwareKey> {
+  const der = await readKeyFile(path);
   return openPkcs12(der, await resolveSecret(passwordRef), path, passwordRef);
 }
+
+const EC_KEY_OID = '1.2.840.10045.2.1';
 
 function privateKeyAlgorithmOid(asn1: forge.asn1.Asn1 | undefined): string | undefined {
   try {
