@@ -9,9 +9,9 @@
 // Environment:
 //   BENCH_FLOWS, BENCH_CONCURRENCY              flows per workflow-latency scenario (40), their concurrency (8)
 //   BENCH_TOKEN_CALLS, BENCH_TOKEN_CONCURRENCY  calls per variant of the token-keeper scenario (1000), their concurrency (50)
-//   BENCH_ONLY  a comma list of the parts to run: flows (1), token (2), signing (3), gost (4); all when unset.
+//   BENCH_ONLY  a comma list of the parts to run: flows (1), token (2), signing (3), gost (4), kz-gost (5); all when unset.
 //               E.g. BENCH_ONLY=token node dist/bench/run.js
-import { sign as rsaSign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign as rsaSign, verify as rsaVerify } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +27,12 @@ import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
 import { devServerDynamicConfigArgs, serverDynamicConfig } from '../src/common/server-settings.js';
 import { existsSync } from 'node:fs';
-import { signCmsRsaSha256 } from '../src/crypto/cms.js';
+import { signCmsRsaSha256, verifyCms } from '../src/crypto/cms.js';
+import { KZ_GOST, kzGostPublicKeyOf, kzGostSign, kzGostVerify } from '../src/crypto/kz-gost.js';
+import { cmsSignerOf } from '../src/crypto/signer.js';
 import { decryptCms } from '../src/crypto/decrypt.js';
 import { runGostOpenssl } from '../src/crypto/gost.js';
-import { openPkcs12 } from '../src/crypto/pkcs12.js';
+import { openKeyStore, openPkcs12 } from '../src/crypto/pkcs12.js';
 import { sandboxAdmin, startSandbox } from '../src/sandbox/index.js';
 import { createTrustflowWorker } from '../src/worker/worker.js';
 import { temporalCliPath } from '../test/helpers/temporal.js';
@@ -41,7 +43,7 @@ const N = Number(process.env.BENCH_FLOWS ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const TOKEN_CALLS = Number(process.env.BENCH_TOKEN_CALLS ?? 1000);
 const TOKEN_CONCURRENCY = Number(process.env.BENCH_TOKEN_CONCURRENCY ?? 50);
-const PARTS = ['flows', 'token', 'signing', 'gost'] as const;
+const PARTS = ['flows', 'token', 'signing', 'gost', 'kz-gost'] as const;
 const ONLY = process.env.BENCH_ONLY?.split(',').map((p) => p.trim());
 const unknownPart = ONLY?.find((p) => !(PARTS as readonly string[]).includes(p));
 if (unknownPart !== undefined) throw new Error(`BENCH_ONLY: unknown part '${unknownPart}' (parts: ${PARTS.join(', ')})`);
@@ -368,11 +370,69 @@ async function main(): Promise<void> {
         `\nGOST decrypt (TC26 a231): decryptCms ${ours.toFixed(1)} ms per call vs bare openssl cms -decrypt ${bare.toFixed(1)} ms (${(ours / bare).toFixed(1)}x; key/cert check + debug_decrypt)`,
       );
     } else if (runs('gost')) console.log('\nGOST decrypt: skipped, ../shared/vectors not found');
+
+    if (runs('kz-gost')) await kzGostScenario();
   } finally {
     await sandbox.stop();
     await env.teardown();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Kazakh GOST signatures (pure TypeScript on @noble/curves) against RSA-2048 (Node's native OpenSSL),
+ * per operation in the same run; then whole CMS signatures with the GOSTKNCA test key vs RSA.
+ */
+async function kzGostScenario(): Promise<void> {
+  const perOp = (reps: number, op: (i: number) => unknown) => {
+    for (let i = 0; i < Math.min(5, reps); i++) op(i);
+    const t = performance.now();
+    for (let i = 0; i < reps; i++) op(i);
+    return (performance.now() - t) / reps;
+  };
+  const message = (i: number) => Buffer.from(`challenge-${i}-${'x'.repeat(40)}`);
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaSig = rsaSign('sha256', message(0), rsa.privateKey);
+  const rsaSignMs = perOp(200, (i) => rsaSign('sha256', message(i), rsa.privateKey));
+  const rsaVerifyMs = perOp(500, () => rsaVerify('sha256', message(0), rsa.publicKey, rsaSig));
+  const rows: [string, number, number][] = [['RSA-2048 (Node, native)', rsaSignMs, rsaVerifyMs]];
+  for (const alg of Object.values(KZ_GOST)) {
+    const q = alg.Point.CURVE().n;
+    const key = { algorithm: alg, d: (BigInt('0x' + randomBytes(alg.size + 8).toString('hex')) % (q - 1n)) + 1n };
+    const pub = kzGostPublicKeyOf(key);
+    const sig = kzGostSign(key, message(0));
+    const reps = alg.size === 32 ? 100 : 40;
+    rows.push([alg.name, perOp(reps, (i) => kzGostSign(key, message(i))), perOp(reps, () => kzGostVerify(pub, message(0), sig))]);
+  }
+  console.log('\nKazakh GOST vs RSA-2048, per operation (ratio to RSA-2048 in this run)');
+  console.log(`${'algorithm'.padEnd(40)}  sign ms   (x RSA)  verify ms   (x RSA)`);
+  for (const [name, sign, verify] of rows)
+    console.log(
+      `${name.padEnd(40)} ${sign.toFixed(3).padStart(8)} ${`(${(sign / rsaSignMs).toFixed(1)}x)`.padStart(9)} ${verify.toFixed(3).padStart(10)} ${`(${(verify / rsaVerifyMs).toFixed(1)}x)`.padStart(9)}`,
+    );
+  const p12 = join(repoRoot, '..', 'shared', 'vectors', 'nca', 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12');
+  if (!existsSync(p12)) return console.log('CMS with the GOSTKNCA key: skipped, ../shared/vectors not found');
+  const gost = cmsSignerOf(openKeyStore(await readFile(p12), 'Qwerty12', p12), p12);
+  const rsaP12 = join(repoRoot, '..', 'shared', 'vectors', 'nca', 'RSA256_8426360556902ce4ac33977836f873e1dc190976.p12');
+  const rsaCms = cmsSignerOf(openKeyStore(await readFile(rsaP12), 'Qwerty12', rsaP12), rsaP12);
+  const cmsMs = async (signer: typeof gost, reps: number) => {
+    await signer.signCms(message(0), { detached: false });
+    const t = performance.now();
+    for (let i = 0; i < reps; i++) await signer.signCms(message(i), { detached: false });
+    return (performance.now() - t) / reps;
+  };
+  const [rsaCmsMs, gostCmsMs] = [await cmsMs(rsaCms, 100), await cmsMs(gost, 100)];
+  const gostCms = await gost.signCms(message(0), { detached: false });
+  let t = performance.now();
+  for (let i = 0; i < 50; i++) await verifyCms(gostCms);
+  const gostCmsVerifyMs = (performance.now() - t) / 50;
+  const rsaCmsDer = await rsaCms.signCms(message(0), { detached: false });
+  t = performance.now();
+  for (let i = 0; i < 50; i++) await verifyCms(rsaCmsDer);
+  const rsaCmsVerifyMs = (performance.now() - t) / 50;
+  console.log(
+    `CMS attached, NCA test keys: sign GOST 2004 ${gostCmsMs.toFixed(2)} ms vs RSA-2048 ${rsaCmsMs.toFixed(2)} ms (${(gostCmsMs / rsaCmsMs).toFixed(1)}x); verify ${gostCmsVerifyMs.toFixed(2)} ms vs ${rsaCmsVerifyMs.toFixed(2)} ms (${(gostCmsVerifyMs / rsaCmsVerifyMs).toFixed(1)}x)`,
+  );
 }
 
 await main();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
 import type { MptSignInInput } from '../../src/contracts/mpt-sign-in.js';
@@ -14,7 +14,12 @@ import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { pkcs12Secrets } from '../helpers/keys.js';
-import { testKeyring } from '../helpers/temporal.js';
+import { testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/temporal.js';
+import { vectorsOrSkip } from '../helpers/paths.js';
+import { openKeyStore } from '../../src/crypto/pkcs12.js';
+import { createTrustflowWorker } from '../../src/worker/worker.js';
+
+const GOSTKNCA = 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12';
 
 const taskQueue = 'mpt-sign-in-test';
 let t: FlowTestEnv;
@@ -272,6 +277,88 @@ describe('mptSignIn on a real Temporal server', () => {
     assert.equal(a.firstExecutionRunId, b.firstExecutionRunId);
     await a.result();
     assert.equal((await state()).successfulSignIns, 1);
+  });
+});
+
+// NCA RK's published GOSTKNCA test key: a Kazakh GOST 34.310-2004 key whose certificate (issued by the
+// production NCA GOST CA, not published) was valid from 2018-08-23 to 2019-08-23. The flow runs "in
+// 2019": the simulator's clock is moved back and the certificate registered with it (as IS MPT
+// registers a participant), and a second worker runs with its activities' clock set to the same
+// instant. Production checks are untouched: the default worker refuses this certificate as expired.
+describe('mptSignIn with a Kazakh GOST key (NCA RK GOSTKNCA test key)', () => {
+  const AT = new Date('2019-03-01T06:00:00Z');
+  const gostQueue = 'mpt-sign-in-gost-2019';
+
+  async function gostInput(tc: TestContext): Promise<MptSignInInput | undefined> {
+    const p12 = vectorsOrSkip(tc, 'nca', GOSTKNCA);
+    if (!p12) return undefined;
+    const passwordFile = join(tmp, 'gostknca.password');
+    await writeFile(passwordFile, 'Qwerty12\n', { mode: 0o600 });
+    return { baseUrl: mptUrl, signer: { kind: 'pkcs12', path: p12, password: `file:${passwordFile}` as `file:/${string}` } };
+  }
+
+  it('signs the challenge with GOST, the simulator verifies the GOST CMS, a token comes back; no key or password in history', async (tc) => {
+    const gost = await gostInput(tc);
+    if (!gost) return;
+    const store = openKeyStore(await readFile(gost.signer.path), 'Qwerty12', gost.signer.path);
+    assert.equal(store.key.kind, 'kz-gost');
+    const certificate = store.certificates[0]!;
+    await sandboxAdmin(mptUrl, 'clock', { advanceMs: AT.getTime() - Date.now() });
+    await sandboxAdmin(mptUrl, 'config', { registerCertificate: certificate.toString() });
+    const started = Date.now();
+    const worker = await createTrustflowWorker({
+      connection: t.env.nativeConnection,
+      namespace: 'default',
+      taskQueue: gostQueue,
+      dataConverter: testDataConverter,
+      workflowBundle: await testWorkflowBundle(),
+      activityDeps: { now: () => new Date(AT.getTime() + (Date.now() - started)) },
+    });
+    const workflowId = wfId('gost');
+    const result = await worker.runUntil(executeMptSignIn(client, { workflowId, input: gost, taskQueue: gostQueue }));
+    const exp = jwtExp(result.token);
+    assert.ok(exp && Math.abs(exp * 1000 - (AT.getTime() + 10 * 3600_000)) < 60_000, "the token was issued at the simulator's 2019");
+    const s = await state();
+    assert.equal(s.successfulSignIns, 1);
+    assert.deepEqual(s.rejectedSignIns, {});
+
+    const gostKey = store.key.kind === 'kz-gost' ? store.key.gost : undefined;
+    const d = gostKey!.d.toString(16).padStart(64, '0');
+    const hits = findSecrets(await storedHistory(client, workflowId), [
+      { label: 'p12 password', value: 'Qwerty12' },
+      { label: 'private key d (big-endian)', value: Buffer.from(d, 'hex') },
+      { label: 'private key d (little-endian)', value: Buffer.from(d, 'hex').reverse() },
+      { label: 'token', value: result.token },
+      { label: 'signer certificate', value: certificate.raw },
+      { label: 'IIN', value: '123456789011' },
+    ]);
+    assert.deepEqual(hits, []);
+  });
+
+  it("today's worker refuses the expired GOST certificate before IS MPT sees it, even though the simulator would accept it", async (tc) => {
+    const gost = await gostInput(tc);
+    if (!gost) return;
+    const store = openKeyStore(await readFile(gost.signer.path), 'Qwerty12', gost.signer.path);
+    await sandboxAdmin(mptUrl, 'clock', { advanceMs: AT.getTime() - Date.now() });
+    await sandboxAdmin(mptUrl, 'config', { registerCertificate: store.certificates[0]!.toString() });
+    const err = await executeMptSignIn(client, { workflowId: wfId('gost-today'), input: gost, taskQueue }).catch((e: unknown) => e);
+    const failure = failureOf(err);
+    assert.equal(failure.type, FailureType.CertificateNotValid);
+    assert.match(failure.message, /expired/);
+    assert.equal((await state()).calls['POST /auth/simpleSignIn'], undefined);
+  });
+
+  it('a wrong password for the GOST key fails at once with the reference named, nothing sent to IS MPT', async (tc) => {
+    const gost = await gostInput(tc);
+    if (!gost) return;
+    const badFile = join(tmp, 'gostknca.wrong');
+    await writeFile(badFile, 'not-it\n', { mode: 0o600 });
+    const input = { ...gost, signer: { ...gost.signer, password: `file:${badFile}` as `file:/${string}` } };
+    const err = await executeMptSignIn(client, { workflowId: wfId('gost-password'), input, taskQueue }).catch((e: unknown) => e);
+    const failure = failureOf(err);
+    assert.equal(failure.type, FailureType.KeyStoreUnreadable);
+    assert.match(failure.message, /wrong password.*gostknca\.wrong/);
+    assert.equal((await state()).calls['POST /auth/simpleSignIn'], undefined);
   });
 });
 

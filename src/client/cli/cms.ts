@@ -3,7 +3,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cmsToDer, isIssuedBy, verifyCms } from '../../crypto/cms.js';
+import { cmsToDer, verifyCms } from '../../crypto/cms.js';
+import { isIssuedBy } from '../../crypto/certificate-check.js';
 import { validityProblem } from '../../crypto/certificate-validity.js';
 import { openSigner } from '../../crypto/signer.js';
 import { assertNotCryptoProContainer, decryptCms } from '../../crypto/decrypt.js';
@@ -33,7 +34,9 @@ async function sign(args: string[]): Promise<number> {
   if (problem) console.error(`trustflow: warning: ${problem.message}`);
   const cms = await signer.signCms(await readFile(values.in), { detached: values.detached! });
   await writeFile(values.out, cms);
-  console.error(`signed as ${signer.certificate.subject.replace(/\n/g, ', ')}; wrote ${cms.length} bytes of DER CMS to ${values.out}`);
+  console.error(
+    `signed (${signer.algorithm}) as ${signer.certificate.subject.replace(/\n/g, ', ')}; wrote ${cms.length} bytes of DER CMS to ${values.out}`,
+  );
   return 0;
 }
 

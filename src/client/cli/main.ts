@@ -2,6 +2,7 @@
 // (0 done, 1 failed, 2 wrong usage). The commands live in their group's module:
 //   flows.ts   run, status, kpsis submit-cert
 //   cms.ts     cms sign|verify|decrypt
+//   cert.ts    cert verify
 //   kisc.ts    kisc news|transactions|act
 //   kontur.ts  kontur refresh
 //   credentials.ts  credentials apply|scan|list|ack
@@ -11,6 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { TrustflowError } from '../../common/errors.js';
 import { CmsDecryptError } from '../../crypto/decrypt.js';
 import { flows } from '../flows.js';
+import * as cert from './cert.js';
 import * as cms from './cms.js';
 import * as credentials from './credentials.js';
 import * as token from './token.js';
@@ -27,7 +29,10 @@ export const USAGE = `usage:
   trustflow kontur refresh --base-url URL --sid-env NAME --refresh-token-env NAME [--api-key-env NAME] [--api-version v5.9]
       (prints the new {sid, refreshToken}; the old pair becomes invalid)
   trustflow cms sign --p12 FILE --password-env NAME --in FILE --out FILE [--detached]
+      (RSA or Kazakh GOST 2004 / 2015 512-bit key: the algorithm follows the key)
   trustflow cms verify --in FILE [--content FILE] [--ca FILE]
+  trustflow cert verify --cert FILE --ca FILE [--at DATE]
+      (signature, issuer and validity at DATE (default now); RSA, EC and Kazakh GOST; offline)
   trustflow cms decrypt --key FILE [--key-password-env NAME] --cert FILE --in FILE --out FILE [--originator FILE]
       (key: PEM PKCS#8, encrypted or not, or PKCS#12; GOST via OpenSSL + gost-engine, RSA via node-forge)
   trustflow kisc news --connection FILE
@@ -57,6 +62,7 @@ const commands: Readonly<Record<string, Command | Commands>> = {
   ...flowCommands.commands,
   kontur: kontur.commands,
   cms: cms.commands,
+  cert: cert.commands,
   kisc: kisc.commands,
   kpsis: flowCommands.kpsisCommands,
   credentials: credentials.commands,

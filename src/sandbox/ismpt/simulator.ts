@@ -1,9 +1,12 @@
 // IS MPT simulator: GET /auth/key and POST /auth/simpleSignIn with the contract of
 // shared/providers/ismpt.md. Challenges have a TTL and are single-use; the CMS is verified for
-// real (signature, encapsulated content = challenge, signer issued by the sandbox CA and valid
-// now, signer's IIN registered as a participant). Error bodies carry `code` and `error_message`.
-import { createHmac, randomBytes, randomUUID, type X509Certificate } from 'node:crypto';
-import { cmsToDer, isIssuedBy, verifyCms } from '../../crypto/cms.js';
+// real, RSA or Kazakh GOST (signature, encapsulated content = challenge, signer issued by the
+// sandbox CA or registered by certificate, valid at the simulator's clock, signer's IIN registered
+// as a participant). Error bodies carry `code` and `error_message`.
+import { createHmac, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import { certificateFingerprint, cmsToDer, verifyCms } from '../../crypto/cms.js';
+import { isIssuedBy } from '../../crypto/certificate-check.js';
 import type { Logger } from '../../common/logger.js';
 import { Simulator, type SimResponse } from '../simulator.js';
 
@@ -29,7 +32,9 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
   const challengeTtlMs = o.challengeTtlMs ?? 5 * 60_000;
   let tokenTtlMs = o.tokenTtlMs ?? 10 * 3600_000;
-  const registered = new Set(o.registeredIds);
+  const initialIds = [...o.registeredIds];
+  let registered = new Set(initialIds);
+  let registeredCertificates = new Set<string>();
   const tokenKey = randomBytes(32);
   let challenges = new Map<string, IssuedChallenge>();
   let successfulSignIns = 0;
@@ -55,14 +60,33 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
       successfulSignIns = 0;
       rejected = {};
       tokenTtlMs = o.tokenTtlMs ?? 10 * 3600_000;
+      registered = new Set(initialIds);
+      registeredCertificates = new Set();
     },
-    /** {tokenTtlMs}: the lifetime of the tokens issued from now on (token keepers' refresh tests). */
+    /**
+     * {tokenTtlMs}: the lifetime of the tokens issued from now on (token keepers' refresh tests).
+     * {registerCertificate: PEM}: registers a participant by its certificate, as IS MPT's own
+     * registration does: that exact certificate is trusted although the sandbox CA did not issue it
+     * (NCA RK's published test keys), and its IIN becomes a registered participant. Until reset.
+     */
     configure: (json) => {
-      const ttl = (json as { tokenTtlMs?: unknown } | undefined)?.tokenTtlMs;
-      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1000)
-        return { status: 400, body: { error: 'tokenTtlMs: an integer ≥ 1000' } };
-      tokenTtlMs = ttl;
-      return { status: 200, body: { tokenTtlMs } };
+      const parsed = ConfigSchema.safeParse(json);
+      if (!parsed.success)
+        return { status: 400, body: { error: 'expected {tokenTtlMs?: integer ≥ 1000, registerCertificate?: PEM certificate}' } };
+      if (parsed.data.tokenTtlMs !== undefined) tokenTtlMs = parsed.data.tokenTtlMs;
+      if (parsed.data.registerCertificate !== undefined) {
+        let cert: X509Certificate;
+        try {
+          cert = new X509Certificate(parsed.data.registerCertificate);
+        } catch {
+          return { status: 400, body: { error: 'registerCertificate: not a PEM certificate' } };
+        }
+        const id = participantId(cert);
+        if (!id) return { status: 400, body: { error: 'registerCertificate: the subject has no serialNumber=IIN… or BIN…' } };
+        registeredCertificates.add(certificateFingerprint(cert));
+        registered.add(id);
+      }
+      return { status: 200, body: { tokenTtlMs, registeredCertificates: registeredCertificates.size } };
     },
     routes: {
       'GET /auth/key': () => {
@@ -95,12 +119,13 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
           return reject(403, 'signature-content-mismatch', 'Подписаны не те данные, что выданы по uuid');
         }
         const cert = v.signerCertificate;
-        if (!isIssuedBy(cert, o.caCertificate)) return reject(403, 'certificate-untrusted', 'Сертификат выдан неизвестным УЦ');
+        if (!isIssuedBy(cert, o.caCertificate) && !registeredCertificates.has(certificateFingerprint(cert)))
+          return reject(403, 'certificate-untrusted', 'Сертификат выдан неизвестным УЦ');
         const now = sim.now().getTime();
         if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
           return reject(403, 'certificate-expired', 'Срок действия сертификата истёк или не наступил');
         }
-        const id = /serialNumber=(?:IIN|BIN)(\d{12})/i.exec(cert.subject)?.[1];
+        const id = participantId(cert);
         if (!id || !registered.has(id)) return reject(403, 'participant-not-registered', 'Участник не зарегистрирован в ИС МПТ');
 
         successfulSignIns++;
@@ -119,6 +144,13 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
   });
   return sim;
 }
+
+const ConfigSchema = z.strictObject({
+  tokenTtlMs: z.number().int().min(1000).optional(),
+  registerCertificate: z.string().optional(),
+});
+
+const participantId = (cert: X509Certificate) => /serialNumber=(?:IIN|BIN)(\d{12})/i.exec(cert.subject)?.[1];
 
 function jwtHs256(payload: object, key: Buffer): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
