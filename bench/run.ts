@@ -11,7 +11,7 @@
 //   BENCH_TOKEN_CALLS, BENCH_TOKEN_CONCURRENCY  calls per variant of the token-keeper scenario (1000), their concurrency (50)
 //   BENCH_ONLY  a comma list of the parts to run: flows (1), token (2), signing (3), gost (4), kz-gost (5); all when unset.
 //               E.g. BENCH_ONLY=token node dist/bench/run.js
-import { generateKeyPairSync, randomBytes, sign as rsaSign, verify as rsaVerify } from 'node:crypto';
+import { generateKeyPairSync, sign as rsaSign, verify as rsaVerify } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
 import { devServerDynamicConfigArgs, serverDynamicConfig } from '../src/common/server-settings.js';
 import { existsSync } from 'node:fs';
 import { signCmsRsaSha256, verifyCms } from '../src/crypto/cms.js';
-import { KZ_GOST, kzGostPublicKeyOf, kzGostSign, kzGostVerify } from '../src/crypto/kz-gost.js';
+import { generateKzGostKey, KZ_GOST, kzGostPublicKeyOf, kzGostSign, kzGostVerify } from '../src/crypto/kz-gost.js';
 import { cmsSignerOf } from '../src/crypto/signer.js';
 import { decryptCms } from '../src/crypto/decrypt.js';
 import { runGostOpenssl } from '../src/crypto/gost.js';
@@ -397,8 +397,7 @@ async function kzGostScenario(): Promise<void> {
   const rsaVerifyMs = perOp(500, () => rsaVerify('sha256', message(0), rsa.publicKey, rsaSig));
   const rows: [string, number, number][] = [['RSA-2048 (Node, native)', rsaSignMs, rsaVerifyMs]];
   for (const alg of Object.values(KZ_GOST)) {
-    const q = alg.Point.CURVE().n;
-    const key = { algorithm: alg, d: (BigInt('0x' + randomBytes(alg.size + 8).toString('hex')) % (q - 1n)) + 1n };
+    const key = generateKzGostKey(alg);
     const pub = kzGostPublicKeyOf(key);
     const sig = kzGostSign(key, message(0));
     const reps = alg.size === 32 ? 100 : 40;

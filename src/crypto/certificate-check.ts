@@ -4,6 +4,7 @@
 // kz-gost.ts, because OpenSSL knows neither the Kazakh OIDs nor their byte order, and its
 // X509_check_issued refuses any issuer whose key it cannot decode.
 import { X509Certificate } from 'node:crypto';
+import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { kzGostBySignatureOid, kzGostPublicKeyFromSpki, kzGostVerify, type KzGostPublicKey } from './kz-gost.js';
 
@@ -14,8 +15,11 @@ export interface CertificateCheck {
   /** Signature valid, issuer named correctly, and valid at `at`. */
   valid: boolean;
   signatureValid: boolean;
-  /** The certificate names the issuer (issuer DN and, where both have them, AKI = SKI). Undefined for a bare key. */
-  issuerNameMatches?: boolean;
+  /**
+   * The CA may have issued the certificate: it names the CA as issuer (DN, AKI = SKI) and the CA may
+   * sign certificates (basicConstraints, keyUsage). Undefined for a bare key.
+   */
+  issuerMatches?: boolean;
   validity: 'valid' | 'expired' | 'not_yet_valid';
   at: Date;
   notBefore: Date;
@@ -67,26 +71,41 @@ export function verifyCertificateSignature(cert: X509Certificate, issuer: Issuer
   }
 }
 
-/** The certificate names `issuer` as its issuer: the DN bytes match and, where both carry them, AKI = SKI. */
-export function namesIssuer(cert: X509Certificate, issuer: X509Certificate): boolean {
+/**
+ * `issuer` may have issued `cert`: for RSA and EC issuers OpenSSL's X509_check_issued (names as OpenSSL
+ * compares them, AKI, the issuer's keyUsage). For Kazakh GOST issuers, which that function refuses
+ * outright, the same rules by hand: issuer DN = subject DN (DER), AKI = SKI where both exist, the
+ * issuer is a CA (basicConstraints cA) allowed to sign certificates (keyUsage keyCertSign where
+ * present), and the certificate's inner and outer signature algorithms agree.
+ */
+export function issuerMatches(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    if (!kzGostPublicKeyOfCertificate(issuer)) return cert.checkIssued(issuer);
+  } catch {
+    return false; // a Kazakh key we refuse or a damaged one: it issues nothing here
+  }
   const c = parse(cert);
   const i = parse(issuer);
   const der = (n: pkijs.RelativeDistinguishedNames) => Buffer.from(n.toSchema().toBER(false));
-  if (!der(c.issuer).equals(der(i.subject)) && cert.issuer !== issuer.subject) return false;
-  const aki = extension(c, '2.5.29.35') as pkijs.AuthorityKeyIdentifier | undefined;
-  const ski = extension(i, '2.5.29.14') as { valueBlock?: { valueHexView: Uint8Array } } | undefined;
-  const akiId = aki?.keyIdentifier?.valueBlock.valueHexView;
-  const skiId = ski?.valueBlock?.valueHexView;
-  return !akiId || !skiId || Buffer.from(akiId).equals(Buffer.from(skiId));
+  if (!der(c.issuer).equals(der(i.subject))) return false;
+  const aki = (extension(c, '2.5.29.35') as pkijs.AuthorityKeyIdentifier | undefined)?.keyIdentifier?.valueBlock.valueHexView;
+  const ski = (extension(i, '2.5.29.14') as asn1js.OctetString | undefined)?.valueBlock.valueHexView;
+  if (aki && ski && !Buffer.from(aki).equals(Buffer.from(ski))) return false;
+  const basic = extension(i, '2.5.29.19') as pkijs.BasicConstraints | undefined;
+  if (!basic?.cA) return false;
+  const keyUsage = extension(i, '2.5.29.15') as asn1js.BitString | undefined;
+  // keyCertSign is bit 5 of the first octet (bit 0 is its most significant bit).
+  if (keyUsage && !((keyUsage.valueBlock.valueHexView[0] ?? 0) & 0x04)) return false;
+  return c.signature.algorithmId === c.signatureAlgorithm.algorithmId;
 }
 
 function extension(cert: pkijs.Certificate, oid: string): unknown {
   return cert.extensions?.find((e) => e.extnID === oid)?.parsedValue;
 }
 
-/** True when `cert` names `issuer` as its issuer and `issuer`'s key signed it. Validity dates are not checked. */
+/** True when `issuer` may have issued `cert` (issuerMatches) and `issuer`'s key signed it. Validity dates are not checked. */
 export function isIssuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-  return namesIssuer(cert, issuer) && verifyCertificateSignature(cert, issuer);
+  return issuerMatches(cert, issuer) && verifyCertificateSignature(cert, issuer);
 }
 
 /** Checks signature, issuer and validity period at `at` (default now), and says what is wrong. */
@@ -94,7 +113,7 @@ export function checkCertificate(cert: X509Certificate, issuer: Issuer, at: Date
   const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
   const signatureValid = verifyCertificateSignature(cert, issuer);
-  const issuerNameMatches = isCertificate(issuer) ? namesIssuer(cert, issuer) : undefined;
+  const issuerOk = isCertificate(issuer) ? issuerMatches(cert, issuer) : undefined;
   const validity = at < notBefore ? 'not_yet_valid' : at > notAfter ? 'expired' : 'valid';
   const problems: string[] = [];
   if (!signatureValid)
@@ -103,14 +122,18 @@ export function checkCertificate(cert: X509Certificate, issuer: Issuer, at: Date
         ? `the signature does not verify with the key of '${oneLine(issuer.subject)}'`
         : 'the signature does not verify with the given key',
     );
-  if (issuerNameMatches === false && isCertificate(issuer))
-    problems.push(`the certificate names '${oneLine(cert.issuer)}' as issuer, not '${oneLine(issuer.subject)}'`);
+  if (issuerOk === false && isCertificate(issuer))
+    problems.push(
+      cert.issuer === issuer.subject
+        ? `'${oneLine(issuer.subject)}' is not a CA that may sign certificates (basicConstraints, keyUsage or key identifiers do not fit)`
+        : `the certificate names '${oneLine(cert.issuer)}' as issuer, not '${oneLine(issuer.subject)}'`,
+    );
   if (validity === 'expired') problems.push(`expired on ${notAfter.toISOString()} (checked at ${at.toISOString()})`);
   if (validity === 'not_yet_valid') problems.push(`not valid before ${notBefore.toISOString()} (checked at ${at.toISOString()})`);
   return {
     valid: problems.length === 0,
     signatureValid,
-    ...(issuerNameMatches === undefined ? {} : { issuerNameMatches }),
+    ...(issuerOk === undefined ? {} : { issuerMatches: issuerOk }),
     validity,
     at,
     notBefore,

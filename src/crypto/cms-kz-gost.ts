@@ -124,11 +124,14 @@ export interface KzGostSignerCheck {
 }
 
 /**
- * Verifies SignerInfo `signerInfo` made with a Kazakh GOST key `key` over `content`: the digest
- * algorithm is the key's hash, messageDigest matches, and the signature (r ‖ s little-endian) over the
- * DER SET of the signed attributes, or over the content when there are none, verifies.
+ * Verifies the first SignerInfo of `signed`, made with a Kazakh GOST key `key`, over `content`: the
+ * digest and signature algorithms belong to the key; with signed attributes (RFC 5652 §5.3), exactly
+ * one contentType equal to eContentType and exactly one messageDigest equal to the content's digest;
+ * and the signature (r ‖ s little-endian) over the DER SET of the attributes, or over the content
+ * when there are none.
  */
-export function verifyKzGostSignerInfo(signerInfo: pkijs.SignerInfo, key: KzGostPublicKey, content: Uint8Array): KzGostSignerCheck {
+export function verifyKzGostSignerInfo(signed: pkijs.SignedData, key: KzGostPublicKey, content: Uint8Array): KzGostSignerCheck {
+  const signerInfo = signed.signerInfos[0]!;
   const alg = key.algorithm;
   const digestOid = signerInfo.digestAlgorithm.algorithmId;
   if (digestOid !== alg.cmsDigestOid && digestOid !== alg.hashOid)
@@ -138,10 +141,16 @@ export function verifyKzGostSignerInfo(signerInfo: pkijs.SignerInfo, key: KzGost
     return { valid: false, reason: `signature algorithm ${sigAlg} does not belong to a ${alg.name} key` };
   let signedBytes = content;
   if (signerInfo.signedAttrs) {
-    const digestAttr = signerInfo.signedAttrs.attributes.find((a) => a.type === OID.messageDigest);
-    const digest = digestAttr?.values[0] instanceof asn1js.OctetString ? digestAttr.values[0].valueBlock.valueHexView : undefined;
-    if (!digest) return { valid: false, reason: 'the signed attributes have no messageDigest' };
-    if (!Buffer.from(digest).equals(Buffer.from(alg.hash(content))))
+    const single = (type: string) => {
+      const found = signerInfo.signedAttrs!.attributes.filter((a) => a.type === type);
+      return found.length === 1 && found[0]!.values.length === 1 ? found[0]!.values[0] : undefined;
+    };
+    const contentType = single(OID.contentType);
+    if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== signed.encapContentInfo.eContentType)
+      return { valid: false, reason: 'the signed attributes need exactly one contentType, equal to the encapsulated content type' };
+    const digest = single(OID.messageDigest);
+    if (!(digest instanceof asn1js.OctetString)) return { valid: false, reason: 'the signed attributes need exactly one messageDigest' };
+    if (!Buffer.from(digest.valueBlock.valueHexView).equals(Buffer.from(alg.hash(content))))
       return { valid: false, reason: `the content's ${alg.hashName} digest does not match messageDigest` };
     signedBytes = new Uint8Array(signerInfo.signedAttrs.encodedValue);
   }

@@ -70,9 +70,11 @@ export interface CmsVerification {
   /** The signature over the signed attributes (and the content digest) is valid. */
   signatureValid: boolean;
   /** Why the signature is not valid, when it is not: a code to branch on and a sentence for people. */
-  problem?: 'not-signed-data' | 'content-missing' | 'signature-invalid';
+  problem?: 'not-signed-data' | 'content-missing' | 'content-mismatch' | 'signature-invalid';
   reason?: string;
   signerCertificate?: X509Certificate;
+  /** SignerInfos in the CMS. Only the first is verified: callers that expect one signer check this. */
+  signerCount: number;
   /** Embedded content (attached CMS), or undefined for detached CMS. */
   encapsulatedContent?: Buffer;
   signingTime?: Date;
@@ -91,7 +93,9 @@ export function cmsToDer(input: Uint8Array | string): Buffer {
 }
 
 /**
- * Verifies the first signer of a CMS SignedData. Checks the cryptographic signature only; whether
+ * Verifies the first signer of a CMS SignedData (`signerCount` says how many there are). For an
+ * attached CMS, `detachedContent`, when given, must equal the embedded content. Checks the
+ * cryptographic signature only; whether
  * the signer certificate is trusted and valid at a given time is for the caller (certificate-check.ts).
  */
 export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): Promise<CmsVerification> {
@@ -103,8 +107,15 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
     if (info.contentType !== pkijs.ContentInfo.SIGNED_DATA) throw new Error('not SignedData');
     signed = new pkijs.SignedData({ schema: info.content });
   } catch {
-    return { signatureValid: false, problem: 'not-signed-data', reason: 'not a CMS SignedData structure', certificates: [] };
+    return {
+      signatureValid: false,
+      problem: 'not-signed-data',
+      reason: 'not a CMS SignedData structure',
+      certificates: [],
+      signerCount: 0,
+    };
   }
+  const signerCount = signed.signerInfos.length;
   const certificates = (signed.certificates ?? [])
     .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
     .map((c) => new X509Certificate(Buffer.from(c.toSchema().toBER(false))));
@@ -119,11 +130,26 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
       reason: 'detached CMS: the signed content must be supplied',
       certificates,
       signingTime,
+      signerCount,
     };
   }
+  // An attached CMS is checked over what it embeds; content supplied beside it must be the same bytes,
+  // or a caller comparing "its" document would be told a swapped one is valid.
+  if (encapsulatedContent && detachedContent && !encapsulatedContent.equals(Buffer.from(detachedContent))) {
+    return {
+      signatureValid: false,
+      problem: 'content-mismatch',
+      reason: 'the CMS embeds content that differs from the content supplied',
+      encapsulatedContent,
+      certificates,
+      signingTime,
+      signerCount,
+    };
+  }
+  const content = encapsulatedContent ?? Buffer.from(detachedContent!);
   const kz = kzGostSigner(signed);
   if (kz) {
-    const check = verifyKzGostSignerInfo(signed.signerInfos[0]!, kz.key, detachedContent ?? encapsulatedContent!);
+    const check = verifyKzGostSignerInfo(signed, kz.key, content);
     return {
       signatureValid: check.valid,
       ...(check.valid ? {} : { problem: 'signature-invalid' as const, reason: check.reason }),
@@ -131,6 +157,7 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
       encapsulatedContent,
       signingTime,
       certificates,
+      signerCount,
     };
   }
   try {
@@ -138,7 +165,7 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
       signer: 0,
       checkChain: false,
       extendedMode: true,
-      ...(detachedContent ? { data: new Uint8Array(detachedContent).buffer } : {}),
+      ...(encapsulatedContent ? {} : { data: new Uint8Array(content).buffer }),
     });
     const signerCert = result.signerCertificate
       ? new X509Certificate(Buffer.from(result.signerCertificate.toSchema().toBER(false)))
@@ -150,10 +177,19 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
       encapsulatedContent,
       signingTime,
       certificates,
+      signerCount,
     };
   } catch (err) {
     const message = (err as { message?: string }).message ?? 'signature does not verify';
-    return { signatureValid: false, problem: 'signature-invalid', reason: message, encapsulatedContent, signingTime, certificates };
+    return {
+      signatureValid: false,
+      problem: 'signature-invalid',
+      reason: message,
+      encapsulatedContent,
+      signingTime,
+      certificates,
+      signerCount,
+    };
   }
 }
 

@@ -8,7 +8,8 @@
 //   signature    r ‖ s, each little-endian: the byte reversal of RFC 4491's big-endian s ‖ r
 //   private key  PKCS#8 v0 whose privateKey OCTET STRING holds a DER INTEGER d (big-endian)
 //   e            the digest read as a little-endian integer, mod q; 0 becomes 1
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import * as asn1js from 'asn1js';
 import { weierstrass, type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { gostR341194 } from './gost-r-34-11-94.js';
@@ -96,6 +97,11 @@ export const KZ_GOST: Record<KzGostGeneration, KzGostAlgorithm> = {
 export const KZ_GOST_REFUSED: Record<string, string> = {
   '1.2.398.3.10.1.1.2.1':
     'GOST 34.310-2015 256-bit (Kazakhstan): no published test vector pins its parameters, so trustflow refuses it rather than sign unverifiably; use the GOST 2004 or GOST 2015 512-bit key NCA RK issues',
+  // Some Kalkan code names these "GOST 2015" keys; as a key algorithm they are not verified anywhere.
+  '1.2.398.3.10.1.1.2.3.1':
+    'a GOST 2015 (Kazakhstan) key labelled with the 256-bit signature OID 1.2.398.3.10.1.1.2.3.1: this key layout is not verified against any published vector, so trustflow refuses it',
+  '1.2.398.3.10.1.1.2.3.2':
+    'a GOST 2015 (Kazakhstan) key labelled with the 512-bit signature OID 1.2.398.3.10.1.1.2.3.2 instead of the key OID 1.2.398.3.10.1.1.2.2: this key layout is not verified against any published vector, so trustflow refuses it',
 };
 
 const byKeyOid = new Map(Object.values(KZ_GOST).map((a) => [a.keyOid, a]));
@@ -105,10 +111,29 @@ export const kzGostByKeyOid = (oid: string): KzGostAlgorithm | undefined => byKe
 export const kzGostBySignatureOid = (oid: string): KzGostAlgorithm | undefined => bySignatureOid.get(oid);
 export const isKzGostKeyOid = (oid: string): boolean => byKeyOid.has(oid) || oid in KZ_GOST_REFUSED;
 
-export interface KzGostPrivateKey {
-  algorithm: KzGostAlgorithm;
-  /** The secret scalar. Lives in worker memory only; never serialised by trustflow. */
-  d: bigint;
+/**
+ * A Kazakh GOST private key. The secret scalar d lives in a private field: logging, inspecting or
+ * JSON-serialising the key (or a key store holding it) shows the algorithm, never d.
+ */
+export class KzGostPrivateKey {
+  readonly #d: bigint;
+  constructor(
+    readonly algorithm: KzGostAlgorithm,
+    d: bigint,
+  ) {
+    if (d <= 0n || d >= algorithm.Point.CURVE().n) throw new RangeError(`${algorithm.name} private key is out of range`);
+    this.#d = d;
+  }
+  /** The secret scalar, for the signing code and tests only. */
+  secretScalar(): bigint {
+    return this.#d;
+  }
+  toJSON(): object {
+    return { algorithm: this.algorithm.name, d: '[redacted]' };
+  }
+  [inspect.custom](): string {
+    return `KzGostPrivateKey { ${this.algorithm.name}, d: [redacted] }`;
+  }
 }
 
 export interface KzGostPublicKey {
@@ -155,9 +180,15 @@ function digestToE(alg: KzGostAlgorithm, digest: Uint8Array): bigint {
 
 // ---- keys ---------------------------------------------------------------------------------------
 
+/** A fresh private key from the CSPRNG (tests, benchmarks; NCA RK issues production keys). */
+export function generateKzGostKey(algorithm: KzGostAlgorithm): KzGostPrivateKey {
+  const q = algorithm.Point.CURVE().n;
+  return new KzGostPrivateKey(algorithm, (leToBigint(randomBytes(algorithm.size + 8)) % (q - 1n)) + 1n);
+}
+
 /** The public key X ‖ Y (little-endian each) of a private key, as NCA writes it in certificates. */
 export function kzGostPublicKeyOf(key: KzGostPrivateKey): KzGostPublicKey {
-  return { algorithm: key.algorithm, Q: key.algorithm.Point.BASE.multiply(key.d) };
+  return { algorithm: key.algorithm, Q: key.algorithm.Point.BASE.multiply(key.secretScalar()) };
 }
 
 export function encodeKzGostPublicKey(key: KzGostPublicKey): Uint8Array {
@@ -225,25 +256,48 @@ export function kzGostPrivateKeyFromPkcs8(der: Uint8Array): KzGostPrivateKey {
     throw new KeyStoreError(`${alg.name} private key: the privateKey is not a DER INTEGER (unknown layout)`);
   const d = BigInt('0x' + (Buffer.from(inner.result.valueBlock.valueHexView).toString('hex') || '0'));
   if (d <= 0n || d >= alg.Point.CURVE().n) throw new KeyStoreError(`${alg.name} private key is out of range (damaged key)`);
-  return { algorithm: alg, d };
+  return new KzGostPrivateKey(alg, d);
 }
 
 // ---- sign and verify ---------------------------------------------------------------------------
 
 /**
- * Signs a digest made with `key.algorithm.hash`. k comes from the CSPRNG with 64 extra bits (no
- * modular bias); the scalar multiplication k·G is @noble/curves' constant-time `multiply`.
- * Returns r ‖ s, each little-endian.
+ * k for one signature, hedged as RFC 6979 §3.6 suggests: HMAC-SHA-512 keyed by d over the digest, 32
+ * fresh CSPRNG bytes and a counter. A broken or repeated RNG (a restored VM snapshot) then still never
+ * gives the same k for two different digests. 64 bits more than q, reduced: bias below 2^-64.
+ */
+function hedgedNonce(key: KzGostPrivateKey, digest: Uint8Array, attempt: number): bigint {
+  const { size, Point } = key.algorithm;
+  const q = Point.CURVE().n;
+  const secret = bigintToLe(key.secretScalar(), size);
+  const fresh = randomBytes(32);
+  const blocks: Uint8Array[] = [];
+  for (let i = 0; blocks.length * 64 < size + 8; i++)
+    blocks.push(
+      createHmac('sha512', secret)
+        .update(digest)
+        .update(fresh)
+        .update(Uint8Array.of(attempt & 0xff, i))
+        .digest(),
+    );
+  secret.fill(0);
+  return (leToBigint(Buffer.concat(blocks).subarray(0, size + 8)) % (q - 1n)) + 1n;
+}
+
+/**
+ * Signs a digest made with `key.algorithm.hash`; returns r ‖ s, each little-endian. k·G is
+ * @noble/curves' constant-time `multiply`; the final s = r·d + k·e mod q is JavaScript BigInt
+ * arithmetic, which is not guaranteed constant-time (the same limit as every pure-JS signer).
  */
 export function kzGostSignDigest(key: KzGostPrivateKey, digest: Uint8Array): Uint8Array {
   const { Point, size } = key.algorithm;
   const q = Point.CURVE().n;
   const e = digestToE(key.algorithm, digest);
-  for (;;) {
-    const k = (leToBigint(randomBytes(size + 8)) % (q - 1n)) + 1n;
+  for (let attempt = 0; ; attempt++) {
+    const k = hedgedNonce(key, digest, attempt);
     const r = mod(Point.BASE.multiply(k).toAffine().x, q);
     if (r === 0n) continue;
-    const s = mod(r * key.d + k * e, q);
+    const s = mod(r * key.secretScalar() + k * e, q);
     if (s === 0n) continue;
     return Buffer.concat([bigintToLe(r, size), bigintToLe(s, size)]);
   }

@@ -3,21 +3,14 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import {
-  encodeKzGostPublicKey,
-  kzGostPublicKeyOf,
-  kzGostSign,
-  type KzGostAlgorithm,
-  type KzGostPrivateKey,
-} from '../../src/crypto/kz-gost.js';
+import { encodeKzGostPublicKey, kzGostPublicKeyOf, kzGostSign, type KzGostPrivateKey } from '../../src/crypto/kz-gost.js';
 
-export function randomKzGostKey(algorithm: KzGostAlgorithm): KzGostPrivateKey {
-  const q = algorithm.Point.CURVE().n;
-  return { algorithm, d: (BigInt('0x' + randomBytes(algorithm.size + 8).toString('hex')) % (q - 1n)) + 1n };
-}
-
-/** A self-signed certificate for `key`, subject CN=`commonName`, serialNumber=IIN`iin`, valid `days` from now. */
-export function selfSignedKzGostCertificate(key: KzGostPrivateKey, commonName: string, iin: string, days = 30): X509Certificate {
+/**
+ * A self-signed certificate for `key`: a CA (basicConstraints cA, keyUsage keyCertSign + digitalSignature),
+ * or with `ca` false an end entity (cA false, digitalSignature only),
+ * subject CN=`commonName`, serialNumber=IIN`iin`, valid `days` from now.
+ */
+export function selfSignedKzGostCertificate(key: KzGostPrivateKey, commonName: string, iin: string, days = 30, ca = true): X509Certificate {
   const alg = key.algorithm;
   const name = new pkijs.RelativeDistinguishedNames({
     typesAndValues: [
@@ -49,6 +42,19 @@ export function selfSignedKzGostCertificate(key: KzGostPrivateKey, commonName: s
     notBefore: new pkijs.Time({ type: 0, value: new Date(now - 60_000) }),
     notAfter: new pkijs.Time({ type: 0, value: new Date(now + days * 86_400_000) }),
     subjectPublicKeyInfo: new pkijs.PublicKeyInfo({ schema: spki }),
+    extensions: [
+      new pkijs.Extension({
+        extnID: '2.5.29.19',
+        critical: true,
+        extnValue: new pkijs.BasicConstraints({ cA: ca }).toSchema().toBER(false),
+      }),
+      // keyUsage: digitalSignature (bit 0) and keyCertSign (bit 5): 0b10000100, 2 unused bits.
+      new pkijs.Extension({
+        extnID: '2.5.29.15',
+        critical: true,
+        extnValue: new asn1js.BitString({ valueHex: Uint8Array.of(ca ? 0x84 : 0x80), unusedBits: 2 }).toBER(false),
+      }),
+    ],
   });
   cert.signatureAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: alg.signatureOid, algorithmParams: new asn1js.Null() });
   cert.tbsView = new Uint8Array(cert.encodeTBS().toBER(false));

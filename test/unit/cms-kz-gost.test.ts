@@ -10,12 +10,12 @@ import * as pkijs from 'pkijs';
 import { checkCertificate } from '../../src/crypto/certificate-check.js';
 import { signCmsKzGost } from '../../src/crypto/cms-kz-gost.js';
 import { verifyCms } from '../../src/crypto/cms.js';
-import { KZ_GOST } from '../../src/crypto/kz-gost.js';
+import { generateKzGostKey, KZ_GOST, kzGostSign } from '../../src/crypto/kz-gost.js';
 import { openKeyStore } from '../../src/crypto/pkcs12.js';
 import { cmsSignerOf } from '../../src/crypto/signer.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { vectorsOrSkip } from '../helpers/paths.js';
-import { randomKzGostKey, selfSignedKzGostCertificate } from '../helpers/kz-gost-certificates.js';
+import { selfSignedKzGostCertificate } from '../helpers/kz-gost-certificates.js';
 
 const GOSTKNCA = 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12';
 
@@ -140,9 +140,72 @@ describe('CMS with the GOSTKNCA key (GOST 34.310-2004)', () => {
   });
 });
 
+describe('verifyCms refuses what a careless verifier would accept', () => {
+  it('an attached CMS with different content supplied beside it is a content-mismatch, on the GOST and the RSA path', async (t) => {
+    const gost = await gostSigner(t);
+    const rsaPath = vectorsOrSkip(t, 'nca', 'RSA256_8426360556902ce4ac33977836f873e1dc190976.p12');
+    if (!gost || !rsaPath) return;
+    const rsa = cmsSignerOf(openKeyStore(await readFile(rsaPath), 'Qwerty12', rsaPath), rsaPath);
+    for (const signer of [gost, rsa]) {
+      const cms = await signer.signCms(content, { detached: false });
+      assert.equal((await verifyCms(cms, content)).signatureValid, true, `${signer.algorithm}: same content supplied`);
+      const v = await verifyCms(cms, Buffer.from('PAY 99 TENGE TO MALLORY'));
+      assert.deepEqual([v.signatureValid, v.problem], [false, 'content-mismatch'], signer.algorithm);
+    }
+  });
+
+  /** A correctly signed GOST CMS whose signed attributes are exactly `attrs` (built by hand, as an attacker would). */
+  function craft(attrs: (digest: Uint8Array) => pkijs.Attribute[]) {
+    const key = generateKzGostKey(KZ_GOST['gost2015-512']);
+    const cert = pkijs.Certificate.fromBER(new Uint8Array(selfSignedKzGostCertificate(key, 'T', '123456789011').raw));
+    const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: attrs(key.algorithm.hash(content)) });
+    const toSign = new Uint8Array(signedAttrs.toSchema().toBER(false));
+    toSign[0] = 0x31;
+    const alg = (oid: string) => new pkijs.AlgorithmIdentifier({ algorithmId: oid, algorithmParams: new asn1js.Null() });
+    const signed = new pkijs.SignedData({
+      version: 1,
+      digestAlgorithms: [alg(key.algorithm.cmsDigestOid)],
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({
+        eContentType: '1.2.840.113549.1.7.1',
+        eContent: new asn1js.OctetString({ valueHex: content }),
+      }),
+      signerInfos: [
+        new pkijs.SignerInfo({
+          version: 1,
+          sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
+          digestAlgorithm: alg(key.algorithm.cmsDigestOid),
+          signedAttrs,
+          signatureAlgorithm: alg(key.algorithm.signatureOid),
+          signature: new asn1js.OctetString({ valueHex: kzGostSign(key, toSign) }),
+        }),
+      ],
+      certificates: [cert],
+    });
+    return Buffer.from(
+      new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.SIGNED_DATA, content: signed.toSchema(true) }).toSchema().toBER(false),
+    );
+  }
+  const attr = (type: string, value: asn1js.BaseBlock) => new pkijs.Attribute({ type, values: [value] });
+  const contentType = (oid = '1.2.840.113549.1.7.1') => attr('1.2.840.113549.1.9.3', new asn1js.ObjectIdentifier({ value: oid }));
+  const messageDigest = (d: Uint8Array) => attr('1.2.840.113549.1.9.4', new asn1js.OctetString({ valueHex: d }));
+
+  it('signed attributes without contentType, with a wrong one, or with two messageDigests fail, though the signature is good', async () => {
+    assert.equal((await verifyCms(craft((d) => [contentType(), messageDigest(d)]))).signatureValid, true, 'the control verifies');
+    const noType = await verifyCms(craft((d) => [messageDigest(d)]));
+    assert.deepEqual(
+      [noType.signatureValid, noType.reason],
+      [false, 'the signed attributes need exactly one contentType, equal to the encapsulated content type'],
+    );
+    const wrongType = await verifyCms(craft((d) => [contentType('1.2.840.113549.1.7.2'), messageDigest(d)]));
+    assert.match(wrongType.reason!, /exactly one contentType/);
+    const twoDigests = await verifyCms(craft((d) => [contentType(), messageDigest(d), messageDigest(new Uint8Array(64))]));
+    assert.deepEqual([twoDigests.signatureValid, twoDigests.reason], [false, 'the signed attributes need exactly one messageDigest']);
+  });
+});
+
 describe('CMS with a GOST 2015 512-bit key', () => {
   it('signs and verifies attached and detached CMS with Streebog-512; its self-signed certificate checks out', async () => {
-    const key = randomKzGostKey(KZ_GOST['gost2015-512']);
+    const key = generateKzGostKey(KZ_GOST['gost2015-512']);
     const cert = selfSignedKzGostCertificate(key, 'ТЕСТ 2015', '123456789011');
     assert.equal(checkCertificate(cert, cert).valid, true);
     const signer = cmsSignerOf({ key: { kind: 'kz-gost', gost: key }, certificates: [cert] }, 'test');
@@ -164,7 +227,7 @@ describe('CMS with a GOST 2015 512-bit key', () => {
     assert.equal((await verifyCms(detached, Buffer.from('x'))).signatureValid, false);
     // Signed by another 2015 key under the same certificate: refused.
     const impostor = cmsSignerOf(
-      { key: { kind: 'kz-gost', gost: randomKzGostKey(KZ_GOST['gost2015-512']) }, certificates: [cert] },
+      { key: { kind: 'kz-gost', gost: generateKzGostKey(KZ_GOST['gost2015-512']) }, certificates: [cert] },
       'test',
     );
     assert.equal((await verifyCms(await impostor.signCms(content, { detached: false }))).signatureValid, false);

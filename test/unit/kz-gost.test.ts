@@ -3,6 +3,7 @@
 // signature bytes reversed (../shared/notes/kz-gost.md says why each step is needed).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { inspect } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -15,10 +16,13 @@ import {
   verifyCertificateSignature,
 } from '../../src/crypto/certificate-check.js';
 import { runGostOpenssl } from '../../src/crypto/gost.js';
-import { withPrivateTempDir } from '../../src/crypto/openssl.js';
+import { runOpenssl, withPrivateTempDir } from '../../src/crypto/openssl.js';
+import { cmsSignerOf } from '../../src/crypto/signer.js';
+import { selfSignedKzGostCertificate } from '../helpers/kz-gost-certificates.js';
 import {
   decodeKzGostPublicKey,
   encodeKzGostPublicKey,
+  generateKzGostKey,
   KZ_GOST,
   kzGostPrivateKeyFromPkcs8,
   kzGostPublicKeyOf,
@@ -50,10 +54,7 @@ async function gostKnca(t: TestContext) {
   return { store, key: (store.key as { gost: KzGostPrivateKey }).gost, certificate: store.certificates[0]! };
 }
 
-const randomKey = (algorithm: KzGostAlgorithm): KzGostPrivateKey => {
-  const q = algorithm.Point.CURVE().n;
-  return { algorithm, d: (BigInt('0x' + randomBytes(algorithm.size + 8).toString('hex')) % (q - 1n)) + 1n };
-};
+const randomKey = generateKzGostKey;
 
 /** The RFC 4491 layout, s ‖ r big-endian: the byte reversal of NCA's r ‖ s little-endian. */
 const rfcLayout = (signature: Uint8Array) => Buffer.from(signature).reverse();
@@ -75,11 +76,59 @@ describe('Kazakh GOST 34.310-2004 against NCA RK test certificates', () => {
     assert.equal(kzGostVerify(key, tbs, signature), true);
     tbs[tbs.length - 40]! ^= 0x01;
     assert.equal(kzGostVerify(key, tbs, signature), false);
-    // The same through the certificate check: one flipped bit in the subject (still parses).
+    // The same through the certificate check: the serial number's last byte changed (still parses).
     const tampered = Buffer.from(leaf.raw);
-    const at = tampered.indexOf(Buffer.from('KZ'));
-    tampered[at + 1] = 'Y'.charCodeAt(0);
+    const serial = Buffer.from(leaf.serialNumber, 'hex');
+    const at = tampered.indexOf(serial) + serial.length - 1;
+    tampered[at]! ^= 0x01;
+    assert.notEqual(new X509Certificate(tampered).serialNumber, leaf.serialNumber);
     assert.equal(verifyCertificateSignature(new X509Certificate(tampered), ca), false);
+  });
+
+  it('refuses out-of-range and malformed signatures and keys: r or s 0 or ≥ q, wrong length, off-curve or zero point', () => {
+    const key = generateKzGostKey(KZ_GOST.gost2004);
+    const pub = kzGostPublicKeyOf(key);
+    const message = Buffer.from('m');
+    const good = kzGostSign(key, message);
+    assert.equal(kzGostVerify(pub, message, good), true);
+    const q = KZ_GOST.gost2004.Point.CURVE().n;
+    const le = (n: bigint) => Buffer.from(n.toString(16).padStart(64, '0'), 'hex').reverse();
+    const [r, s] = [good.subarray(0, 32), good.subarray(32)];
+    for (const [what, sig] of [
+      ['r = 0', Buffer.concat([le(0n), s])],
+      ['s = 0', Buffer.concat([r, le(0n)])],
+      ['r = q', Buffer.concat([le(q), s])],
+      ['s = q', Buffer.concat([r, le(q)])],
+      ['r + q would overflow: s = q + 1', Buffer.concat([r, le(q + 1n)])],
+      ['63 bytes', good.subarray(0, 63)],
+      ['65 bytes', Buffer.concat([good, Buffer.of(0)])],
+      ['empty', Buffer.alloc(0)],
+    ] as const)
+      assert.equal(kzGostVerify(pub, message, sig), false, what);
+    const raw = Buffer.from(encodeKzGostPublicKey(pub));
+    raw[40]! ^= 0x01; // Y no longer fits X
+    assert.throws(() => decodeKzGostPublicKey(KZ_GOST.gost2004, raw));
+    assert.throws(() => decodeKzGostPublicKey(KZ_GOST.gost2004, Buffer.alloc(64)));
+    assert.throws(() => decodeKzGostPublicKey(KZ_GOST.gost2004, raw.subarray(0, 63)), /must be 64 bytes/);
+  });
+
+  it('never shows the secret scalar d when a key is logged, inspected or serialised', () => {
+    const key = generateKzGostKey(KZ_GOST.gost2004);
+    const d = key.secretScalar();
+    const shown = [inspect(key), inspect({ store: { key } }, { depth: 5 }), JSON.stringify({ key }), String(Object.values(key))];
+    for (const text of shown) {
+      assert.doesNotMatch(text, new RegExp(d.toString(16)));
+      assert.doesNotMatch(text, new RegExp(d.toString(10)));
+    }
+    assert.match(inspect(key), /redacted/);
+  });
+
+  it('signing twice with the same key and digest gives different k (fresh randomness in the hedged nonce)', () => {
+    const key = generateKzGostKey(KZ_GOST.gost2004);
+    const digest = KZ_GOST.gost2004.hash(Buffer.from('same'));
+    const a = kzGostSignDigest(key, digest);
+    const b = kzGostSignDigest(key, digest);
+    assert.notDeepEqual(Buffer.from(a.subarray(0, 32)), Buffer.from(b.subarray(0, 32)), 'r = x(kG) differs, so k differed');
   });
 
   it('rejects the RFC 4491 s ‖ r big-endian layout of the same signature (NCA writes r ‖ s little-endian)', async (t) => {
@@ -97,17 +146,17 @@ describe('Kazakh GOST 34.310-2004 against NCA RK test certificates', () => {
     if (!caDer || !leafDer) return;
     const [ca, leaf] = [new X509Certificate(caDer), new X509Certificate(leafDer)];
     const ok = checkCertificate(leaf, ca, new Date('2022-06-01'));
-    assert.deepEqual([ok.valid, ok.signatureValid, ok.issuerNameMatches, ok.validity, ok.problems], [true, true, true, 'valid', []]);
+    assert.deepEqual([ok.valid, ok.signatureValid, ok.issuerMatches, ok.validity, ok.problems], [true, true, true, 'valid', []]);
     assert.match(ok.signatureAlgorithm, /GOST 34\.310-2004.*1\.2\.398\.3\.10\.1\.1\.1\.2/);
     const late = checkCertificate(leaf, ca, new Date('2026-12-01'));
     assert.deepEqual([late.valid, late.signatureValid, late.validity], [false, true, 'expired']);
     assert.match(late.problems.join(), /expired on 2023-01-18/);
     assert.equal(checkCertificate(leaf, ca, new Date('2021-01-01')).validity, 'not_yet_valid');
-    // The wrong CA: an RSA one, and the GOST CA checked against itself as issuer of the leaf's issuer.
+    // The wrong CA: the RSA test CA neither signed it nor is named as its issuer.
     const rsaCa = await nca(t, 'nca_rsa_test.crt');
     if (!rsaCa) return;
     const wrong = checkCertificate(leaf, new X509Certificate(rsaCa), new Date('2022-06-01'));
-    assert.deepEqual([wrong.valid, wrong.signatureValid, wrong.issuerNameMatches], [false, false, false]);
+    assert.deepEqual([wrong.valid, wrong.signatureValid, wrong.issuerMatches], [false, false, false]);
   });
 
   it("the GOSTKNCA key's d·G equals its certificate's public key, and no other certificate's", async (t) => {
@@ -156,7 +205,7 @@ describe('Kazakh GOST 2015 512-bit against the NCA RK 2022 test CA', () => {
     if (!r) return;
     assert.equal(verifyCertificateSignature(r.cert, r.key), true);
     const check = checkCertificate(r.cert, r.key, new Date('2023-01-01'));
-    assert.deepEqual([check.valid, check.signatureValid, check.issuerNameMatches], [true, true, undefined]);
+    assert.deepEqual([check.valid, check.signatureValid, check.issuerMatches], [true, true, undefined]);
     assert.match(check.signatureAlgorithm, /2015 512-bit.*Streebog/);
 
     const parsed = pkijs.Certificate.fromBER(new Uint8Array(r.cert.raw));
@@ -207,7 +256,113 @@ describe('Kazakh GOST 2015 512-bit against the NCA RK 2022 test CA', () => {
   });
 });
 
+describe('who may issue: the issuer must be a CA allowed to sign certificates', () => {
+  it('a GOST end-entity certificate issues nothing, though its key made the signature', () => {
+    const key = generateKzGostKey(KZ_GOST['gost2015-512']);
+    const endEntity = selfSignedKzGostCertificate(key, 'НЕ УЦ', '123456789011', 30, false);
+    const check = checkCertificate(endEntity, endEntity);
+    assert.deepEqual([check.valid, check.signatureValid, check.issuerMatches], [false, true, false]);
+    assert.match(check.problems.join(), /not a CA that may sign certificates/);
+    assert.equal(isIssuedBy(endEntity, endEntity), false);
+    const ca = selfSignedKzGostCertificate(key, 'УЦ', '123456789011');
+    assert.equal(isIssuedBy(ca, ca), true);
+  });
+
+  it('an RSA issuer whose keyUsage lacks keyCertSign issues nothing (OpenSSL rules, as before)', async () => {
+    await withPrivateTempDir(async (dir) => {
+      const f = (n: string) => join(dir, n);
+      await runOpenssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        f('ca.key'),
+        '-out',
+        f('ca.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=Not a CA',
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+        '-addext',
+        'keyUsage=critical,digitalSignature',
+      ]);
+      await runOpenssl([
+        'req',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        f('leaf.key'),
+        '-out',
+        f('leaf.csr'),
+        '-subj',
+        '/CN=Leaf',
+      ]);
+      await runOpenssl([
+        'x509',
+        '-req',
+        '-in',
+        f('leaf.csr'),
+        '-CA',
+        f('ca.pem'),
+        '-CAkey',
+        f('ca.key'),
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-out',
+        f('leaf.pem'),
+      ]);
+      const [caCert, leaf] = [new X509Certificate(await readFile(f('ca.pem'))), new X509Certificate(await readFile(f('leaf.pem')))];
+      assert.equal(verifyCertificateSignature(leaf, caCert), true, 'the key did sign it');
+      assert.equal(isIssuedBy(leaf, caCert), false);
+      const check = checkCertificate(leaf, caCert);
+      assert.deepEqual([check.valid, check.signatureValid, check.issuerMatches], [false, true, false]);
+    });
+  });
+});
+
 describe('Kazakh GOST keys in PKCS#12: the same loader and errors as RSA', () => {
+  it('an EC key opens for Node-crypto uses; the CMS signer refuses it, naming what it takes', async () => {
+    await withPrivateTempDir(async (dir) => {
+      const f = (n: string) => join(dir, n);
+      await runOpenssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        f('k.pem'),
+        '-out',
+        f('c.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=EC',
+      ]);
+      await runOpenssl(['pkcs12', '-export', '-inkey', f('k.pem'), '-in', f('c.pem'), '-out', f('ec.p12'), '-passout', 'pass:pw']);
+      const store = openKeyStore(await readFile(f('ec.p12')), 'pw', 'ec.p12');
+      assert.equal(store.key.kind, 'node');
+      assert.equal(store.key.kind === 'node' && store.key.keyObject.asymmetricKeyType, 'ec');
+      assert.equal(openPkcs12(await readFile(f('ec.p12')), 'pw', 'ec.p12').privateKey.asymmetricKeyType, 'ec');
+      assert.throws(
+        () => cmsSignerOf(store, 'ec.p12'),
+        (e: unknown) =>
+          e instanceof KeyStoreError &&
+          e.type === FailureType.UnsupportedKey &&
+          /EC key; CMS signing takes RSA or Kazakh GOST keys/.test(e.message),
+      );
+    });
+  });
+
   it('a wrong password says so, as for RSA', async (t) => {
     const der = await nca(t, GOSTKNCA);
     if (!der) return;
@@ -250,7 +405,7 @@ describe('Kazakh GOST keys in PKCS#12: the same loader and errors as RSA', () =>
         e.type === FailureType.UnsupportedKey &&
         /curve parameters 1\.2\.398\.3\.10\.1\.1\.1\.1\.9/.test(e.message),
     );
-    assert.equal(kzGostPrivateKeyFromPkcs8(pkcs8(new asn1js.Integer({ value: 5 }))).d, 5n);
+    assert.equal(kzGostPrivateKeyFromPkcs8(pkcs8(new asn1js.Integer({ value: 5 }))).secretScalar(), 5n);
   });
 
   it('the 256-bit GOST 2015 key, which no vector pins, is refused with the reason', () => {

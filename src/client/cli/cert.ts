@@ -35,7 +35,7 @@ async function verify(args: string[]): Promise<number> {
       {
         valid: check.valid,
         signatureValid: check.signatureValid,
-        issuerNameMatches: check.issuerNameMatches,
+        issuerMatches: check.issuerMatches,
         validity: check.validity,
         at: check.at.toISOString(),
         signatureAlgorithm: check.signatureAlgorithm,

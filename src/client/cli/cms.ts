@@ -51,6 +51,7 @@ async function verify(args: string[]): Promise<number> {
     signatureValid: v.signatureValid,
     ...(v.reason ? { reason: v.reason } : {}),
     detached: !v.encapsulatedContent,
+    signerCount: v.signerCount,
     contentBytes: v.encapsulatedContent?.length,
     signingTime: v.signingTime?.toISOString(),
     signer: cert && {

@@ -187,7 +187,11 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
     }
     if (password === undefined) return { failure: fail(500, MSG.wrongPassword, 'keyStorePassword is missing') };
     try {
-      return openPkcs12(der, password, 'key container');
+      const key = openPkcs12(der, password, 'key container');
+      // The sandbox's signer is RSA; the real agent signs DSTU/ECDSA keys it does not model.
+      if (key.privateKey.asymmetricKeyType !== 'rsa')
+        return { failure: fail(500, MSG.keyStoreError, `the sandbox signs with RSA keys only, not ${key.privateKey.asymmetricKeyType}`) };
+      return key;
     } catch (err) {
       // KeyStoreError texts name the label and the reason, never the password.
       return { failure: fail(500, MSG.wrongPassword, err instanceof Error ? err.message : 'the container cannot be opened') };

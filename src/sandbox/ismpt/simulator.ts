@@ -114,6 +114,7 @@ export function createIsmptSimulator(o: IsmptSimulatorOptions): Simulator {
         if (v.problem === 'not-signed-data') return reject(400, 'bad-signature-format', 'Подпись не является CMS SignedData');
         if (!v.encapsulatedContent)
           return reject(403, 'signature-detached', 'Ошибка авторизации. Код ошибки: 2 (подпись должна содержать данные)');
+        if (v.signerCount !== 1) return reject(403, 'signature-invalid', 'Подпись должна содержать одного подписанта');
         if (!v.signatureValid || !v.signerCertificate) return reject(403, 'signature-invalid', 'Подпись недействительна');
         if (!v.encapsulatedContent.equals(Buffer.from(challenge.data, 'utf8'))) {
           return reject(403, 'signature-content-mismatch', 'Подписаны не те данные, что выданы по uuid');
