@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { KeyStoreError } from '../common/errors.js';
+import { metrics } from '../common/metrics.js';
 import { certificateFacts, certificationRequestFacts } from '../common/x509-der.js';
 import type { CredentialEntry } from '../contracts/credential-inventory.js';
 import {
@@ -91,8 +92,13 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
 
   return {
     /** Every certificate of a file credential (kpsis: of `artifactsDir`, the set in use). */
-    credentialInspect: (input: { entry: FileCredential; artifactsDir?: string }): Promise<CredentialInspection> =>
-      inspect(input.entry, input.artifactsDir),
+    credentialInspect: async (input: { entry: FileCredential; artifactsDir?: string }): Promise<CredentialInspection> => {
+      const inspection = await inspect(input.entry, input.artifactsDir);
+      const earliest = inspection.certificates.map((c) => Date.parse(c.notAfter)).sort((a, b) => a - b)[0];
+      if (earliest !== undefined)
+        metrics.credentialSecondsLeft({ credential: input.entry.id, kind: input.entry.kind }, Math.round((earliest - Date.now()) / 1000));
+      return inspection;
+    },
 
     /**
      * `apply`'s check of one entry on the worker, before anything changes: files readable, passwords

@@ -14,6 +14,7 @@ import { httpTimeout } from './http-timeout.js';
 import { imageContentType, type ImageContentType } from '../common/image-type.js';
 import { searchAttributes } from '../common/search-attributes.js';
 import { assertCertificateValid } from '../crypto/certificate-validity.js';
+import { metrics } from '../common/metrics.js';
 import { signDetachedJws } from '../crypto/jws.js';
 import { openPkcs12File } from '../crypto/pkcs12.js';
 import { KISC_TLS_ADVICE, KiscClient, transactionTimeToIso, type Vendor } from '../providers/kisc/index.js';
@@ -181,6 +182,7 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
           { iin: input.iin, vendorId: input.vendor, idempotencyKey: input.idempotencyKey, photo: bytes, contentType },
           signal,
         );
+        metrics.billedCall({ provider: 'kisc', endpoint: 'POST /verify' });
         ctx().log.info('KISC verification done', { attempt, idempotencyKey: input.idempotencyKey });
         return { similarity: v.result, vendor: v.vendor, idempotencyKey: input.idempotencyKey, recovered: false };
       } finally {

@@ -1,6 +1,9 @@
 // The one place that builds a Temporal client for trustflow: every caller (client helpers, CLI,
-// demo, tests) gets the same connection settings and the same (encrypting) data converter.
+// demo, tests) gets the same connection settings and the same (encrypting) data converter. Starts
+// carry the caller's trace context (OpenTelemetry; a no-op unless the process registered a tracer
+// provider), so a flow's workflow, activity and provider spans join the caller's trace.
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { temporalConnectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../common/env.js';
 
@@ -8,5 +11,10 @@ export async function connectClient(settings: Partial<TemporalSettings> = {}): P
   const s = { ...temporalSettingsFromEnv(), ...settings };
   const { dataConverter } = dataConverterFor(s.address);
   const connection = await Connection.connect({ address: s.address, ...temporalConnectionOptions() });
-  return new Client({ connection, namespace: s.namespace, dataConverter });
+  return new Client({
+    connection,
+    namespace: s.namespace,
+    dataConverter,
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
 }

@@ -37,7 +37,7 @@ import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/en
 import { createLogger } from '../common/logger.js';
 import type { WorkflowType } from '../contracts/index.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox, type SandboxExamples } from '../sandbox/index.js';
-import { installRuntimeLogger } from '../worker/runtime.js';
+import { installRuntime, setupTracing, telemetrySettingsFromEnv } from '../worker/telemetry.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { createTrustflowWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
@@ -51,7 +51,10 @@ const cleanups: (() => Promise<void>)[] = [];
 async function main(): Promise<void> {
   // The demo prints its own progress; INFO lines (webpack stats, state changes) would bury it.
   const logger = createLogger({ name: 'trustflow-demo', level: process.env.TRUSTFLOW_LOG_LEVEL ?? 'warn' });
-  installRuntimeLogger(logger);
+  // npm start serves the worker's metrics by default (TRUSTFLOW_METRICS_ADDRESS= turns them off).
+  const telemetry = telemetrySettingsFromEnv({ TRUSTFLOW_METRICS_ADDRESS: '127.0.0.1:9464', ...process.env });
+  installRuntime(logger, telemetry);
+  const tracing = setupTracing(telemetry);
   const settings = temporalSettingsFromEnv();
 
   // Payload encryption from the first run: a development keyring unless one is configured.
@@ -114,7 +117,13 @@ async function main(): Promise<void> {
   const { dataConverter } = dataConverterFor(settings.address);
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
   cleanups.unshift(() => connection.close());
-  const worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, dataConverter });
+  const worker = await createTrustflowWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    dataConverter,
+    tracing,
+  });
   if (stopping) return;
   const running = worker.run();
   cleanups.unshift(async () => {
@@ -123,6 +132,7 @@ async function main(): Promise<void> {
     await running;
   });
   console.log(`worker polling '${settings.taskQueue}' at ${settings.address}`);
+  if (telemetry.metricsAddress) console.log(`worker metrics at http://${telemetry.metricsAddress}/metrics`);
 
   const client = await connectClient(settings);
   cleanups.unshift(() => client.connection.close());

@@ -5,6 +5,7 @@
 //   2xx not matching its schema   → ProviderContractViolation, non-retryable, naming paths only
 // Redirects are never followed: a response must not be able to send our signed data elsewhere.
 import type { Agent as HttpsAgent } from 'node:https';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import got, { RequestError, type Got, type Method } from 'got';
 import { z } from 'zod';
 import {
@@ -13,10 +14,15 @@ import {
   ProviderHttpError,
   ProviderNetworkError,
   ProviderTlsError,
+  TrustflowError,
   type FailureType,
 } from '../common/errors.js';
 import { hostAndPort, isPlainHttpToRemote, transportProblem } from '../common/transport.js';
+import { metrics, statusClassOf, type StatusClass } from '../common/metrics.js';
 import { CLOSED_AFTER_HANDSHAKE, probeTlsAlert } from './tls-probe.js';
+
+// A no-op until a tracer provider is registered (worker/telemetry.ts, when OTLP export is configured).
+const tracer = trace.getTracer('trustflow');
 
 /** Upper bound on a Retry-After we honour; longer waits are the retry policy's business. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -161,8 +167,41 @@ export class ProviderHttp {
     return (await this.requestWithStatus(req)).data;
   }
 
-  /** As `request`, with the 2xx status (for providers where 200 and 202 mean different things). */
+  /**
+   * As `request`, with the 2xx status (for providers where 200 and 202 mean different things). Each
+   * exchange is one span (`<provider> <endpoint>`) and one sample of trustflow_provider_request_latency;
+   * span attributes and metric labels carry the provider, the endpoint template and the status only.
+   */
   async requestWithStatus<S extends z.ZodType>(req: ProviderRequest<S>): Promise<{ status: number; data: z.infer<S> }> {
+    const { provider } = this.options;
+    return tracer.startActiveSpan(
+      `${provider} ${req.endpoint}`,
+      { kind: SpanKind.CLIENT, attributes: { 'trustflow.provider': provider, 'trustflow.endpoint': req.endpoint } },
+      async (span) => {
+        const started = performance.now();
+        let statusClass: StatusClass = 'network';
+        try {
+          const result = await this.exchange(req, (status) => {
+            statusClass = statusClassOf(status);
+            span.setAttribute('http.response.status_code', status);
+          });
+          return result;
+        } catch (err) {
+          if (err instanceof ProviderNetworkError && err.code === 'ETIMEDOUT') statusClass = 'timeout';
+          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof TrustflowError ? err.type : 'error' });
+          throw err;
+        } finally {
+          metrics.providerRequest({ provider, endpoint: req.endpoint, status_class: statusClass }, performance.now() - started);
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async exchange<S extends z.ZodType>(
+    req: ProviderRequest<S>,
+    answered: (status: number) => void,
+  ): Promise<{ status: number; data: z.infer<S> }> {
     const { provider } = this.options;
     // A link the provider handed out is held to the same transport rule as the base URL.
     const urlProblem = req.url ? transportProblem(req.url, { allowPlainHttp: this.options.allowPlainHttp === true }) : undefined;
@@ -188,6 +227,7 @@ export class ProviderHttp {
       }
       throw toNetworkError(provider, req.endpoint, err, hostAndPort(req.url ?? this.options.baseUrl));
     }
+    answered(res.statusCode);
     const contentType = res.headers['content-type'];
     if (res.statusCode >= 300) {
       const { retryable, retryAfterMs } = classifyHttpStatus(res.statusCode, headerValue(res.headers['retry-after']));

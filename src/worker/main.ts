@@ -8,11 +8,13 @@
 // in-flight activities finish for up to shutdownGraceTime (10 s; then they are cancelled), logs
 // 'trustflow worker: stopped' and exits 0. A second signal during the drain is ignored; if the
 // drain has not ended 30 s after the first signal the process exits 1. Start-up failures exit 1.
+// Telemetry (telemetry.ts): TRUSTFLOW_METRICS_ADDRESS serves /metrics; OTEL_EXPORTER_OTLP_ENDPOINT
+// exports traces.
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import { installRuntimeLogger } from './runtime.js';
+import { flushTracing, installRuntime, setupTracing, telemetrySettingsFromEnv } from './telemetry.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createTrustflowWorker } from './worker.js';
 
@@ -41,19 +43,34 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSi
 let polling = false;
 
 async function main(): Promise<void> {
-  installRuntimeLogger(logger);
+  const telemetry = telemetrySettingsFromEnv();
+  installRuntime(logger, telemetry);
+  const tracing = setupTracing(telemetry);
   const settings = temporalSettingsFromEnv();
   const { dataConverter, encrypted } = dataConverterFor(settings.address);
   if (!encrypted) logger.warn({ address: settings.address }, 'payload encryption is OFF: inputs, results and failures are stored in clear');
   await ensureSearchAttributes(settings.address, settings.namespace);
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
-  worker = await createTrustflowWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, dataConverter });
+  // TRUSTFLOW_WORKFLOW_BUNDLE: workflow code bundled at image build time (scripts/bundle-workflows.mjs).
+  const bundlePath = process.env.TRUSTFLOW_WORKFLOW_BUNDLE;
+  worker = await createTrustflowWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    dataConverter,
+    tracing,
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+  });
   if (stopSignal) return; // stopped during start-up: nothing ran; the exit drops the connection
-  logger.info({ ...settings, encrypted }, `trustflow worker: polling task queue '${settings.taskQueue}'`);
+  logger.info(
+    { ...settings, encrypted, metrics: telemetry.metricsAddress ?? 'off', traces: telemetry.otlpEndpoint ?? 'off' },
+    `trustflow worker: polling task queue '${settings.taskQueue}'`,
+  );
   polling = true;
   try {
     await worker.run();
   } finally {
+    await flushTracing();
     await connection.close();
   }
 }

@@ -1,5 +1,6 @@
 // Routes the Temporal runtime's logger (SDK, sdk-core, activity and workflow `log`) through the
-// one trustflow logger, so the same redaction applies to every line. Once per process.
+// one trustflow logger, so the same redaction applies to every line. Once per process: processes
+// that also serve metrics install the runtime through telemetry.ts instead.
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from '../common/logger.js';

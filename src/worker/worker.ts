@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { activityErrorBoundary } from '../activities/error-boundary.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { activityRetryCounter, tracingWorkerOptions, type WorkerTracing } from './telemetry.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
@@ -16,17 +17,25 @@ export interface TrustflowWorkerOptions {
   activityDeps?: ActivityDeps;
   /** A prebuilt bundle (bundleWorkflowCode) skips webpack at start: tests and production images. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** OpenTelemetry spans for workflows and activities (telemetry.ts); a prebuilt bundle must carry the workflow module. */
+  tracing?: WorkerTracing;
 }
 
 export function createTrustflowWorker(o: TrustflowWorkerOptions): Promise<Worker> {
+  const traced = o.tracing ? tracingWorkerOptions(o.tracing) : undefined;
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
     activities: createActivities(o.activityDeps),
-    // The one error boundary: every activity error becomes a typed ApplicationFailure here.
-    interceptors: { activity: [activityErrorBoundary] },
+    interceptors: {
+      // Outermost first: spans and the retry count see the attempt; the one error boundary, innermost,
+      // turns every activity error into a typed ApplicationFailure.
+      activity: [...(traced?.activityInterceptors ?? []), activityRetryCounter, activityErrorBoundary],
+      ...(traced && !o.workflowBundle ? { workflowModules: traced.workflowModules } : {}),
+    },
+    ...(traced ? { sinks: traced.sinks } : {}),
     dataConverter: o.dataConverter,
     // In-flight activities get this long to finish on SIGINT/SIGTERM before they are cancelled.
     shutdownGraceTime: '10s',

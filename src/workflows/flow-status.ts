@@ -1,6 +1,14 @@
 // Shared by every workflow: the `status` query and the search attributes operators filter on.
 // Deterministic: uses only workflow APIs.
-import { ActivityFailure, ApplicationFailure, defineQuery, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  defineQuery,
+  metricMeter,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { FlowContract, ParsedInputOf } from '../contracts/flow-contract.js';
 import type { FlowStatus } from '../contracts/status.js';
 import { STATUS_QUERY_NAME } from '../contracts/status.js';
@@ -85,12 +93,33 @@ export async function runFlow<C extends FlowContract, R>(
 ): Promise<R> {
   // Every contract's steps start with 'validating'.
   const tracker = new FlowTracker<StepOf<C>>(contract, 'validating' as StepOf<C>);
+  const started = Date.now();
+  const flow = contract.workflowType;
+  const m = flowMetrics();
+  m.started.add(1, { flow });
+  // Workflow metrics are not emitted during replay: a flow is counted once, by the worker that ran it.
+  const finished = (outcome: 'succeeded' | 'failed') => {
+    m.completed.add(1, { flow, outcome });
+    m.duration.record(Date.now() - started, { flow, outcome });
+  };
   try {
     // Flows started before inputs became strict (no marker in their history) replay under the old rules.
     const validate = patched(STRICT_INPUTS_PATCH) ? validateInput : validateLegacyInput;
-    return await body(validate<C['inputSchema']>(contract.inputSchema, rawInput, contract.workflowType), tracker);
+    const result = await body(validate<C['inputSchema']>(contract.inputSchema, rawInput, contract.workflowType), tracker);
+    finished('succeeded');
+    return result;
   } catch (err) {
     tracker.failed(err);
+    finished('failed');
     throw err;
   }
+}
+
+/** trustflow_flows_started/completed and trustflow_flow_duration (ms) on the worker's meter. */
+function flowMetrics() {
+  return {
+    started: metricMeter.createCounter('trustflow_flows_started', 'flows', 'Flows started, by type'),
+    completed: metricMeter.createCounter('trustflow_flows_completed', 'flows', 'Flows ended, by type and outcome'),
+    duration: metricMeter.createHistogram('trustflow_flow_duration', 'int', 'ms', 'Flow duration, workflow time'),
+  };
 }

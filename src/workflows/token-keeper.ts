@@ -18,6 +18,7 @@ import {
   defineQuery,
   defineUpdate,
   log,
+  metricMeter,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -147,6 +148,11 @@ export async function runKeeper<T, G>(spec: KeeperSpec<T, G>, carried: KeeperCar
   });
 
   /** The one refresh: started if none runs, joined otherwise. Rejects with a typed failure. */
+  // trustflow_token_keeper_*: not emitted during replay, so each refresh and request counts once.
+  const keeperMetrics = {
+    refreshes: metricMeter.createCounter('trustflow_token_keeper_refreshes', 'refreshes', 'Token keeper refreshes by outcome'),
+    requests: metricMeter.createCounter('trustflow_token_keeper_requests', 'requests', 'getToken Updates received'),
+  };
   const refresh = (why: string): Promise<void> => {
     if (refreshing) return refreshing;
     refreshing = (async () => {
@@ -161,6 +167,7 @@ export async function runKeeper<T, G>(spec: KeeperSpec<T, G>, carried: KeeperCar
           invalid: false,
         };
         c.refreshes += 1;
+        keeperMetrics.refreshes.add(1, { provider: spec.provider, outcome: 'succeeded' });
         if (r.signIn) c.signIns += 1;
         c.lastRefreshAt = new Date().toISOString();
         c.lastError = null;
@@ -171,6 +178,7 @@ export async function runKeeper<T, G>(spec: KeeperSpec<T, G>, carried: KeeperCar
         const failure = typedFailure(err, o.signInTimeout);
         c.lastError = failure.message;
         c.failures += 1;
+        keeperMetrics.refreshes.add(1, { provider: spec.provider, outcome: 'failed' });
         c.nextRetryAt = Date.now() + Math.min(RETRY_FIRST_MS * 2 ** (c.failures - 1), RETRY_MAX_MS);
         log.warn('token refresh failed', { why, reason: failure.message, nextRetryAt: new Date(c.nextRetryAt).toISOString() });
         throw failure;
@@ -189,6 +197,7 @@ export async function runKeeper<T, G>(spec: KeeperSpec<T, G>, carried: KeeperCar
     getTokenUpdate,
     async (_req: GetTokenRequest): Promise<unknown> => {
       c.requests += 1;
+      keeperMetrics.requests.add(1, { provider: spec.provider });
       c.lastRequestAt = Date.now();
       if (usable(c.held)) return spec.grant(c.held);
       if (!refreshing && c.nextRetryAt !== null && Date.now() < c.nextRetryAt) {
