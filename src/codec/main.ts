@@ -2,7 +2,10 @@
 //   TRUSTFLOW_CODEC_KEYS / TRUSTFLOW_CODEC_KEY_FILE   the keyring (required)
 //   TRUSTFLOW_CODEC_HOST (127.0.0.1), TRUSTFLOW_CODEC_PORT (8234)
 //   TRUSTFLOW_CODEC_CORS_ORIGINS (http://127.0.0.1:8233,http://localhost:8233): the Web UI's origins
-//   TRUSTFLOW_CODEC_AUTH_TOKEN   require `Authorization: Bearer <token>`
+//   TRUSTFLOW_CODEC_AUTH_TOKEN   accept `Authorization: Bearer <token>` (the CLI's --codec-auth)
+//   TRUSTFLOW_CODEC_OIDC_ISSUER [TRUSTFLOW_CODEC_OIDC_AUDIENCE] [TRUSTFLOW_CODEC_OIDC_JWKS_URL]
+//                                accept the Web UI user's OIDC access token (TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true)
+// With either set, every request must present one; off loopback, one of them is required.
 import { createLogger } from '../common/logger.js';
 import { keyringFromEnv } from './keyring.js';
 import { AesGcmPayloadCodec } from './payload-codec.js';
@@ -16,9 +19,17 @@ try {
   if (!keyring) throw new Error('no codec keys: set TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE (the same keys as the workers)');
   const host = process.env.TRUSTFLOW_CODEC_HOST ?? '127.0.0.1';
   const authToken = process.env.TRUSTFLOW_CODEC_AUTH_TOKEN;
-  if (!isLocalAddress(host) && !authToken) {
+  const issuer = process.env.TRUSTFLOW_CODEC_OIDC_ISSUER;
+  const oidc = issuer
+    ? {
+        issuer,
+        ...(process.env.TRUSTFLOW_CODEC_OIDC_AUDIENCE ? { audience: process.env.TRUSTFLOW_CODEC_OIDC_AUDIENCE } : {}),
+        ...(process.env.TRUSTFLOW_CODEC_OIDC_JWKS_URL ? { jwksUrl: process.env.TRUSTFLOW_CODEC_OIDC_JWKS_URL } : {}),
+      }
+    : undefined;
+  if (!isLocalAddress(host) && !authToken && !oidc) {
     throw new Error(
-      `refusing to serve decryption on ${host} without TRUSTFLOW_CODEC_AUTH_TOKEN: anyone who reaches it could read every history`,
+      `refusing to serve decryption on ${host} without TRUSTFLOW_CODEC_AUTH_TOKEN or TRUSTFLOW_CODEC_OIDC_ISSUER: anyone who reaches it could read every history`,
     );
   }
   const server = new CodecServer({
@@ -30,10 +41,14 @@ try {
       .map((s) => s.trim())
       .filter(Boolean),
     ...(authToken ? { authToken } : {}),
+    ...(oidc ? { oidc } : {}),
     logger,
   });
   const url = await server.listen();
-  logger.info({ url, activeKeyId: keyring.activeKeyId, keys: keyring.keys.size, auth: !!authToken }, `codec server listening on ${url}`);
+  logger.info(
+    { url, activeKeyId: keyring.activeKeyId, keys: keyring.keys.size, auth: !!authToken, oidc: issuer ?? 'off' },
+    `codec server listening on ${url}`,
+  );
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

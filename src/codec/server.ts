@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Logger } from '../common/logger.js';
 import { BodyTooLargeError, readBody } from '../common/read-body.js';
@@ -20,8 +21,14 @@ export interface CodecServerOptions {
   port?: number;
   /** Origins allowed to call from a browser (the Web UI's), e.g. http://127.0.0.1:8233. */
   corsOrigins: string[];
-  /** When set, requests need `Authorization: Bearer <token>`. */
+  /** When set, requests may authenticate with `Authorization: Bearer <token>` (the CLI's --codec-auth). */
   authToken?: string;
+  /**
+   * When set, requests may authenticate with the Web UI user's OIDC access token, which the UI passes
+   * on (TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true): a JWT checked against the issuer's keys, issuer,
+   * audience and expiry. With authToken and/or oidc set, one of them must be presented.
+   */
+  oidc?: OidcSettings;
   maxBodyBytes?: number;
   logger: Logger;
 }
@@ -40,6 +47,14 @@ const PayloadsBody = z.object({
     .default([]),
 });
 
+export interface OidcSettings {
+  issuer: string;
+  /** Expected `aud` of the access token (the API the UI requests tokens for). */
+  audience?: string;
+  /** The issuer's JWKS; discovered from /.well-known/openid-configuration when absent. */
+  jwksUrl?: string;
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -52,6 +67,8 @@ class HttpError extends Error {
 export class CodecServer {
   private server: Server | undefined;
   private readonly tokenDigest: Buffer | undefined;
+
+  private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   constructor(private readonly o: CodecServerOptions) {
     this.tokenDigest = o.authToken ? sha256(o.authToken) : undefined;
@@ -105,7 +122,7 @@ export class CodecServer {
       const op = req.url?.split('?')[0];
       if (req.method !== 'POST' || (op !== '/encode' && op !== '/decode')) throw new HttpError(404, 'use POST /encode or POST /decode');
       if (origin && !allowedOrigin) throw new HttpError(403, 'origin not allowed');
-      this.authorize(req);
+      await this.authorize(req);
       const body = await readBody(req, this.o.maxBodyBytes ?? 4 * 1024 * 1024).catch((err: unknown) => {
         throw err instanceof BodyTooLargeError ? new HttpError(413, err.message) : err;
       });
@@ -149,13 +166,35 @@ export class CodecServer {
     }
   }
 
-  private authorize(req: IncomingMessage): void {
-    if (!this.tokenDigest) return;
+  private async authorize(req: IncomingMessage): Promise<void> {
+    if (!this.tokenDigest && !this.o.oidc) return;
     const header = req.headers.authorization ?? '';
     const presented = /^Bearer (.+)$/i.exec(header)?.[1] ?? '';
     // Compare digests: equal length whatever was sent, so timing says nothing about the token.
-    if (!timingSafeEqual(sha256(presented), this.tokenDigest)) throw new HttpError(401, 'missing or wrong bearer token');
+    if (this.tokenDigest && timingSafeEqual(sha256(presented), this.tokenDigest)) return;
+    if (this.o.oidc && presented && (await this.verifyAccessToken(presented, this.o.oidc))) return;
+    throw new HttpError(401, 'missing or wrong bearer token');
   }
+
+  private async verifyAccessToken(token: string, oidc: OidcSettings): Promise<boolean> {
+    try {
+      this.jwks ??= createRemoteJWKSet(new URL(oidc.jwksUrl ?? (await discoverJwksUrl(oidc.issuer))));
+      await jwtVerify(token, this.jwks, { issuer: oidc.issuer, ...(oidc.audience ? { audience: oidc.audience } : {}) });
+      return true;
+    } catch (err) {
+      // Why, for the operator; never the token.
+      this.o.logger.warn({ reason: (err as { code?: string }).code ?? (err as Error).message }, 'codec: access token refused');
+      return false;
+    }
+  }
+}
+
+async function discoverJwksUrl(issuer: string): Promise<string> {
+  const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`OIDC discovery at ${issuer}: HTTP ${res.status}`);
+  const jwksUri = ((await res.json()) as { jwks_uri?: unknown }).jwks_uri;
+  if (typeof jwksUri !== 'string') throw new Error(`OIDC discovery at ${issuer}: no jwks_uri`);
+  return jwksUri;
 }
 
 function sha256(s: string): Buffer {

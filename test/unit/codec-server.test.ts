@@ -121,3 +121,64 @@ describe('codec server', () => {
     assert.equal((await post(open, '/other', { payloads: [] })).status, 404);
   });
 });
+
+// The Web UI behind OIDC passes the user's access token (TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true): the
+// codec server checks it against the issuer's keys, served here by a real HTTP JWKS endpoint.
+describe('codec server with OIDC access tokens', () => {
+  const issuer = 'https://idp.example.test/realms/ops';
+  let jwksServer: import('node:http').Server;
+  let server: CodecServer;
+  let signingKey: import('jose').CryptoKey;
+  let otherKey: import('jose').CryptoKey;
+
+  before(async () => {
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const pair = await generateKeyPair('RS256');
+    signingKey = pair.privateKey;
+    otherKey = (await generateKeyPair('RS256')).privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const { createServer } = await import('node:http');
+    jwksServer = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    );
+    await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+    const port = (jwksServer.address() as import('node:net').AddressInfo).port;
+    server = new CodecServer({
+      codec,
+      port: 0,
+      corsOrigins: [UI],
+      logger,
+      oidc: { issuer, audience: 'temporal-ui', jwksUrl: `http://127.0.0.1:${port}/jwks` },
+    });
+    await server.listen();
+  });
+  after(async () => {
+    await server.close();
+    jwksServer.closeAllConnections();
+    await new Promise<void>((r) => jwksServer.close(() => r()));
+  });
+
+  const token = async (claims: { iss?: string; aud?: string; expiresIn?: string }, key = signingKey) => {
+    const { SignJWT } = await import('jose');
+    return new SignJWT({ sub: 'operator@bank' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(claims.iss ?? issuer)
+      .setAudience(claims.aud ?? 'temporal-ui')
+      .setIssuedAt()
+      .setExpirationTime(claims.expiresIn ?? '5m')
+      .sign(key);
+  };
+  const decode = async (auth?: string) =>
+    (await post(server, '/decode', { payloads: [] }, auth ? { authorization: `Bearer ${auth}` } : {})).status;
+
+  it("accepts the UI user's valid access token and refuses none, another issuer, audience, key or an expired one", async () => {
+    assert.equal(await decode(await token({})), 200);
+    assert.equal(await decode(), 401);
+    assert.equal(await decode(await token({ iss: 'https://evil.example.test' })), 401);
+    assert.equal(await decode(await token({ aud: 'another-api' })), 401);
+    assert.equal(await decode(await token({}, otherKey)), 401);
+    assert.equal(await decode(await token({ expiresIn: '-1m' })), 401);
+    assert.equal(await decode('not-a-jwt'), 401);
+    assert.doesNotMatch(logs, /eyJ[\w-]{20,}\./, 'no token in the logs');
+  });
+});
