@@ -38,6 +38,7 @@ import { createLogger } from '../common/logger.js';
 import type { WorkflowType } from '../contracts/index.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox, type SandboxExamples } from '../sandbox/index.js';
 import { installRuntime, setupTracing, telemetrySettingsFromEnv } from '../worker/telemetry.js';
+import { createServer as createNetServer } from 'node:net';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { createTrustflowWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
@@ -48,11 +49,25 @@ const devServerPort = Number(process.env.TRUSTFLOW_DEV_SERVER_PORT ?? 7233);
 const devUiPort = Number(process.env.TRUSTFLOW_DEV_UI_PORT ?? 8233);
 const cleanups: (() => Promise<void>)[] = [];
 
+/** Whether host:port can be bound now (the demo's default metrics port may be taken by another process). */
+function addressFree(address: string): Promise<boolean> {
+  const i = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(Number(address.slice(i + 1)), address.slice(0, i), () => probe.close(() => resolve(true)));
+  });
+}
+
 async function main(): Promise<void> {
   // The demo prints its own progress; INFO lines (webpack stats, state changes) would bury it.
   const logger = createLogger({ name: 'trustflow-demo', level: process.env.TRUSTFLOW_LOG_LEVEL ?? 'warn' });
   // npm start serves the worker's metrics by default (TRUSTFLOW_METRICS_ADDRESS= turns them off).
   const telemetry = telemetrySettingsFromEnv({ TRUSTFLOW_METRICS_ADDRESS: '127.0.0.1:9464', ...process.env });
+  if (telemetry.metricsAddress && !(await addressFree(telemetry.metricsAddress))) {
+    console.log(`metrics: ${telemetry.metricsAddress} is in use; the demo worker serves no /metrics (set TRUSTFLOW_METRICS_ADDRESS)`);
+    delete telemetry.metricsAddress;
+  }
   installRuntime(logger, telemetry);
   const tracing = setupTracing(telemetry);
   const settings = temporalSettingsFromEnv();
