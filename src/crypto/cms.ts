@@ -1,21 +1,25 @@
-// CMS SignedData: build (RSA, SHA-256, standard signed attributes) and verify, both with pkijs;
-// Kazakh GOST signers are built and checked in cms-kz-gost.ts.
-// pkijs keeps certificates and names as their original DER. node-forge's pkcs7 writer does not: it
+// CMS SignedData: build (RSA, SHA-256, standard signed attributes; written as DER directly, der.ts)
+// and verify (pkijs); Kazakh GOST signers are built and checked in cms-kz-gost.ts.
+// Certificates and names are kept as their original DER. node-forge's pkcs7 writer does not: it
 // re-encodes the signer's issuer DN and double-encodes UTF8String values, so every certificate
 // with a Cyrillic DN (all NCA RK ones) yields an issuerAndSerialNumber that matches nothing.
-// The signature itself is made by WebCrypto, i.e. Node's native OpenSSL.
-import { createHash, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
+// The signature itself is made by Node's native OpenSSL.
+import { createHash, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { kzGostPublicKeyOfCertificate } from './certificate-check.js';
 import { verifyKzGostSignerInfo } from './cms-kz-gost.js';
-import type { KzGostPublicKey } from './kz-gost.js';
+import * as der from './der.js';
+import { isKzGostKeyOid, type KzGostPublicKey } from './kz-gost.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
   contentType: '1.2.840.113549.1.9.3',
   messageDigest: '1.2.840.113549.1.9.4',
   signingTime: '1.2.840.113549.1.9.5',
+  signedData: '1.2.840.113549.1.7.2',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha256WithRsa: '1.2.840.113549.1.1.11',
 };
 
 export interface CmsSignParams {
@@ -30,40 +34,66 @@ export interface CmsSignParams {
 }
 
 /** Returns the DER of a ContentInfo wrapping SignedData, as `openssl cms -sign -binary` would. */
+// Per signer certificate, its issuer and serial as the exact bytes of its DER, found once: a key
+// from the key cache (key-cache.ts) signs for hours. Weak, so it goes with the cached certificate.
+const signerIds = new WeakMap<X509Certificate, Buffer>();
+
+function signerIdOf(certificate: X509Certificate): Buffer {
+  let id = signerIds.get(certificate);
+  if (!id) {
+    const { issuer, serialNumber } = der.issuerAndSerialOf(certificate.raw);
+    signerIds.set(certificate, (id = der.sequence(issuer, serialNumber)));
+  }
+  return id;
+}
+
+const SHA256 = der.sequence(der.oid(OID.sha256), der.tlv(der.TAG.null));
+// RFC 4055: sha256WithRSAEncryption with NULL parameters (OpenSSL accepts rsaEncryption here too).
+const SHA256_WITH_RSA = der.sequence(der.oid(OID.sha256WithRsa), der.tlv(der.TAG.null));
+
+/**
+ * Returns the DER of a ContentInfo wrapping SignedData, as `openssl cms -sign -binary -md sha256`
+ * would: version 1, issuerAndSerialNumber, signed contentType, signingTime and messageDigest (a
+ * DER SET), certificates as issued. Written directly (der.ts); the signature is Node's OpenSSL,
+ * off the event loop.
+ */
 export async function signCmsRsaSha256(p: CmsSignParams): Promise<Buffer> {
-  const [signerCert, ...chain] = p.certificates.map((c) => pkijs.Certificate.fromBER(new Uint8Array(c.raw)));
+  const [signerCert] = p.certificates;
   if (!signerCert) throw new Error('signCmsRsaSha256: no signer certificate');
-  const content = new Uint8Array(p.content);
-  const digest = createHash('sha256').update(content).digest();
+  const content = Buffer.from(p.content);
+  const attribute = (type: string, value: Buffer) => der.sequence(der.oid(type), der.setOf(value));
+  // The signature covers the attributes as a SET; the SignerInfo stores the same bytes as [0].
+  const signedAttrs = der.setOf(
+    attribute(OID.contentType, der.oid(OID.data)),
+    attribute(OID.signingTime, der.time(p.signingTime ?? new Date())),
+    attribute(OID.messageDigest, der.tlv(der.TAG.octetString, createHash('sha256').update(content).digest())),
+  );
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    nodeSign('sha256', signedAttrs, p.privateKey, (err, sig) => (err ? reject(err) : resolve(sig))),
+  );
+  const storedAttrs = Buffer.from(signedAttrs);
+  storedAttrs[0] = der.TAG.context(0);
 
-  const signerInfo = new pkijs.SignerInfo({
-    version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: signerCert.issuer, serialNumber: signerCert.serialNumber }),
-    signedAttrs: new pkijs.SignedAndUnsignedAttributes({
-      type: 0,
-      attributes: [
-        new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
-        new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: digest })] }),
-        new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: p.signingTime ?? new Date() })] }),
-      ],
-    }),
-  });
-  const signed = new pkijs.SignedData({
-    version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({
-      eContentType: OID.data,
-      ...(p.detached ? {} : { eContent: new asn1js.OctetString({ valueHex: content }) }),
-    }),
-    signerInfos: [signerInfo],
-    certificates: [signerCert, ...chain],
-  });
-
-  const pkcs8 = p.privateKey.export({ type: 'pkcs8', format: 'der' });
-  const key = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-  await signed.sign(key as unknown as Parameters<pkijs.SignedData['sign']>[0], 0, 'SHA-256');
-
-  const info = new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.SIGNED_DATA, content: signed.toSchema(true) });
-  return Buffer.from(info.toSchema().toBER(false));
+  const signerInfo = der.sequence(
+    der.smallInteger(1),
+    signerIdOf(signerCert),
+    SHA256,
+    storedAttrs,
+    SHA256_WITH_RSA,
+    der.tlv(der.TAG.octetString, signature),
+  );
+  const encapContentInfo = der.sequence(
+    der.oid(OID.data),
+    ...(p.detached ? [] : [der.tlv(der.TAG.context(0), der.tlv(der.TAG.octetString, content))]),
+  );
+  const signedData = der.sequence(
+    der.smallInteger(1),
+    der.setOf(SHA256),
+    encapContentInfo,
+    der.tlv(der.TAG.context(0), ...p.certificates.map((c) => c.raw)), // signer first, then the chain
+    der.setOf(signerInfo),
+  );
+  return der.sequence(der.oid(OID.signedData), der.tlv(der.TAG.context(0), signedData));
 }
 
 export interface CmsVerification {
@@ -98,10 +128,10 @@ export function cmsToDer(input: Uint8Array | string): Buffer {
  * cryptographic signature only; whether
  * the signer certificate is trusted and valid at a given time is for the caller (certificate-check.ts).
  */
-export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): Promise<CmsVerification> {
+export async function verifyCms(message: Uint8Array, detachedContent?: Uint8Array): Promise<CmsVerification> {
   let signed: pkijs.SignedData;
   try {
-    const asn1 = asn1js.fromBER(new Uint8Array(der));
+    const asn1 = asn1js.fromBER(new Uint8Array(message));
     if (asn1.offset === -1) throw new Error('bad BER');
     const info = new pkijs.ContentInfo({ schema: asn1.result });
     if (info.contentType !== pkijs.ContentInfo.SIGNED_DATA) throw new Error('not SignedData');
@@ -116,9 +146,10 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
     };
   }
   const signerCount = signed.signerInfos.length;
-  const certificates = (signed.certificates ?? [])
-    .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
-    .map((c) => new X509Certificate(Buffer.from(c.toSchema().toBER(false))));
+  const parsedCertificates = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const certificates = (embeddedCertificatesDer(message) ?? parsedCertificates.map((c) => Buffer.from(c.toSchema().toBER(false)))).map(
+    (raw) => new X509Certificate(raw),
+  );
   const econtent = signed.encapContentInfo.eContent;
   const encapsulatedContent = econtent ? Buffer.from(econtent.getValue()) : undefined;
   const signingTime = readSigningTime(signed);
@@ -147,7 +178,7 @@ export async function verifyCms(der: Uint8Array, detachedContent?: Uint8Array): 
     };
   }
   const content = encapsulatedContent ?? Buffer.from(detachedContent!);
-  const kz = kzGostSigner(signed);
+  const kz = kzGostSigner(signed, parsedCertificates, certificates);
   if (kz) {
     const check = verifyKzGostSignerInfo(signed, kz.key, content);
     return {
@@ -204,27 +235,47 @@ function readSigningTime(signed: pkijs.SignedData): Date | undefined {
  * The first signer's certificate and key when that key is a Kazakh GOST key (WebCrypto cannot verify
  * those); undefined for any other key, which pkijs verifies.
  */
-function kzGostSigner(signed: pkijs.SignedData): { certificate: X509Certificate; key: KzGostPublicKey } | undefined {
+function kzGostSigner(
+  signed: pkijs.SignedData,
+  parsed: pkijs.Certificate[],
+  certificates: X509Certificate[],
+): { certificate: X509Certificate; key: KzGostPublicKey } | undefined {
   const sid = signed.signerInfos[0]?.sid;
-  const certs = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
-  const cert =
+  const index =
     sid instanceof pkijs.IssuerAndSerialNumber
-      ? certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber))
-      : certs.find((c) => {
+      ? parsed.findIndex((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber))
+      : parsed.findIndex((c) => {
           // subjectKeyIdentifier [0]: compared with the certificate's SKI extension.
           const ski = c.extensions?.find((e) => e.extnID === '2.5.29.14')?.parsedValue as asn1js.OctetString | undefined;
           const want = (sid as asn1js.BaseBlock | undefined)?.valueBlock as { valueHexView?: Uint8Array } | undefined;
           return ski && want?.valueHexView && Buffer.from(ski.valueBlock.valueHexView).equals(Buffer.from(want.valueHexView));
         });
-  if (!cert) return undefined;
-  const certificate = new X509Certificate(Buffer.from(cert.toSchema().toBER(false)));
+  const certificate = certificates[index];
+  if (!certificate) return undefined;
+  // Most signers are RSA: their key's OID is read from the DER before any full parse.
   let key: KzGostPublicKey | undefined;
   try {
+    if (!isKzGostKeyOid(der.publicKeyAlgorithmOidOf(certificate.raw))) return undefined;
     key = kzGostPublicKeyOfCertificate(certificate);
   } catch {
     return undefined;
   }
   return key ? { certificate, key } : undefined;
+}
+
+/**
+ * The embedded certificates (CertificateChoices that are X.509 Certificates, in order) as their exact
+ * DER, read from a DER SignedData; undefined when it is BER (indefinite lengths) or unexpected.
+ */
+function embeddedCertificatesDer(message: Uint8Array): Buffer[] | undefined {
+  try {
+    const [, content] = der.elementsOf(message);
+    const [signedData] = der.elementsOf(content ?? Buffer.alloc(0));
+    const set = der.elementsOf(signedData ?? Buffer.alloc(0)).find((f) => f[0] === der.TAG.context(0));
+    return set ? der.elementsOf(set).filter((c) => c[0] === der.TAG.sequence) : [];
+  } catch {
+    return undefined;
+  }
 }
 
 export function certificateFingerprint(cert: X509Certificate): string {

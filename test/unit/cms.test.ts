@@ -132,4 +132,17 @@ describe('CMS SignedData', () => {
     assert.deepEqual(stdout, content);
     assert.equal((await verifyCms(cms)).signatureValid, true);
   });
+
+  it('writes DER: OpenSSL re-encoding the parsed CMS gives the same bytes (sorted signed attributes, definite lengths)', async (t) => {
+    const p12 = vectorsOrSkip(t, 'nca', 'RSA256_8426360556902ce4ac33977836f873e1dc190976.p12');
+    if (!p12) return;
+    const nca = openPkcs12(await readFile(p12), 'Qwerty12', p12);
+    for (const detached of [false, true]) {
+      const cms = await signCmsRsaSha256({ content, privateKey: nca.privateKey, certificates: nca.certificates, detached });
+      const cmsPath = join(dir, `der-${detached}.der`);
+      await writeFile(cmsPath, cms);
+      const { stdout } = await runOpenssl(['cms', '-cmsout', '-inform', 'DER', '-outform', 'DER', '-in', cmsPath]);
+      assert.ok(stdout.equals(cms), `detached=${detached}: OpenSSL's DER differs from ours`);
+    }
+  });
 });
