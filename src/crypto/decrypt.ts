@@ -1,18 +1,20 @@
 // decryptCms: the one entry point for CMS EnvelopedData decryption. GOST recipients (Kontur's
 // EncryptedKey) go through OpenSSL + gost-engine; RSA recipients (PKCS#1 v1.5 key transport, which
 // Node 20 refuses) through node-forge. A wrong key always fails: the key is checked against the
-// recipient certificate first, and OpenSSL runs with -recip and -debug_decrypt, because without the
+// recipient certificate first (once per key: the checked key is kept in key-cache.ts), and OpenSSL runs with -recip and -debug_decrypt, because without the
 // latter OpenSSL "decrypts" with a random key and exits 0 when the key does not fit (its defence
 // against oracle attacks), handing back garbage.
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import forge from 'node-forge';
 import { cmsToDer } from './cms.js';
+import { elementsOf, oidToString, publicKeyAlgorithmOidOf, TAG } from './der.js';
 import { GOST_KEY_OIDS, runGostOpenssl } from './gost.js';
 import { OpensslError, withPrivateTempDir } from './openssl.js';
+import { keyCache } from './key-cache.js';
 import { openPkcs12 } from './pkcs12.js';
 import { FailureType, TrustflowError } from '../common/errors.js';
 
@@ -50,12 +52,9 @@ export interface DecryptCmsParams {
 
 const toPem = (cert: Buffer | string) => new X509Certificate(cert).toString();
 
-export function publicKeyAlgorithmOf(certificate: Buffer | string): { oid: string; spkiDer: Buffer } {
-  const cert = pkijs.Certificate.fromBER(new Uint8Array(new X509Certificate(certificate).raw));
-  return {
-    oid: cert.subjectPublicKeyInfo.algorithm.algorithmId,
-    spkiDer: Buffer.from(cert.subjectPublicKeyInfo.toSchema().toBER(false)),
-  };
+/** The key algorithm OID of a certificate (PEM or DER). */
+export function publicKeyAlgorithmOf(certificate: Buffer | string): { oid: string } {
+  return { oid: publicKeyAlgorithmOidOf(new X509Certificate(certificate).raw) };
 }
 
 export async function decryptCms(p: DecryptCmsParams): Promise<Buffer> {
@@ -81,10 +80,29 @@ export async function decryptCms(p: DecryptCmsParams): Promise<Buffer> {
   );
 }
 
+const ENVELOPED_DATA = '1.2.840.113549.1.7.3';
+const RECIPIENT_KIND_BY_TAG: Record<number, 'keyTrans' | 'keyAgree'> = { [TAG.sequence]: 'keyTrans', [TAG.context(1)]: 'keyAgree' };
+
 /** The RecipientInfo kinds of an EnvelopedData, or [] when it is not one. */
-export function recipientKinds(der: Buffer): ('keyTrans' | 'keyAgree' | 'other')[] {
+export function recipientKinds(message: Buffer): ('keyTrans' | 'keyAgree' | 'other')[] {
   try {
-    const asn1 = asn1js.fromBER(new Uint8Array(der));
+    // DER (what Kontur and OpenSSL send) is walked directly, in microseconds.
+    const [contentType, content] = elementsOf(message);
+    if (!contentType || oidToString(contentType) !== ENVELOPED_DATA || content?.[0] !== TAG.context(0)) return [];
+    const [enveloped] = elementsOf(content);
+    const fields = elementsOf(enveloped ?? Buffer.alloc(0));
+    // EnvelopedData ::= SEQUENCE { version, originatorInfo [0] OPTIONAL, recipientInfos SET, ... }
+    const recipientInfos = fields[fields[1]?.[0] === TAG.context(0) ? 2 : 1];
+    if (recipientInfos?.[0] !== TAG.set) return [];
+    return elementsOf(recipientInfos).map((r) => RECIPIENT_KIND_BY_TAG[r[0]!] ?? 'other');
+  } catch {
+    return recipientKindsBer(message); // indefinite lengths (BER): the full parser
+  }
+}
+
+function recipientKindsBer(message: Buffer): ('keyTrans' | 'keyAgree' | 'other')[] {
+  try {
+    const asn1 = asn1js.fromBER(new Uint8Array(message));
     const info = new pkijs.ContentInfo({ schema: asn1.result });
     if (info.contentType !== pkijs.ContentInfo.ENVELOPED_DATA) return [];
     const env = new pkijs.EnvelopedData({ schema: info.content });
@@ -94,32 +112,66 @@ export function recipientKinds(der: Buffer): ('keyTrans' | 'keyAgree' | 'other')
   }
 }
 
-async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
-  return withPrivateTempDir(async (_dir, writePrivate) => {
-    const env: Record<string, string> = {};
-    const passin: string[] = [];
-    let keyPath: string;
-    if (p.key.format === 'pkcs12') {
-      const p12 = await writePrivate('key.p12', p.key.der);
-      env.TF_KEY_PASSWORD = p.key.password;
-      const { stdout } = await runGostOpenssl(['pkcs12', '-in', p12, '-nocerts', '-nodes', '-passin', 'env:TF_KEY_PASSWORD'], {
-        env,
-      }).catch((err: unknown) => {
-        throw err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr)
-          ? new CmsDecryptError('PKCS#12: wrong password (integrity check failed)', 'bad-password')
-          : new CmsDecryptError('PKCS#12: cannot be read with OpenSSL and gost-engine', 'bad-input');
-      });
-      keyPath = await writePrivate('key.pem', stdout);
-    } else {
-      keyPath = await writePrivate('key.pem', p.key.pem);
-      if (p.key.password !== undefined) {
-        env.TF_KEY_PASSWORD = p.key.password;
-        passin.push('-passin', 'env:TF_KEY_PASSWORD');
-      }
-    }
-    const certPath = await writePrivate('recipient.pem', toPem(p.certificate));
+/** A checked GOST key as OpenSSL will read it per message: PKCS#8 under a passphrase that lives only in memory. */
+interface CheckedGostKey {
+  encryptedPem: Buffer;
+  passphrase: string;
+}
 
-    const inPath = await writePrivate('message.der', der);
+/**
+ * The recipient's private key, checked once against the recipient certificate (compared as OpenSSL
+ * normalises public keys), then kept in the key cache: unlocking a GOST PBE PKCS#12 costs ~150 ms
+ * of OpenSSL, a decryption ~15 ms. OpenSSL's `cms` reads its key from a file only, so the key is
+ * re-encrypted (PBES2, AES-256) under a random passphrase held in this process's memory: the copy
+ * written for each message is useless without it, and the unencrypted key only ever moves over
+ * pipes.
+ */
+async function checkedGostKey(p: DecryptCmsParams, certificatePem: string): Promise<CheckedGostKey> {
+  const password = p.key.password;
+  const keyBytes = p.key.format === 'pkcs12' ? p.key.der : Buffer.from(p.key.pem);
+  const certificateDer = new X509Certificate(certificatePem).raw;
+  const slot = `gost-decryption-key\0${createHash('sha256').update(certificateDer).digest('hex')}`;
+  return keyCache.use(slot, [p.key.format, keyBytes, password ?? '', certificateDer], async () => {
+    const env: Record<string, string> = password !== undefined ? { TF_KEY_PASSWORD: password } : {};
+    const passin = password !== undefined ? ['-passin', 'env:TF_KEY_PASSWORD'] : [];
+    // Without -in, OpenSSL reads standard input.
+    const plain =
+      p.key.format === 'pkcs12'
+        ? await runGostOpenssl(['pkcs12', '-nocerts', '-nodes', ...passin], { env, stdin: keyBytes }).catch((err: unknown) => {
+            throw err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr)
+              ? new CmsDecryptError('PKCS#12: wrong password (integrity check failed)', 'bad-password')
+              : new CmsDecryptError('PKCS#12: cannot be read with OpenSSL and gost-engine', 'bad-input');
+          })
+        : await runGostOpenssl(['pkey', ...passin], { env, stdin: keyBytes }).catch((err: unknown) => {
+            throw err instanceof OpensslError && /bad decrypt|password/i.test(err.stderr)
+              ? new CmsDecryptError('private key: wrong password', 'bad-password')
+              : new CmsDecryptError('private key: not a readable PEM PKCS#8 key', 'bad-input');
+          });
+    const passphrase = randomBytes(32).toString('base64url');
+    const [fromKey, fromCert, encrypted] = await Promise.all([
+      runGostOpenssl(['pkey', '-pubout'], { stdin: plain.stdout }),
+      runGostOpenssl(['x509', '-noout', '-pubkey'], { stdin: Buffer.from(certificatePem) }),
+      // One PBKDF2 iteration: the passphrase is 256 random bits, stretching it would add nothing but ~5 ms a message.
+      runGostOpenssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-iter', '1', '-passout', 'env:TF_CACHE_PASSPHRASE'], {
+        env: { TF_CACHE_PASSPHRASE: passphrase },
+        stdin: plain.stdout,
+      }),
+    ]).catch((err: unknown) => {
+      throw err instanceof OpensslError ? new CmsDecryptError('private key: not a key OpenSSL and gost-engine can use', 'bad-input') : err;
+    });
+    plain.stdout.fill(0);
+    if (!fromKey.stdout.equals(fromCert.stdout)) {
+      throw new CmsDecryptError('the private key does not belong to the recipient certificate', 'key-mismatch');
+    }
+    return { encryptedPem: encrypted.stdout, passphrase };
+  });
+}
+
+async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
+  const certificatePem = toPem(p.certificate);
+  const key = await checkedGostKey(p, certificatePem);
+  // One OpenSSL process per message.
+  return withPrivateTempDir(async (_dir, writePrivate) => {
     const args = [
       'cms',
       '-decrypt',
@@ -127,58 +179,48 @@ async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
       '-binary',
       '-inform',
       'DER',
-      '-in',
-      inPath,
       '-recip',
-      certPath,
+      await writePrivate('recipient.pem', certificatePem),
       '-inkey',
-      keyPath,
-      ...passin,
+      await writePrivate('key.pem', key.encryptedPem),
+      '-passin',
+      'env:TF_CACHE_PASSPHRASE',
     ];
     if (p.originator) args.push('-originator', await writePrivate('originator.pem', toPem(p.originator)));
-
-    // In parallel (each OpenSSL start loads the engine): the key must be the certificate's, compared
-    // as OpenSSL normalises public keys; nothing decrypted is returned unless it is.
-    const [fromKey, fromCert, decrypted] = await Promise.all([
-      runGostOpenssl(['pkey', '-in', keyPath, '-pubout', ...passin], { env }).catch((err: unknown) => {
-        throw err instanceof OpensslError && /bad decrypt|password/i.test(err.stderr)
-          ? new CmsDecryptError('private key: wrong password', 'bad-password')
-          : new CmsDecryptError('private key: not a readable PEM PKCS#8 key', 'bad-input');
-      }),
-      runGostOpenssl(['x509', '-in', certPath, '-noout', '-pubkey']),
-      runGostOpenssl(args, { env }).then(
-        (r) => r.stdout,
-        (err: unknown) => err,
-      ),
-    ]);
-    if (!fromKey.stdout.equals(fromCert.stdout)) {
-      throw new CmsDecryptError('the private key does not belong to the recipient certificate', 'key-mismatch');
+    try {
+      // The message on standard input (no -in).
+      return (await runGostOpenssl(args, { env: { TF_CACHE_PASSPHRASE: key.passphrase }, stdin: der })).stdout;
+    } catch (err) {
+      if (err instanceof OpensslError && err.exitCode === 4) {
+        throw new CmsDecryptError("the message is not addressed to this certificate's key, or it is damaged", 'not-for-this-recipient');
+      }
+      if (err instanceof OpensslError) throw new CmsDecryptError('the message is not a CMS EnvelopedData OpenSSL can read', 'bad-input');
+      throw err;
     }
-    if (Buffer.isBuffer(decrypted)) return decrypted;
-    if (decrypted instanceof OpensslError && decrypted.exitCode === 4) {
-      throw new CmsDecryptError("the message is not addressed to this certificate's key, or it is damaged", 'not-for-this-recipient');
-    }
-    if (decrypted instanceof OpensslError)
-      throw new CmsDecryptError('the message is not a CMS EnvelopedData OpenSSL can read', 'bad-input');
-    throw decrypted;
   });
 }
 
 async function decryptRsa(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
   const cert = new X509Certificate(p.certificate);
-  let key;
-  try {
-    key =
-      p.key.format === 'pkcs12'
-        ? openPkcs12(p.key.der, p.key.password, 'PKCS#12').privateKey
-        : createPrivateKey({ key: p.key.pem, ...(p.key.password !== undefined ? { passphrase: p.key.password } : {}) });
-  } catch (err) {
-    throw new CmsDecryptError(
-      `private key: ${/password/i.test((err as Error).message) ? 'wrong password' : 'cannot be read'}`,
-      /password/i.test((err as Error).message) ? 'bad-password' : 'bad-input',
-    );
-  }
-  if (!cert.checkPrivateKey(key)) throw new CmsDecryptError('the private key does not belong to the recipient certificate', 'key-mismatch');
+  const keyBytes = p.key.format === 'pkcs12' ? p.key.der : Buffer.from(p.key.pem);
+  const slot = `rsa-decryption-key\0${createHash('sha256').update(cert.raw).digest('hex')}`;
+  const key = await keyCache.use(slot, [p.key.format, keyBytes, p.key.password ?? '', cert.raw], () => {
+    let opened;
+    try {
+      opened =
+        p.key.format === 'pkcs12'
+          ? openPkcs12(p.key.der, p.key.password, 'PKCS#12').privateKey
+          : createPrivateKey({ key: p.key.pem, ...(p.key.password !== undefined ? { passphrase: p.key.password } : {}) });
+    } catch (err) {
+      throw new CmsDecryptError(
+        `private key: ${/password/i.test((err as Error).message) ? 'wrong password' : 'cannot be read'}`,
+        /password/i.test((err as Error).message) ? 'bad-password' : 'bad-input',
+      );
+    }
+    if (!cert.checkPrivateKey(opened))
+      throw new CmsDecryptError('the private key does not belong to the recipient certificate', 'key-mismatch');
+    return opened;
+  });
   let message: forge.pkcs7.PkcsEnvelopedData;
   try {
     message = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(der.toString('binary'))) as forge.pkcs7.PkcsEnvelopedData;

@@ -4,12 +4,12 @@
 // (forge's pure-JS RSA is ~100x slower); Kazakh GOST keys, whose OIDs OpenSSL cannot parse, are
 // read from their PKCS#8 by kz-gost.ts.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import forge from 'node-forge';
 import { FailureType, KeyStoreError } from '../common/errors.js';
 import { kzGostPublicKeyOfCertificate } from './certificate-check.js';
 import { isKzGostKeyOid, kzGostPrivateKeyFromPkcs8, kzGostPublicKeyOf, sameKzGostPublicKey, type KzGostPrivateKey } from './kz-gost.js';
 import type { SecretResolver } from '../secrets/resolve.js';
+import { keyCache, readKeyFile, type KeyFile } from './key-cache.js';
 
 /** The private key of a key store: a Node KeyObject (RSA, EC) or a Kazakh GOST key (no OpenSSL support). */
 export type StoreKey = { kind: 'node'; keyObject: KeyObject } | { kind: 'kz-gost'; gost: KzGostPrivateKey };
@@ -123,7 +123,10 @@ export function openKeyStore(der: Uint8Array, password: string, label: string, p
  * A Kazakh GOST key is refused saying what it can do in trustflow (CMS signing).
  */
 export function openPkcs12(der: Uint8Array, password: string, label: string, passwordRef?: string): SoftwareKey {
-  const store = openKeyStore(der, password, label, passwordRef);
+  return softwareKeyOf(openKeyStore(der, password, label, passwordRef), label);
+}
+
+function softwareKeyOf(store: KeyStore, label: string): SoftwareKey {
   if (store.key.kind === 'kz-gost')
     throw new KeyStoreError(
       `${label}: holds a ${store.key.gost.algorithm.name} key; trustflow signs CMS with it (mptSignIn, trustflow cms sign), but this use (TLS, JWS or decryption) needs an RSA or EC key: use the RSA key NCA RK issued with it (RSA256_*.p12 or AUTH_RSA256_*.p12)`,
@@ -132,9 +135,9 @@ export function openPkcs12(der: Uint8Array, password: string, label: string, pas
   return { privateKey: store.key.keyObject, certificates: store.certificates };
 }
 
-async function readKeyFile(path: string): Promise<Buffer> {
+async function readPkcs12File(path: string): Promise<KeyFile> {
   try {
-    return await readFile(path);
+    return await readKeyFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new KeyStoreError(
@@ -143,16 +146,22 @@ async function readKeyFile(path: string): Promise<Buffer> {
   }
 }
 
-/** Reads and opens a PKCS#12 file (RSA, EC or Kazakh GOST) whose password is behind a secret reference. */
+/**
+ * Reads and opens a PKCS#12 file (RSA, EC or Kazakh GOST) whose password is behind a secret reference.
+ * The opened store is kept in the worker's key cache (key-cache.ts) until the file, the password or
+ * its age says otherwise; callers share it and must not change it.
+ */
 export async function openKeyStoreFile(path: string, passwordRef: string, resolveSecret: SecretResolver): Promise<KeyStore> {
-  const der = await readKeyFile(path);
-  return openKeyStore(der, await resolveSecret(passwordRef), path, passwordRef);
+  const file = await readPkcs12File(path);
+  const password = await resolveSecret(passwordRef);
+  return keyCache.use(`pkcs12\0${path}\0${passwordRef}`, [file.identity, file.bytes, password], () =>
+    openKeyStore(file.bytes, password, path, passwordRef),
+  );
 }
 
 /** Reads and opens a PKCS#12 file whose password is behind a secret reference, for Node's crypto (see openPkcs12). */
 export async function openPkcs12File(path: string, passwordRef: string, resolveSecret: SecretResolver): Promise<SoftwareKey> {
-  const der = await readKeyFile(path);
-  return openPkcs12(der, await resolveSecret(passwordRef), path, passwordRef);
+  return softwareKeyOf(await openKeyStoreFile(path, passwordRef, resolveSecret), path);
 }
 
 const EC_KEY_OID = '1.2.840.10045.2.1';

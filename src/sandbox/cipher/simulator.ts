@@ -4,7 +4,7 @@
 // are RSA PKCS#12 files standing in for DSTU 4145 containers (the agent's real format), so the
 // verifier reports dsAlgorism 'RSA (sandbox stand-in for ДСТУ 4145)' and the CMS is RSA/SHA-256.
 // Passwords, container bytes, paths and data never go into state, logs or responses.
-import { randomUUID, type X509Certificate } from 'node:crypto';
+import { createHash, randomUUID, type X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
 import { signCmsRsaSha256, verifyCms } from '../../crypto/cms.js';
 import { openPkcs12, type SoftwareKey } from '../../crypto/pkcs12.js';
+import { KeyCache } from '../../crypto/key-cache.js';
 import { Simulator, type Handler, type SimRequest, type SimResponse } from '../simulator.js';
 
 export interface CipherSimulatorOptions {
@@ -171,6 +172,10 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
     return typeof p === 'string' ? p : undefined;
   };
 
+  // The agent keeps a container it has opened (as a signing service would), so repeated signatures
+  // with one key do not each pay its PBKDF2.
+  const openedContainers = new KeyCache({ maxEntries: 16, maxAgeMs: 10 * 60_000 });
+
   /** Opens the ticket's container; the path wins over uploaded bytes, as the doc says. */
   const openKey = async (t: Ticket, password: string | undefined, missingMessage: string): Promise<SoftwareKey | Failure> => {
     let der: Buffer;
@@ -187,7 +192,9 @@ export function createCipherSimulator(o: CipherSimulatorOptions): Simulator {
     }
     if (password === undefined) return { failure: fail(500, MSG.wrongPassword, 'keyStorePassword is missing') };
     try {
-      const key = openPkcs12(der, password, 'key container');
+      const key = await openedContainers.use(createHash('sha256').update(der).digest('hex'), [der, password], () =>
+        openPkcs12(der, password, 'key container'),
+      );
       // The sandbox's signer is RSA; the real agent signs DSTU/ECDSA keys it does not model.
       if (key.privateKey.asymmetricKeyType !== 'rsa')
         return { failure: fail(500, MSG.keyStoreError, `the sandbox signs with RSA keys only, not ${key.privateKey.asymmetricKeyType}`) };
