@@ -1,23 +1,29 @@
 // `npm run bench`: what trustflow's code costs, as ratios against baselines measured in the same
-// run on the same machine. Numbers are printed, never asserted.
-//   1. mptSignIn end to end vs a no-op workflow with the same three activity hops (same server)
-//   2. getMptToken from a warm token keeper (Update-with-Start of `getToken`) vs a no-op Update through
-//      Update-with-Start (USE_EXISTING) on a trivial long-lived workflow (same server, same worker settings);
-//      getMptToken as callers get it (coalesce: true, the default) and with one Update per call (coalesce: false)
-//   3. the signing step (open PKCS#12 + build CMS) vs one bare RSA-2048 signature
-//   4. GOST decryption (decryptCms) vs bare `openssl cms -decrypt` (needs ../shared/vectors)
+// run on the same machine. Numbers are printed, never asserted. One table holds every flow and crypto
+// operation at concurrency 1 and BENCH_CONCURRENCY, then the worker process's peak RSS (the sandbox
+// simulators run in a process of their own, as providers do). Then, each in its own section:
+//   token     getMptToken from a warm token keeper (Update-with-Start of `getToken`) vs a no-op Update
+//             through Update-with-Start (USE_EXISTING) on a trivial long-lived workflow
+//   kz-gost   Kazakh GOST signatures per operation against RSA-2048
+// Baselines: each flow against a no-op workflow with as many activities as the flow's own history
+// shows (counted from a warm-up run), same server, same worker settings, same encrypting data
+// converter; each crypto operation against the bare primitive (one RSA signature, one `openssl cms
+// -decrypt` process).
 // Environment:
-//   BENCH_FLOWS, BENCH_CONCURRENCY              flows per workflow-latency scenario (40), their concurrency (8)
+//   BENCH_FLOWS, BENCH_CONCURRENCY              runs per table row (40), the higher concurrency (8)
 //   BENCH_TOKEN_CALLS, BENCH_TOKEN_CONCURRENCY  calls per variant of the token-keeper scenario (1000), their concurrency (50)
-//   BENCH_ONLY  a comma list of the parts to run: flows (1), token (2), signing (3), gost (4), kz-gost (5); all when unset.
-//               E.g. BENCH_ONLY=token node dist/bench/run.js
+//   BENCH_ONLY  a comma list of the parts to run: flows, crypto, token, kz-gost; all when unset.
+//               E.g. BENCH_ONLY=flows,crypto node dist/bench/run.js
+//   BENCH_DEV_SERVER_DEFAULTS=1  start the dev server without devServerLatencyConfig (the "before" of issue 17)
+//   TRUSTFLOW_KEY_CACHE_SECONDS=0  turns the worker's key cache off (the rows marked "warm" then open every time)
 import { generateKeyPairSync, sign as rsaSign, verify as rsaVerify } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
 import { getMptToken, tokenKeeperId } from '../src/client/token-keepers.js';
@@ -27,13 +33,17 @@ import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
 import { devServerDynamicConfigArgs, serverDynamicConfig } from '../src/common/server-settings.js';
 import { existsSync } from 'node:fs';
-import { signCmsRsaSha256, verifyCms } from '../src/crypto/cms.js';
+import { verifyCms } from '../src/crypto/cms.js';
 import { generateKzGostKey, KZ_GOST, kzGostPublicKeyOf, kzGostSign, kzGostVerify } from '../src/crypto/kz-gost.js';
-import { cmsSignerOf } from '../src/crypto/signer.js';
+import { cmsSignerOf, openSigner } from '../src/crypto/signer.js';
+import { keyCache } from '../src/crypto/key-cache.js';
+import { resolveSecret } from '../src/secrets/resolve.js';
 import { decryptCms } from '../src/crypto/decrypt.js';
 import { runGostOpenssl } from '../src/crypto/gost.js';
 import { openKeyStore, openPkcs12 } from '../src/crypto/pkcs12.js';
-import { sandboxAdmin, startSandbox } from '../src/sandbox/index.js';
+import { sandboxAdmin, type SandboxManifest } from '../src/sandbox/index.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createTrustflowWorker } from '../src/worker/worker.js';
 import { temporalCliPath } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
@@ -43,7 +53,7 @@ const N = Number(process.env.BENCH_FLOWS ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const TOKEN_CALLS = Number(process.env.BENCH_TOKEN_CALLS ?? 1000);
 const TOKEN_CONCURRENCY = Number(process.env.BENCH_TOKEN_CONCURRENCY ?? 50);
-const PARTS = ['flows', 'token', 'signing', 'gost', 'kz-gost'] as const;
+const PARTS = ['flows', 'crypto', 'token', 'kz-gost'] as const;
 const ONLY = process.env.BENCH_ONLY?.split(',').map((p) => p.trim());
 const unknownPart = ONLY?.find((p) => !(PARTS as readonly string[]).includes(p));
 if (unknownPart !== undefined) throw new Error(`BENCH_ONLY: unknown part '${unknownPart}' (parts: ${PARTS.join(', ')})`);
@@ -84,13 +94,6 @@ async function timeCalls(call: (i: number) => Promise<unknown>, n: number, concu
   return { ...stats(latencies), perSecond: (latencies.length * 1000) / (performance.now() - t0), failed, firstError };
 }
 
-/** Flows from their start to their result; the first failure is thrown once all have ended. */
-async function timeFlows(start: (i: number) => Promise<{ result(): Promise<unknown> }>, n: number, concurrency: number) {
-  const r = await timeCalls(async (i) => (await start(i)).result(), n, concurrency);
-  if (r.failed > 0) throw r.firstError;
-  return r;
-}
-
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const tmp = await mkdtemp(join(tmpdir(), 'trustflow-bench-'));
@@ -102,11 +105,17 @@ async function main(): Promise<void> {
       ip: '127.0.0.1',
       searchAttributes: allSearchAttributeKeys,
       // The server settings production gets too (src/common/server-settings.ts), then the bench's own.
-      extraArgs: [...devServerDynamicConfigArgs(), '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
+      extraArgs: [
+        ...devServerDynamicConfigArgs({ latency: process.env.BENCH_DEV_SERVER_DEFAULTS !== '1' }),
+        '--sqlite-pragma',
+        'journal_mode=WAL',
+        '--sqlite-pragma',
+        'synchronous=OFF',
+      ],
     },
     client: { dataConverter },
   });
-  const sandbox = await startSandbox({ dir: join(tmp, 'sandbox') });
+  const sandbox = await startSandboxProcess(join(tmp, 'sandbox'));
   try {
     const trustflow = await createTrustflowWorker({
       connection: env.nativeConnection,
@@ -125,11 +134,6 @@ async function main(): Promise<void> {
       dataConverter,
     });
     const input = sandbox.manifest.examples.mptSignIn;
-    const mpt = (tag: string) => (i: number) =>
-      startMptSignIn(env.client, { workflowId: `bench-mpt-${tag}-${i}`, input, taskQueue: 'bench-mpt' });
-    const base = (tag: string) => (i: number) =>
-      env.client.workflow.start('baselineThreeActivities', { workflowId: `bench-base-${tag}-${i}`, taskQueue: 'bench-baseline', args: [] });
-
     // getMptToken from a warm keeper: an Update-with-Start of `getToken` (USE_EXISTING) answered from
     // the keeper's memory, vs the same call shape on a workflow whose Update returns a constant. Each
     // side is warmed by one call (it starts the workflow; the keeper's also signs in). The keeper's
@@ -151,7 +155,7 @@ async function main(): Promise<void> {
         });
       const token = (coalesce: boolean) => () => getMptToken(env.client, { input, taskQueue: 'bench-mpt', coalesce });
       const signIns = async () =>
-        ((await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'state')) as { successfulSignIns: number }).successfulSignIns;
+        ((await sandboxAdmin(sandbox.admin('ismpt'), 'state')) as { successfulSignIns: number }).successfulSignIns;
       const keeper = env.client.workflow.getHandle(tokenKeeperId('mpt', input));
       const keeperStatus = () => keeper.query<KeeperStatus>(KEEPER_STATUS_QUERY);
       const target = env.client.workflow.getHandle(targetId);
@@ -202,174 +206,15 @@ async function main(): Promise<void> {
       );
     };
 
-    await Promise.all([
-      trustflow.runUntil(async () =>
-        baseline.runUntil(async () => {
-          if (runs('flows')) {
-            await timeFlows(mpt('warm'), 5, 1); // warm-up: bundles loaded, connections open
-            await timeFlows(base('warm'), 5, 1);
-            console.log(`\nworkflow latency, ${N} flows each, same dev server (SQLite WAL), ms`);
-            console.log('                                    median      p95   flows/s');
-            for (const c of [1, CONCURRENCY]) {
-              const b = await timeFlows(base(`c${c}`), N, c);
-              const m = await timeFlows(mpt(`c${c}`), N, c);
-              console.log(`baseline (3 no-op activities) c=${String(c).padEnd(2)} ${fmt(b.median)} ${fmt(b.p95)} ${fmt(b.perSecond)}`);
-              console.log(`mptSignIn                     c=${String(c).padEnd(2)} ${fmt(m.median)} ${fmt(m.p95)} ${fmt(m.perSecond)}`);
-              console.log(
-                `  ratio mptSignIn / baseline: median ${(m.median / b.median).toFixed(2)}x, throughput ${(m.perSecond / b.perSecond).toFixed(2)}x`,
-              );
-            }
-            const plain = await timeFlows(
-              (i) =>
-                env.client.workflow.start('baselineNoSearchAttributes', {
-                  workflowId: `bench-plain-${i}`,
-                  taskQueue: 'bench-baseline',
-                  args: [],
-                }),
-              N,
-              1,
-            );
-            console.log(`baseline without search-attribute upserts c=1 median ${plain.median.toFixed(1)} ms (cost of the upserts)`);
-            if (sandbox.manifest.examples.konturSignIn) {
-              const kinput = sandbox.manifest.examples.konturSignIn;
-              const two = await timeFlows(
-                (i) =>
-                  env.client.workflow.start('baselineTwoActivities', {
-                    workflowId: `bench-two-${i}`,
-                    taskQueue: 'bench-baseline',
-                    args: [],
-                  }),
-                N,
-                1,
-              );
-              const k = await timeFlows(
-                (i) => startKonturSignIn(env.client, { workflowId: `bench-kontur-${i}`, input: kinput, taskQueue: 'bench-mpt' }),
-                N,
-                1,
-              );
-              console.log(`baseline (2 no-op activities)  c=1  ${fmt(two.median)} ${fmt(two.p95)} ${fmt(two.perSecond)}`);
-              console.log(`konturSignIn                  c=1  ${fmt(k.median)} ${fmt(k.p95)} ${fmt(k.perSecond)}`);
-              console.log(
-                `  ratio konturSignIn / baseline: median ${(k.median / two.median).toFixed(2)}x (GOST decrypt by OpenSSL processes, simulator encrypts with OpenSSL too)`,
-              );
-            }
-            {
-              const kisc = sandbox.manifest.examples.kiscVerifyIdentity;
-              const three = await timeFlows(base('kisc'), N, 1);
-              const v = await timeFlows(
-                (i) => startKiscVerifyIdentity(env.client, { workflowId: `bench-kisc-${i}`, input: kisc, taskQueue: 'bench-mpt' }),
-                N,
-                1,
-              );
-              console.log(`baseline (3 no-op activities)  c=1  ${fmt(three.median)} ${fmt(three.p95)} ${fmt(three.perSecond)}`);
-              console.log(`kiscVerifyIdentity            c=1  ${fmt(v.median)} ${fmt(v.p95)} ${fmt(v.perSecond)}`);
-              console.log(
-                `  ratio kiscVerifyIdentity / baseline: median ${(v.median / three.median).toFixed(2)}x (mutual TLS to the simulator, photo hashing, JWS with the PKCS#12 signing key)`,
-              );
-            }
-            {
-              // cipherSign: eight activities; the simulator's signature is ready after signingMs (0 here).
-              await fetch(`${sandbox.simulators.cipher.adminBaseUrl}/__sandbox/config`, {
-                method: 'POST',
-                body: JSON.stringify({ signingMs: 0 }),
-                headers: { 'content-type': 'application/json' },
-              });
-              const eight = await timeFlows(
-                (i) =>
-                  env.client.workflow.start('baselineActivities', {
-                    workflowId: `bench-eight-${i}`,
-                    taskQueue: 'bench-baseline',
-                    args: [8],
-                  }),
-                N,
-                1,
-              );
-              const c = await timeFlows(
-                (i) =>
-                  startCipherSign(env.client, {
-                    workflowId: `bench-cipher-${i}`,
-                    input: sandbox.manifest.examples.cipherSign,
-                    taskQueue: 'bench-mpt',
-                  }),
-                N,
-                1,
-              );
-              console.log(`baseline (8 no-op activities)  c=1  ${fmt(eight.median)} ${fmt(eight.p95)} ${fmt(eight.perSecond)}`);
-              console.log(`cipherSign                    c=1  ${fmt(c.median)} ${fmt(c.p95)} ${fmt(c.perSecond)}`);
-              console.log(
-                `  ratio cipherSign / baseline: median ${(c.median / eight.median).toFixed(2)}x (HTTP to the simulator, PKCS#12 opened by the simulator twice, RSA CMS, a 1 s poll interval when not ready at the first check)`,
-              );
-            }
-          }
-          if (runs('token')) await tokenScenario();
-        }),
-      ),
-    ]);
-
-    // Signing step alone.
-    if (runs('signing')) {
-      const results: string[] = [];
-      for (const name of ['mpt-legacy', 'mpt-aes']) {
-        const k = sandbox.manifest.keys[name]!;
-        const der = await readFile(k.p12);
-        const password = (await readFile(k.password.slice(5), 'utf8')).trim();
-        const key = openPkcs12(der, password, k.p12);
-        const reps = 200;
-        let t = performance.now();
-        for (let i = 0; i < reps; i++) rsaSign('sha256', Buffer.from(`challenge-${i}`), key.privateKey);
-        const bare = (performance.now() - t) / reps;
-        t = performance.now();
-        for (let i = 0; i < reps; i++)
-          await signCmsRsaSha256({
-            content: Buffer.from(`challenge-${i}`),
-            privateKey: key.privateKey,
-            certificates: key.certificates,
-            detached: false,
-          });
-        const cms = (performance.now() - t) / reps;
-        t = performance.now();
-        for (let i = 0; i < 20; i++) openPkcs12(der, password, k.p12);
-        const open = (performance.now() - t) / 20;
-        results.push(
-          `${name.padEnd(11)} bare RSA sign ${bare.toFixed(3)} ms | CMS sign ${cms.toFixed(3)} ms (${(cms / bare).toFixed(1)}x) | open p12 ${open.toFixed(1)} ms (${(open / bare).toFixed(0)}x)`,
-        );
-      }
-      console.log('\nsigning step, per operation (RSA-2048)');
-      for (const r of results) console.log(r);
-    }
-
-    // GOST decryption (Kontur's EncryptedKey): decryptCms with its safety checks vs bare OpenSSL.
-    const v = join(repoRoot, '..', 'shared', 'vectors', 'tc26_cms');
-    if (runs('gost') && existsSync(v)) {
-      const cms = await readFile(join(v, 'encrypted_keytrans_a231.pem'));
-      const pem = await readFile(join(v, 'recipient256_key.pem'));
-      const cert = await readFile(join(v, 'recipient256_cert.pem'));
-      const reps = 20;
-      for (let i = 0; i < 3; i++) await decryptCms({ cms, key: { format: 'pem', pem }, certificate: cert });
-      let t = performance.now();
-      for (let i = 0; i < reps; i++) await decryptCms({ cms, key: { format: 'pem', pem }, certificate: cert });
-      const ours = (performance.now() - t) / reps;
-      t = performance.now();
-      for (let i = 0; i < reps; i++) {
-        await runGostOpenssl([
-          'cms',
-          '-decrypt',
-          '-binary',
-          '-inform',
-          'PEM',
-          '-in',
-          join(v, 'encrypted_keytrans_a231.pem'),
-          '-recip',
-          join(v, 'recipient256_cert.pem'),
-          '-inkey',
-          join(v, 'recipient256_key.pem'),
-        ]);
-      }
-      const bare = (performance.now() - t) / reps;
-      console.log(
-        `\nGOST decrypt (TC26 a231): decryptCms ${ours.toFixed(1)} ms per call vs bare openssl cms -decrypt ${bare.toFixed(1)} ms (${(ours / bare).toFixed(1)}x; key/cert check + debug_decrypt)`,
-      );
-    } else if (runs('gost')) console.log('\nGOST decrypt: skipped, ../shared/vectors not found');
+    const rows: Row[] = [];
+    await trustflow.runUntil(async () =>
+      baseline.runUntil(async () => {
+        if (runs('flows')) rows.push(...(await flowRows(env.client, sandbox)));
+        if (runs('token')) await tokenScenario();
+      }),
+    );
+    if (runs('crypto')) rows.push(...(await cryptoRows(sandbox)));
+    if (rows.length > 0) printTable(rows);
 
     if (runs('kz-gost')) await kzGostScenario();
   } finally {
@@ -431,6 +276,249 @@ async function kzGostScenario(): Promise<void> {
   const rsaCmsVerifyMs = (performance.now() - t) / 50;
   console.log(
     `CMS attached, NCA test keys: sign GOST 2004 ${gostCmsMs.toFixed(2)} ms vs RSA-2048 ${rsaCmsMs.toFixed(2)} ms (${(gostCmsMs / rsaCmsMs).toFixed(1)}x); verify ${gostCmsVerifyMs.toFixed(2)} ms vs ${rsaCmsVerifyMs.toFixed(2)} ms (${(gostCmsVerifyMs / rsaCmsVerifyMs).toFixed(1)}x)`,
+  );
+}
+
+/** One line of the table: trustflow's operation against its baseline, measured back to back. */
+interface Row {
+  what: string;
+  baseline: string;
+  concurrency: number;
+  base: Awaited<ReturnType<typeof timeCalls>>;
+  ours: Awaited<ReturnType<typeof timeCalls>>;
+}
+
+type Sandbox = Awaited<ReturnType<typeof startSandboxProcess>>;
+
+/**
+ * The simulators in their own process (`npm run sandbox`), as providers are: their CPU and memory are
+ * not the worker's, so the peak RSS printed is the worker's (with this bench's client).
+ */
+async function startSandboxProcess(
+  dir: string,
+): Promise<{ manifest: SandboxManifest; admin(service: string): string; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(new URL('../src/sandbox/main.js', import.meta.url)), '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const manifestPath = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the sandbox process exited (${code}) before it was ready`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /manifest (\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+  });
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as SandboxManifest;
+  return {
+    manifest,
+    admin: (service) => manifest.services[service]!.admin.replace(/\/__sandbox$/, ''),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Both sides at concurrency 1 and CONCURRENCY, each side's N runs back to back. */
+async function measure(
+  what: string,
+  baselineName: string,
+  base: (i: number) => Promise<unknown>,
+  ours: (i: number) => Promise<unknown>,
+  n = N,
+  concurrencies = [1, CONCURRENCY],
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const concurrency of concurrencies) {
+    const b = await timeCalls(base, n, concurrency);
+    const o = await timeCalls(ours, n, concurrency);
+    for (const r of [b, o]) if (r.failed > 0) throw r.firstError;
+    rows.push({ what, baseline: baselineName, concurrency, base: b, ours: o });
+  }
+  return rows;
+}
+
+/**
+ * Every flow the sandbox can run without a person in the loop, against a no-op workflow with as many
+ * activities as the flow's own warm-up run scheduled (read from its history).
+ */
+async function flowRows(client: TestWorkflowEnvironment['client'], sandbox: Sandbox): Promise<Row[]> {
+  // cipherSign: the simulator's signature is ready at once (signingMs 0), so no poll interval is waited.
+  await fetch(`${sandbox.admin('cipher')}/__sandbox/config`, {
+    method: 'POST',
+    body: JSON.stringify({ signingMs: 0 }),
+    headers: { 'content-type': 'application/json' },
+  });
+  const ex = sandbox.manifest.examples;
+  type Starter = (workflowId: string) => Promise<WorkflowHandle>;
+  // Kontur keeps one pending challenge per certificate (a new authenticate-by-cert replaces it), and
+  // the sandbox has one Kontur certificate: its sign-ins are measured one at a time.
+  const oneAtATime = new Set(['konturSignIn']);
+  const flows: [string, Starter][] = [
+    ['mptSignIn', (workflowId) => startMptSignIn(client, { workflowId, input: ex.mptSignIn, taskQueue: 'bench-mpt' })],
+  ];
+  const kontur = ex.konturSignIn;
+  if (kontur)
+    flows.push(['konturSignIn', (workflowId) => startKonturSignIn(client, { workflowId, input: kontur, taskQueue: 'bench-mpt' })]);
+  flows.push(
+    [
+      'kiscVerifyIdentity',
+      (workflowId) => startKiscVerifyIdentity(client, { workflowId, input: ex.kiscVerifyIdentity, taskQueue: 'bench-mpt' }),
+    ],
+    ['cipherSign', (workflowId) => startCipherSign(client, { workflowId, input: ex.cipherSign, taskQueue: 'bench-mpt' })],
+  );
+  const rows: Row[] = [];
+  const breakdowns: string[] = [];
+  let unique = 0; // workflow ids are never reused: a KISC id's second start returns the recorded result
+  for (const [name, start] of flows) {
+    // Warm-up (bundles, connections, the key cache), then the flow's shape from its own history.
+    let last: WorkflowHandle | undefined;
+    for (let i = 0; i < 3; i++) {
+      last = await start(`bench-${name}-warm-${i}`);
+      await last.result();
+    }
+    const events = (await last!.fetchHistory()).events ?? [];
+    const activities = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+    const timers = events.filter((e) => e.timerStartedEventAttributes).length;
+    const baselineFlow = async () =>
+      (
+        await client.workflow.start('baselineActivities', {
+          workflowId: `bench-base-${name}-${unique++}`,
+          taskQueue: 'bench-baseline',
+          args: [activities],
+        })
+      ).result();
+    const flow = async () => (await start(`bench-${name}-${unique++}`)).result();
+    breakdowns.push(`${name}: ${stepTimes(events)}`);
+    rows.push(
+      ...(await measure(
+        name,
+        `${activities} no-op activities${timers ? ` (the flow also ran ${timers} timer(s))` : ''}`,
+        baselineFlow,
+        flow,
+        N,
+        oneAtATime.has(name) ? [1] : [1, CONCURRENCY],
+      )),
+    );
+  }
+  console.log('\nwhere a warm-up run of each flow spent its time (from its history): activity start→close ms, then ms between steps');
+  for (const line of breakdowns) console.log(`  ${line}`);
+  return rows;
+}
+
+/** The crypto steps of the flows against the bare primitive, with the key cache warm and cold. */
+async function cryptoRows(sandbox: Sandbox): Promise<Row[]> {
+  const rows: Row[] = [];
+  const k = sandbox.manifest.keys['mpt-aes']!;
+  const spec = { kind: 'pkcs12' as const, path: k.p12, password: k.password };
+  const bareKey = openPkcs12(await readFile(k.p12), await resolveSecret(k.password), k.p12).privateKey;
+  const bareRsa = (i: number) =>
+    new Promise<Buffer>((resolve, reject) =>
+      rsaSign('sha256', Buffer.from(`challenge-${i}`), bareKey, (err, sig) => (err ? reject(err) : resolve(sig))),
+    );
+  const cms = async (i: number) => (await openSigner(spec, resolveSecret)).signCms(Buffer.from(`challenge-${i}`), { detached: false });
+  await cms(0);
+  rows.push(...(await measure('CMS sign, RSA-2048 p12 (AES), warm', 'one RSA-2048 signature', bareRsa, cms, 200)));
+  rows.push(
+    ...(await measure(
+      'CMS sign, RSA-2048 p12 (AES), cold',
+      'one RSA-2048 signature',
+      bareRsa,
+      async (i) => {
+        keyCache.clear();
+        return cms(i);
+      },
+      40,
+    )),
+  );
+
+  const v = join(repoRoot, '..', 'shared', 'vectors', 'tc26_cms');
+  if (existsSync(v)) {
+    const message = await readFile(join(v, 'encrypted_keytrans_a231.pem'));
+    const pem = await readFile(join(v, 'recipient256_key.pem'));
+    const certificate = await readFile(join(v, 'recipient256_cert.pem'));
+    const bare = () =>
+      runGostOpenssl([
+        'cms',
+        '-decrypt',
+        '-binary',
+        '-inform',
+        'PEM',
+        '-in',
+        join(v, 'encrypted_keytrans_a231.pem'),
+        '-recip',
+        join(v, 'recipient256_cert.pem'),
+        '-inkey',
+        join(v, 'recipient256_key.pem'),
+      ]);
+    const ours = () => decryptCms({ cms: message, key: { format: 'pem', pem }, certificate });
+    await ours();
+    rows.push(...(await measure('decryptCms GOST 2012-256 (TC26 A.2.3.1), warm', 'one openssl cms -decrypt process', bare, ours)));
+    rows.push(
+      ...(await measure('decryptCms GOST 2012-256, cold', 'one openssl cms -decrypt process', bare, async () => {
+        keyCache.clear();
+        return ours();
+      })),
+    );
+  } else console.log('\nGOST decryption rows: skipped, ../shared/vectors not found');
+
+  const nca = join(repoRoot, '..', 'shared', 'vectors', 'nca');
+  if (existsSync(nca)) {
+    process.env.BENCH_NCA_PASSWORD = 'Qwerty12';
+    const signer = (file: string) => ({ kind: 'pkcs12' as const, path: join(nca, file), password: 'env:BENCH_NCA_PASSWORD' });
+    const gost = signer('GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12');
+    const rsa = signer('RSA256_8426360556902ce4ac33977836f873e1dc190976.p12');
+    const sign = (s: typeof gost) => async (i: number) =>
+      (await openSigner(s, resolveSecret)).signCms(Buffer.from(`challenge-${i}`), { detached: false });
+    await sign(gost)(0);
+    await sign(rsa)(0);
+    rows.push(
+      ...(await measure(
+        'CMS sign, GOST 34.310-2004 (NCA test key), warm',
+        'the same CMS with the NCA RSA-2048 key',
+        sign(rsa),
+        sign(gost),
+      )),
+    );
+  } else console.log('\nGOST CMS rows: skipped, ../shared/vectors not found');
+  return rows;
+}
+
+const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+
+/** Per activity of one run: its type and start→close ms; and the rest of the run (server, workflow tasks). */
+function stepTimes(events: temporal.api.history.v1.IHistoryEvent[]): string {
+  const byId = new Map(events.map((e) => [String(e.eventId), e]));
+  const parts: string[] = [];
+  let inActivities = 0;
+  for (const e of events) {
+    const done = e.activityTaskCompletedEventAttributes;
+    if (!done) continue;
+    const scheduled = byId.get(String(done.scheduledEventId));
+    const started = byId.get(String(done.startedEventId));
+    const type = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name;
+    const ms = millis(e.eventTime) - millis(started?.eventTime);
+    inActivities += ms;
+    parts.push(`${type} ${ms.toFixed(1)}`);
+  }
+  const total = millis(events.at(-1)?.eventTime) - millis(events[0]?.eventTime);
+  return `${parts.join(', ')}; outside activities ${(total - inActivities).toFixed(1)} of ${total.toFixed(1)}`;
+}
+
+function printTable(rows: Row[]): void {
+  const ms = (n: number) => n.toFixed(1).padStart(8);
+  console.log(`\nTrustflow vs its baseline, same run; p50 in ms; ratios ours / baseline (throughput: ours / baseline, higher is better)`);
+  console.log(
+    `${'operation'.padEnd(48)} ${'c'.padStart(2)} ${'base p50'.padStart(8)} ${'ours p50'.padStart(8)} ${'ours p95'.padStart(8)}  p50 ratio  throughput  baseline`,
+  );
+  for (const r of rows)
+    console.log(
+      `${r.what.padEnd(48)} ${String(r.concurrency).padStart(2)} ${ms(r.base.median)} ${ms(r.ours.median)} ${ms(r.ours.p95)} ${`${(r.ours.median / r.base.median).toFixed(2)}x`.padStart(10)} ${`${(r.ours.perSecond / r.base.perSecond).toFixed(2)}x`.padStart(11)}  ${r.baseline}`,
+    );
+  const rss = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    `peak RSS of the worker's process (the bench client shares it; the simulators run in their own): ${rss.toFixed(0)} MiB; key cache: ${JSON.stringify(keyCache.stats())}`,
   );
 }
 

@@ -24,9 +24,12 @@ export const devServerLatencyConfig = {
   'history.timerProcessorMaxTimeShift': '10ms',
 } as const;
 
-/** `--dynamic-config-value key=value` arguments for `temporal server start-dev`. */
-export function devServerDynamicConfigArgs(): string[] {
-  return Object.entries({ ...serverDynamicConfig, ...devServerLatencyConfig }).flatMap(([k, v]) => [
+/**
+ * `--dynamic-config-value key=value` arguments for `temporal server start-dev`.
+ * @param o.latency false leaves out devServerLatencyConfig (the bench's "before").
+ */
+export function devServerDynamicConfigArgs(o: { latency?: boolean } = {}): string[] {
+  return Object.entries({ ...serverDynamicConfig, ...(o.latency === false ? {} : devServerLatencyConfig) }).flatMap(([k, v]) => [
     '--dynamic-config-value',
     `${k}=${JSON.stringify(v)}`,
   ]);
