@@ -62,6 +62,20 @@ export function time(date: Date): Buffer {
   return tlv(TAG.generalizedTime, Buffer.from(digits, 'ascii'));
 }
 
+/** The instant of a UTCTime or GeneralizedTime TLV (UTC, "Z" form, as DER requires); undefined otherwise. */
+export function timeOf(tlvBytes: Uint8Array): Date | undefined {
+  const text = contentOf(tlvBytes).toString('ascii');
+  const m =
+    tlvBytes[0] === TAG.utcTime
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : tlvBytes[0] === TAG.generalizedTime
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text)
+        : null;
+  if (!m) return undefined;
+  const year = tlvBytes[0] === TAG.utcTime ? (Number(m[1]) < 50 ? 2000 : 1900) + Number(m[1]) : Number(m[1]);
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
 /** The elements of a DER constructed value, each as its whole TLV. @throws on malformed input. */
 export function elementsOf(der: Uint8Array): Buffer[] {
   const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
@@ -92,6 +106,13 @@ function header(buf: Buffer, at: number): [tag: number, bodyStart: number, bodyE
   const end = at + 2 + count + length;
   if (end > buf.length) throw new Error('DER: truncated');
   return [tag, at + 2 + count, end];
+}
+
+/** The content octets of one TLV (its value without tag and length). */
+export function contentOf(tlvBytes: Uint8Array): Buffer {
+  const buf = Buffer.from(tlvBytes.buffer, tlvBytes.byteOffset, tlvBytes.byteLength);
+  const [, start, end] = header(buf, 0);
+  return buf.subarray(start, end);
 }
 
 /** The dotted form of an OBJECT IDENTIFIER TLV. @throws when it is not one. */
