@@ -22,6 +22,11 @@ export const serverDynamicConfig = {
 export const devServerLatencyConfig = {
   'history.transferProcessorMaxPollRPS': 10_000,
   'history.timerProcessorMaxTimeShift': '10ms',
+  // The activity task comes back in the response to the workflow task that scheduled it, when the
+  // same worker has a free slot: one server round trip less per step (3 hops 113 -> 94 ms here, 227 ->
+  // 179 ms on the PostgreSQL cluster). Timeouts and retries are unchanged (a retry is dispatched as
+  // usual). Production sets it too (deploy/temporal/dynamicconfig/production.yaml).
+  'system.enableActivityEagerExecution': true,
 } as const;
 
 /**
