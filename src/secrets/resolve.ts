@@ -1,6 +1,6 @@
 // The one secret resolver. Called only from activities (and the CLI), at the moment a secret is
 // needed; the value never leaves the activity. Errors name the reference, never the value.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { SecretUnavailableError } from '../common/errors.js';
 import { describeSecretRef } from './reference.js';
 
@@ -26,7 +26,9 @@ export const resolveSecret: SecretResolver = async (ref) => {
     return value;
   }
   try {
-    const text = await readFile(target.path, 'utf8');
+    // Synchronous: a secret file is a few bytes (tmpfs in containers), read at every use; through the
+    // thread pool the read would cost more in hops than in I/O.
+    const text = readFileSync(target.path, 'utf8');
     return text.replace(/\r?\n$/, '');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
