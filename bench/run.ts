@@ -44,7 +44,7 @@ import { openKeyStore, openPkcs12 } from '../src/crypto/pkcs12.js';
 import { sandboxAdmin, type SandboxManifest } from '../src/sandbox/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createTrustflowWorker } from '../src/worker/worker.js';
+import { createTrustflowWorker, workflowPreloadModules } from '../src/worker/worker.js';
 import { temporalCliPath } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { BASELINE_PING_UPDATE, BASELINE_STOP_SIGNAL } from './baseline-workflows.js';
@@ -128,6 +128,8 @@ async function main(): Promise<void> {
       taskQueue: 'bench-baseline',
       workflowBundle: await bundleWorkflowCode({
         workflowsPath: fileURLToPath(new URL('./baseline-workflows.js', import.meta.url)),
+        // The baseline shares trustflow's flow tracking (and so zod): bundled as the worker bundles ours.
+        preloadModules: workflowPreloadModules,
         logger: new DefaultLogger('WARN'),
       }),
       activities: { noop: async (x: { n: number }) => ({ n: x.n + 1 }) },

@@ -18,19 +18,23 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(process.argv[2] ?? join(root, 'dist', 'workflow-bundle.js'));
 
 // The compiled paths, from the modules the worker itself uses (not repeated here).
-const { workflowsPath } = await import(pathToFileURL(join(root, 'dist', 'src', 'worker', 'worker.js')).href);
+const { workflowsPath, workflowPreloadModules } = await import(pathToFileURL(join(root, 'dist', 'src', 'worker', 'worker.js')).href);
 const { failureConverterPath } = await import(pathToFileURL(join(root, 'dist', 'src', 'codec', 'data-converter.js')).href);
 const telemetry = await import(pathToFileURL(join(root, 'dist', 'src', 'worker', 'telemetry.js')).href);
 if (typeof telemetry.otelWorkflowInterceptorModule !== 'string') {
   throw new Error('dist/src/worker/telemetry.js exports no otelWorkflowInterceptorModule: keep this script in step with worker.ts');
 }
 const workflowInterceptorModules = [telemetry.otelWorkflowInterceptorModule];
+if (!Array.isArray(workflowPreloadModules)) {
+  throw new Error('dist/src/worker/worker.js exports no workflowPreloadModules: keep this script in step with worker.ts');
+}
 
 const started = Date.now();
 const { code } = await bundleWorkflowCode({
   workflowsPath,
   failureConverterPath,
   workflowInterceptorModules,
+  preloadModules: workflowPreloadModules,
   logger: new DefaultLogger('WARN'),
 });
 await mkdir(dirname(out), { recursive: true });

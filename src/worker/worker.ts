@@ -7,6 +7,12 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { activityRetryCounter, tracingWorkerOptions, type WorkerTracing } from './telemetry.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+/**
+ * Modules evaluated once per worker and shared by every workflow execution (workflows/shared-modules.ts
+ * says what and why). Every bundle of the workflow code passes them: the worker's own, the prebuilt
+ * one (scripts/bundle-workflows.mjs), the tests' and the bench's.
+ */
+export const workflowPreloadModules = [fileURLToPath(new URL('../workflows/shared-modules.js', import.meta.url))];
 
 export interface TrustflowWorkerOptions {
   connection: NativeConnection;
@@ -27,7 +33,9 @@ export function createTrustflowWorker(o: TrustflowWorkerOptions): Promise<Worker
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+    ...(o.workflowBundle
+      ? { workflowBundle: o.workflowBundle }
+      : { workflowsPath, bundlerOptions: { preloadModules: workflowPreloadModules } }),
     activities: createActivities(o.activityDeps),
     interceptors: {
       // Outermost first: spans and the retry count see the attempt; the one error boundary, innermost,

@@ -14,7 +14,7 @@ import { allSearchAttributeKeys } from '../../src/common/search-attributes.js';
 import { devServerDynamicConfigArgs } from '../../src/common/server-settings.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
 import { installRuntimeLogger } from '../../src/worker/runtime.js';
-import { workflowsPath } from '../../src/worker/worker.js';
+import { workflowPreloadModules, workflowsPath } from '../../src/worker/worker.js';
 import { repoRoot } from './paths.js';
 
 export const TEST_CODEC_KEYS = newKeyEntry(`test-${randomBytes(3).toString('hex')}`);
@@ -64,6 +64,11 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
  * stored encrypted in tests exactly as in production.
  */
 export function testWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    preloadModules: workflowPreloadModules,
+    logger: new DefaultLogger('WARN'),
+  });
   return bundle;
 }
