@@ -10,7 +10,7 @@ import * as pkijs from 'pkijs';
 import { kzGostPublicKeyOfCertificate } from './certificate-check.js';
 import { verifyKzGostSignerInfo } from './cms-kz-gost.js';
 import * as der from './der.js';
-import { isKzGostKeyOid, type KzGostPublicKey } from './kz-gost.js';
+import type { KzGostPublicKey } from './kz-gost.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -413,11 +413,9 @@ function kzGostSigner(
 ): { certificate: X509Certificate; key: KzGostPublicKey } | undefined {
   const certificate = certificates[signerIndex(signed, parsed)];
   if (!certificate) return undefined;
-  // Most signers are RSA: their key's OID is read from the DER before any full parse.
   let key: KzGostPublicKey | undefined;
   try {
-    if (!isKzGostKeyOid(der.publicKeyAlgorithmOidOf(certificate.raw))) return undefined;
-    key = kzGostPublicKeyOfCertificate(certificate);
+    key = kzGostPublicKeyOfCertificate(certificate); // RSA and EC signers: undefined after a DER walk
   } catch {
     return undefined;
   }
