@@ -12,6 +12,7 @@ import { decryptCms } from '../../src/crypto/decrypt.js';
 import { openDecryptionKey } from '../../src/crypto/decryption-key.js';
 import { KonturClient } from '../../src/providers/kontur/index.js';
 import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { createGostPki } from '../../src/sandbox/kontur/gost-pki.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -43,6 +44,18 @@ describe('Kontur simulator', () => {
     const rnd = await decryptCms({ cms: a.EncryptedKey, key: opened.key, certificate: opened.certificate });
     assert.equal(await codeOf(client.approveCert(a.Link.Href, rnd)), 'accepted');
     assert.equal(await codeOf(client.approveCert(a.Link.Href, rnd)), '403 RndBytesNotFound');
+  });
+
+  // The simulator asks openssl about a certificate once and checks the clock on every call: the
+  // cached answer must still refuse a stranger's certificate, whichever call came first.
+  it('406 for a certificate of another CA, every time, though free=true accepts it', async () => {
+    const other = await createGostPki(join(dir, 'other-ca'), [{ name: 'stranger', commonName: 'Stranger', bits: 256, format: 'pem' }]);
+    const stranger = other.users['stranger']!.certificate.raw;
+    assert.equal(await codeOf(client.authenticateByCert(stranger, true)), 'accepted');
+    assert.equal(await codeOf(client.authenticateByCert(stranger, false)), '406');
+    assert.equal(await codeOf(client.authenticateByCert(stranger, false)), '406');
+    const own = (await openDecryptionKey(sandbox.manifest.examples.konturSignIn!.key, resolveSecret)).certificate;
+    assert.equal(await codeOf(client.authenticateByCert(own, false)), 'accepted');
   });
 
   it('CertUnreadable for a body that is no certificate, in plain text and as JSON', async () => {
