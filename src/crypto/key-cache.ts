@@ -130,7 +130,8 @@ export class KeyCache {
     try {
       return await opening;
     } finally {
-      this.#opening.delete(fingerprint);
+      // Only its own marker: after a clear() a newer open of the same key may have set one.
+      if (this.#opening.get(fingerprint) === opening) this.#opening.delete(fingerprint);
     }
   }
 

@@ -252,6 +252,29 @@ describe('KeyCache', () => {
     const fresh = await cache.use('slot', ['m'], () => ({ old: false }));
     assert.deepEqual(fresh, { old: false });
   });
+
+  it('an open from before clear() ending does not stop later callers joining the open after it', async () => {
+    const { cache } = cacheAt();
+    const gates = [0, 1].map(() => {
+      let release!: () => void;
+      return { done: new Promise<void>((r) => (release = r)), release: () => release() };
+    });
+    let opens = 0;
+    const open = (gate: { done: Promise<void> }) => async () => {
+      opens += 1;
+      await gate.done;
+      return { n: opens };
+    };
+    const before = cache.use('slot', ['m'], open(gates[0]!));
+    cache.clear();
+    const second = cache.use('slot', ['m'], open(gates[1]!));
+    gates[0]!.release();
+    await before;
+    const third = cache.use('slot', ['m'], open(gates[1]!)); // joins the second open
+    gates[1]!.release();
+    assert.equal(await third, await second);
+    assert.equal(opens, 2);
+  });
 });
 
 describe('keyCacheSettingsFromEnv', () => {
