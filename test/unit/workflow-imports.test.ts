@@ -11,12 +11,20 @@ import { repoRoot } from '../helpers/paths.js';
 /** Packages workflow code may import (they are built for the workflow sandbox or are pure). */
 const ALLOWED_PACKAGES = new Set(['@temporalio/workflow', '@temporalio/common', 'zod', 'asn1js', '@noble/hashes']);
 const IMPORT = /^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
+/** `import('./x.js')`, with or without a bundler comment: workflows/index.ts loads each flow this way. */
+const DYNAMIC_IMPORT = /\bimport\(\s*(?:\/\*[^*]*\*\/\s*)?['"]([^'"]+)['"]\s*\)/g;
+
+/** Every import of a source: [specifier, type-only]. */
+function importsOf(source: string): [string, boolean][] {
+  return [
+    ...[...source.matchAll(IMPORT)].map((m): [string, boolean] => [m[3]!, !!m[2]]),
+    ...[...source.matchAll(DYNAMIC_IMPORT)].map((m): [string, boolean] => [m[1]!, false]),
+  ];
+}
 
 export function violationsOf(file: string, source: string): { spec: string; problem: string; typeOnly: boolean }[] {
   const out: { spec: string; problem: string; typeOnly: boolean }[] = [];
-  for (const m of source.matchAll(IMPORT)) {
-    const typeOnly = !!m[2];
-    const spec = m[3]!;
+  for (const [spec, typeOnly] of importsOf(source)) {
     if (typeOnly) continue; // erased at compile time
     const bare = spec.replace(/^node:/, '').split('/')[0]!;
     if (spec.startsWith('node:') || builtinModules.includes(bare)) out.push({ spec, problem: 'Node built-in', typeOnly });
@@ -39,9 +47,9 @@ function reachableFiles(entries: string[]): string[] {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
-      if (m[2] || !m[3]!.startsWith('.')) continue;
-      queue.push(resolve(dirname(file), m[3]!.replace(/\.js$/, '.ts')));
+    for (const [spec, typeOnly] of importsOf(readFileSync(file, 'utf8'))) {
+      if (typeOnly || !spec.startsWith('.')) continue;
+      queue.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
     }
   }
   return [...seen];
@@ -69,10 +77,19 @@ describe('workflow code rules', () => {
       "import { createIsmptActivities } from '../activities/ismpt.js';",
       "import type { IsmptActivities } from '../activities/ismpt.js';",
       "import { proxyActivities } from '@temporalio/workflow';",
+      'const m = await import(/* webpackMode: "eager" */ \'node:crypto\');',
+      "const a = await import('../activities/ismpt.js');",
     ].join('\n');
     assert.deepEqual(
       violationsOf(file, bad).map((v) => v.problem.split(' (')[0]),
-      ['Node built-in', 'Node built-in', 'package not allowed in workflows', 'activities must be imported with `import type`'],
+      [
+        'Node built-in',
+        'Node built-in',
+        'package not allowed in workflows',
+        'activities must be imported with `import type`',
+        'Node built-in',
+        'activities must be imported with `import type`',
+      ],
     );
   });
 });
