@@ -3,11 +3,7 @@
 // Byte order: input and the 32-byte digest are byte strings as OpenSSL's gost-engine (md_gost94)
 // reads and prints them; RFC 5831 §7.3 writes messages and digests as big-endian numbers, i.e. reversed.
 // Internally a 256-bit value is 8 int32 words of a little-endian number: word 0 = bytes 0..3.
-
-/** A GOST 28147-89 S-box: 8 rows of 16 values; row 0 (K1) substitutes the lowest 4 bits of a word. */
-export type GostSbox = readonly (readonly number[])[];
-
-const parseSbox = (...rows: string[]): GostSbox => Object.freeze(rows.map((r) => Object.freeze([...r].map((c) => parseInt(c, 16)))));
+import { cipherTable, encryptWords, parseSbox, type GostSbox } from './gost-28147.js';
 
 /** id-GostR3411-94-TestParamSet (1.2.643.2.2.30.0, RFC 4357 §11.2): the S-box of RFC 5831's examples and of GOST 34.311-95. */
 export const TEST_PARAMSET_SBOX = parseSbox(
@@ -32,40 +28,6 @@ export const CRYPTOPRO_PARAMSET_SBOX = parseSbox(
   'de41705a3c8f629b',
   '13a95b4f867ed02c',
 );
-
-// f(x) = rotl11(S(x)) is computed as four byte lookups whose results are pre-rotated: 4 x 256 words.
-const tables = new WeakMap<GostSbox, Int32Array>();
-function cipherTable(s: GostSbox): Int32Array {
-  let t = tables.get(s);
-  if (t) return t;
-  if (s.length !== 8 || s.some((row) => row.length !== 16 || row.some((v) => !Number.isInteger(v) || v < 0 || v > 15)))
-    throw new TypeError('a GOST 28147-89 S-box is 8 rows of 16 values 0..15');
-  t = new Int32Array(1024);
-  for (let byte = 0; byte < 4; byte++)
-    for (let v = 0; v < 256; v++) {
-      const x = ((s[2 * byte + 1]![v >> 4]! << 4) | s[2 * byte]![v & 15]!) << (8 * byte);
-      t[256 * byte + v] = (x << 11) | (x >>> 21);
-    }
-  tables.set(s, t);
-  return t;
-}
-
-/** GOST 28147-89: encrypts the 64-bit block (n1, n2) = (x[i], x[i + 1]) under key k into out[i], out[i + 1]. */
-function encrypt(t: Int32Array, k: Int32Array, x: Int32Array, out: Int32Array, i: number): void {
-  let n1 = x[i]!;
-  let n2 = x[i + 1]!;
-  // 32 rounds: key words 0..7 three times, then 7..0; the halves alternate instead of being swapped.
-  for (let r = 0; r < 32; r += 2) {
-    const k1 = k[r < 24 ? r & 7 : 7 - (r & 7)]!;
-    const k2 = k[r < 24 ? (r & 7) + 1 : 6 - (r & 7)]!;
-    let y = (n1 + k1) | 0;
-    n2 ^= t[y & 255]! ^ t[256 | ((y >>> 8) & 255)]! ^ t[512 | ((y >>> 16) & 255)]! ^ t[768 | (y >>> 24)]!;
-    y = (n2 + k2) | 0;
-    n1 ^= t[y & 255]! ^ t[256 | ((y >>> 8) & 255)]! ^ t[512 | ((y >>> 16) & 255)]! ^ t[768 | (y >>> 24)]!;
-  }
-  out[i] = n2;
-  out[i + 1] = n1;
-}
 
 /** x = A(x): A(y4|y3|y2|y1) = (y1 xor y2)|y4|y3|y2, on 64-bit words y1 = x[0], x[1]. */
 function a(x: Int32Array): void {
@@ -122,7 +84,7 @@ function step(t: Int32Array, h: Int32Array, m: Int32Array): void {
       a(V);
     }
     key(U, V);
-    encrypt(t, KEY, h, S, 2 * i);
+    encryptWords(t, KEY, h, S, 2 * i);
   }
   psi(S, ZERO, 12);
   psi(S, m, 1);

@@ -11,7 +11,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import * as asn1js from 'asn1js';
-import { weierstrass, type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import { type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import { bigintToLe, CRYPTOPRO_A, leToBigint, TC26_512_A } from './gost-curves.js';
 import { gostR341194 } from './gost-r-34-11-94.js';
 import { streebog512 } from './streebog.js';
 import { FailureType, KeyStoreError } from '../common/errors.js';
@@ -38,28 +39,6 @@ export interface KzGostAlgorithm {
   Point: WeierstrassPointCons<bigint>;
 }
 
-// id-GostR3410-2001-CryptoPro-A-ParamSet (RFC 4357 §11.4).
-const cryptoProA = weierstrass({
-  p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd97n,
-  n: 0xffffffffffffffffffffffffffffffff6c611070995ad10045841b09b761b893n,
-  h: 1n,
-  a: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd94n,
-  b: 0xa6n,
-  Gx: 1n,
-  Gy: 0x8d91e471e0989cda27df505a453f2b7635294f2ddf23e3b122acc99c9e9f1e14n,
-});
-
-// id-tc26-gost-3410-12-512-paramSetA (RFC 7836 appendix A.1).
-const tc26512A = weierstrass({
-  p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffdc7n,
-  n: 0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff27e69532f48d89116ff22b8d4e0560609b4b38abfad2b85dcacdb1411f10b275n,
-  h: 1n,
-  a: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffdc4n,
-  b: 0xe8c2505dedfc86ddc1bd0b2b6667f1da34b82574761cb0e879bd081cfd0b6265ee3cb090f30d27614cb4574010da90dd862ef9d4ebee4761503190785a71c760n,
-  Gx: 3n,
-  Gy: 0x7503cfe87a836ae3a61b8816e25450e6ce5e1c93acf1abc1778064fdcbefa921df1626be4fd036e93d75e6a50e3a41e98028fe5fc235f5b889a589cb5215f2a4n,
-});
-
 export const KZ_GOST: Record<KzGostGeneration, KzGostAlgorithm> = {
   gost2004: {
     generation: 'gost2004',
@@ -73,7 +52,7 @@ export const KZ_GOST: Record<KzGostGeneration, KzGostAlgorithm> = {
     hashName: 'GOST 34.311-95',
     hash: (data) => gostR341194(data),
     size: 32,
-    Point: cryptoProA,
+    Point: CRYPTOPRO_A.Point,
   },
   'gost2015-512': {
     generation: 'gost2015-512',
@@ -86,7 +65,7 @@ export const KZ_GOST: Record<KzGostGeneration, KzGostAlgorithm> = {
     hashName: 'GOST 34.311-2015 (Streebog-512)',
     hash: streebog512,
     size: 64,
-    Point: tc26512A,
+    Point: TC26_512_A.Point,
   },
 };
 
@@ -142,22 +121,6 @@ export interface KzGostPublicKey {
 }
 
 // ---- byte orders -------------------------------------------------------------------------------
-
-function leToBigint(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
-  return n;
-}
-
-function bigintToLe(n: bigint, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  if (n !== 0n) throw new RangeError(`value does not fit in ${size} bytes`);
-  return out;
-}
 
 const mod = (a: bigint, m: bigint) => ((a % m) + m) % m;
 
