@@ -464,6 +464,26 @@ async function cryptoRows(sandbox: Sandbox): Promise<Row[]> {
     );
   } else console.log('\nGOST decryption rows: skipped, ../shared/vectors not found');
 
+  // Kontur's shape: GOST 28147-89 key transport to a CryptoPro-A key, which decryptCms does in-process.
+  const kontur = await mkdtemp(join(tmpdir(), 'trustflow-bench-gost89-'));
+  try {
+    const [keyPath, certPath, messagePath] = ['key.pem', 'cert.pem', 'message.der'].map((f) => join(kontur, f)) as [string, string, string];
+    await runGostOpenssl(['genpkey', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:A', '-out', keyPath]);
+    await runGostOpenssl(['req', '-new', '-x509', '-key', keyPath, '-md_gost12_256', '-days', '2', '-subj', '/CN=bench', '-out', certPath]);
+    await runGostOpenssl(['cms', '-encrypt', '-binary', '-outform', 'DER', '-out', messagePath, '-gost89', certPath], {
+      stdin: Buffer.alloc(40, 7),
+    });
+    const der = await readFile(messagePath);
+    const [pem, certificate] = await Promise.all([readFile(keyPath), readFile(certPath)]);
+    const bare = () =>
+      runGostOpenssl(['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', messagePath, '-recip', certPath, '-inkey', keyPath]);
+    const ours = () => decryptCms({ cms: der, key: { format: 'pem', pem }, certificate });
+    await ours();
+    rows.push(...(await measure('decryptCms GOST 28147-89 key transport (Kontur), warm', 'one openssl cms -decrypt process', bare, ours)));
+  } finally {
+    await rm(kontur, { recursive: true, force: true });
+  }
+
   const nca = join(repoRoot, '..', 'shared', 'vectors', 'nca');
   if (existsSync(nca)) {
     process.env.BENCH_NCA_PASSWORD = 'Qwerty12';

@@ -1,5 +1,7 @@
 // decryptCms: the one entry point for CMS EnvelopedData decryption. GOST recipients (Kontur's
-// EncryptedKey) go through OpenSSL + gost-engine; RSA recipients (PKCS#1 v1.5 key transport, which
+// EncryptedKey) are decrypted in-process when the message is GOST 28147-89 key transport
+// (cms-gost-enveloped.ts: what Kontur and `openssl cms -encrypt -gost89` write), otherwise through
+// OpenSSL + gost-engine; RSA recipients (PKCS#1 v1.5 key transport, which
 // Node 20 refuses) through node-forge. A wrong key always fails: the key is checked against the
 // recipient certificate first (once per key: the checked key is kept in key-cache.ts), and OpenSSL runs with -recip and -debug_decrypt, because without the
 // latter OpenSSL "decrypts" with a random key and exits 0 when the key does not fit (its defence
@@ -11,6 +13,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import forge from 'node-forge';
 import { cmsToDer } from './cms.js';
+import { decryptGostKeyTransport, gostPrivateKeyForCertificate, type GostPrivateKey } from './cms-gost-enveloped.js';
 import { elementsOf, oidToString, publicKeyAlgorithmOidOf, TAG } from './der.js';
 import { GOST_KEY_OIDS, runGostOpenssl } from './gost.js';
 import { OpensslError, withPrivateTempDir } from './openssl.js';
@@ -112,8 +115,12 @@ function recipientKindsBer(message: Buffer): ('keyTrans' | 'keyAgree' | 'other')
   }
 }
 
-/** A checked GOST key as OpenSSL will read it per message: PKCS#8 under a passphrase that lives only in memory. */
+/**
+ * A checked GOST key: for in-process decryption when its curve is supported, and as OpenSSL will
+ * read it per message (PKCS#8 under a passphrase that lives only in memory) for everything else.
+ */
 interface CheckedGostKey {
+  inProcess: GostPrivateKey | undefined;
   encryptedPem: Buffer;
   passphrase: string;
 }
@@ -159,18 +166,31 @@ async function checkedGostKey(p: DecryptCmsParams, certificatePem: string): Prom
     ]).catch((err: unknown) => {
       throw err instanceof OpensslError ? new CmsDecryptError('private key: not a key OpenSSL and gost-engine can use', 'bad-input') : err;
     });
-    plain.stdout.fill(0);
     if (!fromKey.stdout.equals(fromCert.stdout)) {
+      plain.stdout.fill(0);
       throw new CmsDecryptError('the private key does not belong to the recipient certificate', 'key-mismatch');
     }
-    return { encryptedPem: encrypted.stdout, passphrase };
+    const pkcs8 = pemBody(plain.stdout);
+    const inProcess = gostPrivateKeyForCertificate(pkcs8, certificateDer);
+    pkcs8.fill(0);
+    plain.stdout.fill(0);
+    return { inProcess, encryptedPem: encrypted.stdout, passphrase };
   });
 }
+
+/** The DER inside a single-block PEM. */
+const pemBody = (pem: Buffer) => Buffer.from(pem.toString('latin1').replace(/-----[^-]+-----/g, ''), 'base64');
 
 async function decryptGost(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
   const certificatePem = toPem(p.certificate);
   const key = await checkedGostKey(p, certificatePem);
-  // One OpenSSL process per message.
+  if (key.inProcess && !p.originator) {
+    const result = decryptGostKeyTransport(der, new X509Certificate(certificatePem).raw, key.inProcess);
+    if (result === 'not-for-this-recipient')
+      throw new CmsDecryptError("the message is not addressed to this certificate's key, or it is damaged", 'not-for-this-recipient');
+    if (result !== 'unsupported') return result;
+  }
+  // Everything else: one OpenSSL process per message.
   return withPrivateTempDir(async (_dir, writePrivate) => {
     const args = [
       'cms',

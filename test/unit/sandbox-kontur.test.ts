@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ProviderHttpError } from '../../src/common/errors.js';
 import { decryptCms } from '../../src/crypto/decrypt.js';
+import { elementsOf, oidToString } from '../../src/crypto/der.js';
 import { openDecryptionKey } from '../../src/crypto/decryption-key.js';
 import { KonturClient } from '../../src/providers/kontur/index.js';
 import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -44,6 +45,31 @@ describe('Kontur simulator', () => {
     const rnd = await decryptCms({ cms: a.EncryptedKey, key: opened.key, certificate: opened.certificate });
     assert.equal(await codeOf(client.approveCert(a.Link.Href, rnd)), 'accepted');
     assert.equal(await codeOf(client.approveCert(a.Link.Href, rnd)), '403 RndBytesNotFound');
+  });
+
+  // GOST 28147-89 is written in-process (checked against OpenSSL in cms-gost-enveloped.test.ts),
+  // Kuznyechik by OpenSSL; decryptCms reads both.
+  it('encrypts with GOST 28147-89 by default and with Kuznyechik when configured', async () => {
+    const url = sandbox.manifest.services.kontur!.baseUrl;
+    const opened = await openDecryptionKey(sandbox.manifest.examples.konturSignIn!.key, resolveSecret);
+    const contentAlgorithmOf = (b64: string) => {
+      const fields = elementsOf(elementsOf(elementsOf(Buffer.from(b64, 'base64'))[1]!)[0]!);
+      return oidToString(elementsOf(elementsOf(fields[2]!)[1]!)[0]!);
+    };
+    try {
+      for (const [cipher, oid] of [
+        ['gost89', '1.2.643.2.2.21'],
+        ['kuznyechik', '1.2.643.7.1.1.5.2.1'],
+      ] as const) {
+        await sandboxAdmin(url, 'config', { cipher });
+        const a = await client.authenticateByCert(opened.certificate, false);
+        assert.equal(contentAlgorithmOf(a.EncryptedKey), oid, cipher);
+        const rnd = await decryptCms({ cms: a.EncryptedKey, key: opened.key, certificate: opened.certificate });
+        assert.equal(await codeOf(client.approveCert(a.Link.Href, rnd)), 'accepted', cipher);
+      }
+    } finally {
+      await sandboxAdmin(url, 'reset');
+    }
   });
 
   // The simulator asks openssl about a certificate once and checks the clock on every call: the

@@ -2,12 +2,14 @@
 // checks the certificate for real (chain to the sandbox GOST CA by `openssl verify`, once per
 // certificate, and both certificates' validity at the simulator's clock on every call, unless
 // free=true → 406), encrypts one random value per user
-// to it with `openssl cms -encrypt` (GOST 28147-89 by default, Kuznyechik CTR-ACPKM selectable),
+// to it as CMS EnvelopedData (GOST 28147-89 by default, in-process as `openssl cms -encrypt -gost89`
+// writes it; Kuznyechik CTR-ACPKM selectable, through OpenSSL),
 // and approve-cert compares and consumes it. 403 bodies are the bare code, or JSON on request.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
+import { encryptGostKeyTransport } from '../../crypto/cms-gost-enveloped.js';
 import { runGostOpenssl } from '../../crypto/gost.js';
 import { withPrivateTempDir } from '../../crypto/openssl.js';
 import { thumbprintOf } from './gost-pki.js';
@@ -49,15 +51,17 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
   // of the chain: the user's and the sandbox CA's.
   const ca = new X509Certificate(readFileSync(o.caCertPath));
   const facts = new Map<string, Promise<{ chainTrusted: boolean; keyEncipherment: boolean }>>();
-  const factsOf = (thumbprint: string, certPath: string) => {
+  const factsOf = (thumbprint: string, cert: X509Certificate) => {
     let f = facts.get(thumbprint);
     if (!f) {
+      // Both read the certificate from standard input.
+      const stdin = Buffer.from(cert.toString());
       f = Promise.all([
-        runGostOpenssl(['verify', '-no_check_time', '-CAfile', o.caCertPath, certPath]).then(
+        runGostOpenssl(['verify', '-no_check_time', '-CAfile', o.caCertPath], { stdin }).then(
           () => true,
           () => false,
         ),
-        runGostOpenssl(['x509', '-in', certPath, '-noout', '-ext', 'keyUsage'])
+        runGostOpenssl(['x509', '-noout', '-ext', 'keyUsage'], { stdin })
           .then(({ stdout }) => /Key Encipherment|Key Agreement/.test(stdout.toString()))
           .catch(() => false),
       ]).then(([chainTrusted, keyEncipherment]) => ({ chainTrusted, keyEncipherment }));
@@ -99,35 +103,37 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
         } catch {
           return code(403, 'CertUnreadable');
         }
-        return withPrivateTempDir(async (_dir, write) => {
-          const certPath = await write('cert.pem', cert.toString());
-          const thumbprint = thumbprintOf(cert);
-          const { chainTrusted, keyEncipherment } = await factsOf(thumbprint, certPath);
-          if (req.query.get('free') !== 'true') {
-            const at = sim.now().getTime();
-            if (!chainTrusted || !validAt(cert, at) || !validAt(ca, at))
-              return { status: 406, body: 'Certificate chain is not valid: expired, not yet valid, bad signature or untrusted root' };
-          }
-          if (!keyEncipherment) return code(403, 'CertNotValid');
-          const user = o.users[thumbprint];
-          if (user?.registerFails) return code(403, 'CertRegisterFail');
-          const userId = user?.userId ?? `unbound-${thumbprint}`;
-          const rnd = Buffer.concat([Buffer.from(`${userId}:`), randomBytes(32)]);
-          const cipher = config.cipher === 'gost89' ? '-gost89' : '-kuznyechik-ctr-acpkm';
-          const encrypted = (await runGostOpenssl(['cms', '-encrypt', '-binary', '-outform', 'DER', cipher, certPath], { stdin: rnd }))
-            .stdout;
-          pending.set(userId, { rnd, thumbprint, createdAt: sim.now().getTime() });
-          return {
-            status: 200,
-            body: {
-              EncryptedKey: encrypted.toString('base64'),
-              Link: {
-                Rel: 'Send decrypted key to this link',
-                Href: `${sim.baseUrl}/auth/${req.params.version}/approve-cert?thumbprint=${thumbprint}`,
-              },
+        const thumbprint = thumbprintOf(cert);
+        const { chainTrusted, keyEncipherment } = await factsOf(thumbprint, cert);
+        if (req.query.get('free') !== 'true') {
+          const at = sim.now().getTime();
+          if (!chainTrusted || !validAt(cert, at) || !validAt(ca, at))
+            return { status: 406, body: 'Certificate chain is not valid: expired, not yet valid, bad signature or untrusted root' };
+        }
+        if (!keyEncipherment) return code(403, 'CertNotValid');
+        const user = o.users[thumbprint];
+        if (user?.registerFails) return code(403, 'CertRegisterFail');
+        const userId = user?.userId ?? `unbound-${thumbprint}`;
+        const rnd = Buffer.concat([Buffer.from(`${userId}:`), randomBytes(32)]);
+        // GOST 28147-89 in-process (as `cms -encrypt -gost89` writes it); Kuznyechik through OpenSSL.
+        const encrypted =
+          (config.cipher === 'gost89' ? encryptGostKeyTransport(rnd, cert.raw) : undefined) ??
+          (await withPrivateTempDir(async (_dir, write) => {
+            const cipher = config.cipher === 'gost89' ? '-gost89' : '-kuznyechik-ctr-acpkm';
+            const certPath = await write('cert.pem', cert.toString());
+            return (await runGostOpenssl(['cms', '-encrypt', '-binary', '-outform', 'DER', cipher, certPath], { stdin: rnd })).stdout;
+          }));
+        pending.set(userId, { rnd, thumbprint, createdAt: sim.now().getTime() });
+        return {
+          status: 200,
+          body: {
+            EncryptedKey: encrypted.toString('base64'),
+            Link: {
+              Rel: 'Send decrypted key to this link',
+              Href: `${sim.baseUrl}/auth/${req.params.version}/approve-cert?thumbprint=${thumbprint}`,
             },
-          };
-        });
+          },
+        };
       },
 
       'POST /auth/{version}/approve-cert': (req) => {
