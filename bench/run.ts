@@ -371,6 +371,7 @@ async function flowRows(client: TestWorkflowEnvironment['client'], sandbox: Sand
   );
   const rows: Row[] = [];
   const breakdowns: string[] = [];
+  const segmentLines: string[] = [];
   let unique = 0; // workflow ids are never reused: a KISC id's second start returns the recorded result
   for (const [name, start] of flows) {
     // Warm-up (bundles, connections, the key cache), then the flow's shape from its own history.
@@ -392,6 +393,29 @@ async function flowRows(client: TestWorkflowEnvironment['client'], sandbox: Sand
       ).result();
     const flow = async () => (await start(`bench-${name}-${unique++}`)).result();
     breakdowns.push(`${name}: ${stepTimes(events)}`);
+    // Where a run's time goes, flow against baseline: 15 sequential runs each, medians per segment.
+    const histories = async (run: (i: number) => Promise<string>) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 15; i++) ids.push(await run(i));
+      return Promise.all(ids.map(async (id) => (await client.workflow.getHandle(id).fetchHistory()).events ?? []));
+    };
+    const baseSegments = medianSegments(
+      await histories(async () => {
+        const id = `bench-base-${name}-${unique++}`;
+        await (
+          await client.workflow.start('baselineActivities', { workflowId: id, taskQueue: 'bench-baseline', args: [activities] })
+        ).result();
+        return id;
+      }),
+    );
+    const flowSegments = medianSegments(
+      await histories(async () => {
+        const id = `bench-${name}-${unique++}`;
+        await (await start(id)).result();
+        return id;
+      }),
+    );
+    segmentLines.push(`  ${name.padEnd(19)} ${SEGMENTS.map((k) => `${fmtMs(flowSegments[k])} |${fmtMs(baseSegments[k])}`).join('  ')}`);
     rows.push(
       ...(await measure(
         name,
@@ -405,7 +429,47 @@ async function flowRows(client: TestWorkflowEnvironment['client'], sandbox: Sand
   }
   console.log('\nwhere a warm-up run of each flow spent its time (from its history): activity start→close ms, then ms between steps');
   for (const line of breakdowns) console.log(`  ${line}`);
+  console.log('\nper run, from 15 sequential histories each: median ms of each segment summed over the run, flow | its no-op baseline');
+  console.log(`  ${''.padEnd(19)} ${SEGMENTS.map((k) => k.padStart(15)).join('  ')}`);
+  for (const line of segmentLines) console.log(line);
+  console.log(
+    '  WFT queue: workflow task scheduled → picked up; WFT worker: picked up → completed (our workflow code + the SDK);\n' +
+      '  activity queue / run: scheduled → picked up → completed (the activity body + its completion call);\n' +
+      '  server: the rest of first → last event (the server acting on completions); total: first → last event',
+  );
   return rows;
+}
+
+const SEGMENTS = ['WFT queue', 'WFT worker', 'activity queue', 'activity run', 'server', 'total'] as const;
+type Segments = Record<(typeof SEGMENTS)[number], number>;
+const fmtMs = (ms: number) => ms.toFixed(1).padStart(6);
+
+/** One run's history cut into segments (SEGMENTS), each summed over the run. */
+function segmentsOf(events: temporal.api.history.v1.IHistoryEvent[]): Segments {
+  const at = new Map(events.map((e) => [String(e.eventId), millis(e.eventTime)]));
+  const out: Segments = { 'WFT queue': 0, 'WFT worker': 0, 'activity queue': 0, 'activity run': 0, server: 0, total: 0 };
+  for (const e of events) {
+    const t = millis(e.eventTime);
+    const wftStarted = e.workflowTaskStartedEventAttributes;
+    if (wftStarted) out['WFT queue'] += t - at.get(String(wftStarted.scheduledEventId))!;
+    const wftDone = e.workflowTaskCompletedEventAttributes;
+    if (wftDone) out['WFT worker'] += t - at.get(String(wftDone.startedEventId))!;
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const started = at.get(String(done.startedEventId))!;
+      out['activity queue'] += started - at.get(String(done.scheduledEventId))!;
+      out['activity run'] += t - started;
+    }
+  }
+  out.total = millis(events.at(-1)?.eventTime) - millis(events[0]?.eventTime);
+  out.server = out.total - out['WFT queue'] - out['WFT worker'] - out['activity queue'] - out['activity run'];
+  return out;
+}
+
+function medianSegments(runs: temporal.api.history.v1.IHistoryEvent[][]): Segments {
+  const all = runs.map(segmentsOf);
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return Object.fromEntries(SEGMENTS.map((k) => [k, median(all.map((r) => r[k]))])) as Segments;
 }
 
 /** The crypto steps of the flows against the bare primitive, with the key cache warm and cold. */

@@ -9,7 +9,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
-import { encryptGostKeyTransport } from '../../crypto/cms-gost-enveloped.js';
+import { encryptGostKeyTransport, gostRecipient, type GostRecipient } from '../../crypto/cms-gost-enveloped.js';
 import { runGostOpenssl } from '../../crypto/gost.js';
 import { withPrivateTempDir } from '../../crypto/openssl.js';
 import { thumbprintOf } from './gost-pki.js';
@@ -50,7 +50,7 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
   // clock part of `verify -attime` is checked on every call instead (validAt), for both certificates
   // of the chain: the user's and the sandbox CA's.
   const ca = new X509Certificate(readFileSync(o.caCertPath));
-  const facts = new Map<string, Promise<{ chainTrusted: boolean; keyEncipherment: boolean }>>();
+  const facts = new Map<string, Promise<{ chainTrusted: boolean; keyEncipherment: boolean; recipient: GostRecipient | undefined }>>();
   const factsOf = (thumbprint: string, cert: X509Certificate) => {
     let f = facts.get(thumbprint);
     if (!f) {
@@ -64,7 +64,12 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
         runGostOpenssl(['x509', '-noout', '-ext', 'keyUsage'], { stdin })
           .then(({ stdout }) => /Key Encipherment|Key Agreement/.test(stdout.toString()))
           .catch(() => false),
-      ]).then(([chainTrusted, keyEncipherment]) => ({ chainTrusted, keyEncipherment }));
+      ]).then(([chainTrusted, keyEncipherment]) => ({
+        chainTrusted,
+        keyEncipherment,
+        // The user's key with multiplication tables, built once: each challenge then costs ~1 ms.
+        recipient: gostRecipient(cert.raw, { precompute: true }),
+      }));
       facts.set(thumbprint, f);
     }
     return f;
@@ -104,7 +109,7 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
           return code(403, 'CertUnreadable');
         }
         const thumbprint = thumbprintOf(cert);
-        const { chainTrusted, keyEncipherment } = await factsOf(thumbprint, cert);
+        const { chainTrusted, keyEncipherment, recipient } = await factsOf(thumbprint, cert);
         if (req.query.get('free') !== 'true') {
           const at = sim.now().getTime();
           if (!chainTrusted || !validAt(cert, at) || !validAt(ca, at))
@@ -117,7 +122,7 @@ export function createKonturSimulator(o: KonturSimulatorOptions): Simulator {
         const rnd = Buffer.concat([Buffer.from(`${userId}:`), randomBytes(32)]);
         // GOST 28147-89 in-process (as `cms -encrypt -gost89` writes it); Kuznyechik through OpenSSL.
         const encrypted =
-          (config.cipher === 'gost89' ? encryptGostKeyTransport(rnd, cert.raw) : undefined) ??
+          (config.cipher === 'gost89' && recipient ? encryptGostKeyTransport(rnd, recipient) : undefined) ??
           (await withPrivateTempDir(async (_dir, write) => {
             const cipher = config.cipher === 'gost89' ? '-gost89' : '-kuznyechik-ctr-acpkm';
             const certPath = await write('cert.pem', cert.toString());
