@@ -126,16 +126,28 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
     kiscCheckRequest: async (
       input: KiscEndpoint & { vendor: number; photo: string; maxPhotoBytes: number; signingKey?: KiscJwsKeySpec | undefined },
     ): Promise<KiscPhotoCheck> => {
-      await refuseRepeatedVerification();
-      const { bytes, contentType } = await readPhoto(input.photo, input.maxPhotoBytes);
-      if (input.signingKey) {
-        const key = await openJwsKey(input.signingKey);
-        await signDetachedJws(Buffer.from('trustflow: signing-key check'), key.privateKey, {
-          alg: input.signingKey.alg,
-          payloadMode: input.signingKey.payloadMode,
-        });
-      }
-      const list = await vendors(input);
+      // The history query (a visibility round trip to the server) runs beside the local checks and
+      // the vendor list; its refusal wins over any other error, since it says why not to go on.
+      const [repeated, checked] = await Promise.allSettled([
+        refuseRepeatedVerification(),
+        (async () => {
+          const photo = await readPhoto(input.photo, input.maxPhotoBytes);
+          if (input.signingKey) {
+            const key = await openJwsKey(input.signingKey);
+            await signDetachedJws(Buffer.from('trustflow: signing-key check'), key.privateKey, {
+              alg: input.signingKey.alg,
+              payloadMode: input.signingKey.payloadMode,
+            });
+          }
+          return { photo, list: await vendors(input) };
+        })(),
+      ]);
+      if (repeated.status === 'rejected') throw repeated.reason;
+      if (checked.status === 'rejected') throw checked.reason;
+      const {
+        photo: { bytes, contentType },
+        list,
+      } = checked.value;
       const vendor = list.find((v) => v.id === input.vendor);
       if (!vendor) {
         throw new InvalidInputError(
