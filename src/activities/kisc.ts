@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { KiscEndpoint } from '../contracts/kisc-endpoint.js';
+import type { MaintenanceWindow } from '../contracts/kisc-maintenance.js';
 import type { KiscJwsKeySpec } from '../contracts/kisc-verify-identity.js';
 import type { ReconcileCharge } from '../contracts/kisc-reconcile.js';
 import { KISC_VERIFY_IDENTITY } from '../contracts/kisc-verify-identity.js';
@@ -18,6 +19,7 @@ import { metrics } from '../common/metrics.js';
 import { signDetachedJws } from '../crypto/jws.js';
 import { openPkcs12File } from '../crypto/pkcs12.js';
 import { KISC_TLS_ADVICE, KiscClient, transactionTimeToIso, type Vendor } from '../providers/kisc/index.js';
+import { parseMaintenanceNews } from '../providers/kisc/maintenance.js';
 import { openMutualTls } from '../providers/mutual-tls.js';
 import { readBlob } from '../secrets/blob.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../secrets/resolve.js';
@@ -35,6 +37,8 @@ export interface KiscPhotoCheck {
   photoSha256: string;
   photoBytes: number;
   contentType: ImageContentType;
+  /** Planned works announced in GET /news that have not ended (absent in runs recorded before it existed). */
+  maintenance?: MaintenanceWindow[];
 }
 
 export interface KiscVerification {
@@ -63,6 +67,32 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
     });
     return new KiscClient({ baseUrl: e.baseUrl, agent, timeoutMs: httpTimeout() });
   };
+
+  /**
+   * Planned works KISC announces in GET /news that have not ended yet. Never fatal: an item that
+   * announces works in words this parser cannot read is logged and ignored, and so is a failed
+   * request (the billed call then goes ahead, as it did before news were read).
+   */
+  async function announcedMaintenance(e: KiscEndpoint): Promise<MaintenanceWindow[]> {
+    let items;
+    try {
+      items = await (await client(e)).news(ctx().cancellationSignal);
+    } catch (err) {
+      if (ctx().cancellationSignal.aborted) throw err;
+      ctx().log.warn('KISC GET /news failed: announced planned works are not known for this verification', {
+        reason: err instanceof Error ? err.message : String(err),
+      });
+      return [];
+    }
+    const { windows, unparsed } = parseMaintenanceNews(items);
+    for (const item of unparsed)
+      ctx().log.warn('KISC news item announces works but names no time range trustflow can read: ignored', {
+        date: item.date,
+        subject: item.subject,
+      });
+    const at = now().getTime();
+    return windows.filter((w) => Date.parse(w.end) > at);
+  }
 
   async function vendors(e: KiscEndpoint): Promise<Vendor[]> {
     const cached = vendorsCache.get(e.baseUrl);
@@ -139,7 +169,8 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
               payloadMode: input.signingKey.payloadMode,
             });
           }
-          return { photo, list: await vendors(input) };
+          const [list, maintenance] = await Promise.all([vendors(input), announcedMaintenance(input)]);
+          return { photo, list, maintenance };
         })(),
       ]);
       if (repeated.status === 'rejected') throw repeated.reason;
@@ -147,6 +178,7 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
       const {
         photo: { bytes, contentType },
         list,
+        maintenance,
       } = checked.value;
       const vendor = list.find((v) => v.id === input.vendor);
       if (!vendor) {
@@ -154,8 +186,11 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
           `vendor ${input.vendor} is not offered by KISC; available: ${list.map((v) => `${v.id} (${v.name})`).join(', ') || 'none'}`,
         );
       }
-      return { vendorName: vendor.name, photoSha256: sha256(bytes), photoBytes: bytes.length, contentType };
+      return { vendorName: vendor.name, photoSha256: sha256(bytes), photoBytes: bytes.length, contentType, maintenance };
     },
+
+    /** The announced planned works again, after the flow waited for one to end (its news may have changed). */
+    kiscMaintenanceWindows: async (input: KiscEndpoint): Promise<MaintenanceWindow[]> => announcedMaintenance(input),
 
     /** Billed. Retried by the policy table; every retry asks GET /verify before posting again. */
     kiscVerify: async (

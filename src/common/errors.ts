@@ -30,6 +30,8 @@ export const FailureType = {
   UnknownWorkflowType: 'UnknownWorkflowType',
   /** A signing certificate that is expired or not yet valid: refused before any provider sees it. */
   CertificateNotValid: 'CertificateNotValid',
+  /** The provider announced planned works over the time of a billed call, and the input asked to fail rather than wait: nothing was billed. */
+  ProviderMaintenance: 'ProviderMaintenance',
   /** A billed request was already made under this workflow id: its recorded result stands, nothing is billed again. */
   AlreadyBilled: 'AlreadyBilled',
   /** A completed flow of this workflow id ran another input: a completed billed/irreversible flow is never repeated under its id. */

@@ -52,6 +52,8 @@ export const activityPolicies = {
   konturRefreshHeldSession: { startToCloseTimeout: '15s', httpTimeout: '10s', retry: { maximumAttempts: 1 } },
   /** GET /vendors (cached) and local checks of the photo and TLS identity; nothing billed. */
   kiscCheckRequest: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
+  // Only after a wait for announced planned works; never fails (news it cannot read count as none).
+  kiscMaintenanceWindows: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
   /**
    * POST /verify, billed. Safe to retry only because every retry asks GET /verify for the same key
    * first and re-posts with that key. Vendors can take seconds; heartbeats detect a dead worker fast.

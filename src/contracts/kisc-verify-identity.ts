@@ -57,6 +57,12 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   personalDataFields: z.array(z.string().min(1)).min(1).optional(),
   /** Also ask for the phone registered in the mobile citizens database (field mobilephone). */
   mcdb: z.boolean().default(false),
+  /**
+   * When KISC's news announce planned works over the moment of the billed call: 'wait' for the
+   * announced end (a durable timer, then the news are read again), or 'fail' at once with
+   * ProviderMaintenance. Nothing is billed either way before the works end.
+   */
+  onMaintenance: z.enum(['wait', 'fail']).default('wait'),
 }).superRefine((v, ctx) => {
   if (!v.fetchPersonalData) return;
   if (!v.signingKey)

@@ -1,10 +1,13 @@
 // kiscVerifyIdentity: verify a face against the state record for an IIN (billed once), then fetch
 // the consented personal data.
-//   validate input → check TLS identity, vendor, photo → [key created here] POST /verify (billed;
+//   validate input → check TLS identity, vendor, photo, announced planned works (wait them out, or
+//   fail with ProviderMaintenance) → [key created here] POST /verify (billed;
 //   retries ask GET /verify first) → similarity ≥ minSimilarity ? POST /data : not_matched
 // The idempotency key comes from the workflow's deterministic uuid4(): created once, recorded in
 // history (and the KiscIdempotencyKey search attribute) before the first POST, the same on replay.
-import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { FailureType } from '../common/errors.js';
+import { maintenanceAt } from '../contracts/kisc-maintenance.js';
 import {
   type KiscVerifyIdentityInput,
   type KiscVerifyIdentityResult,
@@ -14,7 +17,7 @@ import { searchAttributes } from '../common/search-attributes.js';
 import { runFlow } from './flow-status.js';
 import { activities } from './activities.js';
 
-const { kiscCheckRequest, kiscVerify, kiscFetchPersonalData } = activities;
+const { kiscCheckRequest, kiscMaintenanceWindows, kiscVerify, kiscFetchPersonalData } = activities;
 
 export async function kiscVerifyIdentity(rawInput: KiscVerifyIdentityInput): Promise<KiscVerifyIdentityResult> {
   return runFlow(kiscVerifyIdentityContract, rawInput, async (input, tracker) => {
@@ -27,6 +30,22 @@ export async function kiscVerifyIdentity(rawInput: KiscVerifyIdentityInput): Pro
       maxPhotoBytes: input.maxPhotoBytes,
       ...(input.fetchPersonalData ? { signingKey: input.signingKey } : {}),
     });
+
+    // Planned works announced in KISC's news: the billed call never starts inside one.
+    let windows = checked.maintenance ?? [];
+    for (let w = maintenanceAt(windows, new Date()); w; w = maintenanceAt(windows, new Date())) {
+      if (input.onMaintenance === 'fail') {
+        throw ApplicationFailure.create({
+          type: FailureType.ProviderMaintenance,
+          message: `KISC announced planned works from ${w.start} to ${w.end} (${w.subject}); nothing was billed: verify again after ${w.end}`,
+          nonRetryable: true,
+        });
+      }
+      tracker.note(`waiting for KISC's announced planned works to end at ${w.end}`);
+      await sleep(Date.parse(w.end) - Date.now());
+      windows = await kiscMaintenanceWindows(endpoint);
+    }
+    tracker.note(undefined);
 
     tracker.step('verifying');
     const idempotencyKey = uuid4();

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { executeKiscReconcile, executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
 import type { KiscVerifyIdentityInput } from '../../src/contracts/kisc-verify-identity.js';
 import { FailureType } from '../../src/common/errors.js';
+import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { KiscClient } from '../../src/providers/kisc/index.js';
 import { openMutualTls } from '../../src/providers/mutual-tls.js';
@@ -398,5 +399,90 @@ describe('kiscReconcile', () => {
       [[stranger.x_idempotency_key, 'FORENSICS', stranger.result]],
     );
     assert.ok(!r.unexpected.some((u) => u.idempotencyKey === ours.idempotencyKey));
+  });
+});
+
+// KISC's news announce planned works in Almaty wall time; the test writes a window around "now"
+// (with seconds, which the parser also reads) so that the durable timer takes seconds.
+const almaty = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Asia/Almaty',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const almatyText = (d: Date) => {
+  const p = Object.fromEntries(almaty.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.hour}:${p.minute}:${p.second} ${p.day}.${p.month}.${p.year}`;
+};
+const announceWorks = (from: Date, to: Date) =>
+  sandboxAdmin(admin, 'config', {
+    news: [
+      {
+        date: to.toISOString().slice(0, 10),
+        subject: 'плановые работы (тест)',
+        text: `Здравствуйте!\nВ период с ${almatyText(from)} по ${almatyText(to)} будут проводиться плановые работы на стороне АО «НИТ».\n`,
+      },
+    ],
+  });
+
+describe('kiscVerifyIdentity and announced planned works', () => {
+  it('waits for the announced end with a durable timer, then bills once', async () => {
+    const end = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000); // the text has whole seconds
+    await announceWorks(new Date(Date.now() - 60_000), end);
+    const workflowId = wfId('maintenance-wait');
+    const handle = await startKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    let note: string | undefined;
+    for (let i = 0; i < 40 && !note; i++) {
+      note = (await handle.query<FlowStatus>(STATUS_QUERY_NAME)).note;
+      if (!note) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(note ?? '', /waiting for KISC's announced planned works to end at /);
+    assert.equal((await state()).calls['POST /verify'], undefined, 'nothing is posted during the works');
+    const r = await handle.result();
+    assert.equal(r.outcome, 'verified');
+    assert.ok(Date.parse(r.verifiedAt) >= end.getTime(), `verified at ${r.verifiedAt}, the works ended at ${end.toISOString()}`);
+    assert.deepEqual((await state()).billedPerKey, { [r.idempotencyKey]: 1 });
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.equal(events.filter((e) => e.timerStartedEventAttributes).length, 1, 'one durable timer');
+    assert.equal(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'kiscMaintenanceWindows').length, 1);
+  });
+
+  it('fails at once with ProviderMaintenance when the input says so, nothing billed', async () => {
+    await announceWorks(new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000));
+    const err = await executeKiscVerifyIdentity(client, {
+      workflowId: wfId('maintenance-fail'),
+      input: input({ onMaintenance: 'fail' }),
+      taskQueue,
+    }).catch((e: unknown) => e);
+    const failure = failureOf(err);
+    assert.equal(failure.type, FailureType.ProviderMaintenance);
+    assert.match(failure.message, /planned works from .* to .*nothing was billed/);
+    const s = await state();
+    assert.deepEqual(s.billedPerKey, {});
+    assert.equal(s.calls['POST /verify'], undefined);
+  });
+
+  it('goes ahead past works already over, news it cannot read, and a failing GET /news', async () => {
+    await announceWorks(new Date(Date.now() - 120_000), new Date(Date.now() - 60_000));
+    assert.equal(
+      (await executeKiscVerifyIdentity(client, { workflowId: wfId('maintenance-past'), input: input(), taskQueue })).outcome,
+      'verified',
+    );
+    await sandboxAdmin(admin, 'config', {
+      news: [{ date: '2026-12-01', subject: 'работы', text: 'Плановые работы будут проведены в ближайшие выходные.' }],
+    });
+    assert.equal(
+      (await executeKiscVerifyIdentity(client, { workflowId: wfId('maintenance-vague'), input: input(), taskQueue })).outcome,
+      'verified',
+    );
+    await sandboxAdmin(admin, 'faults', { endpoint: 'GET /news', action: 'status', status: 500, times: 10 });
+    assert.equal(
+      (await executeKiscVerifyIdentity(client, { workflowId: wfId('maintenance-down'), input: input(), taskQueue })).outcome,
+      'verified',
+    );
   });
 });

@@ -44,11 +44,12 @@ export const KISC_SANDBOX_VENDORS = [
   { id: 5, name: 'BTSDigital' },
 ];
 
+// GET /news as seed 004 shows it.
 const NEWS = [
   {
     date: '2021-10-29',
     subject: 'касательно плановых работ на стороне АО "НИТ"',
-    text: 'Здравствуйте!\nВ период с 21:00 часов 30 октября по 09:00 часов 31 октября 2021 года будут проводиться плановые работы на стороне АО «Национальные информационные технологии». В этой связи возможны перебои в работе системы Центра обмена идентификационными данными.\n',
+    text: 'Здравствуйте!\nНастоящим РГП «Казахстанский центр межбанковских расчетов Национального Банка Республики Казахстан» в рамках взаимодействия по проекту механизма удаленной и идентификации, сообщает следующее. В период с 21:00 часов 30 октября по 09:00 часов 31 октября 2021 года будут проводиться плановые работы на стороне АО «Национальные информационные технологии». В этой связи, информируем Вас о возможных перебоях в работе системы Центра обмена идентификационными данными в вышеуказанный период.\n',
   },
 ];
 
@@ -64,6 +65,11 @@ const ConfigSchema = z
       .min(1)
       .optional(),
     jwsPayloadMode: z.enum(['unencoded', 'base64url', 'any']).optional(),
+    /** GET /news answers these items instead (null: the seed's item again). */
+    news: z
+      .array(z.object({ date: z.string(), subject: z.string(), text: z.string() }).strict())
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -257,7 +263,7 @@ export function createKiscSimulator(o: KiscSimulatorOptions): Simulator {
       'POST /personal_data': personalData,
       'POST /personel_data': personalData,
 
-      'GET /news': (req) => (participantOf(req) ? { status: 200, body: NEWS } : error(403, 'participant is not registered')),
+      'GET /news': (req) => (participantOf(req) ? { status: 200, body: config.news ?? NEWS } : error(403, 'participant is not registered')),
 
       'GET /report/transactions/{from}/{to}': (req) => {
         const participant = participantOf(req);
