@@ -15,6 +15,21 @@ export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): T
   };
 }
 
+/**
+ * TRUSTFLOW_SHUTDOWN_GRACE_SECONDS: how long a stopping worker lets in-flight activities finish
+ * before it cancels them (default 10, 0..3600). A cancelled billed call is not lost: its retry asks
+ * the provider for the result first (KISC GET /verify). Keep it below the orchestrator's own kill
+ * deadline (docker's stop_grace_period, Kubernetes' terminationGracePeriodSeconds).
+ */
+export function shutdownGraceSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.TRUSTFLOW_SHUTDOWN_GRACE_SECONDS;
+  if (raw === undefined || raw === '') return 10;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n > 3600)
+    throw new Error(`TRUSTFLOW_SHUTDOWN_GRACE_SECONDS=${raw}: expected whole seconds from 0 to 3600 (default 10)`);
+  return n;
+}
+
 export interface TemporalTls {
   serverRootCACertificate?: Buffer;
   clientCertPair?: { crt: Buffer; key: Buffer };

@@ -4,9 +4,10 @@
 // `npm start -- --exit-after-demo` stops after the demo (for scripts and CI).
 //
 // SIGINT/SIGTERM (Ctrl-C, docker stop, systemctl stop): stops everything this process started, in
-// reverse order (the worker drains in-flight tasks first, up to its 10 s shutdownGraceTime; the dev
-// server goes last), then exits 0, or 1 if the demo failed or something could not be stopped. A
-// second signal during the stop is ignored; after 30 s the process exits 1 regardless. The dev
+// reverse order (the worker drains in-flight tasks first, up to TRUSTFLOW_SHUTDOWN_GRACE_SECONDS, 10
+// by default; the dev server goes last), then exits 0, or 1 if the demo failed or something could not
+// be stopped. A second signal during the stop is ignored; 20 s after the grace time the process exits 1
+// regardless. The dev
 // server also stops when this process is killed (SIGKILL): see dev-server.ts / watchdog.ts.
 //   TRUSTFLOW_DEV_SERVER_PORT (7233), TRUSTFLOW_DEV_UI_PORT (8233)  the embedded dev server's ports
 //   TRUSTFLOW_STATE_DIR (.trustflow), TRUSTFLOW_SANDBOX_DIR (.sandbox)  where state is kept
@@ -33,7 +34,7 @@ import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
 import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
-import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
+import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
 import type { WorkflowType } from '../contracts/index.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox, type SandboxExamples } from '../sandbox/index.js';
@@ -48,6 +49,7 @@ const stateDir = resolve(process.env.TRUSTFLOW_STATE_DIR ?? '.trustflow');
 const devServerPort = Number(process.env.TRUSTFLOW_DEV_SERVER_PORT ?? 7233);
 const devUiPort = Number(process.env.TRUSTFLOW_DEV_UI_PORT ?? 8233);
 const cleanups: (() => Promise<void>)[] = [];
+const graceSeconds = shutdownGraceSecondsFromEnv(); // validated before anything starts
 
 /** Whether host:port can be bound now (the demo's default metrics port may be taken by another process). */
 function addressFree(address: string): Promise<boolean> {
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     dataConverter,
     tracing,
+    shutdownGraceSeconds: graceSeconds,
   });
   if (stopping) return;
   const running = worker.run();
@@ -337,10 +340,13 @@ function onSignal(signal: NodeJS.Signals): void {
     return;
   }
   console.log(`\n${signal}: stopping...`);
-  setTimeout(() => {
-    console.error('trustflow start: did not stop within 30 s; exiting');
-    process.exit(1);
-  }, 30_000).unref();
+  setTimeout(
+    () => {
+      console.error(`trustflow start: did not stop within ${graceSeconds + 20} s; exiting`);
+      process.exit(1);
+    },
+    (graceSeconds + 20) * 1000,
+  ).unref();
   void shutdown().then(() => {
     console.log('everything stopped');
     process.exit(stopFailed ? 1 : (process.exitCode ?? 0));

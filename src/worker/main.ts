@@ -5,21 +5,29 @@
 //
 // Production entry point: `node dist/src/worker/main.js` (no build step; `npm run worker` compiles
 // first when the sources changed). SIGINT/SIGTERM shut it down gracefully: it stops polling, lets
-// in-flight activities finish for up to shutdownGraceTime (10 s; then they are cancelled), logs
+// in-flight activities finish for up to TRUSTFLOW_SHUTDOWN_GRACE_SECONDS (10 s; then they are
+// cancelled, and a cancelled billed call's retry asks for its result first), logs
 // 'trustflow worker: stopped' and exits 0. A second signal during the drain is ignored; if the
-// drain has not ended 30 s after the first signal the process exits 1. Start-up failures exit 1.
+// drain has not ended 20 s after the grace time the process exits 1. Start-up failures exit 1.
 // Telemetry (telemetry.ts): TRUSTFLOW_METRICS_ADDRESS serves /metrics; OTEL_EXPORTER_OTLP_ENDPOINT
 // exports traces.
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter.js';
-import { temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
+import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
 import { flushTracing, installRuntime, setupTracing, telemetrySettingsFromEnv } from './telemetry.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createTrustflowWorker } from './worker.js';
 
 const logger = createLogger({ name: 'trustflow-worker' });
-const STOP_DEADLINE_MS = 30_000;
+let graceSeconds = 10;
+try {
+  graceSeconds = shutdownGraceSecondsFromEnv();
+} catch (err) {
+  console.error(`trustflow worker: ${(err as Error).message}`);
+  process.exit(1);
+}
+const STOP_DEADLINE_MS = (graceSeconds + 20) * 1000;
 let stopSignal: NodeJS.Signals | undefined;
 let worker: Worker | undefined;
 
@@ -31,7 +39,7 @@ function onSignal(signal: NodeJS.Signals): void {
     return;
   }
   stopSignal = signal;
-  logger.info({ signal }, 'trustflow worker: stopping; draining in-flight tasks (shutdownGraceTime 10 s)');
+  logger.info({ signal }, `trustflow worker: stopping; draining in-flight tasks (up to ${graceSeconds} s)`);
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   setTimeout(() => {
     logger.error({ signal }, `trustflow worker: did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting`);
@@ -59,6 +67,7 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     dataConverter,
     tracing,
+    shutdownGraceSeconds: graceSeconds,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
   if (stopSignal) return; // stopped during start-up: nothing ran; the exit drops the connection

@@ -25,6 +25,8 @@ export interface TrustflowWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** OpenTelemetry spans for workflows and activities (telemetry.ts); a prebuilt bundle must carry the workflow module. */
   tracing?: WorkerTracing;
+  /** How long in-flight activities may finish after shutdown() before they are cancelled (default 10). */
+  shutdownGraceSeconds?: number;
 }
 
 export function createTrustflowWorker(o: TrustflowWorkerOptions): Promise<Worker> {
@@ -46,6 +48,6 @@ export function createTrustflowWorker(o: TrustflowWorkerOptions): Promise<Worker
     ...(traced ? { sinks: traced.sinks } : {}),
     dataConverter: o.dataConverter,
     // In-flight activities get this long to finish on SIGINT/SIGTERM before they are cancelled.
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: `${o.shutdownGraceSeconds ?? 10}s`,
   });
 }

@@ -11,8 +11,8 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 export interface CrashTestEnv {
   env: TestWorkflowEnvironment;
   sandbox: Sandbox;
-  /** Starts a worker process polling `taskQueue`; stopped (SIGKILL) by `stop` if still running. */
-  startWorker(): Promise<WorkerProcess>;
+  /** Starts a worker process polling `taskQueue` (with `extraEnv`); stopped (SIGKILL) by `stop` if still running. */
+  startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
 
@@ -46,8 +46,8 @@ export async function startCrashTestEnv(
   return {
     env,
     sandbox,
-    startWorker: async () => {
-      const w = await startWorkerProcess(processEnv);
+    startWorker: async (more = {}) => {
+      const w = await startWorkerProcess({ ...processEnv, ...more });
       workers.push(w);
       return w;
     },
