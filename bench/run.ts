@@ -41,9 +41,8 @@ import { resolveSecret } from '../src/secrets/resolve.js';
 import { decryptCms } from '../src/crypto/decrypt.js';
 import { runGostOpenssl } from '../src/crypto/gost.js';
 import { openKeyStore, openPkcs12 } from '../src/crypto/pkcs12.js';
-import { sandboxAdmin, type SandboxManifest } from '../src/sandbox/index.js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { sandboxAdmin } from '../src/sandbox/index.js';
+import { startSandboxProcess } from './sandbox-process.js';
 import { createTrustflowWorker, workflowPreloadModules } from '../src/worker/worker.js';
 import { temporalCliPath } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
@@ -296,31 +295,6 @@ type Sandbox = Awaited<ReturnType<typeof startSandboxProcess>>;
  * The simulators in their own process (`npm run sandbox`), as providers are: their CPU and memory are
  * not the worker's, so the peak RSS printed is the worker's (with this bench's client).
  */
-async function startSandboxProcess(
-  dir: string,
-): Promise<{ manifest: SandboxManifest; admin(service: string): string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(new URL('../src/sandbox/main.js', import.meta.url)), '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const manifestPath = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the sandbox process exited (${code}) before it was ready`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /manifest (\S+)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-  });
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as SandboxManifest;
-  return {
-    manifest,
-    admin: (service) => manifest.services[service]!.admin.replace(/\/__sandbox$/, ''),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 /** Both sides at concurrency 1 and CONCURRENCY, each side's N runs back to back. */
 async function measure(
   what: string,

@@ -25,6 +25,8 @@ export const workflowIds = {
   tokenKeeper: (provider: 'mpt' | 'kontur', fingerprint: string) => `${P}-token/${provider}/${fingerprint}`,
   /** A keeper's sign-in number `seq` (a child: one per refresh that signs in). */
   tokenKeeperSignIn: (keeperId: string, seq: number) => `${keeperId}/sign-in-${seq}`,
+  /** The later deletion of a Cipher ticket its flow could not delete (the ticket id is Cipher's random UUID). */
+  cipherTicketCleanup: (ticket: string) => `${P}-cipher-ticket-cleanup/${ticket}`,
   /** One day's KISC reconciliation for the connection of an `mtls` credential (day: YYYY-MM-DD). */
   kiscReconcileDay: (credentialId: string, day: string) => `${P}-kisc-reconcile/${credentialId}/${day}`,
 } as const;

@@ -56,6 +56,21 @@ export const FaultSchema = z.object({
 });
 export type Fault = z.infer<typeof FaultSchema>;
 
+/**
+ * POST /__sandbox/outage: the whole API is down for `seconds` (admin endpoints keep answering).
+ * unavailable: every request gets 503 (a load balancer in front of a stopped service);
+ * reset: every connection is closed without an answer (the service itself gone).
+ */
+export const OutageSchema = z
+  .object({
+    seconds: z
+      .number()
+      .min(0)
+      .max(24 * 3600),
+    mode: z.enum(['unavailable', 'reset']).default('unavailable'),
+  })
+  .strict();
+
 export interface SimulatorSpec {
   name: string;
   routes: Record<string, Handler>;
@@ -78,6 +93,7 @@ export class Simulator {
   private faults: Fault[] = [];
   private calls: Record<string, number> = {};
   private clockOffsetMs = 0;
+  private outage: { until: number; mode: 'unavailable' | 'reset'; refused: number } = { until: 0, mode: 'unavailable', refused: 0 };
   private readonly routes: { method: string; pattern: RegExp; keys: string[]; endpoint: string; handler: Handler }[];
 
   constructor(private readonly spec: SimulatorSpec) {
@@ -152,6 +168,11 @@ export class Simulator {
       if (!route || path === undefined)
         return send(res, { status: 404, body: { error_message: `no such endpoint: ${req.method} ${url.pathname}` } });
       this.calls[route.endpoint] = (this.calls[route.endpoint] ?? 0) + 1;
+      if (Date.now() < this.outage.until) {
+        this.outage.refused++;
+        if (this.outage.mode === 'reset') return void req.socket.destroy();
+        return send(res, { status: 503, body: { error_message: 'sandbox: the service is down (outage)' } });
+      }
 
       const match = route.pattern.exec(path)!;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
@@ -224,6 +245,7 @@ export class Simulator {
           now: this.now().toISOString(),
           calls: { ...this.calls },
           pendingFaults: this.faults,
+          outage: { until: new Date(this.outage.until).toISOString(), mode: this.outage.mode, refused: this.outage.refused },
           ...this.spec.state(),
         },
       };
@@ -235,7 +257,15 @@ export class Simulator {
       this.faults.push(parsed.data);
       return { status: 200, body: { pendingFaults: this.faults } };
     }
+    if (method === 'POST' && path === '/__sandbox/outage') {
+      const parsed = OutageSchema.safeParse(json);
+      if (!parsed.success)
+        return { status: 400, body: { error_message: 'expected {"seconds": 0..86400, "mode"?: "unavailable"|"reset"}' } };
+      this.outage = { until: Date.now() + parsed.data.seconds * 1000, mode: parsed.data.mode, refused: 0 };
+      return { status: 200, body: { outageUntil: new Date(this.outage.until).toISOString(), mode: this.outage.mode } };
+    }
     if (method === 'POST' && path === '/__sandbox/reset') {
+      this.outage = { until: 0, mode: 'unavailable', refused: 0 };
       this.faults = [];
       this.calls = {};
       this.clockOffsetMs = 0;
@@ -306,8 +336,12 @@ export async function issueSandboxCertificate(
 }
 
 /** Helper for clients of the admin API (tests, demos). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each simulator's state has its own shape; callers read what they need
-export async function sandboxAdmin(baseUrl: string, path: 'state' | 'faults' | 'reset' | 'clock' | 'config', body?: unknown): Promise<any> {
+export async function sandboxAdmin(
+  baseUrl: string,
+  path: 'state' | 'faults' | 'reset' | 'clock' | 'config' | 'outage',
+  body?: unknown,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each simulator's state has its own shape; callers read what they need
+): Promise<any> {
   const res = await fetch(`${baseUrl}/__sandbox/${path}`, {
     method: path === 'state' ? 'GET' : 'POST',
     ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),

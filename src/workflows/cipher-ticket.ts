@@ -2,12 +2,17 @@
 // failure, cancellation: the delete runs in a non-cancellable scope), a fresh ticket when the
 // service says the old one is gone (400), and waiting for a service that says it is not started
 // (503) with backoff, bounded, visible in the `status` query.
-import { CancellationScope, log, sleep } from '@temporalio/workflow';
+import { CancellationScope, log, ParentClosePolicy, patched, sleep, startChild } from '@temporalio/workflow';
+import { workflowIds } from '../contracts/workflow-ids.js';
 import { FailureType } from '../common/errors.js';
 import { workflowWaits } from '../common/policies.js';
 import type { FlowTracker } from './flow-status.js';
 import { rootApplicationFailure } from './flow-status.js';
 import { activities } from './activities.js';
+import type { cipherTicketCleanup } from './cipher-ticket-cleanup.js';
+
+/** Runs that could not delete a ticket hand it to cipherTicketCleanup; runs recorded before that leave it. */
+export const TICKET_CLEANUP_PATCH = 'trustflow-cipher-ticket-cleanup';
 
 const { cipherCreateTicket, cipherDeleteTicket } = activities;
 
@@ -67,8 +72,20 @@ export class TicketRunner<Step extends string> {
     try {
       await this.whenServiceRuns(() => cipherDeleteTicket({ baseUrl: this.policy.baseUrl, ticket }));
     } catch (err) {
-      // The flow's own outcome stands; the leftover ticket is reported, not hidden.
+      // The flow's own outcome stands; the leftover ticket is reported, not hidden, and handed to a
+      // cleanup workflow that outlives the flow and the outage.
       const message = rootApplicationFailure(err)?.message ?? String(err);
+      if (patched(TICKET_CLEANUP_PATCH)) {
+        const workflowId = workflowIds.cipherTicketCleanup(ticket);
+        await startChild<typeof cipherTicketCleanup>('cipherTicketCleanup', {
+          workflowId,
+          args: [{ baseUrl: this.policy.baseUrl, ticket }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+        this.tracker.warn([`ticket ${ticket} could not be deleted yet (${message}); ${workflowId} keeps trying`]);
+        log.warn('Cipher ticket not deleted yet; a cleanup workflow keeps trying', { ticket, workflowId, error: message });
+        return;
+      }
       this.tracker.warn([`ticket ${ticket} could not be deleted: ${message}`]);
       log.error('Cipher ticket could not be deleted', { ticket, error: message });
     }

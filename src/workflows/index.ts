@@ -9,6 +9,7 @@
 // hold the code.
 import type * as cipherInspect from './cipher-inspect-key-store.js';
 import type * as cipher from './cipher-sign.js';
+import type * as cipherCleanup from './cipher-ticket-cleanup.js';
 import type * as watch from './credential-watch.js';
 import type * as check from './credentials-check.js';
 import type * as preflight from './credentials-preflight.js';
@@ -33,6 +34,9 @@ export const cipherSign: typeof cipher.cipherSign = async (...a) =>
   (await import(/* webpackMode: "eager" */ './cipher-sign.js')).cipherSign(...a);
 export const cipherInspectKeyStore: typeof cipherInspect.cipherInspectKeyStore = async (...a) =>
   (await import(/* webpackMode: "eager" */ './cipher-inspect-key-store.js')).cipherInspectKeyStore(...a);
+// A Cipher ticket its flow could not delete, deleted later (an abandoned child of that flow).
+export const cipherTicketCleanup: typeof cipherCleanup.cipherTicketCleanup = async (...a) =>
+  (await import(/* webpackMode: "eager" */ './cipher-ticket-cleanup.js')).cipherTicketCleanup(...a);
 export const kpsisIssueCertificate: typeof kpsis.kpsisIssueCertificate = async (...a) =>
   (await import(/* webpackMode: "eager" */ './kpsis-issue-certificate.js')).kpsisIssueCertificate(...a);
 // The credential lifecycle: one watch per credential, the scheduled check, apply's preflight, and
