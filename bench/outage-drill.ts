@@ -95,11 +95,21 @@ try {
       return { flow, outcome, seconds: (Date.now() - started) / 1000, refused: s.outage.refused as number, counts };
     }),
   );
-  console.log('flow                 outcome                              after s   refused   provider side');
+  console.log('flow                 outcome                              after s   refused   provider side when the flow ended');
   for (const r of rows)
     console.log(
       `${r.flow.padEnd(20)} ${r.outcome.padEnd(36)} ${r.seconds.toFixed(1).padStart(7)}   ${String(r.refused).padStart(7)}   ${r.counts}`,
     );
+  // A Cipher ticket a flow could not delete goes to cipherTicketCleanup: it must be gone soon after
+  // the outage ends (its backoff is at most 30 s).
+  const cipher = sandbox.admin('cipher');
+  const outageEnds = Date.parse((await sandboxAdmin(cipher, 'state')).outage.until as string);
+  let open = (await sandboxAdmin(cipher, 'state')).openTickets as number;
+  while (open > 0 && Date.now() < outageEnds + 90_000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    open = (await sandboxAdmin(cipher, 'state')).openTickets as number;
+  }
+  console.log(`Cipher tickets still open ${Math.max(0, (Date.now() - outageEnds) / 1000).toFixed(0)} s after its outage ended: ${open}`);
 } finally {
   worker.shutdown();
   await running;
