@@ -42,10 +42,68 @@ const FOREIGN_KEY_ALGORITHMS: Record<string, { name: string; advice: string }> =
  * @throws KeyStoreError wrong password, damaged file, no key, no certificate for the key, or a key type no signer here can use.
  */
 export function openKeyStore(der: Uint8Array, password: string, label: string, passwordRef?: string): KeyStore {
+  try {
+    return readKeyStore(der, password, label, passwordRef);
+  } catch (err) {
+    if (err instanceof KeyStoreError) throw err;
+    // A structure damaged past forge's checks (a certificate bag OpenSSL refuses, a key Node cannot load).
+    throw new KeyStoreError(`${label}: not a readable PKCS#12 file (a certificate or key in it is damaged)`);
+  }
+}
+
+/**
+ * PBE and MAC iteration counts forge would run, unbounded and synchronously (0x7fffffff: ~35 min of
+ * the worker's thread). Files from CAs and OpenSSL use 2048; a million is already ~1 s in forge.
+ */
+const MAX_PKCS12_ITERATIONS = 1_000_000;
+
+function assertSaneIterations(node: forge.asn1.Asn1, label: string, depth = 0): void {
+  if (depth > 32) throw new KeyStoreError(`${label}: not a readable PKCS#12 file (nested too deeply)`);
+  if (!Array.isArray(node.value)) {
+    // The authSafe's content and the SafeContents travel as OCTET STRINGs of DER: look inside.
+    if (node.tagClass === forge.asn1.Class.UNIVERSAL && node.type === forge.asn1.Type.OCTETSTRING && node.value.length > 1 && node.value.charCodeAt(0) === 0x30) {
+      let inner: forge.asn1.Asn1 | undefined;
+      try {
+        inner = forge.asn1.fromDer(forge.util.createBuffer(node.value), true);
+      } catch {
+        inner = undefined;
+      }
+      if (inner) assertSaneIterations(inner, label, depth + 1);
+    }
+    return;
+  }
+  const kids = node.value;
+  const type = (i: number) => (kids[i]?.tagClass === forge.asn1.Class.UNIVERSAL ? kids[i]!.type : -1);
+  // PBE parameters { salt, iterations }, PBKDF2 parameters { salt, iterationCount, … } and MacData
+  // { DigestInfo, macSalt, iterations }: the INTEGER after the salt.
+  const at =
+    type(0) === forge.asn1.Type.OCTETSTRING && type(1) === forge.asn1.Type.INTEGER
+      ? 1
+      : type(0) === forge.asn1.Type.SEQUENCE && type(1) === forge.asn1.Type.OCTETSTRING && type(2) === forge.asn1.Type.INTEGER
+        ? 2
+        : -1;
+  if (at >= 0) {
+    const bytes = kids[at]!.value as string;
+    const count = bytes.length > 4 ? Infinity : [...bytes].reduce((n, c) => n * 256 + c.charCodeAt(0), 0);
+    if (count > MAX_PKCS12_ITERATIONS)
+      throw new KeyStoreError(
+        `${label}: asks for ${Number.isFinite(count) ? count : 'more than 2^32'} key-derivation iterations (more than ${MAX_PKCS12_ITERATIONS}): refused, it would block the worker; export the file again with the usual count (2048)`,
+      );
+  }
+  for (const kid of kids) assertSaneIterations(kid, label, depth + 1);
+}
+
+function readKeyStore(der: Uint8Array, password: string, label: string, passwordRef?: string): KeyStore {
   const checkRef = passwordRef ? `; check the secret behind ${passwordRef}` : '';
   let p12: forge.pkcs12.Pkcs12Pfx;
+  let asn1: forge.asn1.Asn1;
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary')));
+    asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary')));
+  } catch {
+    throw new KeyStoreError(`${label}: not a readable PKCS#12 file`);
+  }
+  assertSaneIterations(asn1, label);
+  try {
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
   } catch (err) {
     const msg = err instanceof Error ? err.message : '';
