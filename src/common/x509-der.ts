@@ -43,7 +43,21 @@ export function derOf(input: string | Uint8Array): Uint8Array {
   const body = input.includes('-----BEGIN') ? input.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '') : input;
   const b64 = body.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new DerFormatError('not PEM or base64');
-  return base64ToBytes(b64);
+  try {
+    return base64ToBytes(b64);
+  } catch {
+    throw new DerFormatError('not PEM or base64');
+  }
+}
+
+/** Runs a reader over parsed ASN.1: any surprise in the structure is a DerFormatError, never a TypeError. */
+function reading<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof DerFormatError) throw err;
+    throw new DerFormatError(`${what}: unexpected structure`);
+  }
 }
 
 function parse(der: Uint8Array, what: string): asn1js.Sequence {
@@ -94,6 +108,10 @@ export interface CertificateFacts {
 }
 
 export function certificateFacts(pemOrDer: string | Uint8Array): CertificateFacts {
+  return reading('certificate', () => readCertificateFacts(pemOrDer));
+}
+
+function readCertificateFacts(pemOrDer: string | Uint8Array): CertificateFacts {
   const cert = parse(derOf(pemOrDer), 'certificate');
   const tbs = children(children(cert, 'certificate')[0], 'TBSCertificate');
   // version [0] is optional: the serial is the first INTEGER.
@@ -120,6 +138,10 @@ const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
 const SUBJECT_ALT_NAME = '2.5.29.17';
 
 export function certificationRequestFacts(pemOrDer: string | Uint8Array): RequestFacts {
+  return reading('certification request', () => readRequestFacts(pemOrDer));
+}
+
+function readRequestFacts(pemOrDer: string | Uint8Array): RequestFacts {
   const csr = parse(derOf(pemOrDer), 'certification request');
   const [, subject, spki, attributes] = children(children(csr, 'certification request')[0], 'CertificationRequestInfo');
   const subjectAltNames: string[] = [];

@@ -224,6 +224,9 @@ function checkName(name: string): { segments: string[]; isDir: boolean } {
   if (yauzlVerdict !== null) throw entryError(name, `is rejected by yauzl (${yauzlVerdict})`, ASK_PROVIDER);
   const segments = parts.filter((p) => p !== '.');
   if (segments.length === 0) throw entryError(name, 'names the target folder itself', ASK_PROVIDER);
+  // File systems refuse longer names (ENAMETOOLONG): say so as the archive's fault, before writing.
+  if (segments.some((p) => Buffer.byteLength(p, 'utf8') > 255))
+    throw entryError(name, 'has a path segment longer than 255 bytes', ASK_PROVIDER);
   return { segments, isDir };
 }
 

@@ -308,8 +308,26 @@ function signedDataParts(message: Uint8Array) {
   };
 }
 
-/** verifyCms through pkijs objects: every CMS the DER path leaves (BER, GOST, PSS, SKI signers...). */
+/**
+ * verifyCms through pkijs objects: every CMS the DER path leaves (BER, GOST, PSS, SKI signers...).
+ * A structure damaged past what the parsers check (an eContent that is no OCTET STRING, an embedded
+ * certificate OpenSSL refuses) is a "not SignedData" answer, never an exception.
+ */
 export async function verifyCmsParsed(message: Uint8Array, detachedContent?: Uint8Array): Promise<CmsVerification> {
+  try {
+    return await verifyCmsObjects(message, detachedContent);
+  } catch {
+    return {
+      signatureValid: false,
+      problem: 'not-signed-data',
+      reason: 'a damaged CMS SignedData structure',
+      certificates: [],
+      signerCount: 0,
+    };
+  }
+}
+
+async function verifyCmsObjects(message: Uint8Array, detachedContent?: Uint8Array): Promise<CmsVerification> {
   let signed: pkijs.SignedData;
   try {
     const asn1 = asn1js.fromBER(new Uint8Array(message));

@@ -73,7 +73,9 @@ export function timeOf(tlvBytes: Uint8Array): Date | undefined {
         : null;
   if (!m) return undefined;
   const year = tlvBytes[0] === TAG.utcTime ? (Number(m[1]) < 50 ? 2000 : 1900) + Number(m[1]) : Number(m[1]);
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  const d = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  d.setUTCFullYear(year); // Date.UTC would read years 0–99 as 1900–1999
+  return d;
 }
 
 /** The elements of a DER constructed value, each as its whole TLV. @throws on malformed input. */
