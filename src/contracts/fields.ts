@@ -84,7 +84,9 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 /** A duration: a number of ms or e.g. '30s', '12h', '7d'; parsed to ms. */
 export const DurationSchema = z
   .union([z.number().int().positive(), z.string().regex(DURATION_TEXT, { message: "must be a duration like '30s', '12h' or '7d'" })])
-  .transform((v) => (typeof v === 'number' ? v : durationMs(v)));
+  .transform((v) => (typeof v === 'number' ? v : durationMs(v)))
+  // The text form can say 0 ('0s', '0.4ms') or more than any timer takes ('9999…d'): neither is a wait.
+  .refine((ms) => Number.isSafeInteger(ms) && ms > 0, { message: 'must be at least 1 ms and a finite duration' });
 
 /** '12h' → 43200000. Throws on text that is not a duration. */
 export function durationMs(text: string): number {
