@@ -12,6 +12,8 @@ export interface ParsedNews {
   unparsed: { date: string; subject: string }[];
 }
 
+const MAX_SENTENCE = 2000;
+
 const MONTHS = ['января', 'февраля', 'марта', 'апреля', 'мая', 'июня', 'июля', 'августа', 'сентября', 'октября', 'ноября', 'декабря'];
 
 // One date or time in the text: "21:00", "21:00:30", "30 октября", "30 октября 2021", "30.10.2021".
@@ -53,6 +55,9 @@ function windowsOf(item: NewsItem): MaintenanceWindow[] {
   const publishedYear = published ? Number(published[1]) : undefined;
   // Sentences end at . ! ? before a space, except the "г." of "г. Алматы".
   for (const sentence of item.text.split(/(?<=[.!?])(?<!(?:^|\s)г\.)\s+|\n+/u)) {
+    // A real announcement's sentence is a few hundred characters; the range pattern backtracks on
+    // long ones, so anything longer than this is not read (and reported, if it announces works).
+    if (sentence.length > MAX_SENTENCE) continue;
     const range = /(?:^|\s)(?:с|со)\s(?<from>.+?)\s(?:по|до)\s(?<to>.+)$/iu.exec(sentence);
     if (!range?.groups) continue;
     // Words before "с" may carry the day ("30 октября с 21:00 до 23:00").
@@ -63,11 +68,12 @@ function windowsOf(item: NewsItem): MaintenanceWindow[] {
     const startDate = from.date ?? before.date ?? to.date;
     const endDate = to.date ?? startDate;
     if (!startDate || !endDate) continue;
-    const year = startDate.y ?? endDate.y ?? publishedYear;
-    if (year === undefined) continue;
-    const startYear = startDate.y ?? year;
-    // An end without a year in December → January wraps into the next year.
-    const endYear = endDate.y ?? (endDate.m < startDate.m ? startYear + 1 : startYear);
+    // A range that crosses New Year ("с 23:00 31 декабря по 03:00 1 января 2026 года") ends in the
+    // year after it starts, whichever side names the year.
+    const wraps = endDate.m < startDate.m;
+    const startYear = startDate.y ?? (endDate.y !== undefined ? endDate.y - (wraps ? 1 : 0) : publishedYear);
+    if (startYear === undefined || startYear < 1970) continue; // "0021" is no year an announcement means
+    const endYear = endDate.y ?? (wraps ? startYear + 1 : startYear);
     const start = almatyToUtc(startYear, startDate.m, startDate.d, from.time);
     let end = almatyToUtc(endYear, endDate.m, endDate.d, to.time);
     // "с 21:00 до 09:00" on one named day: the end is the next morning.
