@@ -61,7 +61,12 @@ function assertSaneIterations(node: forge.asn1.Asn1, label: string, depth = 0): 
   if (depth > 32) throw new KeyStoreError(`${label}: not a readable PKCS#12 file (nested too deeply)`);
   if (!Array.isArray(node.value)) {
     // The authSafe's content and the SafeContents travel as OCTET STRINGs of DER: look inside.
-    if (node.tagClass === forge.asn1.Class.UNIVERSAL && node.type === forge.asn1.Type.OCTETSTRING && node.value.length > 1 && node.value.charCodeAt(0) === 0x30) {
+    if (
+      node.tagClass === forge.asn1.Class.UNIVERSAL &&
+      node.type === forge.asn1.Type.OCTETSTRING &&
+      node.value.length > 1 &&
+      node.value.charCodeAt(0) === 0x30
+    ) {
       let inner: forge.asn1.Asn1 | undefined;
       try {
         inner = forge.asn1.fromDer(forge.util.createBuffer(node.value), true);
