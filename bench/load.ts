@@ -8,18 +8,14 @@
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
-import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
-import { devServerDynamicConfigArgs } from '../src/common/server-settings.js';
 import { sandboxAdmin } from '../src/sandbox/index.js';
-import { temporalCliPath } from '../test/helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/helpers/worker-process.js';
-import { startSandboxProcess } from './sandbox-process.js';
+import { startSandboxProcess, startScriptServer } from './sandbox-process.js';
 
 const FLOWS = Number(process.env.LOAD_FLOWS ?? 1000);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 40);
@@ -28,15 +24,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const tmp = await mkdtemp(join(tmpdir(), 'trustflow-load-'));
 const keys = newKeyEntry('load');
 const dataConverter = encryptingDataConverter(parseKeyring(keys, 'load'));
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: temporalCliPath() },
-    ip: '127.0.0.1',
-    searchAttributes: allSearchAttributeKeys,
-    extraArgs: devServerDynamicConfigArgs(),
-  },
-  client: { dataConverter },
-});
+const env = await startScriptServer(dataConverter);
 const sandbox = await startSandboxProcess(join(tmp, 'sandbox'));
 const ex = sandbox.manifest.examples;
 const client = env.client;

@@ -8,18 +8,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
-import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
-import { devServerDynamicConfigArgs } from '../src/common/server-settings.js';
 import { sandboxAdmin } from '../src/sandbox/index.js';
 import { createTrustflowWorker } from '../src/worker/worker.js';
-import { temporalCliPath } from '../test/helpers/temporal.js';
-import { startSandboxProcess } from './sandbox-process.js';
+import { startSandboxProcess, startScriptServer } from './sandbox-process.js';
 
 const SECONDS = Number(process.env.DRILL_OUTAGE_SECONDS ?? 300);
 const MODE = (process.env.DRILL_MODE ?? 'unavailable') as 'unavailable' | 'reset';
@@ -28,15 +24,7 @@ if (!(SECONDS >= 0) || !['unavailable', 'reset'].includes(MODE)) throw new Error
 Runtime.install({ logger: new DefaultLogger('ERROR') }); // the retries' warnings would drown the table
 const tmp = await mkdtemp(join(tmpdir(), 'trustflow-drill-'));
 const dataConverter = encryptingDataConverter(parseKeyring(newKeyEntry('drill'), 'drill'));
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: temporalCliPath() },
-    ip: '127.0.0.1',
-    searchAttributes: allSearchAttributeKeys,
-    extraArgs: devServerDynamicConfigArgs(),
-  },
-  client: { dataConverter },
-});
+const env = await startScriptServer(dataConverter);
 const sandbox = await startSandboxProcess(join(tmp, 'sandbox'));
 const taskQueue = 'outage-drill';
 const worker = await createTrustflowWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, dataConverter });
