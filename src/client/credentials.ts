@@ -75,6 +75,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Watches continue-as-new past this many history events (default 2000; tests use fewer). */
   historyLimit?: number;
+  /** Called after each credential is handled (the CLI's progress on stderr). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ApplyReport {
@@ -106,7 +108,9 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
   const applied = await appliedCredentialIds(client);
   const wanted = new Set(configs.map((c) => c.entry.id));
 
+  let done = 0;
   for (const config of configs) {
+    o.onProgress?.(done++, configs.length);
     const id = config.entry.id;
     const existing = await runningStatus(client, id);
     if (existing?.configHash === config.configHash) {
@@ -140,6 +144,7 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
       report.updated.push(id);
     }
   }
+  o.onProgress?.(done, configs.length);
   for (const id of [...applied].filter((x) => !wanted.has(x)).sort()) {
     if (!o.dryRun) await retire(client, id);
     report.retired.push(id);

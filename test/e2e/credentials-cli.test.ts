@@ -98,7 +98,7 @@ describe('trustflow credentials, by hand', () => {
     assert.ok(rows[0]!.nextAction.length > 10);
     const table = await trustflow('credentials', 'list');
     assert.match(table.stdout, /^id +kind +state +notAfter +daysLeft +nextAction$/m);
-    assert.match(table.stdout, new RegExp(`^soon +certificate +expiring +${notAfter.replace(/\./g, '\\.')} +0 +renew with `, 'm'));
+    assert.match(table.stdout, new RegExp(`^soon +certificate +expiring +${notAfter.slice(0, 10)} +0 +renew with `, 'm'));
   });
 
   it('apply of the same file changes nothing; --dry-run says what would change and changes nothing', async () => {

@@ -1,93 +1,108 @@
 // Commands about trustflow's flows on Temporal: `run`, `status`, `kpsis submit-cert`.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
+import { CREDENTIAL_STATUS_QUERY, CREDENTIAL_WATCH, type CredentialStatus } from '../../contracts/credential-watch.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../contracts/status.js';
-import { InvalidInputError } from '../../common/errors.js';
+import { KEEPER_STATUS_QUERY, KONTUR_SESSION_KEEPER, MPT_TOKEN_KEEPER, type KeeperStatus } from '../../contracts/token-keeper.js';
+import { closestName } from '../../common/closest-name.js';
 import { searchAttributes } from '../../common/search-attributes.js';
-import { connectClient } from '../connection.js';
 import { flowOfType, flows, startFlowByName, submitKpsisCertificate, type FlowName } from '../flows.js';
-import { UsageError, type Commands } from './shared.js';
+import { defineCommand, outputFormat, outputOption, required, UsageError } from './command.js';
+import { readInputFile, readJsonInput, withClient, type Commands } from './shared.js';
 
-async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { input: { type: 'string' }, 'workflow-id': { type: 'string' } },
-  });
-  const flow = positionals[0] as FlowName | undefined;
-  if (!flow || !(flow in flows)) throw new UsageError(`name a flow: ${Object.keys(flows).join(', ')}`);
-  if (!values.input) throw new UsageError('--input FILE is required (a JSON workflow input)');
-  let input: unknown;
-  try {
-    input = JSON.parse(await readFile(values.input, 'utf8'));
-  } catch (err) {
-    // Not the parser's message: it quotes the file around the error, and the file may hold an IIN.
-    if (err instanceof SyntaxError)
-      throw new InvalidInputError(`--input ${values.input}: not valid JSON (\`jq . ${values.input}\` shows where)`);
-    throw new InvalidInputError(`--input ${values.input}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const client = await connectClient();
-  try {
-    const workflowId = values['workflow-id'] ?? `${flow}-${randomUUID()}`;
-    let recorded = false;
-    const { workflowType } = flows[flow]!.contract;
-    const handle = await startFlowByName(client, flow, {
-      workflowId,
-      input,
-      onExistingRun: ({ runId, status, closedAt }) => {
-        recorded = true;
-        console.error(
-          status === 'RUNNING'
-            ? `${workflowId} is already running ${workflowType} with this input (run ${runId}): waiting for its result; nothing was sent again`
-            : `${workflowId} already completed ${workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`,
-        );
-      },
-    });
-    if (!recorded) console.error(`started ${workflowType} as ${workflowId}; waiting for the result...`);
-    console.log(JSON.stringify(await handle.result(), null, 2));
-    return 0;
-  } finally {
-    await client.connection.close();
-  }
-}
-
-async function kpsisSubmitCert(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'workflow-id': { type: 'string' }, cert: { type: 'string' } } });
-  if (!values['workflow-id'] || !values.cert) throw new UsageError('kpsis submit-cert needs --workflow-id ID and --cert FILE');
-  const pem = await readFile(values.cert, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${values.cert} (${err.code ?? 'error'})`);
-  });
-  const client = await connectClient();
-  try {
-    const r = await submitKpsisCertificate(client, values['workflow-id'], pem);
-    console.log(JSON.stringify(r.certificate, null, 2));
-    return 0;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      console.error(`trustflow: certificate refused: ${(err.cause as Error | undefined)?.message ?? err.message}; the flow keeps waiting`);
-      return 1;
+const run = defineCommand({
+  summary: 'start a flow with a JSON input and print its result',
+  positionals: { names: ['<flow>'], required: 1 },
+  options: {
+    input: { type: 'string', value: 'FILE', help: "(required) the flow's JSON input (npm run sandbox writes one per flow under examples)" },
+    'workflow-id': { type: 'string', value: 'ID', help: 'a business id: a second start with the same id and input joins the first' },
+  },
+  details: `flows: ${Object.keys(flows).join(', ')}.
+The result is printed on stdout as JSON; what happens meanwhile on stderr.`,
+  async run(v, [name]) {
+    const flow = name as FlowName;
+    if (!Object.hasOwn(flows, flow)) {
+      const near = closestName(name!, Object.keys(flows));
+      throw new UsageError(`unknown flow '${name}'${near ? `; did you mean '${near}'?` : ''}; flows: ${Object.keys(flows).join(', ')}`);
     }
-    throw err;
-  } finally {
-    await client.connection.close();
-  }
-}
+    const input = await readJsonInput('--input', required(v.input, 'input'));
+    return withClient(async (client) => {
+      const workflowId = v['workflow-id'] ?? `${flow}-${randomUUID()}`;
+      let recorded = false;
+      const { workflowType } = flows[flow]!.contract;
+      const handle = await startFlowByName(client, flow, {
+        workflowId,
+        input,
+        onExistingRun: ({ runId, status, closedAt }) => {
+          recorded = true;
+          console.error(
+            status === 'RUNNING'
+              ? `${workflowId} is already running ${workflowType} with this input (run ${runId}): waiting for its result; nothing was sent again`
+              : `${workflowId} already completed ${workflowType} with this input (run ${runId}, ${closedAt ?? 'closed'}): its recorded result follows; nothing was sent again`,
+          );
+        },
+      });
+      if (!recorded)
+        console.error(
+          `started ${workflowType} as ${workflowId}; waiting for the result (trustflow status ${workflowId} shows its step)...`,
+        );
+      console.log(JSON.stringify(await handle.result(), null, 2));
+      return 0;
+    });
+  },
+});
 
-async function status(args: string[]): Promise<number> {
-  const workflowId = args[0];
-  if (!workflowId) throw new UsageError('status needs a workflow id');
-  const client = await connectClient();
-  try {
-    for (const [label, value] of await describeFlow(client, workflowId)) console.log(`${label.padEnd(9)} ${value}`);
+const kpsisSubmitCert = defineCommand({
+  summary: "hand the CA's certificate to a kpsisIssueCertificate flow waiting for it",
+  options: {
+    'workflow-id': { type: 'string', value: 'ID', help: '(required) the waiting flow' },
+    cert: { type: 'string', value: 'FILE', help: "(required) the CA's certificate (PEM)" },
+  },
+  details: `Refused, with the reason, when it is for another key or not valid now: the flow then keeps waiting.
+Exit codes: 0 accepted, 1 refused or failed, 2 wrong usage.`,
+  async run(v) {
+    const workflowId = required(v['workflow-id'], 'workflow-id');
+    const pem = (await readInputFile('--cert', required(v.cert, 'cert'))).toString('utf8');
+    return withClient(async (client) => {
+      try {
+        const r = await submitKpsisCertificate(client, workflowId, pem);
+        console.log(JSON.stringify(r.certificate, null, 2));
+        return 0;
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          console.error(
+            `trustflow: certificate refused: ${(err.cause as Error | undefined)?.message ?? err.message}; the flow keeps waiting`,
+          );
+          return 1;
+        }
+        throw err;
+      }
+    });
+  },
+});
+
+const status = defineCommand({
+  summary: 'where a flow, keeper or watch stands: step, waits, retries, outcome',
+  positionals: { names: ['<workflowId>'], required: 1 },
+  options: { output: outputOption('table', ['table', 'json']) },
+  details: "Failures and results are decoded with this shell's codec keys (TRUSTFLOW_CODEC_KEYS / TRUSTFLOW_CODEC_KEY_FILE).",
+  async run(v, [workflowId]) {
+    const format = outputFormat(v.output, ['table', 'json'] as const);
+    const rows = await withClient((client) => describeFlow(client, workflowId!));
+    if (format === 'json') {
+      const out: Record<string, string | string[]> = {};
+      for (const [label, value] of rows) {
+        const key = label.trim();
+        const prev = out[key];
+        out[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+      }
+      console.log(JSON.stringify(out, null, 2));
+    } else for (const [label, value] of rows) console.log(`${label.padEnd(9)} ${value}`);
     return 0;
-  } finally {
-    await client.connection.close();
-  }
-}
+  },
+});
 
 /**
  * What an operator asks of a flow: where it is (step, the flow's own note and warnings), what it is
@@ -104,15 +119,24 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
     ['status', d.status.name],
   ];
   const running = d.status.name === 'RUNNING';
-  // The flow's own status (step attempt, note, warnings) needs a worker to answer: ask briefly.
-  const flowStatus = running
-    ? await client.withDeadline(Date.now() + 3000, () => handle.query<FlowStatus>(STATUS_QUERY_NAME)).catch(() => undefined)
-    : undefined;
-  const step = flowStatus?.step ?? sa.get(searchAttributes.step) ?? '-';
-  rows.push(['step', flowStatus && flowStatus.attempt > 1 ? `${step} (attempt ${flowStatus.attempt} of the flow)` : step]);
-  if (flowStatus?.note) rows.push(['note', flowStatus.note]);
-  for (const w of flowStatus?.warnings ?? []) rows.push(['warning', w]);
-  if (running && !flowStatus) rows.push(['note', 'no worker answered the status query within 3 s (is a worker polling its task queue?)']);
+  // A running workflow's own status needs a worker to answer: ask briefly, with the query its type answers.
+  const ask = <T>(query: string) =>
+    running ? client.withDeadline(Date.now() + 3000, () => handle.query<T>(query)).catch(() => undefined) : Promise.resolve(undefined);
+  const entity = ENTITY_ROWS[d.type];
+  let answered: boolean;
+  if (entity) {
+    const s = await ask<unknown>(entity.query);
+    answered = s !== undefined;
+    rows.push(...(s !== undefined ? entity.rows(s as never) : [['step', sa.get(searchAttributes.step) ?? '-'] as [string, string]]));
+  } else {
+    const flowStatus = await ask<FlowStatus>(STATUS_QUERY_NAME);
+    answered = flowStatus !== undefined;
+    const step = flowStatus?.step ?? sa.get(searchAttributes.step) ?? '-';
+    rows.push(['step', flowStatus && flowStatus.attempt > 1 ? `${step} (attempt ${flowStatus.attempt} of the flow)` : step]);
+    if (flowStatus?.note) rows.push(['note', flowStatus.note]);
+    for (const w of flowStatus?.warnings ?? []) rows.push(['warning', w]);
+  }
+  if (running && !answered) rows.push(['note', await noAnswer(client, d.taskQueue)]);
 
   const converter = client.options.loadedDataConverter;
   for (const a of d.raw.pendingActivities ?? []) {
@@ -152,6 +176,38 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
     }
   }
   return rows;
+}
+
+/** What `status` shows of the long-lived workflows, from the query each answers. */
+const ENTITY_ROWS: Readonly<Record<string, { query: string; rows: (s: never) => [string, string][] }>> = {
+  [MPT_TOKEN_KEEPER]: { query: KEEPER_STATUS_QUERY, rows: keeperRows as (s: never) => [string, string][] },
+  [KONTUR_SESSION_KEEPER]: { query: KEEPER_STATUS_QUERY, rows: keeperRows as (s: never) => [string, string][] },
+  [CREDENTIAL_WATCH]: { query: CREDENTIAL_STATUS_QUERY, rows: watchRows as (s: never) => [string, string][] },
+};
+
+function keeperRows(s: KeeperStatus): [string, string][] {
+  return [
+    ['state', `${s.state} (${s.provider} token keeper)`],
+    ['expires', s.expiresAt ?? '-'],
+    ['refresh', s.refreshAt ? `at ${s.refreshAt}` : '-'],
+    ['sign-ins', `${s.signIns} (refreshes ${s.refreshes}, requests ${s.requests}, last ${s.lastRequestAt ?? '-'})`],
+    ...(s.lastError ? [['error', s.lastError] as [string, string]] : []),
+  ];
+}
+
+function watchRows(s: CredentialStatus): [string, string][] {
+  return [
+    ['state', `${s.state} (credential ${s.id}, ${s.kind})`],
+    ['notAfter', s.notAfter ? `${s.notAfter} (${s.daysLeft} days left; first: ${s.expiresFirst ?? '-'})` : '-'],
+    ['next', s.nextAction],
+    ['checks', `${s.checks}, last ${s.lastCheckAt ?? '-'}; alerts sent ${s.alertsSent}`],
+    ...(s.lastError ? [['error', s.lastError] as [string, string]] : []),
+  ];
+}
+
+/** Why a running workflow did not answer: whether any worker polls its task queue. */
+async function noAnswer(client: Client, taskQueue: string): Promise<string> {
+  return `no worker answered the status query within 3 s (is a worker polling task queue '${taskQueue}'?)`;
 }
 
 function describeFailure(err: Error): string {

@@ -1,37 +1,32 @@
 // The `kontur` group: `kontur refresh` (called directly, no Temporal).
-import { parseArgs } from 'node:util';
 import { KonturClient } from '../../providers/kontur/index.js';
-import { resolveSecret } from '../../secrets/resolve.js';
-import { UsageError, type Commands } from './shared.js';
+import { defineCommand, required } from './command.js';
+import { secretFromEnv, type Commands } from './shared.js';
 
-async function refresh(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'base-url': { type: 'string' },
-      'sid-env': { type: 'string' },
-      'refresh-token-env': { type: 'string' },
-      'api-key-env': { type: 'string' },
-      'api-version': { type: 'string', default: 'v5.9' },
-    },
-  });
-  if (!values['base-url'] || !values['sid-env'] || !values['refresh-token-env']) {
-    throw new UsageError(
-      'kontur refresh needs --base-url URL --sid-env NAME --refresh-token-env NAME (secrets come from the environment, never argv)',
-    );
-  }
-  const client = new KonturClient({
-    baseUrl: values['base-url'],
-    apiVersion: values['api-version']!,
-    ...(values['api-key-env'] ? { apiKey: await resolveSecret(`env:${values['api-key-env']}`) } : {}),
-  });
-  const s = await client.refreshSession(
-    await resolveSecret(`env:${values['sid-env']}`),
-    await resolveSecret(`env:${values['refresh-token-env']}`),
-  );
-  console.log(JSON.stringify({ sid: s.Sid, refreshToken: s.RefreshToken }, null, 2));
-  return 0;
-}
+const refresh = defineCommand({
+  summary: 'renew a Kontur session: prints the new pair (the old one stops working)',
+  options: {
+    'base-url': { type: 'string', value: 'URL', help: '(required) the Kontur API root' },
+    'sid-env': { type: 'string', value: 'NAME', help: '(required) the environment variable holding the session id' },
+    'refresh-token-env': { type: 'string', value: 'NAME', help: '(required) the environment variable holding the refresh token' },
+    'api-key-env': { type: 'string', value: 'NAME', help: 'the environment variable holding the API key' },
+    'api-version': { type: 'string', value: 'VERSION', default: 'v5.9', help: 'the API version (default v5.9)' },
+  },
+  details: 'Secrets come from the environment, never the command line.',
+  async run(v) {
+    const baseUrl = required(v['base-url'], 'base-url');
+    const sid = secretFromEnv('--sid-env', v['sid-env']);
+    const refreshToken = secretFromEnv('--refresh-token-env', v['refresh-token-env']);
+    const client = new KonturClient({
+      baseUrl,
+      apiVersion: v['api-version']!,
+      ...(v['api-key-env'] !== undefined ? { apiKey: secretFromEnv('--api-key-env', v['api-key-env']) } : {}),
+    });
+    const s = await client.refreshSession(sid, refreshToken);
+    console.log(JSON.stringify({ sid: s.Sid, refreshToken: s.RefreshToken }, null, 2));
+    return 0;
+  },
+});
 
 /** `trustflow kontur <name> ...` */
 export const commands: Commands = { refresh };
