@@ -41,11 +41,21 @@ describe('trustflow cms sign / verify with a Kazakh GOST key', () => {
       assert.equal(s.code, 0, s.stderr);
       assert.match(s.stderr, /signed \(GOST 34\.310-2004 \(Kazakhstan\)\)/);
       assert.match(s.stderr, /warning: .* expired/, 'the 2019 certificate is named as expired, but a local tool still signs');
+      // Signed today by a certificate that expired in 2019: the signature is sound, the verdict is not.
       const v = await trustflow('cms', 'verify', '--in', out, ...(detached ? ['--content', doc] : []));
-      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.equal(v.code, 1, v.stdout + v.stderr);
       const report = JSON.parse(v.stdout);
-      assert.deepEqual([report.signatureValid, report.detached], [true, detached]);
+      assert.deepEqual(
+        [report.valid, report.signatureValid, report.detached, report.certificateValidity],
+        [false, true, detached, 'expired'],
+      );
+      assert.equal(report.certificateCheckedAt.source, 'signingTime attribute');
+      assert.match(report.problems.join('\n'), /signer's certificate expired on 2019-.* before 20\d\d-/);
       assert.match(report.signer.subject, /IIN123456789011/);
+      // Asked about a day the certificate was valid: valid.
+      const then = await trustflow('cms', 'verify', '--in', out, '--at', '2019-01-01', ...(detached ? ['--content', doc] : []));
+      assert.equal(then.code, 0, then.stdout + then.stderr);
+      assert.deepEqual([JSON.parse(then.stdout).valid, JSON.parse(then.stdout).certificateCheckedAt.source], [true, '--at']);
     }
     const other = join(tmp, 'other.txt');
     await writeFile(other, 'another document\n');
@@ -108,10 +118,12 @@ describe('trustflow cert verify', () => {
     if (!cert) return;
     const noCa = await trustflow('cert', 'verify', '--cert', cert);
     assert.equal(noCa.code, 2);
-    assert.match(noCa.stderr, /cert verify needs --cert FILE --ca FILE/);
-    const badDate = await trustflow('cert', 'verify', '--cert', cert, '--ca', cert, '--at', 'yesterday');
-    assert.equal(badDate.code, 2);
-    assert.match(badDate.stderr, /--at yesterday: not a date/);
+    assert.match(noCa.stderr, /--ca is required\nusage: trustflow cert verify --cert FILE --ca FILE/);
+    for (const at of ['yesterday', '2022-02-30', '1', '2022-06-01T12:00:00']) {
+      const badDate = await trustflow('cert', 'verify', '--cert', cert, '--ca', cert, '--at', at);
+      assert.equal(badDate.code, 2, `--at ${at}: ${badDate.stdout}`);
+      assert.match(badDate.stderr, new RegExp(`--at ${at}: (expected YYYY-MM-DD|.* is not a day|.* has no time zone)`));
+    }
     const notCert = join(tmp, 'not-a-cert.pem');
     await writeFile(notCert, 'hello');
     const bad = await trustflow('cert', 'verify', '--cert', notCert, '--ca', cert);
