@@ -13,9 +13,12 @@
 //   TRUSTFLOW_STATE_DIR (.trustflow), TRUSTFLOW_SANDBOX_DIR (.sandbox)  where state is kept
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import pino from 'pino';
 import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
+import { wrap } from '../client/cli/command.js';
+import { renderTable } from '../client/cli/io.js';
 import { connectClient } from '../client/connection.js';
 import { applyInventory, listCredentials, loadInventoryFile } from '../client/credentials.js';
 import { getMptToken, tokenKeeperId } from '../client/token-keepers.js';
@@ -62,12 +65,17 @@ function addressFree(address: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  // The demo prints its own progress; INFO lines (webpack stats, state changes) would bury it.
-  const logger = createLogger({ name: 'trustflow-demo', level: process.env.TRUSTFLOW_LOG_LEVEL ?? 'warn' });
+  // The demo prints its own progress; the worker's and the sandbox's log records (JSON lines: the
+  // alerts it sends, the simulators' requests) go to a file beside the state, named once here.
+  await mkdir(stateDir, { recursive: true });
+  const logFile = join(stateDir, 'demo.log');
+  const logDestination = pino.destination({ dest: logFile, append: true, sync: true });
+  const logger = createLogger({ name: 'trustflow-demo', level: process.env.TRUSTFLOW_LOG_LEVEL ?? 'warn', destination: logDestination });
+  say(`logs of the worker and the sandbox: ${logFile}`);
   // npm start serves the worker's metrics by default (TRUSTFLOW_METRICS_ADDRESS= turns them off).
   const telemetry = telemetrySettingsFromEnv({ TRUSTFLOW_METRICS_ADDRESS: '127.0.0.1:9464', ...process.env });
   if (telemetry.metricsAddress && !(await addressFree(telemetry.metricsAddress))) {
-    console.log(`metrics: ${telemetry.metricsAddress} is in use; the demo worker serves no /metrics (set TRUSTFLOW_METRICS_ADDRESS)`);
+    say(`metrics: ${telemetry.metricsAddress} is in use; the demo worker serves no /metrics (set TRUSTFLOW_METRICS_ADDRESS)`);
     delete telemetry.metricsAddress;
   }
   installRuntime(logger, telemetry);
@@ -79,7 +87,7 @@ async function main(): Promise<void> {
     const keyFile = resolve(stateDir, 'codec-keys');
     if (!existsSync(keyFile)) {
       await writeKeyringFile(keyFile, `dev-${new Date().toISOString().slice(0, 10)}`);
-      console.log(`created a development codec keyring at ${keyFile} (0600; not for production)`);
+      say(`created a development codec keyring at ${keyFile} (0600; not for production)`);
     }
     process.env.TRUSTFLOW_CODEC_KEY_FILE = keyFile;
   }
@@ -98,12 +106,12 @@ async function main(): Promise<void> {
     });
   }
   cleanups.unshift(() => codecServer.close());
-  console.log(`codec server ${codecServer.url} (active key '${keyring.activeKeyId}')`);
+  say(`codec server ${codecServer.url} (active key '${keyring.activeKeyId}')`);
   let uiUrl = process.env.TRUSTFLOW_UI_URL ?? 'http://127.0.0.1:8233';
   if (!process.env.TEMPORAL_ADDRESS) {
     const cliPath = process.env.TEMPORAL_CLI_PATH;
     if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run through `npm start`, which finds or builds the Temporal CLI');
-    console.log('starting the embedded Temporal dev server...');
+    say('starting the embedded Temporal dev server...');
     const server: DevServer = await startDevServer({
       cliPath,
       port: devServerPort,
@@ -119,9 +127,12 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(settings.address, settings.namespace);
 
   if (stopping) return;
-  const sandbox = await startSandbox({ dir: resolve(process.env.TRUSTFLOW_SANDBOX_DIR ?? '.sandbox') });
+  const sandbox = await startSandbox({
+    dir: resolve(process.env.TRUSTFLOW_SANDBOX_DIR ?? '.sandbox'),
+    logger: createLogger({ name: 'trustflow-sandbox', destination: logDestination }),
+  });
   cleanups.unshift(sandbox.stop);
-  console.log(`sandbox running; manifest ${sandbox.manifestPath}`);
+  say(`sandbox running; manifest ${sandbox.manifestPath}`);
 
   // Alerts (credential watches, KPSIS reminders) go to the sandbox's receiver unless a webhook is configured.
   if (!process.env.TRUSTFLOW_ALERT_WEBHOOK_URL) {
@@ -149,8 +160,8 @@ async function main(): Promise<void> {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   });
-  console.log(`worker polling '${settings.taskQueue}' at ${settings.address}`);
-  if (telemetry.metricsAddress) console.log(`worker metrics at http://${telemetry.metricsAddress}/metrics`);
+  say(`worker polling '${settings.taskQueue}' at ${settings.address}`);
+  if (telemetry.metricsAddress) say(`worker metrics at http://${telemetry.metricsAddress}/metrics`);
 
   const client = await connectClient(settings);
   cleanups.unshift(() => client.connection.close());
@@ -245,7 +256,10 @@ async function main(): Promise<void> {
   }
 
   if (stopping) return;
-  printTable(['flow', 'workflow id', 'outcome', 'time', 'result'], rows);
+  printTable(
+    ['flow', 'outcome', 'time', 'result'],
+    rows.map(([flow, , outcome, time, result]) => [flow!, outcome!, time!, result!]),
+  );
 
   // A token keeper: 100 callers at once, one sign-in. Its own copy of the example's key (so the
   // example's own keeper is left for you to try), then the IS MPT simulator's counters start from zero.
@@ -258,25 +272,25 @@ async function main(): Promise<void> {
     const before = await signIns();
     const t0 = performance.now();
     const grants = await Promise.all(Array.from({ length: 100 }, () => getMptToken(client, { input, taskQueue, coalesce: false })));
-    console.log(
+    say(
       `\ntoken keeper ${tokenKeeperId('mpt', input)}: 100 concurrent getMptToken → ${new Set(grants.map((g) => g.token)).size} token, ` +
         `${(await signIns()) - before} sign-in at IS MPT, ${Math.round(performance.now() - t0)} ms`,
     );
     await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'reset');
-    console.log(
-      `IS MPT simulator counters reset; try: jq .examples.mptSignIn ${sandbox.manifestPath} > mpt.json && npx trustflow token mpt --input mpt.json, ` +
-        `then curl ${sandbox.simulators.ismpt.adminBaseUrl}/__sandbox/state`,
-    );
+    say('IS MPT simulator counters reset; try:');
+    say(`  jq .examples.mptSignIn ${sandbox.manifestPath} > mpt.json`);
+    say('  npx trustflow token mpt --input mpt.json');
+    say(`  curl ${sandbox.simulators.ismpt.adminBaseUrl}/__sandbox/state`);
   } catch (err) {
     rows.push(['mptTokenKeeper', '-', 'FAILED', '-', (err as Error).message]);
-    console.log(`token keeper: FAILED: ${(err as Error).message}`);
+    say(`token keeper: FAILED: ${(err as Error).message}`);
   }
 
   // The credential lifecycle: the sandbox's example inventory, applied as an operator would.
   try {
     const inventoryPath = sandbox.manifest.credentials.inventory;
     const report = await applyInventory(client, await loadInventoryFile(inventoryPath), { taskQueue });
-    console.log(
+    say(
       `\ncredentials: applied ${inventoryPath} (${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged); ` +
         `schedule ${scheduleIds.credentialsCheck} checks them every hour`,
     );
@@ -290,28 +304,32 @@ async function main(): Promise<void> {
         c.daysLeft === null ? '-' : String(c.daysLeft),
       ]),
     );
-    console.log(`alerts received by the sandbox: ${sandbox.simulators.alerts.adminBaseUrl}/__sandbox/state`);
-    console.log(
-      `a certificate that expires in 5 minutes: curl -s -X POST ${sandbox.manifest.credentials.issueUrl} -d '{"validFor":"5m"}' | jq -r .certificate`,
-    );
+    say(`alerts received by the sandbox: ${sandbox.simulators.alerts.adminBaseUrl}/__sandbox/state`);
+    say('a certificate that expires in 5 minutes:');
+    say(`  curl -s -X POST ${sandbox.manifest.credentials.issueUrl} -d '{"validFor":"5m"}' | jq -r .certificate`);
   } catch (err) {
     rows.push(['credentials', '-', 'FAILED', '-', (err as Error).message]);
-    console.log(`credentials: FAILED: ${(err as Error).message}`);
+    say(`credentials: FAILED: ${(err as Error).message}`);
   }
-  console.log(`\nWeb UI: ${uiUrl}/namespaces/${settings.namespace}/workflows (decodes through the codec server ${codecServer.url})`);
-  for (const d of demos.filter((x) => !x.skipped))
-    console.log(`  ${d.flow}: ${uiUrl}/namespaces/${settings.namespace}/workflows/${d.workflowId}`);
+  say(`\nWeb UI (decoded through the codec server ${codecServer.url}):`);
+  say(`  ${uiUrl}/namespaces/${settings.namespace}/workflows/<workflow id>`);
+  printTable(
+    ['flow', 'workflow id'],
+    demos.filter((x) => !x.skipped).map((d) => [d.flow, d.workflowId]),
+  );
   if (rows.some((r) => r[2] === 'FAILED')) process.exitCode = 1;
   if (values['exit-after-demo']) return shutdown();
-  console.log('\nEverything keeps running for the Web UI; Ctrl-C stops it all.');
+  say('\nEverything keeps running for the Web UI; Ctrl-C stops it all.');
 }
 
+/** A table that fits 100 columns (the last column is shortened with …; the full text is in the Web UI). */
 function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log('\n' + line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
+  console.log(`\n${renderTable(head, rows)}`);
+}
+
+/** A line of the demo's own output, wrapped at 100 columns. */
+function say(text: string): void {
+  for (const line of text.split('\n')) console.log(wrap(line, '    ').join('\n'));
 }
 
 let stopping = false;
