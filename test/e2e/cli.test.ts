@@ -319,6 +319,13 @@ describe('by hand, as separate processes', () => {
     assert.match(s.workflowId, /^trustflow-token\/mpt\/[0-9a-f]{32}$/);
     assert.deepEqual([s.state, s.signIns, s.requests], ['valid', 1, 100]);
     assert.doesNotMatch(status.stdout, new RegExp([...tokens][0]!.split('.')[2]!), 'no token in the status');
+    // `trustflow status <keeper id>` reads the keeper (it answers keeperStatus, not the flows' status query).
+    const general = await trustflow('status', s.workflowId);
+    assert.equal(general.code, 0, general.stderr);
+    assert.match(general.stdout, /^state +valid \(ismpt token keeper\)$/m);
+    assert.match(general.stdout, /^sign-ins +1 \(refreshes 1, requests 100,/m);
+    assert.doesNotMatch(general.stdout, /no worker answered/);
+    assert.doesNotMatch(general.stdout, new RegExp([...tokens][0]!.split('.')[2]!), 'no token in the status');
   });
 
   it('trustflow run without codec keys refuses before starting anything, saying how to set them', async () => {

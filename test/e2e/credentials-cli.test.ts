@@ -3,17 +3,19 @@
 // inventory holding a sandbox certificate that expires in a few minutes, `scan` twice: exactly one
 // alert for the current tier reaches the receiver, and `list -o json` shows the state and notAfter.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CredentialStatus } from '../../src/contracts/credential-watch.js';
 import { sandboxAdmin, type SandboxManifest } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
 import { startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { repoRoot } from '../helpers/paths.js';
 import { startSandboxProcess, trustflowCli } from '../helpers/processes.js';
 
 let env: TestWorkflowEnvironment;
@@ -131,4 +133,51 @@ describe('trustflow credentials, by hand', () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown credentials command 'frobnicate'/);
   });
+
+  it('trustflow status of a credential watch reads the watch (state, next action), not "no worker answered"', async () => {
+    const s = await trustflow('status', 'trustflow-credential/soon');
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /^state +expiring \(credential soon, certificate\)$/m);
+    assert.match(s.stdout, /^next +renew with /m);
+    assert.doesNotMatch(s.stdout, /no worker answered/);
+  });
+
+  it('80 credentials: apply reports progress on stderr; list -o json reaches a slow pipe whole; the table fits 100 columns', async () => {
+    const many = join(tmp, 'many.yaml');
+    const ids = Array.from({ length: 80 }, (_, i) => `bulk-credential-with-a-longish-name-${String(i).padStart(3, '0')}`);
+    await writeFile(
+      many,
+      `version: 1\ncredentials:\n${ids.map((id) => `  - id: ${id}\n    kind: certificate\n    file: ${join(tmp, 'soon.pem')}\n`).join('')}`,
+    );
+    const applied = await trustflowWith({ TRUSTFLOW_PROGRESS_AFTER_MS: '0' })('credentials', 'apply', many);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stderr, /^credentials apply: \d+\/80/m, 'progress on stderr');
+    assert.doesNotMatch(applied.stdout, /credentials apply: \d+\//, 'not on stdout');
+
+    // Through a real pipe into a reader that starts late: every byte arrives (it was cut at 64 KiB).
+    const piped = await shell(`node ${JSON.stringify(bin)} credentials list -o json | (sleep 1; cat)`);
+    const rows = JSON.parse(piped) as CredentialStatus[];
+    assert.ok(piped.length > 65_536, `${piped.length} bytes: more than a pipe buffer`);
+    assert.deepEqual(rows.map((r) => r.id).sort(), ids);
+    const lines = (await shell(`node ${JSON.stringify(bin)} credentials list | (sleep 1; cat)`)).trimEnd().split('\n');
+    assert.equal(lines.length, 81, 'a header and 80 rows');
+    assert.deepEqual(
+      lines.filter((l) => l.length > 100),
+      [],
+    );
+    const wide = (await shell(`node ${JSON.stringify(bin)} credentials list --wide`)).split('\n');
+    assert.ok(wide.some((l) => l.length > 100) && wide.every((l) => !l.includes('…')), '--wide shows cells whole');
+    // A reader that stops early: the command ends quietly.
+    const head = await shell(`node ${JSON.stringify(bin)} credentials list -o json 2>&1 | head -2`);
+    assert.equal(head.split('\n').filter(Boolean).length, 2);
+  });
 });
+
+const bin = join(repoRoot, 'bin', 'trustflow.js');
+
+/** A shell pipeline with the CLI's environment; its stdout (the pipeline's last command). */
+function shell(command: string): Promise<string> {
+  return promisify(execFile)('sh', ['-c', command], { env: cliEnv, maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout);
+}
+
+const trustflowWith = (extra: NodeJS.ProcessEnv) => trustflowCli(() => ({ ...cliEnv, ...extra }));

@@ -176,13 +176,20 @@ export interface Progress {
   finish(summary?: string): void;
 }
 
+/** TRUSTFLOW_PROGRESS_AFTER_MS: how long a command runs before it reports progress (default 2000; 0: at once). */
+function progressAfterMs(): number {
+  const raw = process.env.TRUSTFLOW_PROGRESS_AFTER_MS;
+  const n = raw === undefined || raw === '' ? 2000 : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 2000;
+}
+
 /**
  * Progress of a long operation on stderr (stdout stays the command's data): silent for the first
  * `quietMs` (a quick command prints nothing extra), then a line every `everyMs`.
  */
 export function progress(label: string, total: number | undefined, o: { quietMs?: number; everyMs?: number } = {}): Progress {
   const started = Date.now();
-  const quietMs = o.quietMs ?? 2000;
+  const quietMs = o.quietMs ?? progressAfterMs();
   const everyMs = o.everyMs ?? 5000;
   let shown = false;
   let lastAt = 0;
