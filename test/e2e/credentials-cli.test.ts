@@ -138,7 +138,7 @@ describe('trustflow credentials, by hand', () => {
     const s = await trustflow('status', 'trustflow-credential/soon');
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stdout, /^state +expiring \(credential soon, certificate\)$/m);
-    assert.match(s.stdout, /^next +renew with /m);
+    assert.match(s.stdout, /^next +\(acknowledged\) renew with /m);
     assert.doesNotMatch(s.stdout, /no worker answered/);
   });
 

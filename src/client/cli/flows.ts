@@ -152,7 +152,7 @@ async function describeFlow(client: Client, workflowId: string): Promise<[string
       rows.push(['  failed', failure ? describeFailure(failure) : '(encrypted: this shell has no codec keys to read it)']);
     }
   }
-  rows.push(['outcome', sa.get(searchAttributes.outcome) ?? '-']);
+  if (!entity) rows.push(['outcome', sa.get(searchAttributes.outcome) ?? '-']);
   if (d.closeTime) rows.push(['closed', d.closeTime.toISOString()]);
   if (d.status.name === 'FAILED') {
     const err = await handle.result().then(
