@@ -10,7 +10,17 @@ import { temporalConnectionOptions, temporalSettingsFromEnv, type TemporalSettin
 export async function connectClient(settings: Partial<TemporalSettings> = {}): Promise<Client> {
   const s = { ...temporalSettingsFromEnv(), ...settings };
   const { dataConverter } = dataConverterFor(s.address);
-  const connection = await Connection.connect({ address: s.address, ...temporalConnectionOptions() });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: s.address, ...temporalConnectionOptions() });
+  } catch (err) {
+    // The SDK says only "Failed to connect before the deadline": say where, and what to check.
+    throw new Error(
+      `cannot reach the Temporal server at ${s.address} (TEMPORAL_ADDRESS${settings.address ? ', as given' : ''}): ${(err as Error).message}; ` +
+        'is it running, and is the address right (TEMPORAL_TLS / TEMPORAL_API_KEY for a TLS server)?',
+      { cause: err },
+    );
+  }
   return new Client({
     connection,
     namespace: s.namespace,

@@ -18,9 +18,11 @@ problem anywhere changes nothing. Progress goes to stderr; the report to stdout.
     const format = outputFormat(v.output, ['table', 'json'] as const);
     const inventory = await loadInventoryFile(file!);
     const shown = progress('credentials apply', inventory.credentials.length);
-    const report = await withClient((client) =>
-      applyInventory(client, inventory, { dryRun: v['dry-run'] === true, onProgress: (done) => shown.update(done) }),
-    ).finally(() => shown.finish());
+    const report = await shown.around(
+      withClient((client) =>
+        applyInventory(client, inventory, { dryRun: v['dry-run'] === true, onProgress: (done) => shown.update(done) }),
+      ),
+    );
     if (format === 'json') {
       console.log(JSON.stringify(report, null, 2));
       return 0;
@@ -55,7 +57,7 @@ const scan = defineCommand({
   async run(v) {
     const format = outputFormat(v.output, ['table', 'json'] as const);
     const shown = progress('credentials scan', undefined);
-    const r = await withClient((client) => scanCredentials(client)).finally(() => shown.finish());
+    const r = await shown.around(withClient((client) => scanCredentials(client)));
     if (format === 'json') console.log(JSON.stringify(r, null, 2));
     else {
       console.log(

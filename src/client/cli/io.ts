@@ -174,6 +174,8 @@ export interface Progress {
   update(done: number, detail?: string): void;
   /** The last line (only when progress was shown at all). */
   finish(summary?: string): void;
+  /** Runs `work`, then finishes with 'done' or 'failed'. */
+  around<T>(work: Promise<T>): Promise<T>;
 }
 
 /** TRUSTFLOW_PROGRESS_AFTER_MS: how long a command runs before it reports progress (default 2000; 0: at once). */
@@ -193,11 +195,11 @@ export function progress(label: string, total: number | undefined, o: { quietMs?
   const everyMs = o.everyMs ?? 5000;
   let shown = false;
   let lastAt = 0;
-  let last = { done: 0, detail: undefined as string | undefined };
+  let last: { done: number; detail: string | undefined } | undefined;
   const print = () => {
     const secs = Math.round((Date.now() - started) / 1000);
-    const count = total !== undefined ? `${last.done}/${total}` : `${last.done}`;
-    process.stderr.write(`${label}: ${count}${last.detail ? ` (${last.detail})` : ''}, ${secs} s\n`);
+    const count = last === undefined ? '' : total !== undefined ? `${last.done}/${total}, ` : `${last.done}, `;
+    process.stderr.write(`${label}: ${count}${last?.detail ? `${last.detail}, ` : ''}${secs} s\n`);
     shown = true;
     lastAt = Date.now();
   };
@@ -206,7 +208,7 @@ export function progress(label: string, total: number | undefined, o: { quietMs?
     if (Date.now() - started >= quietMs && Date.now() - lastAt >= everyMs) print();
   }, 500);
   timer.unref();
-  return {
+  const self: Progress = {
     update(done, detail) {
       last = { done, detail };
       const now = Date.now();
@@ -214,7 +216,16 @@ export function progress(label: string, total: number | undefined, o: { quietMs?
     },
     finish(summary) {
       clearInterval(timer);
-      if (shown) process.stderr.write(`${label}: ${summary ?? 'done'} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+      if (shown) process.stderr.write(`${label}: ${summary ?? 'done'} after ${Math.round((Date.now() - started) / 1000)} s\n`);
     },
+    around: (work) =>
+      work.then(
+        (r) => (self.finish('done'), r),
+        (err: unknown) => {
+          self.finish('failed');
+          throw err;
+        },
+      ),
   };
+  return self;
 }

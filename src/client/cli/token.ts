@@ -18,7 +18,7 @@ const mpt = defineCommand({
   async run(v) {
     const signIn = await readJsonInput('--input', required(v.input, 'input'));
     const shown = progress('token mpt: waiting for the keeper', undefined);
-    const grant = await withClient((c) => getMptToken(c, { input: signIn as never })).finally(() => shown.finish());
+    const grant = await shown.around(withClient((c) => getMptToken(c, { input: signIn as never })));
     console.log(JSON.stringify(grant, null, 2));
     return 0;
   },
@@ -30,7 +30,7 @@ const kontur = defineCommand({
   async run(v) {
     const signIn = await readJsonInput('--input', required(v.input, 'input'));
     const shown = progress('token kontur: waiting for the keeper', undefined);
-    const grant = await withClient((c) => getKonturSession(c, { input: signIn as never })).finally(() => shown.finish());
+    const grant = await shown.around(withClient((c) => getKonturSession(c, { input: signIn as never })));
     console.log(JSON.stringify(grant, null, 2));
     return 0;
   },
