@@ -154,6 +154,14 @@ describe('wrong usage: exit 2, the reason, what was probably meant', () => {
   });
 });
 
+describe('the Temporal server down', () => {
+  it('a command that needs it fails (exit 1) naming the address and what to check, not "Failed to connect before the deadline" alone', async () => {
+    const r = await cli('credentials', 'list');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^trustflow: cannot reach the Temporal server at 127\.0\.0\.1:1 \(TEMPORAL_ADDRESS\): .*is it running/m);
+  });
+});
+
 describe('strict dates', () => {
   it('reads calendar days and zoned instants; refuses impossible days, bare numbers and unzoned times', () => {
     const ok = (t: string) => {
