@@ -17,6 +17,7 @@ import { resolveSecret } from '../../src/secrets/resolve.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
+import { plannedWorksNews } from '../helpers/kisc-news.js';
 
 const taskQueue = 'kisc-test';
 let t: FlowTestEnv;
@@ -402,32 +403,9 @@ describe('kiscReconcile', () => {
   });
 });
 
-// KISC's news announce planned works in Almaty wall time; the test writes a window around "now"
-// (with seconds, which the parser also reads) so that the durable timer takes seconds.
-const almaty = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Almaty',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-const almatyText = (d: Date) => {
-  const p = Object.fromEntries(almaty.formatToParts(d).map((x) => [x.type, x.value]));
-  return `${p.hour}:${p.minute}:${p.second} ${p.day}.${p.month}.${p.year}`;
-};
-const announceWorks = (from: Date, to: Date) =>
-  sandboxAdmin(admin, 'config', {
-    news: [
-      {
-        date: to.toISOString().slice(0, 10),
-        subject: 'плановые работы (тест)',
-        text: `Здравствуйте!\nВ период с ${almatyText(from)} по ${almatyText(to)} будут проводиться плановые работы на стороне АО «НИТ».\n`,
-      },
-    ],
-  });
+// KISC's news announce planned works in Almaty wall time (test/helpers/kisc-news.ts); the tests
+// write a window around "now" so that the durable timer takes seconds.
+const announceWorks = (from: Date, to: Date) => sandboxAdmin(admin, 'config', { news: plannedWorksNews(from, to) });
 
 describe('kiscVerifyIdentity and announced planned works', () => {
   it('waits for the announced end with a durable timer, then bills once', async () => {
