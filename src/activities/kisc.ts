@@ -73,16 +73,19 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
    * announces works in words this parser cannot read is logged and ignored, and so is a failed
    * request (the billed call then goes ahead, as it did before news were read).
    */
-  async function announcedMaintenance(e: KiscEndpoint): Promise<MaintenanceWindow[]> {
+  async function announcedMaintenance(e: KiscEndpoint, assumeIfUnread: MaintenanceWindow[] = []): Promise<MaintenanceWindow[]> {
     let items;
     try {
       items = await (await client(e)).news(ctx().cancellationSignal);
     } catch (err) {
       if (ctx().cancellationSignal.aborted) throw err;
-      ctx().log.warn('KISC GET /news failed: announced planned works are not known for this verification', {
-        reason: err instanceof Error ? err.message : String(err),
-      });
-      return [];
+      ctx().log.warn(
+        assumeIfUnread.length
+          ? 'KISC GET /news failed: the planned works announced before are assumed to stand'
+          : 'KISC GET /news failed: announced planned works are not known for this verification',
+        { reason: err instanceof Error ? err.message : String(err) },
+      );
+      return assumeIfUnread;
     }
     const { windows, unparsed } = parseMaintenanceNews(items);
     for (const item of unparsed)
@@ -189,8 +192,13 @@ export function createKiscActivities(deps: KiscActivityDeps = {}) {
       return { vendorName: vendor.name, photoSha256: sha256(bytes), photoBytes: bytes.length, contentType, maintenance };
     },
 
-    /** The announced planned works again, after the flow waited for one to end (its news may have changed). */
-    kiscMaintenanceWindows: async (input: KiscEndpoint): Promise<MaintenanceWindow[]> => announcedMaintenance(input),
+    /**
+     * The announced planned works again, while the flow waits for one to end (its news may have
+     * changed). `assumeIfUnread`: the answer when GET /news fails (the flow passes the works it waits
+     * for, so a failed read mid-wait does not end the wait early; default none).
+     */
+    kiscMaintenanceWindows: async (input: KiscEndpoint & { assumeIfUnread?: MaintenanceWindow[] }): Promise<MaintenanceWindow[]> =>
+      announcedMaintenance(input, input.assumeIfUnread),
 
     /** Billed. Retried by the policy table; every retry asks GET /verify before posting again. */
     kiscVerify: async (

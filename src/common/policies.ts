@@ -52,7 +52,8 @@ export const activityPolicies = {
   konturRefreshHeldSession: { startToCloseTimeout: '15s', httpTimeout: '10s', retry: { maximumAttempts: 1 } },
   /** GET /vendors (cached) and local checks of the photo and TLS identity; nothing billed. */
   kiscCheckRequest: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
-  // Only after a wait for announced planned works; never fails (news it cannot read count as none).
+  // Only while waiting for announced planned works; never fails (news it cannot read count as none,
+  // or as the windows the flow says to assume).
   kiscMaintenanceWindows: { startToCloseTimeout: '30s', httpTimeout: '20s', retry: transientHttp },
   /**
    * POST /verify, billed. Safe to retry only because every retry asks GET /verify for the same key
@@ -132,4 +133,10 @@ export const workflowWaits = {
   /** KPSIS surely not reached (nothing generated): try again after 2 s, 4 s … at most 30 s, this many times. */
   kpsisUnreachable: { attempts: 6, maxPauseMs: 30_000 },
   /** KPSIS's wait for the CA: reminderEvery and giveUpAfter come from the input (defaults 1 day, 30 days). */
+  /**
+   * KISC's announced planned works: the defaults of kiscVerifyIdentity's maxMaintenanceWait (the
+   * longest wait; works announced to end later fail the flow at once) and maintenanceRecheckEvery
+   * (how often the news are read again while waiting, so a corrected or cancelled notice is seen).
+   */
+  kiscMaintenance: { maxWaitMs: 86_400_000, recheckEveryMs: 15 * 60_000 },
 } as const;

@@ -3,7 +3,8 @@
 // input and never in workflow IDs, search attributes or failure messages.
 import { z } from 'zod';
 import { iinProblem } from '../common/iin.js';
-import { fileReference } from './fields.js';
+import { workflowWaits } from '../common/policies.js';
+import { DurationSchema, fileReference } from './fields.js';
 import { defineFlow } from './flow-contract.js';
 import { KiscEndpointSchema } from './kisc-endpoint.js';
 import { Pkcs12SignerSpecSchema } from './signer-spec.js';
@@ -59,10 +60,22 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   mcdb: z.boolean().default(false),
   /**
    * When KISC's news announce planned works over the moment of the billed call: 'wait' for the
-   * announced end (a durable timer, then the news are read again), or 'fail' at once with
-   * ProviderMaintenance. Nothing is billed either way before the works end.
+   * announced end (durable timers; the news are read again every maintenanceRecheckEvery and at the
+   * end), or 'fail' at once with ProviderMaintenance. Nothing is billed either way before the works end.
    */
   onMaintenance: z.enum(['wait', 'fail']).default('wait'),
+  /**
+   * The longest the flow waits for planned works, counted from when it starts waiting: ms or a text
+   * like '30m', '12h', '3d' (default 1 day). Works announced to end later (at once, or after a
+   * re-read moved the end) fail the flow with ProviderMaintenance, nothing billed: a notice that far
+   * ahead is often mistyped (2035 for 2025). Raise it to wait out long announced works.
+   */
+  maxMaintenanceWait: DurationSchema.default(workflowWaits.kiscMaintenance.maxWaitMs),
+  /**
+   * While waiting, how often KISC's news are read again (default 15 minutes): a cancelled notice
+   * ends the wait at the next read, a moved one is followed (still within maxMaintenanceWait).
+   */
+  maintenanceRecheckEvery: DurationSchema.default(workflowWaits.kiscMaintenance.recheckEveryMs),
 }).superRefine((v, ctx) => {
   if (!v.fetchPersonalData) return;
   if (!v.signingKey)

@@ -222,6 +222,31 @@ export function kzGostPrivateKeyFromPkcs8(der: Uint8Array): KzGostPrivateKey {
   return new KzGostPrivateKey(alg, d);
 }
 
+/**
+ * The key as NCA writes it in a p12: PKCS#8 v0 with the key's AlgorithmIdentifier (key OID; curve
+ * and hash OIDs as parameters) and a privateKey OCTET STRING holding a DER INTEGER d, big-endian.
+ * The inverse of kzGostPrivateKeyFromPkcs8; for the sandbox's test keys (NCA RK issues real ones).
+ */
+export function kzGostPrivateKeyToPkcs8(key: KzGostPrivateKey): Uint8Array {
+  const alg = key.algorithm;
+  return new Uint8Array(
+    new asn1js.Sequence({
+      value: [
+        new asn1js.Integer({ value: 0 }),
+        new asn1js.Sequence({
+          value: [
+            new asn1js.ObjectIdentifier({ value: alg.keyOid }),
+            new asn1js.Sequence({
+              value: [new asn1js.ObjectIdentifier({ value: alg.curveOid }), new asn1js.ObjectIdentifier({ value: alg.hashOid })],
+            }),
+          ],
+        }),
+        new asn1js.OctetString({ valueHex: asn1js.Integer.fromBigInt(key.secretScalar()).toBER(false) }),
+      ],
+    }).toBER(false),
+  );
+}
+
 // ---- sign and verify ---------------------------------------------------------------------------
 
 /**

@@ -23,6 +23,7 @@ import { setupKisc } from './kisc/setup.js';
 import { setupKontur } from './kontur/setup.js';
 import type { GostPki } from './kontur/gost-pki.js';
 import { setupKpsis } from './kpsis/setup.js';
+import { setupKzGost } from './kz-gost/setup.js';
 import type { SandboxPki } from './pki.js';
 import type { Room, RoomPart, SandboxExamples, SandboxManifest, SandboxOptions, SandboxSimulators } from './room.js';
 import type { Simulator } from './simulator.js';
@@ -31,7 +32,7 @@ export { issueSandboxCertificate, sandboxAdmin, type Fault } from './simulator.j
 export type { SandboxExamples, SandboxManifest, SandboxOptions } from './room.js';
 
 /** The rooms, in start order (also the order of manifest.services). Kontur last: it may be left out. */
-const ROOMS: readonly Room[] = [setupIsmpt, setupKisc, setupCipher, setupKpsis, setupCredentials, setupKontur];
+const ROOMS: readonly Room[] = [setupIsmpt, setupKisc, setupCipher, setupKpsis, setupCredentials, setupKzGost, setupKontur];
 
 export interface Sandbox {
   dir: string;
@@ -81,7 +82,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   } as SandboxManifest;
   const missing = [
     ...(['ismpt', 'kisc', 'cipher', 'kpsis', 'alerts'] as const).filter((s) => !simulators[s]).map((s) => `simulators.${s}`),
-    ...(['ca', 'keys', 'kisc', 'cipher', 'kpsis', 'credentials'] as const).filter((k) => !manifest[k]).map((k) => `manifest.${k}`),
+    ...(['ca', 'keys', 'kisc', 'cipher', 'kpsis', 'credentials', 'kzGost'] as const)
+      .filter((k) => !manifest[k])
+      .map((k) => `manifest.${k}`),
     ...Object.keys(flowContracts)
       .filter((t) => t !== 'konturSignIn' && !(t in examples))
       .map((t) => `examples.${t}`),

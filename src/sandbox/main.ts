@@ -13,6 +13,7 @@ const sandbox = await startSandbox({
 console.log(`trustflow sandbox: manifest ${sandbox.manifestPath} (request logs: TRUSTFLOW_LOG_LEVEL=debug)`);
 for (const [name, s] of Object.entries(sandbox.manifest.services)) console.log(`  ${name.padEnd(8)} ${s.baseUrl}  (admin ${s.admin})`);
 console.log(`  example input for mptSignIn: jq .examples.mptSignIn ${sandbox.manifestPath}`);
+console.log(`  Kazakh GOST test key, certificate and CA: jq .kzGost ${sandbox.manifestPath}`);
 console.log('Ctrl-C stops the sandbox.');
 
 const stop = () => void sandbox.stop().then(() => process.exit(0));

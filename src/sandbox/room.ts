@@ -43,6 +43,22 @@ export interface SandboxManifest {
    * the credential CA that issues short-lived certificates, and an example inventory.
    */
   credentials: { alertWebhookUrl: string; alertWebhookSecret: string; issueUrl: string; inventory: string; rootCa: string };
+  /**
+   * A Kazakh GOST 34.310-2004 signing key of a legal entity (IIN, BIN) in NCA RK's GOSTKNCA_*.p12
+   * layout, its certificate (PEM) and the GOST test CA (PEM) that issued it: for `trustflow cms sign`
+   * (password by reference, or the file itself for `--password-env`), `cms verify --ca`, `cert verify`.
+   */
+  kzGost: {
+    algorithm: string;
+    p12: string;
+    password: `file:/${string}`;
+    passwordFile: string;
+    certificate: string;
+    caCertificate: string;
+    iin: string;
+    bin: string;
+    validTo: string;
+  };
   examples: SandboxExamples;
 }
 

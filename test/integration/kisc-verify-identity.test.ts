@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { executeKiscReconcile, executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
 import type { KiscVerifyIdentityInput } from '../../src/contracts/kisc-verify-identity.js';
 import { FailureType } from '../../src/common/errors.js';
@@ -17,6 +17,7 @@ import { resolveSecret } from '../../src/secrets/resolve.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
+import { plannedWorksNews } from '../helpers/kisc-news.js';
 
 const taskQueue = 'kisc-test';
 let t: FlowTestEnv;
@@ -402,32 +403,9 @@ describe('kiscReconcile', () => {
   });
 });
 
-// KISC's news announce planned works in Almaty wall time; the test writes a window around "now"
-// (with seconds, which the parser also reads) so that the durable timer takes seconds.
-const almaty = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Almaty',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-const almatyText = (d: Date) => {
-  const p = Object.fromEntries(almaty.formatToParts(d).map((x) => [x.type, x.value]));
-  return `${p.hour}:${p.minute}:${p.second} ${p.day}.${p.month}.${p.year}`;
-};
-const announceWorks = (from: Date, to: Date) =>
-  sandboxAdmin(admin, 'config', {
-    news: [
-      {
-        date: to.toISOString().slice(0, 10),
-        subject: 'плановые работы (тест)',
-        text: `Здравствуйте!\nВ период с ${almatyText(from)} по ${almatyText(to)} будут проводиться плановые работы на стороне АО «НИТ».\n`,
-      },
-    ],
-  });
+// KISC's news announce planned works in Almaty wall time (test/helpers/kisc-news.ts); the tests
+// write a window around "now" so that the durable timer takes seconds.
+const announceWorks = (from: Date, to: Date) => sandboxAdmin(admin, 'config', { news: plannedWorksNews(from, to) });
 
 describe('kiscVerifyIdentity and announced planned works', () => {
   it('waits for the announced end with a durable timer, then bills once', async () => {
@@ -464,6 +442,144 @@ describe('kiscVerifyIdentity and announced planned works', () => {
     const s = await state();
     assert.deepEqual(s.billedPerKey, {});
     assert.equal(s.calls['POST /verify'], undefined);
+  });
+
+  // The bounded wait: seconds-scale durations in the input, so each case takes seconds. A flow that
+  // still waits after `limitMs` fails the test (and is terminated) instead of hanging it.
+  const settled = async <T>(handle: WorkflowHandle, result: Promise<T>, limitMs: number, what: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: the flow was still waiting after ${limitMs} ms`)), limitMs);
+    });
+    try {
+      return await Promise.race([result, late]);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith(what)) await handle.terminate('test gave up waiting').catch(() => {});
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const noteOf = async (handle: WorkflowHandle): Promise<string> => {
+    for (let i = 0; i < 100; i++) {
+      const note = (await handle.query<FlowStatus>(STATUS_QUERY_NAME)).note;
+      if (note) return note;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('the flow never said what it waits for');
+  };
+  const maintenanceReads = async (handle: WorkflowHandle) =>
+    ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'kiscMaintenanceWindows',
+    ).length;
+
+  it('a notice whose end is years ahead (a mistyped year) fails at once with ProviderMaintenance, nothing billed', async () => {
+    const end = new Date(Date.now() + 10 * 365 * 86_400_000);
+    await announceWorks(new Date(Date.now() - 60_000), end);
+    const handle = await startKiscVerifyIdentity(client, { workflowId: wfId('maintenance-mistyped'), input: input(), taskQueue });
+    const err = await settled(
+      handle,
+      handle.result().then(
+        () => assert.fail('the flow went ahead inside announced works'),
+        (e: unknown) => e,
+      ),
+      20_000,
+      'works announced for ten years',
+    );
+    const failure = failureOf(err);
+    assert.equal(failure.type, FailureType.ProviderMaintenance);
+    assert.match(
+      failure.message,
+      new RegExp(`to ${end.toISOString().slice(0, 16)}.*beyond this flow's maintenance wait bound \\(maxMaintenanceWait: '1d'`),
+    );
+    assert.match(failure.message, /may be mistyped/);
+    assert.match(failure.message, /raise maxMaintenanceWait in the input/);
+    assert.match(failure.message, /nothing was billed/);
+    const s = await state();
+    assert.deepEqual(s.billedPerKey, {});
+    assert.equal(s.calls['POST /verify'], undefined);
+    assert.equal(((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes).length, 0, 'no wait at all');
+  });
+
+  it('a notice cancelled while the flow waits is seen at the next read of the news: the flow goes ahead long before the announced end', async () => {
+    const end = new Date(Date.now() + 3_600_000);
+    await announceWorks(new Date(Date.now() - 60_000), end);
+    const handle = await startKiscVerifyIdentity(client, {
+      workflowId: wfId('maintenance-cancelled'),
+      input: input({ maxMaintenanceWait: '2h', maintenanceRecheckEvery: '1s' }),
+      taskQueue,
+    });
+    const note = await noteOf(handle);
+    assert.match(note, /waiting for KISC's announced planned works to end at .*\(плановые работы \(тест\)\)/);
+    assert.match(note, /reading KISC's news again every 1s; waiting until .* at most \(maxMaintenanceWait: '2h'\)/);
+    await new Promise((r) => setTimeout(r, 1500)); // at least one read of the unchanged news
+    assert.equal((await state()).calls['POST /verify'], undefined, 'nothing is posted during the works');
+    await sandboxAdmin(admin, 'config', { news: [] }); // KISC took the notice back
+    const r = await settled(handle, handle.result(), 20_000, 'cancelled works');
+    assert.equal(r.outcome, 'verified');
+    assert.ok(
+      Date.parse(r.verifiedAt) < end.getTime() - 3_500_000,
+      `verified at ${r.verifiedAt}, the works were announced to end at ${end.toISOString()}`,
+    );
+    assert.deepEqual((await state()).billedPerKey, { [r.idempotencyKey]: 1 });
+    assert.ok((await maintenanceReads(handle)) >= 2, 'the news were read again while waiting');
+  });
+
+  it('a notice moved while the flow waits is followed: an earlier end is waited for, an end beyond the bound fails', async () => {
+    await announceWorks(new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000));
+    const moved = await startKiscVerifyIdentity(client, {
+      workflowId: wfId('maintenance-moved'),
+      input: input({ maxMaintenanceWait: '2h', maintenanceRecheckEvery: '1s' }),
+      taskQueue,
+    });
+    await noteOf(moved);
+    const newEnd = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
+    await announceWorks(new Date(Date.now() - 60_000), newEnd);
+    const r = await settled(moved, moved.result(), 20_000, 'works moved to end earlier');
+    assert.ok(
+      Date.parse(r.verifiedAt) >= newEnd.getTime(),
+      `verified at ${r.verifiedAt}, the works moved to end at ${newEnd.toISOString()}`,
+    );
+    assert.deepEqual((await state()).billedPerKey, { [r.idempotencyKey]: 1 });
+
+    await sandboxAdmin(admin, 'reset');
+    await announceWorks(new Date(Date.now() - 60_000), new Date(Date.now() + 600_000));
+    const extended = await startKiscVerifyIdentity(client, {
+      workflowId: wfId('maintenance-extended'),
+      input: input({ maxMaintenanceWait: '30m', maintenanceRecheckEvery: '1s' }),
+      taskQueue,
+    });
+    await noteOf(extended);
+    const farEnd = new Date(Date.now() + 3 * 3_600_000);
+    await announceWorks(new Date(Date.now() - 60_000), farEnd);
+    const err = await settled(
+      extended,
+      extended.result().then(
+        () => assert.fail('the flow went ahead inside announced works'),
+        (e: unknown) => e,
+      ),
+      20_000,
+      'works extended past the bound',
+    );
+    const failure = failureOf(err);
+    assert.equal(failure.type, FailureType.ProviderMaintenance);
+    assert.match(failure.message, /beyond this flow's maintenance wait bound \(maxMaintenanceWait: '30m'/);
+    assert.deepEqual((await state()).billedPerKey, {});
+  });
+
+  it('GET /news failing while the flow waits does not end the wait: the works announced stand until their end', async () => {
+    const end = new Date(Math.ceil((Date.now() + 5000) / 1000) * 1000);
+    await announceWorks(new Date(Date.now() - 60_000), end);
+    const handle = await startKiscVerifyIdentity(client, {
+      workflowId: wfId('maintenance-news-down'),
+      input: input({ maintenanceRecheckEvery: '1s' }),
+      taskQueue,
+    });
+    await noteOf(handle);
+    await sandboxAdmin(admin, 'faults', { endpoint: 'GET /news', action: 'status', status: 500, times: 100 });
+    const r = await settled(handle, handle.result(), 20_000, 'works while the news are down');
+    assert.ok(Date.parse(r.verifiedAt) >= end.getTime(), `verified at ${r.verifiedAt}, the works ended at ${end.toISOString()}`);
+    assert.ok((await maintenanceReads(handle)) >= 3, 'the news were read (and failed) while waiting');
   });
 
   it('goes ahead past works already over, news it cannot read, and a failing GET /news', async () => {

@@ -1,4 +1,4 @@
-// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [cipher] [kpsis] [credentials] [keepers]`
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [kisc-maintenance] [cipher] [kpsis] [credentials] [keepers]`
 // (no argument: all of them; name groups to add new histories without re-recording the older ones).
 // Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
 // Keep the histories of older versions when adding new ones: replaying them is the point.
@@ -16,6 +16,7 @@ import {
   executeCipherSign,
   executeKiscReconcile,
   executeKiscVerifyIdentity,
+  startKiscVerifyIdentity,
   executeKonturSignIn,
   executeMptSignIn,
   startMptSignIn,
@@ -30,6 +31,7 @@ import {
 } from '../../src/client/token-keepers.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { plannedWorksNews } from '../helpers/kisc-news.js';
 import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, temporalCliPath, testWorkflowBundle } from '../helpers/temporal.js';
 
@@ -117,6 +119,33 @@ await worker.runUntil(async () => {
       taskQueue,
     });
     await save('happy', 'replay-kisc-reconcile', 'kiscReconcile');
+  }
+
+  if (want('kisc-maintenance')) {
+    // A wait for announced planned works (a few seconds), then the billed call: recorded before the
+    // wait became bounded and re-read the news, so that flows waiting then still replay.
+    const kadmin = sandbox.simulators.kisc.adminBaseUrl;
+    const end = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
+    await sandboxAdmin(kadmin, 'config', { news: plannedWorksNews(new Date(Date.now() - 60_000), end) });
+    await executeKiscVerifyIdentity(env.client, {
+      workflowId: 'replay-kisc-maintenance-wait',
+      input: sandbox.manifest.examples.kiscVerifyIdentity,
+      taskQueue,
+    });
+    await save('maintenance-wait', 'replay-kisc-maintenance-wait', 'kiscVerifyIdentity');
+    // A notice with a mistyped year (ten years of works): recorded while the flow sleeps, then ended.
+    const tenYears = new Date(Date.now() + 10 * 365 * 86_400_000);
+    await sandboxAdmin(kadmin, 'config', { news: plannedWorksNews(new Date(Date.now() - 60_000), tenYears) });
+    const h = await startKiscVerifyIdentity(env.client, {
+      workflowId: 'replay-kisc-maintenance-mistyped',
+      input: sandbox.manifest.examples.kiscVerifyIdentity,
+      taskQueue,
+    });
+    const sleeping = async () => ((await h.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes);
+    while (!(await sleeping())) await new Promise((r) => setTimeout(r, 100));
+    await save('maintenance-mistyped-waiting', 'replay-kisc-maintenance-mistyped', 'kiscVerifyIdentity');
+    await h.terminate('recorded while waiting');
+    await sandboxAdmin(kadmin, 'reset');
   }
 
   if (want('cipher')) {
@@ -218,5 +247,5 @@ await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
 console.log(
-  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, cipher, kpsis, credentials and keepers'} histories in test/replay/histories/`,
+  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, kisc-maintenance, cipher, kpsis, credentials and keepers'} histories in test/replay/histories/`,
 );
