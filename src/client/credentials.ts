@@ -1,7 +1,7 @@
 // The client side of the credential lifecycle: read an inventory file, and `apply` it like
 // `kubectl apply` (idempotent: creates what is new, reconfigures what changed, retires what was
-// removed, and leaves the rest untouched), plus scan, list and acknowledge. Schedules are installed
-// here, never by a worker at start-up (design.md).
+// removed, and leaves the rest untouched), plus scan, list, acknowledge and the test alert. Schedules
+// are installed here, never by a worker at start-up (design.md).
 //
 // apply, in order, so that a bad inventory changes nothing:
 //   1. parse and validate the file (every problem at once, naming entry and field);
@@ -22,6 +22,7 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { canonicalJson } from '../common/canonical-json.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
+import type { AlertTestOutcome } from '../contracts/alert.js';
 import { InventoryError, parseInventory, type Inventory } from '../contracts/credential-inventory.js';
 import {
   ACKNOWLEDGE_UPDATE,
@@ -37,7 +38,7 @@ import {
   type KiscReconcileDailyInput,
 } from '../contracts/credential-watch.js';
 import { scheduleIds, workflowIds } from '../contracts/workflow-ids.js';
-import { credentialsCheck, credentialsPreflight, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
+import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
 import { assertEncryptingClient } from './flows.js';
 
 export { InventoryError };
@@ -323,4 +324,24 @@ export async function acknowledgeCredential(client: Client, id: string, note?: s
     if (err instanceof WorkflowNotFoundError) throw new InventoryError([`no credential '${id}' is applied (trustflow credentials list)`]);
     throw err;
   }
+}
+
+export interface TestAlertOptions {
+  taskQueue?: string;
+  /** Shown in the alert's text (one line, at most 200 characters). */
+  note?: string;
+}
+
+/**
+ * `trustflow credentials test-alert`: one signed test alert (event `credential.test`) through the sink
+ * of a worker polling the task queue (its own webhook URL and secret), with a short retry; resolves
+ * with the outcome, delivered or not (it throws only when the workflow cannot run).
+ */
+export async function sendTestAlert(client: Client, o: TestAlertOptions = {}): Promise<AlertTestOutcome> {
+  assertEncryptingClient(client);
+  return client.workflow.execute(credentialsTestAlert, {
+    taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
+    workflowId: workflowIds.credentialsTestAlert(new Date()),
+    args: [o.note ? { note: o.note } : {}],
+  });
 }

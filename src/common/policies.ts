@@ -99,6 +99,16 @@ export const activityPolicies = {
     httpTimeout: '10s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   },
+  /**
+   * `trustflow credentials test-alert`: a person waits for the answer, so a short retry (3 attempts,
+   * 1 s then 2 s apart, 5 s each: about 20 s at worst); the last attempt returns the outcome instead
+   * of failing.
+   */
+  alertDeliverTest: {
+    startToCloseTimeout: '10s',
+    httpTimeout: '5s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3 },
+  },
   /** Reads a credential's files on the worker (PKCS#12 via node-forge or OpenSSL). A wrong password is not retried. */
   credentialInspect: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
   /** apply's check of one inventory entry; reports problems instead of failing. */

@@ -4,14 +4,17 @@
 //                       acknowledge / reconfigure / retire, query status.
 //   credentialsCheck    what the schedule (and `trustflow credentials scan`) runs: asks every watch to check.
 //   credentialsPreflight `apply`'s check of an inventory on the worker (files, passwords) before anything changes.
+//   credentialsTestAlert `trustflow credentials test-alert`: one test alert through the worker's own sink.
 //   kiscReconcileDaily  what the daily KISC schedule runs: yesterday's kiscReconcile.
 // Pure: workflow-safe.
+import { z } from 'zod';
 import type { CredentialEntry, CredentialKind, CredentialPolicy } from './credential-inventory.js';
 import type { KiscEndpoint } from './kisc-endpoint.js';
 
 export const CREDENTIAL_WATCH = 'credentialWatch';
 export const CREDENTIALS_CHECK = 'credentialsCheck';
 export const CREDENTIALS_PREFLIGHT = 'credentialsPreflight';
+export const CREDENTIALS_TEST_ALERT = 'credentialsTestAlert';
 export const KISC_RECONCILE_DAILY = 'kiscReconcileDaily';
 
 export const CHECK_UPDATE = 'check';
@@ -106,3 +109,15 @@ export interface KiscReconcileDailyInput {
   credentialId: string;
   connection: KiscEndpoint;
 }
+
+export const CredentialsTestAlertInputSchema = z
+  .object({
+    /** Shown in the alert's text, e.g. who asked and why (no secret; one line, at most 200 characters). */
+    note: z
+      .string()
+      .max(200)
+      .regex(/^[^\r\n]*$/, 'must be one line')
+      .optional(),
+  })
+  .strict();
+export type CredentialsTestAlertInput = z.input<typeof CredentialsTestAlertInputSchema>;

@@ -13,15 +13,18 @@ import {
   listCredentials,
   loadInventoryFile,
   scanCredentials,
+  sendTestAlert,
   type ApplyReport,
 } from '../../src/client/credentials.js';
+import { activityPolicies } from '../../src/common/policies.js';
 import type { TrustflowAlert } from '../../src/contracts/alert.js';
+import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { scheduleIds, workflowIds } from '../../src/contracts/workflow-ids.js';
 import { credentialsCheck } from '../../src/workflows/index.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
-import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { sandboxAlertEnv, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecretsInHistory } from '../helpers/history.js';
 
 const taskQueue = 'credentials-test';
@@ -73,18 +76,15 @@ async function untilLeft(notAfter: string, leftMs: number): Promise<void> {
 }
 
 before(async () => {
-  t = await startFlowTestEnv(taskQueue);
+  // Alerts to the sandbox's receiver, signed: settings read when the worker is built, as in production.
+  t = await startFlowTestEnv(taskQueue, {
+    activityDeps: async (s) => ({ alerts: alertSettingsFromEnv(await sandboxAlertEnv(s.manifest)) }),
+  });
   client = t.client;
   sandbox = t.sandbox;
-  process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
-  process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (
-    await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')
-  ).trim();
 });
 
 after(async () => {
-  delete process.env.TRUSTFLOW_ALERT_WEBHOOK_URL;
-  delete process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET;
   await t?.stop();
 });
 
@@ -358,6 +358,46 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
       (await alertsOf(id)).map((a) => a.body.tier),
       ['2h'],
       'one alert across all runs',
+    );
+  });
+});
+
+describe('credential watch: the test alert', () => {
+  const fault = (status: number, times: number) =>
+    sandboxAdmin(sandbox.simulators.alerts.adminBaseUrl, 'faults', { endpoint: 'POST /alerts', action: 'status', status, times });
+
+  it("test-alert: one signed test alert through the worker's own sink, and a receiver that is down reported as such", async () => {
+    const ok = await sendTestAlert(client, { taskQueue, note: 'from the test suite' });
+    assert.deepEqual(
+      { ...ok, alertId: undefined },
+      {
+        alertId: undefined,
+        delivered: true,
+        via: 'webhook',
+        signed: true,
+        host: new URL(sandbox.manifest.credentials.alertWebhookUrl).origin,
+        status: 200,
+        error: null,
+        attempts: 1,
+      },
+    );
+    const got = (await receiver()).alerts.find((a) => a.alertId === ok.alertId);
+    assert.ok(got, 'the receiver got it');
+    assert.equal(got.signatureValid, true, "signed with the worker's secret");
+    assert.equal(got.body.event, 'credential.test');
+    assert.match(got.body.text, /test alert .*from the test suite\. Nothing to do\./);
+    const again = await sendTestAlert(client, { taskQueue });
+    assert.notEqual(again.alertId, ok.alertId, 'each test alert has its own id (receivers dedupe on it)');
+
+    await fault(503, activityPolicies.alertDeliverTest.retry.maximumAttempts);
+    const down = await sendTestAlert(client, { taskQueue });
+    assert.equal(down.delivered, false);
+    assert.equal(down.status, 503);
+    assert.match(down.error ?? '', /alert webhook POST \(alert webhook\) answered HTTP 503/);
+    assert.equal(down.attempts, activityPolicies.alertDeliverTest.retry.maximumAttempts, 'retried, bounded');
+    assert.equal(
+      (await receiver()).alerts.find((a) => a.alertId === down.alertId),
+      undefined,
     );
   });
 });
