@@ -140,7 +140,15 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
       const one = async (id: string) => {
         try {
           const s = await ctx.client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate<CredentialStatus, []>(CHECK_UPDATE);
-          result.checked.push({ id, state: s.state, notAfter: s.notAfter, alertsSent: s.alertsSent });
+          result.checked.push({
+            id,
+            state: s.state,
+            notAfter: s.notAfter,
+            alertsSent: s.alertsSent,
+            undelivered: s.undelivered,
+            lastDeliveryError: s.lastDeliveryError,
+            lastError: s.lastError,
+          });
         } catch (err) {
           if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((err as Error).message)))
             result.missing.push(id);

@@ -1,7 +1,7 @@
 // The client side of the credential lifecycle: read an inventory file, and `apply` it like
 // `kubectl apply` (idempotent: creates what is new, reconfigures what changed, retires what was
-// removed, and leaves the rest untouched), plus scan, list, acknowledge and the test alert. Schedules
-// are installed here, never by a worker at start-up (design.md).
+// removed, and leaves the rest untouched), plus scan, list, acknowledge and the test alert, and the
+// states `scan --fail-on` matches. Schedules are installed here, never by a worker at start-up (design.md).
 //
 // apply, in order, so that a bad inventory changes nothing:
 //   1. parse and validate the file (every problem at once, naming entry and field);
@@ -324,6 +324,47 @@ export async function acknowledgeCredential(client: Client, id: string, note?: s
     if (err instanceof WorkflowNotFoundError) throw new InventoryError([`no credential '${id}' is applied (trustflow credentials list)`]);
     throw err;
   }
+}
+
+/** What `trustflow credentials scan --fail-on` can name: a state, or `undelivered` (alerts the sink has not taken). */
+export const FAIL_ON_STATES = ['expired', 'expiring', 'unreadable', 'undelivered'] as const;
+export type FailOnState = (typeof FAIL_ON_STATES)[number];
+
+/**
+ * `--fail-on expired,expiring`: the states named (comma-separated, repeatable), checked. Throws an
+ * InventoryError naming the unknown word and the valid ones.
+ */
+export function parseFailOn(values: string | readonly string[]): FailOnState[] {
+  const words = [values]
+    .flat()
+    .flatMap((v) => v.split(','))
+    .map((w) => w.trim())
+    .filter(Boolean);
+  const unknown = words.filter((w) => !(FAIL_ON_STATES as readonly string[]).includes(w));
+  if (unknown.length > 0 || words.length === 0)
+    throw new InventoryError([
+      `--fail-on ${unknown.length ? `'${unknown.join("', '")}' is not a state it knows` : 'needs at least one state'}: use ${FAIL_ON_STATES.join(', ')} (comma-separated)`,
+    ]);
+  return [...new Set(words as FailOnState[])];
+}
+
+/**
+ * The credentials of a scan that are in any of `states`, each with the ones it is in (scan order).
+ * Pure: `credentials scan --fail-on` exits non-zero when this is not empty. A state is the watch's
+ * own (`expired`, `expiring`, `unreadable`); `undelivered` is any credential with
+ * alerts the sink has not taken.
+ */
+export function credentialsInStates(
+  result: Pick<CredentialsCheckResult, 'checked'>,
+  states: readonly FailOnState[],
+): { id: string; states: FailOnState[] }[] {
+  const wanted = new Set(states);
+  return result.checked.flatMap((c) => {
+    const hit: FailOnState[] = [];
+    if (wanted.has(c.state as FailOnState)) hit.push(c.state as FailOnState);
+    if (wanted.has('undelivered') && c.undelivered > 0) hit.push('undelivered');
+    return hit.length ? [{ id: c.id, states: hit }] : [];
+  });
 }
 
 export interface TestAlertOptions {

@@ -54,7 +54,15 @@ export interface CredentialInspection {
   serviceWarnings: string[];
 }
 
+/** Most urgent first: retired, unreadable, unchecked, expired, renewing, expiring, renewal-due, ok. */
 export type CredentialState = 'unchecked' | 'ok' | 'renewal-due' | 'renewing' | 'expiring' | 'expired' | 'unreadable' | 'retired';
+
+/** The last time the alert sink did not take an alert of this credential. */
+export interface AlertDeliveryError {
+  /** Why (the receiver's status or the network error; never the URL's path or a secret). */
+  message: string;
+  at: string;
+}
 
 /** What `trustflow credentials list` shows of one credential (the `credentialStatus` query). */
 export interface CredentialStatus {
@@ -75,6 +83,10 @@ export interface CredentialStatus {
   lastError: string | null;
   checks: number;
   alertsSent: number;
+  /** Alerts decided but not taken by the sink yet: sent again at every check until they are. */
+  undelivered: number;
+  /** Kept after a later success, with its time: undelivered 0 says whether it still matters. */
+  lastDeliveryError: AlertDeliveryError | null;
   configHash: string;
   certificates: (InspectedCertificate & { tiersSent: string[] })[];
   renewal: { workflowId: string; attempt: number; artifactsDir: string; state: 'running' | 'failed' | 'issued' } | null;
@@ -90,7 +102,16 @@ export interface CredentialsCheckInput {
 }
 
 export interface CredentialsCheckResult {
-  checked: { id: string; state: CredentialState; notAfter: string | null; alertsSent: number }[];
+  checked: {
+    id: string;
+    state: CredentialState;
+    notAfter: string | null;
+    alertsSent: number;
+    undelivered: number;
+    lastDeliveryError: AlertDeliveryError | null;
+    /** Why the credential could not be read (state unreadable), else null. */
+    lastError: string | null;
+  }[];
   /** Watches that could not be reached (not applied, retired): apply again. */
   missing: string[];
   failed: { id: string; error: string }[];

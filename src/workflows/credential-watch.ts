@@ -9,8 +9,9 @@
 //     (id per attempt, a child that outlives the watch), everything else escalates once
 //   → a renewal's certificate arrives: the credential moves to the new artifacts (and `current` link).
 // An alert is marked sent only once delivered; one that could not be delivered is sent again at the
-// next check under the same alertId and body. Checks run one at a time. The state is carried across
-// continue-as-new (before the history grows large, after running handlers finish).
+// next check under the same alertId and body (the status counts them, with the last delivery error).
+// Checks run one at a time. The state is carried across continue-as-new (before the history grows
+// large, after running handlers finish).
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -33,6 +34,7 @@ import type { CredentialEntry } from '../contracts/credential-inventory.js';
 import {
   ACKNOWLEDGE_UPDATE,
   CHECK_UPDATE,
+  type AlertDeliveryError,
   CREDENTIAL_STATUS_QUERY,
   CREDENTIAL_WATCH,
   RECONFIGURE_UPDATE,
@@ -91,6 +93,8 @@ export interface WatchState {
   serviceWarnings: string[];
   /** Decided but not yet delivered (the sink was down): sent again at the next check. */
   undelivered: { alert: TrustflowAlert; certificateId: string | null }[];
+  /** The last time the sink did not take an alert (kept, with its time, after later successes). */
+  lastDeliveryError: AlertDeliveryError | null;
   checks: number;
   alertsSent: number;
   lastCheckAt: string | null;
@@ -108,10 +112,10 @@ export interface CredentialWatchInput {
 
 const CLOSED_KEPT = 20;
 
-export async function credentialWatch(input: CredentialWatchInput): Promise<CredentialStatus> {
-  const s: WatchState = input.state ?? {
-    config: input.config,
-    artifactsDir: input.config.entry.kind === 'kpsis-certificate' ? input.config.entry.artifactsDir : null,
+function freshState(config: CredentialConfig): WatchState {
+  return {
+    config,
+    artifactsDir: config.entry.kind === 'kpsis-certificate' ? config.entry.artifactsDir : null,
     certificates: [],
     leafId: null,
     closed: [],
@@ -121,12 +125,22 @@ export async function credentialWatch(input: CredentialWatchInput): Promise<Cred
     renewal: null,
     serviceWarnings: [],
     undelivered: [],
+    lastDeliveryError: null,
     checks: 0,
     alertsSent: 0,
     lastCheckAt: null,
     lastError: null,
     retired: false,
   };
+}
+
+/** The state a run starts from: carried by continue-as-new (with the fields added since), or fresh. */
+function initialState(input: CredentialWatchInput): WatchState {
+  return input.state ? { ...freshState(input.config), ...input.state } : freshState(input.config);
+}
+
+export async function credentialWatch(input: CredentialWatchInput): Promise<CredentialStatus> {
+  const s = initialState(input);
   const historyLimit = input.historyLimit ?? 2000;
   let checking = false;
 
@@ -434,7 +448,8 @@ async function deliver(s: WatchState, alert: TrustflowAlert, cert: WatchedCertif
     s.alertsSent += 1;
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    log.warn('alert not delivered; sent again at the next check', { alertId: alert.alertId, reason: rootApplicationFailure(err)?.message });
+    const reason = deliveryFailed(s, err);
+    log.warn('alert not delivered; sent again at the next check', { alertId: alert.alertId, reason });
     if (!s.undelivered.some((u) => u.alert.alertId === alert.alertId))
       s.undelivered.push({ alert, certificateId: cert?.certificateId ?? null });
   }
@@ -450,9 +465,17 @@ async function redeliver(s: WatchState): Promise<void> {
       s.alertsSent += 1;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
+      deliveryFailed(s, err);
       s.undelivered.push(queued);
     }
   }
+}
+
+/** Records why the sink did not take an alert (the activity's message: status or network error, no secret). */
+function deliveryFailed(s: WatchState, err: ActivityFailure): string {
+  const message = rootApplicationFailure(err)?.message ?? err.cause?.message ?? err.message;
+  s.lastDeliveryError = { message, at: new Date().toISOString() };
+  return message;
 }
 
 /** What a person does about this certificate, per kind. */
@@ -523,6 +546,8 @@ function statusOf(s: WatchState): CredentialStatus {
     lastError: s.lastError,
     checks: s.checks,
     alertsSent: s.alertsSent,
+    undelivered: s.undelivered.length,
+    lastDeliveryError: s.lastDeliveryError,
     configHash,
     certificates: s.certificates,
     renewal: s.renewal

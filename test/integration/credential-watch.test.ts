@@ -2,13 +2,14 @@
 // certificates valid for seconds, scans, the schedule, and the sandbox's alert receiver (which checks
 // each alert's HMAC signature and counts deliveries per alertId). Durations are seconds, not days.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import {
   acknowledgeCredential,
   applyInventory,
+  credentialsInStates,
   InventoryError,
   listCredentials,
   loadInventoryFile,
@@ -362,9 +363,68 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
   });
 });
 
-describe('credential watch: the test alert', () => {
+describe('credential watch: alert health, the test alert', () => {
+  const statusOf = async (id: string) => {
+    const found = (await listCredentials(client)).find((c) => c.id === id);
+    assert.ok(found, `credential ${id} is listed`);
+    return found;
+  };
   const fault = (status: number, times: number) =>
     sandboxAdmin(sandbox.simulators.alerts.adminBaseUrl, 'faults', { endpoint: 'POST /alerts', action: 'status', status, times });
+
+  it('shows undelivered alerts and the last delivery error in list and scan, until a later check delivers them', async () => {
+    const id = 'undelivered-cert';
+    const cert = await certificateFile({ validFor: '1h' });
+    // The receiver is down for every attempt of the first delivery (apply's first check).
+    await fault(503, activityPolicies.alertDeliver.retry.maximumAttempts);
+    const report = await applyFile({
+      version: 1,
+      credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['2h'] } }],
+    });
+    assert.deepEqual(report.created, [id]);
+    let status = await statusOf(id);
+    assert.equal(status.state, 'expiring');
+    assert.equal(status.alertsSent, 0);
+    assert.equal(status.undelivered, 1, 'the alert decided at the first check is waiting');
+    assert.match(status.lastDeliveryError?.message ?? '', /alert webhook POST \(alert webhook\) answered HTTP 503/);
+    assert.ok(Date.parse(status.lastDeliveryError!.at) > Date.now() - 120_000);
+    assert.equal((await alertsOf(id)).length, 0);
+
+    // Next check: the receiver refuses (401); the scan result says so, and --fail-on undelivered matches.
+    await fault(401, 1);
+    const failing = await scanCredentials(client, { taskQueue });
+    const row = failing.checked.find((c) => c.id === id)!;
+    assert.equal(row.undelivered, 1);
+    assert.match(row.lastDeliveryError?.message ?? '', /answered HTTP 401/);
+    assert.deepEqual(credentialsInStates(failing, ['undelivered']), [{ id, states: ['undelivered'] }]);
+    assert.deepEqual(credentialsInStates(failing, ['expiring', 'undelivered']), [{ id, states: ['expiring', 'undelivered'] }]);
+
+    // The receiver is back: the next check delivers it, once, with its id and body unchanged.
+    const recovered = await scanCredentials(client, { taskQueue });
+    assert.equal(recovered.checked.find((c) => c.id === id)!.undelivered, 0);
+    assert.deepEqual(credentialsInStates(recovered, ['undelivered']), []);
+    status = await statusOf(id);
+    assert.equal(status.undelivered, 0);
+    assert.equal(status.alertsSent, 1);
+    assert.match(status.lastDeliveryError?.message ?? '', /HTTP 401/, 'the last error stays, with its time');
+    const alerts = await alertsOf(id);
+    assert.deepEqual(
+      alerts.map((a) => [a.body.tier, a.deliveries, a.signatureValid]),
+      [['2h', 1, true]],
+    );
+  });
+
+  it('shows an unreadable credential in the scan result with its reason', async () => {
+    const id = 'vanishing-cert';
+    const cert = await certificateFile({ validFor: '1h' });
+    await applyFile({ version: 1, credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['30m'] } }] });
+    await rm(cert.path);
+    const scan = await scanCredentials(client, { taskQueue });
+    const row = scan.checked.find((c) => c.id === id)!;
+    assert.equal(row.state, 'unreadable');
+    assert.match(row.lastError ?? '', /cannot read the certificate file/);
+    assert.deepEqual(credentialsInStates(scan, ['unreadable']), [{ id, states: ['unreadable'] }]);
+  });
 
   it("test-alert: one signed test alert through the worker's own sink, and a receiver that is down reported as such", async () => {
     const ok = await sendTestAlert(client, { taskQueue, note: 'from the test suite' });
