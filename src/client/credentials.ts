@@ -327,7 +327,7 @@ export async function acknowledgeCredential(client: Client, id: string, note?: s
 }
 
 /** What `trustflow credentials scan --fail-on` can name: a state, or `undelivered` (alerts the sink has not taken). */
-export const FAIL_ON_STATES = ['expired', 'expiring', 'unreadable', 'undelivered'] as const;
+export const FAIL_ON_STATES = ['expired', 'expiring', 'unreadable', 'undelivered', 'not-yet-valid'] as const;
 export type FailOnState = (typeof FAIL_ON_STATES)[number];
 
 /**
@@ -351,7 +351,7 @@ export function parseFailOn(values: string | readonly string[]): FailOnState[] {
 /**
  * The credentials of a scan that are in any of `states`, each with the ones it is in (scan order).
  * Pure: `credentials scan --fail-on` exits non-zero when this is not empty. A state is the watch's
- * own (`expired`, `expiring`, `unreadable`); `undelivered` is any credential with
+ * own (`expired`, `expiring`, `unreadable`, `not-yet-valid`); `undelivered` is any credential with
  * alerts the sink has not taken.
  */
 export function credentialsInStates(

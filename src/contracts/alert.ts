@@ -25,6 +25,8 @@ export type AlertEvent =
   | 'credential.renewed'
   /** The credential could not be checked: missing file, wrong password, service down (tier: 'unreadable-<n>'). */
   | 'credential.unreadable'
+  /** A certificate's notBefore is still ahead: every flow refuses it until then (tier: 'not-yet-valid'). */
+  | 'credential.not-yet-valid'
   /** `trustflow credentials test-alert`: nothing to do (credentialId 'test', kind null, tier 'test'). */
   | 'credential.test'
   /** A KPSIS certificate request is still with the CA (tier: 'ca-pending-<n>'). */

@@ -54,8 +54,12 @@ export interface CredentialInspection {
   serviceWarnings: string[];
 }
 
-/** Most urgent first: retired, unreadable, unchecked, expired, renewing, expiring, renewal-due, ok. */
-export type CredentialState = 'unchecked' | 'ok' | 'renewal-due' | 'renewing' | 'expiring' | 'expired' | 'unreadable' | 'retired';
+/**
+ * Most urgent first: retired, unreadable, unchecked, expired, not-yet-valid (a certificate whose
+ * notBefore is ahead: every flow refuses it), renewing, expiring, renewal-due, ok.
+ */
+export type CredentialState =
+  'unchecked' | 'ok' | 'renewal-due' | 'renewing' | 'expiring' | 'expired' | 'not-yet-valid' | 'unreadable' | 'retired';
 
 /** The last time the alert sink did not take an alert of this credential. */
 export interface AlertDeliveryError {

@@ -23,6 +23,7 @@ import {
   executeChild,
   allHandlersFinished,
   log,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -111,6 +112,8 @@ export interface CredentialWatchInput {
 }
 
 const CLOSED_KEPT = 20;
+const NOT_YET_VALID = 'not-yet-valid';
+const NOT_YET_VALID_PATCH = 'credential-watch-not-yet-valid-alert';
 
 function freshState(config: CredentialConfig): WatchState {
   return {
@@ -269,8 +272,12 @@ async function check(s: WatchState): Promise<CredentialStatus> {
   const now = Date.now();
   const ladder = s.config.policy.alertLadder;
   for (const cert of s.certificates) {
+    if (silenced) continue;
+    // patched: a history recorded before this alert existed replays without it.
+    if (notYetValid(cert, now) && !cert.tiersSent.includes(NOT_YET_VALID) && patched(NOT_YET_VALID_PATCH))
+      await deliver(s, alertOf(s, cert, NOT_YET_VALID, 'credential.not-yet-valid', NOT_YET_VALID_ACTION), cert);
     const tier = tierOf(Date.parse(cert.notAfter), now, ladder);
-    if (tier === null || silenced) continue;
+    if (tier === null) continue;
     const sentUrgency = Math.max(-1, ...cert.tiersSent.map((t) => urgency(t, ladder)));
     if (urgency(tier, ladder) <= sentUrgency) continue;
     const event: AlertEvent = tier === EXPIRED ? 'credential.expired' : 'credential.expiring';
@@ -419,7 +426,9 @@ function alertOf(s: WatchState, cert: InspectedCertificate | null, tier: string,
       ? `expired on ${notAfter}`
       : event === 'credential.expiring'
         ? `expires ${notAfter} (${left} days left, tier ${tier})`
-        : event.replace('credential.', '').replace('-', ' ');
+        : event === 'credential.not-yet-valid'
+          ? `is not valid before ${cert?.notBefore}`
+          : event.replace('credential.', '').replace('-', ' ');
   return {
     alertId: `${entry.id}/${certId}/${tier}`,
     event,
@@ -478,6 +487,14 @@ function deliveryFailed(s: WatchState, err: ActivityFailure): string {
   return message;
 }
 
+function notYetValid(cert: InspectedCertificate, now: number): boolean {
+  return cert.notBefore !== null && Date.parse(cert.notBefore) > now;
+}
+
+/** A certificate that is not valid yet: the clock, an early install, or the wrong file. */
+const NOT_YET_VALID_ACTION =
+  "every flow refuses it until then: if that time has passed, the worker's clock is behind (fix its time sync); if it was installed early, put the current one back or wait until then; if it is the wrong file, replace it; then run trustflow credentials scan";
+
 /** What a person does about this certificate, per kind. */
 function actionFor(s: WatchState, cert: InspectedCertificate): string {
   const { entry } = s.config;
@@ -510,6 +527,7 @@ function stateOf(s: WatchState, now: number): CredentialState {
   const ladder = s.config.policy.alertLadder;
   const tiers = s.certificates.map((c) => tierOf(Date.parse(c.notAfter), now, ladder));
   if (tiers.includes(EXPIRED)) return 'expired';
+  if (s.certificates.some((c) => notYetValid(c, now))) return 'not-yet-valid';
   if (s.renewal?.state === 'running') return 'renewing';
   if (tiers.some((t) => t !== null)) return 'expiring';
   const leaf = s.certificates.find((c) => c.certificateId === s.leafId);
@@ -566,6 +584,11 @@ function nextActionOf(s: WatchState, state: CredentialState, first: WatchedCerti
       return 'waiting for the first check (trustflow credentials scan)';
     case 'unreadable':
       return `fix: ${s.lastError}`;
+    case 'not-yet-valid': {
+      const early = s.certificates.find((c) => notYetValid(c, Date.now()));
+      const what = early?.role === 'chain' ? `the CA certificate ${early.caName ?? early.issuer ?? ''}` : 'the certificate';
+      return `${s.acknowledged ? '(acknowledged) ' : ''}${what} is not valid before ${early?.notBefore}: ${NOT_YET_VALID_ACTION}`;
+    }
     case 'renewing':
       return `submit the CA's certificate: trustflow kpsis submit-cert --workflow-id ${s.renewal!.workflowId} --cert FILE (request in ${s.renewal!.artifactsDir})`;
     case 'ok':

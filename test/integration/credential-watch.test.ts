@@ -49,6 +49,8 @@ const alertsOf = async (credentialId: string) => (await receiver()).alerts.filte
 async function certificateFile(o: {
   validFor: string;
   caValidFor?: string;
+  /** ISO time the certificate becomes valid (default now). */
+  notBefore?: string;
   name?: string;
 }): Promise<{ path: string; notAfter: string; pem: string }> {
   const { name, ...request } = o;
@@ -363,7 +365,7 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
   });
 });
 
-describe('credential watch: alert health, the test alert', () => {
+describe('credential watch: alert health, not-yet-valid, the test alert', () => {
   const statusOf = async (id: string) => {
     const found = (await listCredentials(client)).find((c) => c.id === id);
     assert.ok(found, `credential ${id} is listed`);
@@ -424,6 +426,29 @@ describe('credential watch: alert health, the test alert', () => {
     assert.equal(row.state, 'unreadable');
     assert.match(row.lastError ?? '', /cannot read the certificate file/);
     assert.deepEqual(credentialsInStates(scan, ['unreadable']), [{ id, states: ['unreadable'] }]);
+  });
+
+  it('a certificate not valid yet is `not-yet-valid` (not ok), with one alert per certificate and what to do', async () => {
+    const id = 'early-cert';
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, '.000Z');
+    const cert = await certificateFile({ validFor: '2h', notBefore });
+    await applyFile({ version: 1, credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['1h'] } }] });
+    const scan = await scanCredentials(client, { taskQueue });
+    await scanCredentials(client, { taskQueue });
+    assert.equal(scan.checked.find((c) => c.id === id)?.state, 'not-yet-valid');
+    assert.deepEqual(credentialsInStates(scan, ['not-yet-valid']), [{ id, states: ['not-yet-valid'] }]);
+    const status = await statusOf(id);
+    assert.equal(status.state, 'not-yet-valid');
+    assert.match(status.nextAction, /not valid before .*clock is behind.*wait until then.*wrong file, replace it/);
+    const alerts = await alertsOf(id);
+    assert.deepEqual(
+      alerts.map((a) => [a.body.event, a.body.tier, a.deliveries, a.signatureValid]),
+      [['credential.not-yet-valid', 'not-yet-valid', 1, true]],
+      'one alert for this certificate, however many checks',
+    );
+    assert.match(alerts[0]!.body.text, new RegExp(`certificate is not valid before ${notBefore.replace(/\./g, '\\.')}`));
+    const d = await client.workflow.getHandle(workflowIds.credentialWatch(id)).describe();
+    assert.equal(d.typedSearchAttributes.get(searchAttributes.credentialState), 'not-yet-valid');
   });
 
   it("test-alert: one signed test alert through the worker's own sink, and a receiver that is down reported as such", async () => {

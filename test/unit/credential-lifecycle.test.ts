@@ -155,6 +155,7 @@ describe('scan --fail-on', () => {
       row('soon', 'expiring'),
       row('gone', 'expired', 2),
       row('broken', 'unreadable'),
+      row('early', 'not-yet-valid'),
       row('quiet', 'renewal-due', 1),
     ],
   };
@@ -168,7 +169,10 @@ describe('scan --fail-on', () => {
       { id: 'gone', states: ['expired', 'undelivered'] },
       { id: 'quiet', states: ['undelivered'] },
     ]);
-    assert.deepEqual(credentialsInStates(scan, ['unreadable']), [{ id: 'broken', states: ['unreadable'] }]);
+    assert.deepEqual(credentialsInStates(scan, ['unreadable', 'not-yet-valid']), [
+      { id: 'broken', states: ['unreadable'] },
+      { id: 'early', states: ['not-yet-valid'] },
+    ]);
     assert.deepEqual(credentialsInStates({ checked: [row('fine', 'ok'), row('due', 'renewal-due')] }, [...FAIL_ON_STATES]), []);
   });
 
@@ -177,7 +181,7 @@ describe('scan --fail-on', () => {
     assert.deepEqual(parseFailOn(['undelivered', 'expired, undelivered']), ['undelivered', 'expired']);
     assert.throws(
       () => parseFailOn('expried'),
-      /--fail-on 'expried' is not a state it knows: use expired, expiring, unreadable, undelivered/,
+      /--fail-on 'expried' is not a state it knows: use expired, expiring, unreadable, undelivered, not-yet-valid/,
     );
     assert.throws(() => parseFailOn(''), /--fail-on needs at least one state/);
   });
