@@ -6,7 +6,9 @@
 // apply, in order, so that a bad inventory changes nothing:
 //   1. parse and validate the file (every problem at once, naming entry and field);
 //   2. preflight on the worker (credentialsPreflight: files readable, passwords right);
-//   3. watches: start new ones, `reconfigure` changed ones (configHash differs), `retire` removed ones;
+//   3. watches: start new ones (taking over the final state of a retired watch of the same id, so its
+//      alerts are not sent again and its ack holds), `reconfigure` changed ones (configHash differs),
+//      `retire` removed ones;
 //   4. schedules: the credentials check (every `checks.every`, jitter, overlap SKIP), and a daily
 //      kiscReconcile per `mtls` credential that names a KISC baseUrl.
 import { createHash } from 'node:crypto';
@@ -38,6 +40,7 @@ import {
   type KiscReconcileDailyInput,
 } from '../contracts/credential-watch.js';
 import { scheduleIds, workflowIds } from '../contracts/workflow-ids.js';
+import type { CredentialWatchResult, WatchState } from '../workflows/credential-watch.js';
 import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
 import { assertEncryptingClient } from './flows.js';
 
@@ -125,11 +128,13 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
     }
     // Update-with-start: the watch starts and makes its first check in one call, so `list` right
     // after apply shows the credential's state. Another apply racing this one: the check joins its watch.
+    // A credential removed earlier and added back: the new watch takes over the retired one's state.
+    const previous = await retiredState(client, id);
     const status = await client.workflow.executeUpdateWithStart(CHECK_UPDATE, {
       startWorkflowOperation: new WithStartWorkflowOperation(credentialWatch, {
         taskQueue,
         workflowId: workflowIds.credentialWatch(id),
-        args: [{ config, ...(o.historyLimit ? { historyLimit: o.historyLimit } : {}) }],
+        args: [{ config, ...(previous ? { previous } : {}), ...(o.historyLimit ? { historyLimit: o.historyLimit } : {}) }],
         // A credential removed earlier and added again gets a new watch under the same id.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -210,6 +215,21 @@ async function runningStatus(client: Client, id: string): Promise<CredentialStat
   }
 }
 
+/**
+ * The final state of a credential's watch that was retired (its result's `carry`), while the server
+ * keeps it (the namespace's retention); undefined when there is none (never applied, terminated, gone).
+ */
+async function retiredState(client: Client, id: string): Promise<WatchState | undefined> {
+  const handle = client.workflow.getHandle<typeof credentialWatch>(workflowIds.credentialWatch(id));
+  try {
+    if ((await handle.describe()).status.name !== 'COMPLETED') return undefined;
+    return ((await handle.result()) as CredentialWatchResult).carry;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
 async function retire(client: Client, id: string): Promise<void> {
   try {
     await client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate(RETIRE_UPDATE);
@@ -227,7 +247,8 @@ function checkScheduleOptions(inventory: Inventory, credentialIds: string[], tas
     action: {
       type: 'startWorkflow',
       workflowType: credentialsCheck,
-      args: [{ credentialIds }],
+      // `every`: how long workers keep exporting each credential's gauge without a newer check.
+      args: [{ credentialIds, every } satisfies CredentialsCheckInput],
       taskQueue,
       workflowId: scheduleIds.credentialsCheck,
     },

@@ -135,6 +135,14 @@ export function httpTimeoutMs(activity: string): number {
   return msToNumber(policy.httpTimeout);
 }
 
+/**
+ * How long a worker keeps exporting a credential's trustflow_credential_seconds_left without a newer
+ * check: three intervals of the check schedule (6 h when the check does not say). Long enough that a
+ * worker running every other check keeps its series; short enough that a retired credential's series
+ * leave every worker that exported it (the one running the next check drops it at once).
+ */
+export const credentialGauge = { keptForChecks: 3, defaultCheckEveryMs: 6 * 3_600_000 } as const;
+
 /** The waits workflows make themselves (durable timers), beside the activities' retry policies. */
 export const workflowWaits = {
   /** Cipher answers 503 ("service not started"): wait 1 s, 2 s, 4 s … at most 30 s, up to the input's maxServiceWaitSeconds. */

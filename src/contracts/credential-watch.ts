@@ -103,6 +103,8 @@ export interface AcknowledgeRequest {
 
 export interface CredentialsCheckInput {
   credentialIds: string[];
+  /** The schedule's interval (ms): how long a worker keeps exporting a credential's gauge without a newer check. */
+  every?: number;
 }
 
 export interface CredentialsCheckResult {

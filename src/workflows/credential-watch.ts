@@ -11,7 +11,9 @@
 // An alert is marked sent only once delivered; one that could not be delivered is sent again at the
 // next check under the same alertId and body (the status counts them, with the last delivery error).
 // Checks run one at a time. The state is carried across continue-as-new (before the history grows
-// large, after running handlers finish).
+// large, after running handlers finish), and across removal: a retired watch returns its state, and
+// the watch a later `apply` starts for the same id takes it over (`previous`), so the same certificate
+// is not alerted again and an `ack` holds until the certificate changes.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -107,9 +109,14 @@ export interface CredentialWatchInput {
   config: CredentialConfig;
   /** Set by continue-as-new only. */
   state?: WatchState;
+  /** The final state of this credential's retired watch, when `apply` adds it back (its `carry`). */
+  previous?: WatchState;
   /** Continue-as-new past this many history events (default 2000; tests use fewer). */
   historyLimit?: number;
 }
+
+/** What a retired watch returns: its status, and the whole state a watch started later for the same id takes over. */
+export type CredentialWatchResult = CredentialStatus & { carry?: WatchState };
 
 const CLOSED_KEPT = 20;
 const NOT_YET_VALID = 'not-yet-valid';
@@ -137,12 +144,25 @@ function freshState(config: CredentialConfig): WatchState {
   };
 }
 
-/** The state a run starts from: carried by continue-as-new (with the fields added since), or fresh. */
+/**
+ * The state a run starts from: carried by continue-as-new, or taken over from a retired watch of the
+ * same id (everything it knew and sent, under the entry as applied now), or fresh. States written by
+ * older versions get the fields added since.
+ */
 function initialState(input: CredentialWatchInput): WatchState {
-  return input.state ? { ...freshState(input.config), ...input.state } : freshState(input.config);
+  if (input.state) return { ...freshState(input.config), ...input.state };
+  const prev = input.previous;
+  if (!prev || prev.config?.entry?.id !== input.config.entry.id) return freshState(input.config);
+  const s: WatchState = { ...freshState(input.config), ...prev, config: input.config, retired: false };
+  // As for reconfigure: the entry now names other artifacts than it did when retired: they win.
+  const before = prev.config.entry;
+  const now = input.config.entry;
+  if (now.kind !== 'kpsis-certificate') s.artifactsDir = null;
+  else if (before.kind !== 'kpsis-certificate' || before.artifactsDir !== now.artifactsDir) s.artifactsDir = now.artifactsDir;
+  return s;
 }
 
-export async function credentialWatch(input: CredentialWatchInput): Promise<CredentialStatus> {
+export async function credentialWatch(input: CredentialWatchInput): Promise<CredentialWatchResult> {
   const s = initialState(input);
   const historyLimit = input.historyLimit ?? 2000;
   let checking = false;
@@ -179,7 +199,8 @@ export async function credentialWatch(input: CredentialWatchInput): Promise<Cred
 
   await condition(() => s.retired || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit);
   await condition(allHandlersFinished);
-  if (s.retired) return statusOf(s);
+  // The whole state goes with the result: apply hands it to the watch it starts if the entry comes back.
+  if (s.retired) return { ...statusOf(s), carry: s };
   return continueAsNew<typeof credentialWatch>({ config: s.config, state: s, historyLimit });
 }
 

@@ -365,7 +365,7 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
   });
 });
 
-describe('credential watch: alert health, not-yet-valid, the test alert', () => {
+describe('credential watch: alert health, not-yet-valid, removal and return, the test alert', () => {
   const statusOf = async (id: string) => {
     const found = (await listCredentials(client)).find((c) => c.id === id);
     assert.ok(found, `credential ${id} is listed`);
@@ -449,6 +449,44 @@ describe('credential watch: alert health, not-yet-valid, the test alert', () => 
     assert.match(alerts[0]!.body.text, new RegExp(`certificate is not valid before ${notBefore.replace(/\./g, '\\.')}`));
     const d = await client.workflow.getHandle(workflowIds.credentialWatch(id)).describe();
     assert.equal(d.typedSearchAttributes.get(searchAttributes.credentialState), 'not-yet-valid');
+  });
+
+  it('removed and added back: no alert again, the ack still holds; a new certificate reopens the ladder', async () => {
+    const id = 'comeback-cert';
+    const cert = await certificateFile({ validFor: '1h', name: 'comeback.pem' });
+    const entry = { id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['2h'] } };
+    await applyFile({ version: 1, credentials: [entry] });
+    assert.equal((await alertsOf(id)).length, 1);
+    await acknowledgeCredential(client, id, 'renewal ordered');
+
+    const removed = await applyFile({ version: 1, credentials: [] });
+    assert.ok(removed.retired.includes(id));
+    assert.deepEqual(await listCredentials(client), []);
+
+    const back = await applyFile({ version: 1, credentials: [entry] });
+    assert.deepEqual(back.created, [id]);
+    await scanCredentials(client, { taskQueue });
+    let status = await statusOf(id);
+    assert.equal(status.acknowledged?.note, 'renewal ordered', 'the ack holds until the certificate changes');
+    assert.equal(status.alertsSent, 1, 'what the retired watch sent was taken over');
+    assert.deepEqual(
+      (await alertsOf(id)).map((a) => [a.body.tier, a.deliveries]),
+      [['2h', 1]],
+      'the same certificate is not alerted again (not even under the same alertId)',
+    );
+
+    const renewed = await certificateFile({ validFor: '90m', name: 'comeback.pem' });
+    await scanCredentials(client, { taskQueue });
+    status = await statusOf(id);
+    assert.equal(status.acknowledged, null, 'a new certificate ends the ack');
+    assert.deepEqual(
+      (await alertsOf(id)).map((a) => [a.body.event, a.body.notAfter]),
+      [
+        ['credential.expiring', cert.notAfter],
+        ['credential.renewed', cert.notAfter],
+        ['credential.expiring', renewed.notAfter],
+      ],
+    );
   });
 
   it("test-alert: one signed test alert through the worker's own sink, and a receiver that is down reported as such", async () => {

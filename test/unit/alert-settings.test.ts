@@ -1,11 +1,12 @@
 // The worker's alert settings, read once at start (src/common/alert-settings.ts): a webhook that would
 // send unsigned or forgeable alerts, or a URL that cannot work, refuses the start naming the variable;
-// unsigned delivery only on purpose.
+// unsigned delivery only on purpose. And the credential gauges' expiry (src/worker/credential-gauges.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AlertSettingsError, alertSettingsFromEnv, MIN_ALERT_SECRET_LENGTH } from '../../src/common/alert-settings.js';
+import { CredentialGauges } from '../../src/worker/credential-gauges.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const URL_VAR = 'TRUSTFLOW_ALERT_WEBHOOK_URL';
@@ -127,5 +128,33 @@ describe('alert settings', () => {
   it('lists every problem at once', () => {
     const problems = refused({ [URL_VAR]: 'ftp://x', [SECRET_VAR]: 'short', TRUSTFLOW_ALERT_WEBHOOK_UNSIGNED: 'perhaps' });
     assert.equal(problems.length, 3, problems.join('\n'));
+  });
+});
+
+describe('credential gauges', () => {
+  it('computes seconds left at each scrape, drops a series not set again within its keep time, and what a check no longer names', () => {
+    let now = Date.parse('2027-01-01T00:00:00Z');
+    const g = new CredentialGauges(() => now);
+    g.set({ credential: 'a', kind: 'pkcs12' }, now + 3_600_000, 60_000);
+    g.set({ credential: 'b', kind: 'certificate' }, now - 5_000, 600_000);
+    assert.equal(
+      g.exposition(),
+      [
+        '# HELP trustflow_credential_seconds_left Seconds until a credential expires',
+        '# TYPE trustflow_credential_seconds_left gauge',
+        'trustflow_credential_seconds_left{credential="a",kind="pkcs12"} 3600',
+        'trustflow_credential_seconds_left{credential="b",kind="certificate"} -5',
+        '',
+      ].join('\n'),
+    );
+    now += 60_000;
+    assert.doesNotMatch(g.exposition(), /credential="a"/, 'not set again within 60 s: gone');
+    assert.match(g.exposition(), /credential="b",kind="certificate"\} -65\n/, 'the value follows the clock between checks');
+    g.set({ credential: 'c', kind: 'mtls' }, now + 1000, 600_000);
+    g.retain(['c']);
+    assert.doesNotMatch(g.exposition(), /credential="b"/, 'no longer applied: gone at once');
+    assert.match(g.exposition(), /credential="c"/);
+    g.retain([]);
+    assert.equal(g.exposition(), '', 'nothing to export: no lines at all');
   });
 });
