@@ -31,6 +31,7 @@ import {
   CHECK_UPDATE,
   CREDENTIAL_STATUS_QUERY,
   CREDENTIAL_WATCH,
+  CredentialsTestAlertInputSchema,
   RECONFIGURE_UPDATE,
   RETIRE_UPDATE,
   type CredentialConfig,
@@ -400,10 +401,13 @@ export interface TestAlertOptions {
  * with the outcome, delivered or not (it throws only when the workflow cannot run).
  */
 export async function sendTestAlert(client: Client, o: TestAlertOptions = {}): Promise<AlertTestOutcome> {
+  // Checked here too, so a bad note starts nothing (the workflow would refuse it as InvalidInput).
+  const input = CredentialsTestAlertInputSchema.safeParse(o.note !== undefined ? { note: o.note } : {});
+  if (!input.success) throw new InventoryError(input.error.issues.map((i) => `--note: ${i.message}`));
   assertEncryptingClient(client);
   return client.workflow.execute(credentialsTestAlert, {
     taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
     workflowId: workflowIds.credentialsTestAlert(new Date()),
-    args: [o.note ? { note: o.note } : {}],
+    args: [input.data],
   });
 }

@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { credentialsInStates, FAIL_ON_STATES, loadInventoryFile, parseFailOn } from '../../src/client/credentials.js';
+import type { Client } from '@temporalio/client';
+import { credentialsInStates, FAIL_ON_STATES, loadInventoryFile, parseFailOn, sendTestAlert } from '../../src/client/credentials.js';
 import type { CredentialsCheckResult } from '../../src/contracts/credential-watch.js';
 import { DEFAULT_CREDENTIAL_POLICY, InventoryError, parseInventory } from '../../src/contracts/credential-inventory.js';
 import { formatDuration } from '../../src/contracts/fields.js';
@@ -184,5 +185,13 @@ describe('scan --fail-on', () => {
       /--fail-on 'expried' is not a state it knows: use expired, expiring, unreadable, undelivered, not-yet-valid/,
     );
     assert.throws(() => parseFailOn(''), /--fail-on needs at least one state/);
+  });
+});
+
+describe('test-alert', () => {
+  it('refuses a bad note before it starts anything', async () => {
+    const untouched = new Proxy({}, { get: () => assert.fail('the client was used') }) as unknown as Client;
+    await assert.rejects(sendTestAlert(untouched, { note: 'x'.repeat(201) }), /--note: .*200/);
+    await assert.rejects(sendTestAlert(untouched, { note: 'two\nlines' }), /--note: must be one line/);
   });
 });
