@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { KeyStoreError } from '../common/errors.js';
 import { metrics } from '../common/metrics.js';
+import { credentialGauge } from '../common/policies.js';
 import { certificateFacts, certificationRequestFacts } from '../common/x509-der.js';
 import type { CredentialEntry } from '../contracts/credential-inventory.js';
 import {
@@ -92,13 +93,8 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
 
   return {
     /** Every certificate of a file credential (kpsis: of `artifactsDir`, the set in use). */
-    credentialInspect: async (input: { entry: FileCredential; artifactsDir?: string }): Promise<CredentialInspection> => {
-      const inspection = await inspect(input.entry, input.artifactsDir);
-      const earliest = inspection.certificates.map((c) => Date.parse(c.notAfter)).sort((a, b) => a - b)[0];
-      if (earliest !== undefined)
-        metrics.credentialSecondsLeft({ credential: input.entry.id, kind: input.entry.kind }, Math.round((earliest - Date.now()) / 1000));
-      return inspection;
-    },
+    credentialInspect: (input: { entry: FileCredential; artifactsDir?: string }): Promise<CredentialInspection> =>
+      inspect(input.entry, input.artifactsDir),
 
     /**
      * `apply`'s check of one entry on the worker, before anything changes: files readable, passwords
@@ -132,15 +128,29 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
       }
     },
 
-    /** Asks each watch to check now (the Update `check`) and waits for it; what the schedule runs. */
-    credentialsRequestChecks: async (input: { credentialIds: string[] }): Promise<CredentialsCheckResult> => {
+    /**
+     * Asks each watch to check now (the Update `check`) and waits for it; what the schedule runs. It
+     * also exports the gauge trustflow_credential_seconds_left of every credential it checked (every
+     * kind, Cipher containers included), and drops the series of credentials no longer applied.
+     */
+    credentialsRequestChecks: async (input: { credentialIds: string[]; every?: number }): Promise<CredentialsCheckResult> => {
       const ctx = Context.current();
       const result: CredentialsCheckResult = { checked: [], missing: [], failed: [] };
       const queue = [...input.credentialIds];
+      const keepMs = credentialGauge.keptForChecks * (input.every ?? credentialGauge.defaultCheckEveryMs);
       const one = async (id: string) => {
         try {
           const s = await ctx.client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate<CredentialStatus, []>(CHECK_UPDATE);
-          result.checked.push({ id, state: s.state, notAfter: s.notAfter, alertsSent: s.alertsSent });
+          result.checked.push({
+            id,
+            state: s.state,
+            notAfter: s.notAfter,
+            alertsSent: s.alertsSent,
+            undelivered: s.undelivered,
+            lastDeliveryError: s.lastDeliveryError,
+            lastError: s.lastError,
+          });
+          if (s.notAfter) metrics.credentialExpiry({ credential: id, kind: s.kind }, Date.parse(s.notAfter), keepMs);
         } catch (err) {
           if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((err as Error).message)))
             result.missing.push(id);
@@ -160,6 +170,8 @@ export function createCredentialActivities(deps: CredentialActivityDeps = {}) {
       } finally {
         clearInterval(beat);
       }
+      // Removed from the inventory (or never started): their series go now, on this worker.
+      metrics.credentialsApplied([...result.checked, ...result.failed].map((c) => c.id));
       result.checked.sort((a, b) => a.id.localeCompare(b.id));
       result.failed.sort((a, b) => a.id.localeCompare(b.id));
       result.missing.sort();

@@ -4,7 +4,7 @@ import { createCipherActivities, type CipherActivityDeps } from './cipher.js';
 import { createKiscActivities, type KiscActivityDeps } from './kisc.js';
 import { createKpsisActivities, type KpsisActivityDeps } from './kpsis.js';
 import { createKonturActivities, type KonturActivityDeps } from './kontur.js';
-import { createAlertActivities, type AlertActivityDeps } from './alerts.js';
+import { alertSettingsOf, createAlertActivities, type AlertActivityDeps } from './alerts.js';
 import { createCredentialActivities, type CredentialActivityDeps } from './credentials.js';
 
 export type ActivityDeps = IsmptActivityDeps &
@@ -15,7 +15,9 @@ export type ActivityDeps = IsmptActivityDeps &
   AlertActivityDeps &
   CredentialActivityDeps;
 
-export function createActivities(deps: ActivityDeps = {}) {
+export function createActivities(given: ActivityDeps = {}) {
+  // Read once, here, when the worker is built: a bad alert setting fails the start, not the first alert.
+  const deps = { ...given, alerts: alertSettingsOf(given) };
   return {
     ...createIsmptActivities(deps),
     ...createKonturActivities(deps),

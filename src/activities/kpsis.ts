@@ -14,7 +14,7 @@ import type {
 } from '../contracts/kpsis-issue-certificate.js';
 import { FailureType, InvalidInputError, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../common/errors.js';
 import { httpTimeout } from './http-timeout.js';
-import { deliverAlert, type AlertActivityDeps } from './alerts.js';
+import { alertSettingsOf, deliverAlert, type AlertActivityDeps } from './alerts.js';
 import type { TrustflowAlert } from '../contracts/alert.js';
 import { certificationRequestFacts } from '../common/x509-der.js';
 import { KpsisClient, type GenCertReqRequest } from '../providers/kpsis/index.js';
@@ -53,6 +53,7 @@ const CHECK_DATA_FOLDER =
 
 export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
   const resolveSecret = deps.resolveSecret ?? defaultResolveSecret;
+  const alerts = alertSettingsOf(deps);
   const ctx = () => Context.current();
 
   const resolvePasswords = async (refs: string[]) =>
@@ -167,7 +168,7 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
     },
 
     /**
-     * "Still pending at the CA", through the one alert sink (log + TRUSTFLOW_ALERT_WEBHOOK_URL). The
+     * "Still pending at the CA", through the one alert sink (log + the worker's webhook). The
      * alert carries the subject's organisation only, never the rest of the subject.
      */
     kpsisNotifyPending: async (input: {
@@ -194,7 +195,7 @@ export function createKpsisActivities(deps: KpsisActivityDeps = {}) {
         // When the reminder was scheduled: the same for every attempt, so a redelivery has the same body.
         createdAt: new Date(ctx().info.scheduledTimestampMs).toISOString(),
       };
-      return deliverAlert(alert, deps);
+      return { via: (await deliverAlert(alert, alerts)).via };
     },
 
     /** Stores the accepted certificate beside the artifacts. */

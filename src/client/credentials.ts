@@ -1,12 +1,14 @@
 // The client side of the credential lifecycle: read an inventory file, and `apply` it like
 // `kubectl apply` (idempotent: creates what is new, reconfigures what changed, retires what was
-// removed, and leaves the rest untouched), plus scan, list and acknowledge. Schedules are installed
-// here, never by a worker at start-up (design.md).
+// removed, and leaves the rest untouched), plus scan, list, acknowledge and the test alert, and the
+// states `scan --fail-on` matches. Schedules are installed here, never by a worker at start-up (design.md).
 //
 // apply, in order, so that a bad inventory changes nothing:
 //   1. parse and validate the file (every problem at once, naming entry and field);
 //   2. preflight on the worker (credentialsPreflight: files readable, passwords right);
-//   3. watches: start new ones, `reconfigure` changed ones (configHash differs), `retire` removed ones;
+//   3. watches: start new ones (taking over the final state of a retired watch of the same id, so its
+//      alerts are not sent again and its ack holds), `reconfigure` changed ones (configHash differs),
+//      `retire` removed ones;
 //   4. schedules: the credentials check (every `checks.every`, jitter, overlap SKIP), and a daily
 //      kiscReconcile per `mtls` credential that names a KISC baseUrl.
 import { createHash } from 'node:crypto';
@@ -22,12 +24,14 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { canonicalJson } from '../common/canonical-json.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
+import type { AlertTestOutcome } from '../contracts/alert.js';
 import { InventoryError, parseInventory, type Inventory } from '../contracts/credential-inventory.js';
 import {
   ACKNOWLEDGE_UPDATE,
   CHECK_UPDATE,
   CREDENTIAL_STATUS_QUERY,
   CREDENTIAL_WATCH,
+  CredentialsTestAlertInputSchema,
   RECONFIGURE_UPDATE,
   RETIRE_UPDATE,
   type CredentialConfig,
@@ -37,7 +41,8 @@ import {
   type KiscReconcileDailyInput,
 } from '../contracts/credential-watch.js';
 import { scheduleIds, workflowIds } from '../contracts/workflow-ids.js';
-import { credentialsCheck, credentialsPreflight, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
+import type { CredentialWatchResult, WatchState } from '../workflows/credential-watch.js';
+import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
 import { assertEncryptingClient } from './flows.js';
 
 export { InventoryError };
@@ -128,11 +133,13 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
     }
     // Update-with-start: the watch starts and makes its first check in one call, so `list` right
     // after apply shows the credential's state. Another apply racing this one: the check joins its watch.
+    // A credential removed earlier and added back: the new watch takes over the retired one's state.
+    const previous = await retiredState(client, id);
     const status = await client.workflow.executeUpdateWithStart(CHECK_UPDATE, {
       startWorkflowOperation: new WithStartWorkflowOperation(credentialWatch, {
         taskQueue,
         workflowId: workflowIds.credentialWatch(id),
-        args: [{ config, ...(o.historyLimit ? { historyLimit: o.historyLimit } : {}) }],
+        args: [{ config, ...(previous ? { previous } : {}), ...(o.historyLimit ? { historyLimit: o.historyLimit } : {}) }],
         // A credential removed earlier and added again gets a new watch under the same id.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -214,6 +221,21 @@ async function runningStatus(client: Client, id: string): Promise<CredentialStat
   }
 }
 
+/**
+ * The final state of a credential's watch that was retired (its result's `carry`), while the server
+ * keeps it (the namespace's retention); undefined when there is none (never applied, terminated, gone).
+ */
+async function retiredState(client: Client, id: string): Promise<WatchState | undefined> {
+  const handle = client.workflow.getHandle<typeof credentialWatch>(workflowIds.credentialWatch(id));
+  try {
+    if ((await handle.describe()).status.name !== 'COMPLETED') return undefined;
+    return ((await handle.result()) as CredentialWatchResult).carry;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
 async function retire(client: Client, id: string): Promise<void> {
   try {
     await client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate(RETIRE_UPDATE);
@@ -231,7 +253,8 @@ function checkScheduleOptions(inventory: Inventory, credentialIds: string[], tas
     action: {
       type: 'startWorkflow',
       workflowType: credentialsCheck,
-      args: [{ credentialIds }],
+      // `every`: how long workers keep exporting each credential's gauge without a newer check.
+      args: [{ credentialIds, every } satisfies CredentialsCheckInput],
       taskQueue,
       workflowId: scheduleIds.credentialsCheck,
     },
@@ -328,4 +351,68 @@ export async function acknowledgeCredential(client: Client, id: string, note?: s
     if (err instanceof WorkflowNotFoundError) throw new InventoryError([`no credential '${id}' is applied (trustflow credentials list)`]);
     throw err;
   }
+}
+
+/** What `trustflow credentials scan --fail-on` can name: a state, or `undelivered` (alerts the sink has not taken). */
+export const FAIL_ON_STATES = ['expired', 'expiring', 'unreadable', 'undelivered', 'not-yet-valid'] as const;
+export type FailOnState = (typeof FAIL_ON_STATES)[number];
+
+/**
+ * `--fail-on expired,expiring`: the states named (comma-separated, repeatable), checked. Throws an
+ * InventoryError naming the unknown word and the valid ones.
+ */
+export function parseFailOn(values: string | readonly string[]): FailOnState[] {
+  const words = [values]
+    .flat()
+    .flatMap((v) => v.split(','))
+    .map((w) => w.trim())
+    .filter(Boolean);
+  const unknown = words.filter((w) => !(FAIL_ON_STATES as readonly string[]).includes(w));
+  if (unknown.length > 0 || words.length === 0)
+    throw new InventoryError([
+      `--fail-on ${unknown.length ? `'${unknown.join("', '")}' is not a state it knows` : 'needs at least one state'}: use ${FAIL_ON_STATES.join(', ')} (comma-separated)`,
+    ]);
+  return [...new Set(words as FailOnState[])];
+}
+
+/**
+ * The credentials of a scan that are in any of `states`, each with the ones it is in (scan order).
+ * Pure: `credentials scan --fail-on` exits non-zero when this is not empty. A state is the watch's
+ * own (`expired`, `expiring`, `unreadable`, `not-yet-valid`); `undelivered` is any credential with
+ * alerts the sink has not taken.
+ */
+export function credentialsInStates(
+  result: Pick<CredentialsCheckResult, 'checked'>,
+  states: readonly FailOnState[],
+): { id: string; states: FailOnState[] }[] {
+  const wanted = new Set(states);
+  return result.checked.flatMap((c) => {
+    const hit: FailOnState[] = [];
+    if (wanted.has(c.state as FailOnState)) hit.push(c.state as FailOnState);
+    if (wanted.has('undelivered') && c.undelivered > 0) hit.push('undelivered');
+    return hit.length ? [{ id: c.id, states: hit }] : [];
+  });
+}
+
+export interface TestAlertOptions {
+  taskQueue?: string;
+  /** Shown in the alert's text (one line, at most 200 characters). */
+  note?: string;
+}
+
+/**
+ * `trustflow credentials test-alert`: one signed test alert (event `credential.test`) through the sink
+ * of a worker polling the task queue (its own webhook URL and secret), with a short retry; resolves
+ * with the outcome, delivered or not (it throws only when the workflow cannot run).
+ */
+export async function sendTestAlert(client: Client, o: TestAlertOptions = {}): Promise<AlertTestOutcome> {
+  // Checked here too, so a bad note starts nothing (the workflow would refuse it as InvalidInput).
+  const input = CredentialsTestAlertInputSchema.safeParse(o.note !== undefined ? { note: o.note } : {});
+  if (!input.success) throw new InventoryError(input.error.issues.map((i) => `--note: ${i.message}`));
+  assertEncryptingClient(client);
+  return client.workflow.execute(credentialsTestAlert, {
+    taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
+    workflowId: workflowIds.credentialsTestAlert(new Date()),
+    args: [input.data],
+  });
 }

@@ -14,15 +14,22 @@ export interface MetricsSink {
   billedCall(labels: { provider: string; endpoint: string }): void;
   /** An activity attempt after the first. */
   activityRetry(labels: { activity: string }): void;
-  /** Seconds until a watched credential's earliest certificate expires (negative when expired). */
-  credentialSecondsLeft(labels: { credential: string; kind: string }, seconds: number): void;
+  /**
+   * A watched credential's earliest notAfter, from a check: the gauge trustflow_credential_seconds_left
+   * is computed from it at every scrape, and the series is dropped when no check sets it again within
+   * `keepMs` (retired credentials, on every worker that exported them).
+   */
+  credentialExpiry(labels: { credential: string; kind: string }, notAfterMs: number, keepMs: number): void;
+  /** The credentials still applied (the check schedule's list): every other credential's series is dropped at once. */
+  credentialsApplied(ids: readonly string[]): void;
 }
 
 const noop: MetricsSink = {
   providerRequest() {},
   billedCall() {},
   activityRetry() {},
-  credentialSecondsLeft() {},
+  credentialExpiry() {},
+  credentialsApplied() {},
 };
 
 let sink: MetricsSink = noop;
@@ -37,7 +44,8 @@ export const metrics: MetricsSink = {
   providerRequest: (labels, ms) => guard(() => sink.providerRequest(labels, ms)),
   billedCall: (labels) => guard(() => sink.billedCall(labels)),
   activityRetry: (labels) => guard(() => sink.activityRetry(labels)),
-  credentialSecondsLeft: (labels, seconds) => guard(() => sink.credentialSecondsLeft(labels, seconds)),
+  credentialExpiry: (labels, notAfterMs, keepMs) => guard(() => sink.credentialExpiry(labels, notAfterMs, keepMs)),
+  credentialsApplied: (ids) => guard(() => sink.credentialsApplied(ids)),
 };
 
 function guard(fn: () => void): void {

@@ -100,6 +100,16 @@ export const activityPolicies = {
     httpTimeout: '10s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   },
+  /**
+   * `trustflow credentials test-alert`: a person waits for the answer, so a short retry (3 attempts,
+   * 1 s then 2 s apart, 5 s each: about 20 s at worst); the last attempt returns the outcome instead
+   * of failing.
+   */
+  alertDeliverTest: {
+    startToCloseTimeout: '10s',
+    httpTimeout: '5s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3 },
+  },
   /** Reads a credential's files on the worker (PKCS#12 via node-forge or OpenSSL). A wrong password is not retried. */
   credentialInspect: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
   /** apply's check of one inventory entry; reports problems instead of failing. */
@@ -125,6 +135,14 @@ export function httpTimeoutMs(activity: string): number {
   if (!policy?.httpTimeout) throw new Error(`no httpTimeout for activity ${activity} in the policy table (src/common/policies.ts)`);
   return msToNumber(policy.httpTimeout);
 }
+
+/**
+ * How long a worker keeps exporting a credential's trustflow_credential_seconds_left without a newer
+ * check: three intervals of the check schedule (6 h when the check does not say). Long enough that a
+ * worker running every other check keeps its series; short enough that a retired credential's series
+ * leave every worker that exported it (the one running the next check drops it at once).
+ */
+export const credentialGauge = { keptForChecks: 3, defaultCheckEveryMs: 6 * 3_600_000 } as const;
 
 /** The waits workflows make themselves (durable timers), beside the activities' retry policies. */
 export const workflowWaits = {

@@ -1,6 +1,7 @@
 // The one alert shape every trustflow alert has (credential watches, KPSIS's pending-CA reminders):
 // the JSON body POSTed to TRUSTFLOW_ALERT_WEBHOOK_URL, signed with HMAC-SHA256 over the exact body
-// bytes in `X-Trustflow-Signature: sha256=<hex>` when TRUSTFLOW_ALERT_WEBHOOK_SECRET is set. Receivers
+// bytes in `X-Trustflow-Signature: sha256=<hex>` with TRUSTFLOW_ALERT_WEBHOOK_SECRET (the worker refuses
+// to start without one unless TRUSTFLOW_ALERT_WEBHOOK_UNSIGNED=true: common/alert-settings.ts). Receivers
 // dedupe on `alertId`: a redelivery (a worker that died mid-delivery) carries the same id and body.
 // No secret and no personal data: the credential id, labels, and of the certificate its subject's
 // organisation, issuer and serial number only. Pure: workflow-safe.
@@ -24,6 +25,10 @@ export type AlertEvent =
   | 'credential.renewed'
   /** The credential could not be checked: missing file, wrong password, service down (tier: 'unreadable-<n>'). */
   | 'credential.unreadable'
+  /** A certificate's notBefore is still ahead: every flow refuses it until then (tier: 'not-yet-valid'). */
+  | 'credential.not-yet-valid'
+  /** `trustflow credentials test-alert`: nothing to do (credentialId 'test', kind null, tier 'test'). */
+  | 'credential.test'
   /** A KPSIS certificate request is still with the CA (tier: 'ca-pending-<n>'). */
   | 'kpsis.certificate.pending';
 
@@ -42,7 +47,8 @@ export interface TrustflowAlert {
   alertId: string;
   event: AlertEvent;
   credentialId: string;
-  kind: CredentialKind;
+  /** null only for `credential.test`. */
+  kind: CredentialKind | null;
   tier: string;
   notAfter: string | null;
   /** Whole days from createdAt to notAfter, negative when expired. */
@@ -55,4 +61,22 @@ export interface TrustflowAlert {
   text: string;
   /** When the alert was decided (workflow time): the same for every delivery attempt. */
   createdAt: string;
+}
+
+/** What `trustflow credentials test-alert` reports: one test alert through the worker's own sink. */
+export interface AlertTestOutcome {
+  alertId: string;
+  /** Taken by the sink: the webhook answered 2xx (or, with no webhook configured, written to the log). */
+  delivered: boolean;
+  via: 'webhook' | 'log';
+  /** Whether it carried X-Trustflow-Signature (the worker's secret). */
+  signed: boolean;
+  /** scheme://host[:port] of the webhook, never its path or credentials; null for the log. */
+  host: string | null;
+  /** The receiver's HTTP status, when it answered. */
+  status: number | null;
+  /** Why it was not delivered (no secret, no URL path). */
+  error: string | null;
+  /** Delivery attempts made (the policy table's short retry). */
+  attempts: number;
 }

@@ -4,14 +4,17 @@
 //                       acknowledge / reconfigure / retire, query status.
 //   credentialsCheck    what the schedule (and `trustflow credentials scan`) runs: asks every watch to check.
 //   credentialsPreflight `apply`'s check of an inventory on the worker (files, passwords) before anything changes.
+//   credentialsTestAlert `trustflow credentials test-alert`: one test alert through the worker's own sink.
 //   kiscReconcileDaily  what the daily KISC schedule runs: yesterday's kiscReconcile.
 // Pure: workflow-safe.
+import { z } from 'zod';
 import type { CredentialEntry, CredentialKind, CredentialPolicy } from './credential-inventory.js';
 import type { KiscEndpoint } from './kisc-endpoint.js';
 
 export const CREDENTIAL_WATCH = 'credentialWatch';
 export const CREDENTIALS_CHECK = 'credentialsCheck';
 export const CREDENTIALS_PREFLIGHT = 'credentialsPreflight';
+export const CREDENTIALS_TEST_ALERT = 'credentialsTestAlert';
 export const KISC_RECONCILE_DAILY = 'kiscReconcileDaily';
 
 export const CHECK_UPDATE = 'check';
@@ -51,7 +54,19 @@ export interface CredentialInspection {
   serviceWarnings: string[];
 }
 
-export type CredentialState = 'unchecked' | 'ok' | 'renewal-due' | 'renewing' | 'expiring' | 'expired' | 'unreadable' | 'retired';
+/**
+ * Most urgent first: retired, unreadable, unchecked, expired, not-yet-valid (a certificate whose
+ * notBefore is ahead: every flow refuses it), renewing, expiring, renewal-due, ok.
+ */
+export type CredentialState =
+  'unchecked' | 'ok' | 'renewal-due' | 'renewing' | 'expiring' | 'expired' | 'not-yet-valid' | 'unreadable' | 'retired';
+
+/** The last time the alert sink did not take an alert of this credential. */
+export interface AlertDeliveryError {
+  /** Why (the receiver's status or the network error; never the URL's path or a secret). */
+  message: string;
+  at: string;
+}
 
 /** What `trustflow credentials list` shows of one credential (the `credentialStatus` query). */
 export interface CredentialStatus {
@@ -72,6 +87,10 @@ export interface CredentialStatus {
   lastError: string | null;
   checks: number;
   alertsSent: number;
+  /** Alerts decided but not taken by the sink yet: sent again at every check until they are. */
+  undelivered: number;
+  /** Kept after a later success, with its time: undelivered 0 says whether it still matters. */
+  lastDeliveryError: AlertDeliveryError | null;
   configHash: string;
   certificates: (InspectedCertificate & { tiersSent: string[] })[];
   renewal: { workflowId: string; attempt: number; artifactsDir: string; state: 'running' | 'failed' | 'issued' } | null;
@@ -84,10 +103,21 @@ export interface AcknowledgeRequest {
 
 export interface CredentialsCheckInput {
   credentialIds: string[];
+  /** The schedule's interval (ms): how long a worker keeps exporting a credential's gauge without a newer check. */
+  every?: number;
 }
 
 export interface CredentialsCheckResult {
-  checked: { id: string; state: CredentialState; notAfter: string | null; alertsSent: number }[];
+  checked: {
+    id: string;
+    state: CredentialState;
+    notAfter: string | null;
+    alertsSent: number;
+    undelivered: number;
+    lastDeliveryError: AlertDeliveryError | null;
+    /** Why the credential could not be read (state unreadable), else null. */
+    lastError: string | null;
+  }[];
   /** Watches that could not be reached (not applied, retired): apply again. */
   missing: string[];
   failed: { id: string; error: string }[];
@@ -106,3 +136,15 @@ export interface KiscReconcileDailyInput {
   credentialId: string;
   connection: KiscEndpoint;
 }
+
+export const CredentialsTestAlertInputSchema = z
+  .object({
+    /** Shown in the alert's text, e.g. who asked and why (no secret; one line, at most 200 characters). */
+    note: z
+      .string()
+      .max(200)
+      .regex(/^[^\r\n]*$/, 'must be one line')
+      .optional(),
+  })
+  .strict();
+export type CredentialsTestAlertInput = z.input<typeof CredentialsTestAlertInputSchema>;

@@ -17,6 +17,8 @@ export const workflowIds = {
   credentialsScan: (at: Date) => `${P}-credentials-scan-${stamp(at)}`,
   /** `trustflow credentials apply`'s check of an inventory on the worker, before anything changes. */
   credentialsPreflight: (at: Date) => `${P}-credentials-preflight-${stamp(at)}`,
+  /** `trustflow credentials test-alert`: one test alert through the worker's sink. */
+  credentialsTestAlert: (at: Date) => `${P}-credentials-test-alert-${stamp(at)}`,
   /**
    * The token keeper of one participant on one stand: `fingerprint` is the SHA-256 (hex, first 32) of
    * the stand's base URL and the participant's key file path (client/token-keepers.ts), never a name,

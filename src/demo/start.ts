@@ -37,6 +37,7 @@ import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
 import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
+import { alertSettingsFromEnv } from '../common/alert-settings.js';
 import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
 import type { WorkflowType } from '../contracts/index.js';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     say(`metrics: ${telemetry.metricsAddress} is in use; the demo worker serves no /metrics (set TRUSTFLOW_METRICS_ADDRESS)`);
     delete telemetry.metricsAddress;
   }
-  installRuntime(logger, telemetry);
+  await installRuntime(logger, telemetry);
   const tracing = setupTracing(telemetry);
   const settings = temporalSettingsFromEnv();
 
@@ -134,13 +135,19 @@ async function main(): Promise<void> {
   cleanups.unshift(sandbox.stop);
   say(`sandbox running; manifest ${sandbox.manifestPath}`);
 
-  // Alerts (credential watches, KPSIS reminders) go to the sandbox's receiver unless a webhook is configured.
-  if (!process.env.TRUSTFLOW_ALERT_WEBHOOK_URL) {
-    process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
-    process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (
-      await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')
-    ).trim();
-  }
+  // Alerts (credential watches, KPSIS reminders) go to the sandbox's receiver unless a webhook is
+  // configured; either way checked here, as the worker does at start.
+  const alerts = alertSettingsFromEnv(
+    process.env.TRUSTFLOW_ALERT_WEBHOOK_URL
+      ? process.env
+      : {
+          ...process.env,
+          TRUSTFLOW_ALERT_WEBHOOK_URL: sandbox.manifest.credentials.alertWebhookUrl,
+          TRUSTFLOW_ALERT_WEBHOOK_SECRET: (
+            await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')
+          ).trim(),
+        },
+  );
 
   const { dataConverter } = dataConverterFor(settings.address);
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
     dataConverter,
     tracing,
     shutdownGraceSeconds: graceSeconds,
+    activityDeps: { alerts },
   });
   if (stopping) return;
   const running = worker.run();

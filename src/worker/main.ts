@@ -8,11 +8,14 @@
 // in-flight activities finish for up to TRUSTFLOW_SHUTDOWN_GRACE_SECONDS (10 s; then they are
 // cancelled, and a cancelled billed call's retry asks for its result first), logs
 // 'trustflow worker: stopped' and exits 0. A second signal during the drain is ignored; if the
-// drain has not ended 20 s after the grace time the process exits 1. Start-up failures exit 1.
+// drain has not ended 20 s after the grace time the process exits 1. Start-up failures exit 1, and so
+// does a setting that is wrong, before anything connects: e.g. the alert webhook's URL or secret
+// (common/alert-settings.ts), each refusal naming its variable and the fix.
 // Telemetry (telemetry.ts): TRUSTFLOW_METRICS_ADDRESS serves /metrics; OTEL_EXPORTER_OTLP_ENDPOINT
 // exports traces.
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter.js';
+import { alertSettingsFromEnv, type AlertSettings } from '../common/alert-settings.js';
 import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
 import { flushTracing, installRuntime, setupTracing, telemetrySettingsFromEnv } from './telemetry.js';
@@ -21,12 +24,16 @@ import { createTrustflowWorker } from './worker.js';
 
 const logger = createLogger({ name: 'trustflow-worker' });
 let graceSeconds = 10;
+let alerts: AlertSettings;
 try {
   graceSeconds = shutdownGraceSecondsFromEnv();
+  // Read and checked here, once: the alert activities get this object, never process.env at the first alert.
+  alerts = alertSettingsFromEnv();
 } catch (err) {
   console.error(`trustflow worker: ${(err as Error).message}`);
   process.exit(1);
 }
+for (const warning of alerts.warnings) logger.warn({ alerts: alerts.summary }, `trustflow worker: ${warning}`);
 const STOP_DEADLINE_MS = (graceSeconds + 20) * 1000;
 let stopSignal: NodeJS.Signals | undefined;
 let worker: Worker | undefined;
@@ -52,7 +59,7 @@ let polling = false;
 
 async function main(): Promise<void> {
   const telemetry = telemetrySettingsFromEnv();
-  installRuntime(logger, telemetry);
+  await installRuntime(logger, telemetry);
   const tracing = setupTracing(telemetry);
   const settings = temporalSettingsFromEnv();
   const { dataConverter, encrypted } = dataConverterFor(settings.address);
@@ -68,11 +75,12 @@ async function main(): Promise<void> {
     dataConverter,
     tracing,
     shutdownGraceSeconds: graceSeconds,
+    activityDeps: { alerts },
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
   if (stopSignal) return; // stopped during start-up: nothing ran; the exit drops the connection
   logger.info(
-    { ...settings, encrypted, metrics: telemetry.metricsAddress ?? 'off', traces: telemetry.otlpEndpoint ?? 'off' },
+    { ...settings, encrypted, alerts: alerts.summary, metrics: telemetry.metricsAddress ?? 'off', traces: telemetry.otlpEndpoint ?? 'off' },
     `trustflow worker: polling task queue '${settings.taskQueue}'`,
   );
   polling = true;

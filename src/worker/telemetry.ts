@@ -1,7 +1,9 @@
 // The worker's telemetry, set up once per process before any Worker exists:
-//  - the Temporal runtime (logger → the one trustflow logger; Prometheus metrics on
-//    TRUSTFLOW_METRICS_ADDRESS: the SDK's `temporal_*` series and trustflow's `trustflow_*` ones, from
-//    the same meter, so one /metrics endpoint serves both);
+//  - the Temporal runtime (logger → the one trustflow logger; Prometheus metrics: the SDK's `temporal_*`
+//    series and trustflow's `trustflow_*` ones, from the same meter), and the worker's /metrics on
+//    TRUSTFLOW_METRICS_ADDRESS: the runtime's exporter listens on a private loopback port and this
+//    endpoint serves its text followed by trustflow_credential_seconds_left (credential-gauges.ts),
+//    whose series must be removable, which the runtime's meter cannot do;
 //  - OpenTelemetry traces through @temporalio/interceptors-opentelemetry, exported over OTLP/HTTP when
 //    OTEL_EXPORTER_OTLP_ENDPOINT is set. v1 of the interceptors, deliberately: it is the line released
 //    with SDK 1.24 (the -v2 package stops at 1.23), and v1 and v2 histories do not replay on each
@@ -17,9 +19,12 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import { Runtime, type ActivityInterceptorsFactory } from '@temporalio/worker';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { metrics, setMetricsSink } from '../common/metrics.js';
 import type { Logger } from '../common/logger.js';
+import { CredentialGauges } from './credential-gauges.js';
 import { TemporalLoggerAdapter } from './runtime.js';
 
 export interface TelemetrySettings {
@@ -38,23 +43,69 @@ export function telemetrySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   };
 }
 
-/** Installs the Temporal runtime with the trustflow logger and, when asked, the Prometheus endpoint. */
-export function installRuntime(logger: Logger, settings: Pick<TelemetrySettings, 'metricsAddress'>): void {
+/**
+ * Installs the Temporal runtime with the trustflow logger and, when asked, serves /metrics on
+ * `metricsAddress` (resolves once it listens; a taken address fails the start).
+ */
+export async function installRuntime(logger: Logger, settings: Pick<TelemetrySettings, 'metricsAddress'>): Promise<void> {
+  const runtimeAddress = settings.metricsAddress ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
   Runtime.install({
     logger: new TemporalLoggerAdapter(logger.child({ component: 'temporal' })),
-    ...(settings.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: settings.metricsAddress } } } } : {}),
+    ...(runtimeAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: runtimeAddress } } } } : {}),
   });
-  if (settings.metricsAddress) installMetricsSink();
+  if (!settings.metricsAddress || !runtimeAddress) return;
+  const gauges = new CredentialGauges();
+  installMetricsSink(gauges);
+  await serveMetrics(settings.metricsAddress, `http://${runtimeAddress}/metrics`, gauges);
 }
 
-/** trustflow's instruments on the runtime's meter (common/metrics.ts records into them). */
-function installMetricsSink(): void {
+/** A port free on loopback now, for the runtime's own exporter (only this process talks to it). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET /metrics: the runtime's series, then trustflow's credential gauges. */
+function serveMetrics(address: string, runtimeUrl: string, gauges: CredentialGauges): Promise<Server> {
+  const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(address);
+  if (!m) throw new Error(`TRUSTFLOW_METRICS_ADDRESS=${address}: expected host:port, e.g. 0.0.0.0:9464`);
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+      return;
+    }
+    fetch(runtimeUrl, { signal: AbortSignal.timeout(5000) }).then(
+      async (r) => {
+        const text = await r.text();
+        res
+          .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain; version=0.0.4' })
+          .end(`${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${r.ok ? gauges.exposition() : ''}`);
+      },
+      (err: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`the runtime's metrics did not answer: ${String(err)}\n`),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(new Error(`TRUSTFLOW_METRICS_ADDRESS=${address}: cannot listen (${(err as NodeJS.ErrnoException).code ?? err.message})`)),
+    );
+    // Never what keeps a stopping process alive.
+    server.listen(Number(m[2]), m[1] || '0.0.0.0', () => resolve(server.unref()));
+  });
+}
+
+/** trustflow's instruments on the runtime's meter (common/metrics.ts records into them), and the credential gauges. */
+function installMetricsSink(gauges: CredentialGauges): void {
   const meter = Runtime.instance().metricMeter;
   const providerRequests = meter.createCounter('trustflow_provider_requests', 'requests', 'Provider HTTP exchanges by outcome class');
   const providerLatency = meter.createHistogram('trustflow_provider_request_latency', 'int', 'ms', 'Provider HTTP latency');
   const billed = meter.createCounter('trustflow_billed_calls', 'calls', 'Calls the provider bills, as sent');
   const retries = meter.createCounter('trustflow_activity_retries', 'attempts', 'Activity attempts after the first');
-  const secondsLeft = meter.createGauge('trustflow_credential_seconds_left', 'float', 's', 'Seconds until a credential expires');
   setMetricsSink({
     providerRequest: (labels, ms) => {
       providerRequests.add(1, labels);
@@ -62,7 +113,8 @@ function installMetricsSink(): void {
     },
     billedCall: (labels) => billed.add(1, labels),
     activityRetry: (labels) => retries.add(1, labels),
-    credentialSecondsLeft: (labels, seconds) => secondsLeft.set(seconds, labels),
+    credentialExpiry: (labels, notAfterMs, keepMs) => gauges.set(labels, notAfterMs, keepMs),
+    credentialsApplied: (ids) => gauges.retain(ids),
   });
 }
 

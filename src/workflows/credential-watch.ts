@@ -9,8 +9,11 @@
 //     (id per attempt, a child that outlives the watch), everything else escalates once
 //   → a renewal's certificate arrives: the credential moves to the new artifacts (and `current` link).
 // An alert is marked sent only once delivered; one that could not be delivered is sent again at the
-// next check under the same alertId and body. Checks run one at a time. The state is carried across
-// continue-as-new (before the history grows large, after running handlers finish).
+// next check under the same alertId and body (the status counts them, with the last delivery error).
+// Checks run one at a time. The state is carried across continue-as-new (before the history grows
+// large, after running handlers finish), and across removal: a retired watch returns its state, and
+// the watch a later `apply` starts for the same id takes it over (`previous`), so the same certificate
+// is not alerted again and an `ack` holds until the certificate changes.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -22,6 +25,7 @@ import {
   executeChild,
   allHandlersFinished,
   log,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -33,6 +37,7 @@ import type { CredentialEntry } from '../contracts/credential-inventory.js';
 import {
   ACKNOWLEDGE_UPDATE,
   CHECK_UPDATE,
+  type AlertDeliveryError,
   CREDENTIAL_STATUS_QUERY,
   CREDENTIAL_WATCH,
   RECONFIGURE_UPDATE,
@@ -91,6 +96,8 @@ export interface WatchState {
   serviceWarnings: string[];
   /** Decided but not yet delivered (the sink was down): sent again at the next check. */
   undelivered: { alert: TrustflowAlert; certificateId: string | null }[];
+  /** The last time the sink did not take an alert (kept, with its time, after later successes). */
+  lastDeliveryError: AlertDeliveryError | null;
   checks: number;
   alertsSent: number;
   lastCheckAt: string | null;
@@ -102,16 +109,23 @@ export interface CredentialWatchInput {
   config: CredentialConfig;
   /** Set by continue-as-new only. */
   state?: WatchState;
+  /** The final state of this credential's retired watch, when `apply` adds it back (its `carry`). */
+  previous?: WatchState;
   /** Continue-as-new past this many history events (default 2000; tests use fewer). */
   historyLimit?: number;
 }
 
-const CLOSED_KEPT = 20;
+/** What a retired watch returns: its status, and the whole state a watch started later for the same id takes over. */
+export type CredentialWatchResult = CredentialStatus & { carry?: WatchState };
 
-export async function credentialWatch(input: CredentialWatchInput): Promise<CredentialStatus> {
-  const s: WatchState = input.state ?? {
-    config: input.config,
-    artifactsDir: input.config.entry.kind === 'kpsis-certificate' ? input.config.entry.artifactsDir : null,
+const CLOSED_KEPT = 20;
+const NOT_YET_VALID = 'not-yet-valid';
+const NOT_YET_VALID_PATCH = 'credential-watch-not-yet-valid-alert';
+
+function freshState(config: CredentialConfig): WatchState {
+  return {
+    config,
+    artifactsDir: config.entry.kind === 'kpsis-certificate' ? config.entry.artifactsDir : null,
     certificates: [],
     leafId: null,
     closed: [],
@@ -121,12 +135,35 @@ export async function credentialWatch(input: CredentialWatchInput): Promise<Cred
     renewal: null,
     serviceWarnings: [],
     undelivered: [],
+    lastDeliveryError: null,
     checks: 0,
     alertsSent: 0,
     lastCheckAt: null,
     lastError: null,
     retired: false,
   };
+}
+
+/**
+ * The state a run starts from: carried by continue-as-new, or taken over from a retired watch of the
+ * same id (everything it knew and sent, under the entry as applied now), or fresh. States written by
+ * older versions get the fields added since.
+ */
+function initialState(input: CredentialWatchInput): WatchState {
+  if (input.state) return { ...freshState(input.config), ...input.state };
+  const prev = input.previous;
+  if (!prev || prev.config?.entry?.id !== input.config.entry.id) return freshState(input.config);
+  const s: WatchState = { ...freshState(input.config), ...prev, config: input.config, retired: false };
+  // As for reconfigure: the entry now names other artifacts than it did when retired: they win.
+  const before = prev.config.entry;
+  const now = input.config.entry;
+  if (now.kind !== 'kpsis-certificate') s.artifactsDir = null;
+  else if (before.kind !== 'kpsis-certificate' || before.artifactsDir !== now.artifactsDir) s.artifactsDir = now.artifactsDir;
+  return s;
+}
+
+export async function credentialWatch(input: CredentialWatchInput): Promise<CredentialWatchResult> {
+  const s = initialState(input);
   const historyLimit = input.historyLimit ?? 2000;
   let checking = false;
 
@@ -162,7 +199,8 @@ export async function credentialWatch(input: CredentialWatchInput): Promise<Cred
 
   await condition(() => s.retired || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit);
   await condition(allHandlersFinished);
-  if (s.retired) return statusOf(s);
+  // The whole state goes with the result: apply hands it to the watch it starts if the entry comes back.
+  if (s.retired) return { ...statusOf(s), carry: s };
   return continueAsNew<typeof credentialWatch>({ config: s.config, state: s, historyLimit });
 }
 
@@ -255,8 +293,12 @@ async function check(s: WatchState): Promise<CredentialStatus> {
   const now = Date.now();
   const ladder = s.config.policy.alertLadder;
   for (const cert of s.certificates) {
+    if (silenced) continue;
+    // patched: a history recorded before this alert existed replays without it.
+    if (notYetValid(cert, now) && !cert.tiersSent.includes(NOT_YET_VALID) && patched(NOT_YET_VALID_PATCH))
+      await deliver(s, alertOf(s, cert, NOT_YET_VALID, 'credential.not-yet-valid', NOT_YET_VALID_ACTION), cert);
     const tier = tierOf(Date.parse(cert.notAfter), now, ladder);
-    if (tier === null || silenced) continue;
+    if (tier === null) continue;
     const sentUrgency = Math.max(-1, ...cert.tiersSent.map((t) => urgency(t, ladder)));
     if (urgency(tier, ladder) <= sentUrgency) continue;
     const event: AlertEvent = tier === EXPIRED ? 'credential.expired' : 'credential.expiring';
@@ -405,7 +447,9 @@ function alertOf(s: WatchState, cert: InspectedCertificate | null, tier: string,
       ? `expired on ${notAfter}`
       : event === 'credential.expiring'
         ? `expires ${notAfter} (${left} days left, tier ${tier})`
-        : event.replace('credential.', '').replace('-', ' ');
+        : event === 'credential.not-yet-valid'
+          ? `is not valid before ${cert?.notBefore}`
+          : event.replace('credential.', '').replace('-', ' ');
   return {
     alertId: `${entry.id}/${certId}/${tier}`,
     event,
@@ -434,7 +478,8 @@ async function deliver(s: WatchState, alert: TrustflowAlert, cert: WatchedCertif
     s.alertsSent += 1;
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    log.warn('alert not delivered; sent again at the next check', { alertId: alert.alertId, reason: rootApplicationFailure(err)?.message });
+    const reason = deliveryFailed(s, err);
+    log.warn('alert not delivered; sent again at the next check', { alertId: alert.alertId, reason });
     if (!s.undelivered.some((u) => u.alert.alertId === alert.alertId))
       s.undelivered.push({ alert, certificateId: cert?.certificateId ?? null });
   }
@@ -450,10 +495,26 @@ async function redeliver(s: WatchState): Promise<void> {
       s.alertsSent += 1;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
+      deliveryFailed(s, err);
       s.undelivered.push(queued);
     }
   }
 }
+
+/** Records why the sink did not take an alert (the activity's message: status or network error, no secret). */
+function deliveryFailed(s: WatchState, err: ActivityFailure): string {
+  const message = rootApplicationFailure(err)?.message ?? err.cause?.message ?? err.message;
+  s.lastDeliveryError = { message, at: new Date().toISOString() };
+  return message;
+}
+
+function notYetValid(cert: InspectedCertificate, now: number): boolean {
+  return cert.notBefore !== null && Date.parse(cert.notBefore) > now;
+}
+
+/** A certificate that is not valid yet: the clock, an early install, or the wrong file. */
+const NOT_YET_VALID_ACTION =
+  "every flow refuses it until then: if that time has passed, the worker's clock is behind (fix its time sync); if it was installed early, put the current one back or wait until then; if it is the wrong file, replace it; then run trustflow credentials scan";
 
 /** What a person does about this certificate, per kind. */
 function actionFor(s: WatchState, cert: InspectedCertificate): string {
@@ -487,6 +548,7 @@ function stateOf(s: WatchState, now: number): CredentialState {
   const ladder = s.config.policy.alertLadder;
   const tiers = s.certificates.map((c) => tierOf(Date.parse(c.notAfter), now, ladder));
   if (tiers.includes(EXPIRED)) return 'expired';
+  if (s.certificates.some((c) => notYetValid(c, now))) return 'not-yet-valid';
   if (s.renewal?.state === 'running') return 'renewing';
   if (tiers.some((t) => t !== null)) return 'expiring';
   const leaf = s.certificates.find((c) => c.certificateId === s.leafId);
@@ -523,6 +585,8 @@ function statusOf(s: WatchState): CredentialStatus {
     lastError: s.lastError,
     checks: s.checks,
     alertsSent: s.alertsSent,
+    undelivered: s.undelivered.length,
+    lastDeliveryError: s.lastDeliveryError,
     configHash,
     certificates: s.certificates,
     renewal: s.renewal
@@ -541,6 +605,11 @@ function nextActionOf(s: WatchState, state: CredentialState, first: WatchedCerti
       return 'waiting for the first check (trustflow credentials scan)';
     case 'unreadable':
       return `fix: ${s.lastError}`;
+    case 'not-yet-valid': {
+      const early = s.certificates.find((c) => notYetValid(c, Date.now()));
+      const what = early?.role === 'chain' ? `the CA certificate ${early.caName ?? early.issuer ?? ''}` : 'the certificate';
+      return `${s.acknowledged ? '(acknowledged) ' : ''}${what} is not valid before ${early?.notBefore}: ${NOT_YET_VALID_ACTION}`;
+    }
     case 'renewing':
       return `submit the CA's certificate: trustflow kpsis submit-cert --workflow-id ${s.renewal!.workflowId} --cert FILE (request in ${s.renewal!.artifactsDir})`;
     case 'ok':

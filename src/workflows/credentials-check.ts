@@ -12,5 +12,5 @@ const { credentialsRequestChecks } = activities;
 
 export async function credentialsCheck(input: CredentialsCheckInput): Promise<CredentialsCheckResult> {
   upsertSearchAttributes([{ key: searchAttributes.flow, value: CREDENTIALS_CHECK }]);
-  return credentialsRequestChecks({ credentialIds: input.credentialIds ?? [] });
+  return credentialsRequestChecks({ credentialIds: input.credentialIds ?? [], ...(input.every ? { every: input.every } : {}) });
 }

@@ -13,6 +13,7 @@ import type * as cipherCleanup from './cipher-ticket-cleanup.js';
 import type * as watch from './credential-watch.js';
 import type * as check from './credentials-check.js';
 import type * as preflight from './credentials-preflight.js';
+import type * as testAlert from './credentials-test-alert.js';
 import type * as kiscDaily from './kisc-reconcile-daily.js';
 import type * as kiscRec from './kisc-reconcile.js';
 import type * as kisc from './kisc-verify-identity.js';
@@ -39,14 +40,16 @@ export const cipherTicketCleanup: typeof cipherCleanup.cipherTicketCleanup = asy
   (await import(/* webpackMode: "eager" */ './cipher-ticket-cleanup.js')).cipherTicketCleanup(...a);
 export const kpsisIssueCertificate: typeof kpsis.kpsisIssueCertificate = async (...a) =>
   (await import(/* webpackMode: "eager" */ './kpsis-issue-certificate.js')).kpsisIssueCertificate(...a);
-// The credential lifecycle: one watch per credential, the scheduled check, apply's preflight, and
-// the daily KISC reconciliation the inventory installs.
+// The credential lifecycle: one watch per credential, the scheduled check, apply's preflight, the
+// test alert, and the daily KISC reconciliation the inventory installs.
 export const credentialWatch: typeof watch.credentialWatch = async (...a) =>
   (await import(/* webpackMode: "eager" */ './credential-watch.js')).credentialWatch(...a);
 export const credentialsCheck: typeof check.credentialsCheck = async (...a) =>
   (await import(/* webpackMode: "eager" */ './credentials-check.js')).credentialsCheck(...a);
 export const credentialsPreflight: typeof preflight.credentialsPreflight = async (...a) =>
   (await import(/* webpackMode: "eager" */ './credentials-preflight.js')).credentialsPreflight(...a);
+export const credentialsTestAlert: typeof testAlert.credentialsTestAlert = async (...a) =>
+  (await import(/* webpackMode: "eager" */ './credentials-test-alert.js')).credentialsTestAlert(...a);
 export const kiscReconcileDaily: typeof kiscDaily.kiscReconcileDaily = async (...a) =>
   (await import(/* webpackMode: "eager" */ './kisc-reconcile-daily.js')).kiscReconcileDaily(...a);
 // Token keepers: one long-lived holder of a token per participant and stand.

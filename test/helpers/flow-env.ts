@@ -1,12 +1,13 @@
 // What every flow's integration test file starts with: a real dev server, the sandbox, and the
 // trustflow worker in this process, sharing the test keyring; plus the unwrapping of failures.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { ActivityDeps } from '../../src/activities/index.js';
+import { startSandbox, type Sandbox, type SandboxManifest } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { startTestServer, testDataConverter, testWorkflowBundle } from './temporal.js';
 
@@ -18,7 +19,14 @@ export interface FlowTestEnv {
   stop(): Promise<void>;
 }
 
-export async function startFlowTestEnv(taskQueue: string): Promise<FlowTestEnv> {
+/**
+ * @param o.activityDeps the worker's activity dependencies, made once the sandbox runs (e.g. alert
+ *   settings for the sandbox's receiver: the worker reads them when it is built, as in production).
+ */
+export async function startFlowTestEnv(
+  taskQueue: string,
+  o: { activityDeps?: (sandbox: Sandbox) => ActivityDeps | Promise<ActivityDeps> } = {},
+): Promise<FlowTestEnv> {
   const tmp = await mkdtemp(join(tmpdir(), `trustflow-${taskQueue}-`));
   const [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
   const worker = await createTrustflowWorker({
@@ -27,6 +35,7 @@ export async function startFlowTestEnv(taskQueue: string): Promise<FlowTestEnv> 
     taskQueue,
     dataConverter: testDataConverter,
     workflowBundle: await testWorkflowBundle(),
+    ...(o.activityDeps ? { activityDeps: await o.activityDeps(sandbox) } : {}),
   });
   const running = worker.run();
   return {
@@ -41,6 +50,14 @@ export async function startFlowTestEnv(taskQueue: string): Promise<FlowTestEnv> 
       await env.teardown();
       await rm(tmp, { recursive: true, force: true });
     },
+  };
+}
+
+/** The worker environment that sends alerts to the sandbox's receiver, signed with its secret. */
+export async function sandboxAlertEnv(manifest: SandboxManifest): Promise<Record<string, string>> {
+  return {
+    TRUSTFLOW_ALERT_WEBHOOK_URL: manifest.credentials.alertWebhookUrl,
+    TRUSTFLOW_ALERT_WEBHOOK_SECRET: (await readFile(manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')).trim(),
   };
 }
 

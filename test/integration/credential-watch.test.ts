@@ -2,26 +2,30 @@
 // certificates valid for seconds, scans, the schedule, and the sandbox's alert receiver (which checks
 // each alert's HMAC signature and counts deliveries per alertId). Durations are seconds, not days.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import {
   acknowledgeCredential,
   applyInventory,
+  credentialsInStates,
   InventoryError,
   listCredentials,
   loadInventoryFile,
   scanCredentials,
+  sendTestAlert,
   type ApplyReport,
 } from '../../src/client/credentials.js';
+import { activityPolicies } from '../../src/common/policies.js';
 import type { TrustflowAlert } from '../../src/contracts/alert.js';
+import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { scheduleIds, workflowIds } from '../../src/contracts/workflow-ids.js';
 import { credentialsCheck } from '../../src/workflows/index.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
-import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { sandboxAlertEnv, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecretsInHistory } from '../helpers/history.js';
 
 const taskQueue = 'credentials-test';
@@ -45,6 +49,8 @@ const alertsOf = async (credentialId: string) => (await receiver()).alerts.filte
 async function certificateFile(o: {
   validFor: string;
   caValidFor?: string;
+  /** ISO time the certificate becomes valid (default now). */
+  notBefore?: string;
   name?: string;
 }): Promise<{ path: string; notAfter: string; pem: string }> {
   const { name, ...request } = o;
@@ -73,18 +79,15 @@ async function untilLeft(notAfter: string, leftMs: number): Promise<void> {
 }
 
 before(async () => {
-  t = await startFlowTestEnv(taskQueue);
+  // Alerts to the sandbox's receiver, signed: settings read when the worker is built, as in production.
+  t = await startFlowTestEnv(taskQueue, {
+    activityDeps: async (s) => ({ alerts: alertSettingsFromEnv(await sandboxAlertEnv(s.manifest)) }),
+  });
   client = t.client;
   sandbox = t.sandbox;
-  process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
-  process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET = (
-    await readFile(sandbox.manifest.credentials.alertWebhookSecret.slice('file:'.length), 'utf8')
-  ).trim();
 });
 
 after(async () => {
-  delete process.env.TRUSTFLOW_ALERT_WEBHOOK_URL;
-  delete process.env.TRUSTFLOW_ALERT_WEBHOOK_SECRET;
   await t?.stop();
 });
 
@@ -358,6 +361,166 @@ describe('credential watch: chain, acknowledgement, bad inventories, retirement'
       (await alertsOf(id)).map((a) => a.body.tier),
       ['2h'],
       'one alert across all runs',
+    );
+  });
+});
+
+describe('credential watch: alert health, not-yet-valid, removal and return, the test alert', () => {
+  const statusOf = async (id: string) => {
+    const found = (await listCredentials(client)).find((c) => c.id === id);
+    assert.ok(found, `credential ${id} is listed`);
+    return found;
+  };
+  const fault = (status: number, times: number) =>
+    sandboxAdmin(sandbox.simulators.alerts.adminBaseUrl, 'faults', { endpoint: 'POST /alerts', action: 'status', status, times });
+
+  it('shows undelivered alerts and the last delivery error in list and scan, until a later check delivers them', async () => {
+    const id = 'undelivered-cert';
+    const cert = await certificateFile({ validFor: '1h' });
+    // The receiver is down for every attempt of the first delivery (apply's first check).
+    await fault(503, activityPolicies.alertDeliver.retry.maximumAttempts);
+    const report = await applyFile({
+      version: 1,
+      credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['2h'] } }],
+    });
+    assert.deepEqual(report.created, [id]);
+    let status = await statusOf(id);
+    assert.equal(status.state, 'expiring');
+    assert.equal(status.alertsSent, 0);
+    assert.equal(status.undelivered, 1, 'the alert decided at the first check is waiting');
+    assert.match(status.lastDeliveryError?.message ?? '', /alert webhook POST \(alert webhook\) answered HTTP 503/);
+    assert.ok(Date.parse(status.lastDeliveryError!.at) > Date.now() - 120_000);
+    assert.equal((await alertsOf(id)).length, 0);
+
+    // Next check: the receiver refuses (401); the scan result says so, and --fail-on undelivered matches.
+    await fault(401, 1);
+    const failing = await scanCredentials(client, { taskQueue });
+    const row = failing.checked.find((c) => c.id === id)!;
+    assert.equal(row.undelivered, 1);
+    assert.match(row.lastDeliveryError?.message ?? '', /answered HTTP 401/);
+    assert.deepEqual(credentialsInStates(failing, ['undelivered']), [{ id, states: ['undelivered'] }]);
+    assert.deepEqual(credentialsInStates(failing, ['expiring', 'undelivered']), [{ id, states: ['expiring', 'undelivered'] }]);
+
+    // The receiver is back: the next check delivers it, once, with its id and body unchanged.
+    const recovered = await scanCredentials(client, { taskQueue });
+    assert.equal(recovered.checked.find((c) => c.id === id)!.undelivered, 0);
+    assert.deepEqual(credentialsInStates(recovered, ['undelivered']), []);
+    status = await statusOf(id);
+    assert.equal(status.undelivered, 0);
+    assert.equal(status.alertsSent, 1);
+    assert.match(status.lastDeliveryError?.message ?? '', /HTTP 401/, 'the last error stays, with its time');
+    const alerts = await alertsOf(id);
+    assert.deepEqual(
+      alerts.map((a) => [a.body.tier, a.deliveries, a.signatureValid]),
+      [['2h', 1, true]],
+    );
+  });
+
+  it('shows an unreadable credential in the scan result with its reason', async () => {
+    const id = 'vanishing-cert';
+    const cert = await certificateFile({ validFor: '1h' });
+    await applyFile({ version: 1, credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['30m'] } }] });
+    await rm(cert.path);
+    const scan = await scanCredentials(client, { taskQueue });
+    const row = scan.checked.find((c) => c.id === id)!;
+    assert.equal(row.state, 'unreadable');
+    assert.match(row.lastError ?? '', /cannot read the certificate file/);
+    assert.deepEqual(credentialsInStates(scan, ['unreadable']), [{ id, states: ['unreadable'] }]);
+  });
+
+  it('a certificate not valid yet is `not-yet-valid` (not ok), with one alert per certificate and what to do', async () => {
+    const id = 'early-cert';
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, '.000Z');
+    const cert = await certificateFile({ validFor: '2h', notBefore });
+    await applyFile({ version: 1, credentials: [{ id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['1h'] } }] });
+    const scan = await scanCredentials(client, { taskQueue });
+    await scanCredentials(client, { taskQueue });
+    assert.equal(scan.checked.find((c) => c.id === id)?.state, 'not-yet-valid');
+    assert.deepEqual(credentialsInStates(scan, ['not-yet-valid']), [{ id, states: ['not-yet-valid'] }]);
+    const status = await statusOf(id);
+    assert.equal(status.state, 'not-yet-valid');
+    assert.match(status.nextAction, /not valid before .*clock is behind.*wait until then.*wrong file, replace it/);
+    const alerts = await alertsOf(id);
+    assert.deepEqual(
+      alerts.map((a) => [a.body.event, a.body.tier, a.deliveries, a.signatureValid]),
+      [['credential.not-yet-valid', 'not-yet-valid', 1, true]],
+      'one alert for this certificate, however many checks',
+    );
+    assert.match(alerts[0]!.body.text, new RegExp(`certificate is not valid before ${notBefore.replace(/\./g, '\\.')}`));
+    const d = await client.workflow.getHandle(workflowIds.credentialWatch(id)).describe();
+    assert.equal(d.typedSearchAttributes.get(searchAttributes.credentialState), 'not-yet-valid');
+  });
+
+  it('removed and added back: no alert again, the ack still holds; a new certificate reopens the ladder', async () => {
+    const id = 'comeback-cert';
+    const cert = await certificateFile({ validFor: '1h', name: 'comeback.pem' });
+    const entry = { id, kind: 'certificate', file: cert.path, policy: { alertLadder: ['2h'] } };
+    await applyFile({ version: 1, credentials: [entry] });
+    assert.equal((await alertsOf(id)).length, 1);
+    await acknowledgeCredential(client, id, 'renewal ordered');
+
+    const removed = await applyFile({ version: 1, credentials: [] });
+    assert.ok(removed.retired.includes(id));
+    assert.deepEqual(await listCredentials(client), []);
+
+    const back = await applyFile({ version: 1, credentials: [entry] });
+    assert.deepEqual(back.created, [id]);
+    await scanCredentials(client, { taskQueue });
+    let status = await statusOf(id);
+    assert.equal(status.acknowledged?.note, 'renewal ordered', 'the ack holds until the certificate changes');
+    assert.equal(status.alertsSent, 1, 'what the retired watch sent was taken over');
+    assert.deepEqual(
+      (await alertsOf(id)).map((a) => [a.body.tier, a.deliveries]),
+      [['2h', 1]],
+      'the same certificate is not alerted again (not even under the same alertId)',
+    );
+
+    const renewed = await certificateFile({ validFor: '90m', name: 'comeback.pem' });
+    await scanCredentials(client, { taskQueue });
+    status = await statusOf(id);
+    assert.equal(status.acknowledged, null, 'a new certificate ends the ack');
+    assert.deepEqual(
+      (await alertsOf(id)).map((a) => [a.body.event, a.body.notAfter]),
+      [
+        ['credential.expiring', cert.notAfter],
+        ['credential.renewed', cert.notAfter],
+        ['credential.expiring', renewed.notAfter],
+      ],
+    );
+  });
+
+  it("test-alert: one signed test alert through the worker's own sink, and a receiver that is down reported as such", async () => {
+    const ok = await sendTestAlert(client, { taskQueue, note: 'from the test suite' });
+    assert.deepEqual(
+      { ...ok, alertId: undefined },
+      {
+        alertId: undefined,
+        delivered: true,
+        via: 'webhook',
+        signed: true,
+        host: new URL(sandbox.manifest.credentials.alertWebhookUrl).origin,
+        status: 200,
+        error: null,
+        attempts: 1,
+      },
+    );
+    const got = (await receiver()).alerts.find((a) => a.alertId === ok.alertId);
+    assert.ok(got, 'the receiver got it');
+    assert.equal(got.signatureValid, true, "signed with the worker's secret");
+    assert.equal(got.body.event, 'credential.test');
+    assert.match(got.body.text, /test alert .*from the test suite\. Nothing to do\./);
+    const again = await sendTestAlert(client, { taskQueue });
+    assert.notEqual(again.alertId, ok.alertId, 'each test alert has its own id (receivers dedupe on it)');
+
+    await fault(503, activityPolicies.alertDeliverTest.retry.maximumAttempts);
+    const down = await sendTestAlert(client, { taskQueue });
+    assert.equal(down.delivered, false);
+    assert.equal(down.status, 503);
+    assert.match(down.error ?? '', /alert webhook POST \(alert webhook\) answered HTTP 503/);
+    assert.equal(down.attempts, activityPolicies.alertDeliverTest.retry.maximumAttempts, 'retried, bounded');
+    assert.equal(
+      (await receiver()).alerts.find((a) => a.alertId === down.alertId),
+      undefined,
     );
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { executeKpsisIssueCertificate, startKpsisIssueCertificate, submitKpsisCertificate } from '../../src/client/flows.js';
 import type { KpsisIssueCertificateInput } from '../../src/contracts/kpsis-issue-certificate.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
+import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { FailureType } from '../../src/common/errors.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { runOpenssl, withPrivateTempDir } from '../../src/crypto/openssl.js';
@@ -63,11 +64,33 @@ async function foreignRequest(): Promise<Buffer> {
   });
 }
 
+// The alert webhook of this file's worker (its settings are read when the worker is built): records
+// every reminder, or answers `hookStatus` when a test makes it refuse.
+const received: any[] = [];
+let hookStatus = 200;
+const hook: Server = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    if (hookStatus !== 200) return res.writeHead(hookStatus).end('no such hook');
+    received.push(JSON.parse(body));
+    res.end('ok');
+  });
+});
+
 before(async () => {
-  t = await startFlowTestEnv(taskQueue);
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const alerts = alertSettingsFromEnv({
+    TRUSTFLOW_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+    TRUSTFLOW_ALERT_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+  });
+  t = await startFlowTestEnv(taskQueue, { activityDeps: () => ({ alerts }) });
   ({ client, sandbox } = t);
 });
-after(() => t?.stop());
+after(async () => {
+  await t?.stop();
+  hook.close();
+});
 beforeEach(() => sandboxAdmin(sandbox.simulators.kpsis.adminBaseUrl, 'reset'));
 
 describe('kpsisIssueCertificate on a real Temporal server', () => {
@@ -124,49 +147,34 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
   });
 
   it('reminds while waiting and ends as timed_out after giveUpAfter', async () => {
-    const received: any[] = [];
-    const hook: Server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => (received.push(JSON.parse(body)), res.end('ok')));
+    const workflowId = wfId('timeout');
+    const r = await executeKpsisIssueCertificate(client, {
+      workflowId,
+      input: input({ reminderEvery: '1s', giveUpAfter: '3500ms' }),
+      taskQueue,
     });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-    try {
-      const workflowId = wfId('timeout');
-      const r = await executeKpsisIssueCertificate(client, {
-        workflowId,
-        input: input({ reminderEvery: '1s', giveUpAfter: '3500ms' }),
-        taskQueue,
-      });
-      assert.equal(r.outcome, 'timed_out');
-      assert.equal(r.certificate, undefined);
-      assert.ok(received.length >= 2 && received.length <= 4, `reminders: ${received.length}`);
-      // The one alert shape (contracts/alert.ts): a stable alertId per reminder, the organisation only.
-      assert.deepEqual(
-        received.map((m) => m.tier),
-        received.map((_m, k) => `ca-pending-${k + 1}`),
-      );
-      assert.equal(received[0].event, 'kpsis.certificate.pending');
-      assert.equal(received[0].alertId, `${workflowId}/ca-pending-1`);
-      assert.equal(received[0].credentialId, workflowId);
-      assert.equal(received[0].kind, 'kpsis-certificate');
-      assert.equal(received[0].certificate.organization, 'ООО Организация');
-      assert.match(received[0].action, new RegExp(`trustflow kpsis submit-cert --workflow-id ${workflowId} --cert FILE`));
-      assert.doesNotMatch(JSON.stringify(received), /example\.org/, 'no subject name beyond the organisation');
-      const d = await client.workflow.getHandle(workflowId).describe();
-      assert.equal(d.typedSearchAttributes.get(searchAttributes.outcome), 'timed_out');
-    } finally {
-      delete process.env.TRUSTFLOW_ALERT_WEBHOOK_URL;
-      hook.close();
-    }
+    const reminders = received.filter((m) => m.credentialId === workflowId);
+    assert.equal(r.outcome, 'timed_out');
+    assert.equal(r.certificate, undefined);
+    assert.ok(reminders.length >= 2 && reminders.length <= 4, `reminders: ${reminders.length}`);
+    // The one alert shape (contracts/alert.ts): a stable alertId per reminder, the organisation only.
+    assert.deepEqual(
+      reminders.map((m) => m.tier),
+      reminders.map((_m, k) => `ca-pending-${k + 1}`),
+    );
+    assert.equal(reminders[0].event, 'kpsis.certificate.pending');
+    assert.equal(reminders[0].alertId, `${workflowId}/ca-pending-1`);
+    assert.equal(reminders[0].credentialId, workflowId);
+    assert.equal(reminders[0].kind, 'kpsis-certificate');
+    assert.equal(reminders[0].certificate.organization, 'ООО Организация');
+    assert.match(reminders[0].action, new RegExp(`trustflow kpsis submit-cert --workflow-id ${workflowId} --cert FILE`));
+    assert.doesNotMatch(JSON.stringify(reminders), /example\.org/, 'no subject name beyond the organisation');
+    const d = await client.workflow.getHandle(workflowId).describe();
+    assert.equal(d.typedSearchAttributes.get(searchAttributes.outcome), 'timed_out');
   });
 
-  // Through the older TRUSTFLOW_KPSIS_WEBHOOK_URL, still honoured (with a deprecation warning) when the new one is unset.
   it('keeps waiting when a reminder cannot be delivered (a webhook answering 404), saying so in its status', async () => {
-    const hook: Server = createServer((_req, res) => res.writeHead(404).end('no such hook'));
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/gone`;
+    hookStatus = 404;
     try {
       const workflowId = wfId('hook-404');
       const r = await executeKpsisIssueCertificate(client, {
@@ -178,8 +186,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
       const status = await client.workflow.getHandle(workflowId).query<FlowStatus>('status');
       assert.match(status.warnings?.[0] ?? '', /^reminder 1 could not be sent: .*HTTP 404/);
     } finally {
-      delete process.env.TRUSTFLOW_KPSIS_WEBHOOK_URL;
-      hook.close();
+      hookStatus = 200;
     }
   });
 

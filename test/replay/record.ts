@@ -31,7 +31,9 @@ import {
 } from '../../src/client/token-keepers.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { plannedWorksNews } from '../helpers/kisc-news.js';
+import { sandboxAlertEnv } from '../helpers/flow-env.js';
 import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, temporalCliPath, testWorkflowBundle } from '../helpers/temporal.js';
 
@@ -47,6 +49,8 @@ const worker = await createTrustflowWorker({
   taskQueue,
   dataConverter: {},
   workflowBundle: await testWorkflowBundle(),
+  // Alerts (credential watches, KPSIS reminders) to the sandbox's receiver.
+  activityDeps: { alerts: alertSettingsFromEnv(await sandboxAlertEnv(sandbox.manifest)) },
 });
 const url = sandbox.manifest.services.ismpt!.baseUrl;
 const input = sandbox.manifest.examples.mptSignIn;
@@ -200,7 +204,6 @@ await worker.runUntil(async () => {
   if (want('credentials')) {
     // A watch's whole life: created with its first check (an alert), a scan, the file replaced
     // (renewed + a fresh ladder), acknowledged, then retired by an empty inventory.
-    process.env.TRUSTFLOW_ALERT_WEBHOOK_URL = sandbox.manifest.credentials.alertWebhookUrl;
     const issue = async (validFor: string) =>
       (
         (await (await fetch(sandbox.manifest.credentials.issueUrl, { method: 'POST', body: JSON.stringify({ validFor }) })).json()) as {

@@ -1,11 +1,14 @@
 // The credential lifecycle's pure parts: the inventory schema (defaults, every problem named by entry
-// and field), the alert ladder and renewal point, and the webhook signature (RFC 4231 vector).
+// and field), the alert ladder and renewal point, the webhook signature (RFC 4231 vector), and which
+// credentials of a scan `--fail-on` matches.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadInventoryFile } from '../../src/client/credentials.js';
+import type { Client } from '@temporalio/client';
+import { credentialsInStates, FAIL_ON_STATES, loadInventoryFile, parseFailOn, sendTestAlert } from '../../src/client/credentials.js';
+import type { CredentialsCheckResult } from '../../src/contracts/credential-watch.js';
 import { DEFAULT_CREDENTIAL_POLICY, InventoryError, parseInventory } from '../../src/contracts/credential-inventory.js';
 import { formatDuration } from '../../src/contracts/fields.js';
 import { verifyWebhookSignature, webhookSignature } from '../../src/common/webhook-signature.js';
@@ -132,5 +135,63 @@ describe('alert webhook signature', () => {
     assert.equal(verifyWebhookSignature(body, sig, 'other'), false);
     assert.equal(verifyWebhookSignature(body, undefined, 'secret'), false);
     assert.equal(verifyWebhookSignature(body, 'sha256=zz', 'secret'), false);
+  });
+});
+
+describe('scan --fail-on', () => {
+  const row = (id: string, state: CredentialsCheckResult['checked'][number]['state'], undelivered = 0) => ({
+    id,
+    state,
+    notAfter: null,
+    alertsSent: 0,
+    undelivered,
+    lastDeliveryError: undelivered
+      ? { message: 'alert webhook POST (alert webhook) answered HTTP 503', at: '2027-01-01T00:00:00.000Z' }
+      : null,
+    lastError: state === 'unreadable' ? '/etc/x.pem: cannot read' : null,
+  });
+  const scan = {
+    checked: [
+      row('fine', 'ok'),
+      row('soon', 'expiring'),
+      row('gone', 'expired', 2),
+      row('broken', 'unreadable'),
+      row('early', 'not-yet-valid'),
+      row('quiet', 'renewal-due', 1),
+    ],
+  };
+
+  it('names the credentials in any of the states, each with the states it is in', () => {
+    assert.deepEqual(credentialsInStates(scan, ['expired', 'expiring']), [
+      { id: 'soon', states: ['expiring'] },
+      { id: 'gone', states: ['expired'] },
+    ]);
+    assert.deepEqual(credentialsInStates(scan, ['undelivered', 'expired']), [
+      { id: 'gone', states: ['expired', 'undelivered'] },
+      { id: 'quiet', states: ['undelivered'] },
+    ]);
+    assert.deepEqual(credentialsInStates(scan, ['unreadable', 'not-yet-valid']), [
+      { id: 'broken', states: ['unreadable'] },
+      { id: 'early', states: ['not-yet-valid'] },
+    ]);
+    assert.deepEqual(credentialsInStates({ checked: [row('fine', 'ok'), row('due', 'renewal-due')] }, [...FAIL_ON_STATES]), []);
+  });
+
+  it('parses the flag: comma-separated or repeated, and refuses an unknown state naming the valid ones', () => {
+    assert.deepEqual(parseFailOn('expired,expiring'), ['expired', 'expiring']);
+    assert.deepEqual(parseFailOn(['undelivered', 'expired, undelivered']), ['undelivered', 'expired']);
+    assert.throws(
+      () => parseFailOn('expried'),
+      /--fail-on 'expried' is not a state it knows: use expired, expiring, unreadable, undelivered, not-yet-valid/,
+    );
+    assert.throws(() => parseFailOn(''), /--fail-on needs at least one state/);
+  });
+});
+
+describe('test-alert', () => {
+  it('refuses a bad note before it starts anything', async () => {
+    const untouched = new Proxy({}, { get: () => assert.fail('the client was used') }) as unknown as Client;
+    await assert.rejects(sendTestAlert(untouched, { note: 'x'.repeat(201) }), /--note: .*200/);
+    await assert.rejects(sendTestAlert(untouched, { note: 'two\nlines' }), /--note: must be one line/);
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { parse } from 'yaml';
+import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { allSearchAttributeKeys } from '../../src/common/search-attributes.js';
 import { serverDynamicConfig } from '../../src/common/server-settings.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -26,6 +27,8 @@ function envOf(service: any): [string, string][] {
 }
 const envValue = (service: any, name: string) => envOf(service).find(([k]) => k === name)?.[1];
 const commandText = (service: any) => [service.entrypoint, service.command].flat().filter(Boolean).join(' ');
+/** The production workers (not the sandbox profile's). */
+const workersOf = () => services.filter(([, s]) => commandText(s).includes('dist/src/worker/main.js') && !s.profiles);
 /** `${VAR:-default}` as compose resolves it when VAR is unset. */
 const withDefaults = (s: string) => s.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}/g, '$1');
 
@@ -79,7 +82,7 @@ describe('docker-compose.yml', () => {
     });
   }
 
-  it('passes `docker-compose -f docker-compose.yml config` as a fresh clone has it: no .env, no secrets, no keys', (t) => {
+  it('`docker-compose config` of a fresh clone (no .env, no secrets, no keys) stops on the alert secret alone, naming it', (t) => {
     const cmd = composeOrSkip(t);
     if (!cmd) return;
     const dir = mkdtempSync(join(tmpdir(), 'trustflow-compose-bare-'));
@@ -88,8 +91,38 @@ describe('docker-compose.yml', () => {
     cpSync(join(repoRoot, 'deploy'), join(dir, 'deploy'), { recursive: true });
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('COMPOSE_') || /^(TEMPORAL|TRUSTFLOW|OTEL|GRAFANA)_/.test(k)) delete env[k];
-    const r = spawnSync(cmd[0]!, [...cmd.slice(1), '-f', 'docker-compose.yml', 'config'], { cwd: dir, env, encoding: 'utf8' });
+    const config = (more: NodeJS.ProcessEnv) =>
+      spawnSync(cmd[0]!, [...cmd.slice(1), '-f', 'docker-compose.yml', 'config'], { cwd: dir, env: { ...env, ...more }, encoding: 'utf8' });
+    for (const blank of [{}, { TRUSTFLOW_ALERT_WEBHOOK_SECRET: '' }]) {
+      const refused = config(blank);
+      assert.notEqual(refused.status, 0, 'an unset or empty alert secret is not passed on blank');
+      assert.match(refused.stderr, /set TRUSTFLOW_ALERT_WEBHOOK_SECRET in \.env to 32 or more random characters \(openssl rand -hex 32\)/);
+    }
+    const r = config({ TRUSTFLOW_ALERT_WEBHOOK_SECRET: 'x'.repeat(32) });
     assert.equal(r.status, 0, `${cmd.join(' ')} config failed:\n${r.stderr}`);
+  });
+
+  it('gives every production worker the alert secret as a required value, and the example .env a value the worker refuses', () => {
+    for (const [name, s] of workersOf()) {
+      const secret = envValue(s, 'TRUSTFLOW_ALERT_WEBHOOK_SECRET') ?? '';
+      // ${VAR:?message}: compose stops with the message when VAR is unset or empty.
+      assert.match(secret, /^\$\{TRUSTFLOW_ALERT_WEBHOOK_SECRET:\?[^}]*TRUSTFLOW_ALERT_WEBHOOK_SECRET[^}]*\}$/, `${name}: ${secret}`);
+      assert.equal(envValue(s, 'TRUSTFLOW_ALERT_WEBHOOK_URL'), '${TRUSTFLOW_ALERT_WEBHOOK_URL:-}', name);
+    }
+    const example = /^TRUSTFLOW_ALERT_WEBHOOK_SECRET=(.*)$/m.exec(read('deploy', 'env', 'compose.env.example'))?.[1] ?? '';
+    assert.ok(example !== '', 'the example sets a (placeholder) value, so `config` of the examples passes');
+    assert.throws(
+      () =>
+        alertSettingsFromEnv({ TRUSTFLOW_ALERT_WEBHOOK_URL: 'https://alerts.example.com/hook', TRUSTFLOW_ALERT_WEBHOOK_SECRET: example }),
+      /TRUSTFLOW_ALERT_WEBHOOK_SECRET is a placeholder/,
+      'a worker started with the example .env refuses it',
+    );
+    const sandboxWorker = services.find(([, s]) => s.profiles?.includes('sandbox') && commandText(s).includes('dist/src/worker/main.js'))!;
+    assert.equal(
+      envValue(sandboxWorker[1], 'TRUSTFLOW_ALERT_WEBHOOK_SECRET'),
+      undefined,
+      'the sandbox worker has no production alert settings',
+    );
   });
 
   it('reads no env_file (a missing one fails `docker-compose config`), and has an .example for every secret', () => {

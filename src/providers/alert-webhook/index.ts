@@ -8,8 +8,8 @@ import { ProviderHttp } from '../http.js';
 
 export interface AlertWebhookOptions {
   url: string;
-  /** HMAC-SHA256 key; without it the body goes unsigned. */
-  secret?: string | undefined;
+  /** HMAC-SHA256 key; null only when unsigned delivery was chosen on purpose (common/alert-settings.ts). */
+  secret: string | null;
   timeoutMs: number;
 }
 
@@ -21,9 +21,10 @@ export class AlertWebhook {
     this.http = new ProviderHttp({ provider: 'alert webhook', baseUrl: o.url, timeoutMs: o.timeoutMs, allowPlainHttp: true });
   }
 
-  async send(alert: TrustflowAlert, signal?: AbortSignal): Promise<void> {
+  /** POSTs the alert; resolves with the receiver's 2xx status, throws the classified HTTP error otherwise. */
+  async send(alert: TrustflowAlert, signal?: AbortSignal): Promise<{ status: number }> {
     const body = JSON.stringify(alert);
-    await this.http.request({
+    const { status } = await this.http.requestWithStatus({
       method: 'POST',
       path: '',
       url: this.o.url,
@@ -37,5 +38,6 @@ export class AlertWebhook {
       schema: null,
       ...(signal ? { signal } : {}),
     });
+    return { status };
   }
 }

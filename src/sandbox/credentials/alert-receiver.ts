@@ -5,8 +5,9 @@
 //   deliveries  every POST, duplicates (a redelivery of a known alertId) and bad signatures counted
 // Faults (status, stall, drop) come from the shared framework: a receiver that is down or slow.
 //   POST /alerts     the webhook (answers 200 {alertId, duplicate})
-//   POST /ca/issue   {validFor: '5m' | ms, organization?, caValidFor?, format?: 'pem'|'pkcs12', password?}
+//   POST /ca/issue   {validFor: '5m' | ms, notBefore?: ISO time, organization?, caValidFor?, format?: 'pem'|'pkcs12', password?}
 //                    → a certificate from the sandbox's credential CA, valid for seconds or minutes
+//                    (from notBefore, default now: a future one makes a not-yet-valid certificate)
 import { z } from 'zod';
 import { ALERT_SIGNATURE_HEADER, type TrustflowAlert } from '../../contracts/alert.js';
 import { durationMs } from '../../contracts/fields.js';
@@ -26,6 +27,7 @@ export interface ReceivedAlert {
 const IssueSchema = z
   .object({
     validFor: z.union([z.number().int().positive(), z.string()]),
+    notBefore: z.iso.datetime({ offset: true }).optional(),
     organization: z.string().max(200).optional(),
     caValidFor: z.union([z.number().int().positive(), z.string()]).optional(),
     format: z.enum(['pem', 'pkcs12']).default('pem'),
@@ -71,6 +73,7 @@ export function createAlertReceiver(o: { secret: string; ca: ShortLivedCa; logge
     try {
       chain = o.ca.issue({
         validForMs: ms(p.validFor),
+        ...(p.notBefore ? { notBeforeMs: Date.parse(p.notBefore) } : {}),
         ...(p.organization ? { organization: p.organization } : {}),
         ...(p.caValidFor !== undefined ? { caValidForMs: ms(p.caValidFor) } : {}),
       });

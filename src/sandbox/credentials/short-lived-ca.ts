@@ -5,8 +5,10 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
 export interface IssueOptions {
-  /** Leaf validity from now, ms. */
+  /** Leaf validity, ms, from `notBeforeMs`. */
   validForMs: number;
+  /** When the leaf becomes valid (ms since the epoch); default now. A future one: a not-yet-valid certificate. */
+  notBeforeMs?: number;
   /** The subject's organisation (the only part of a subject alerts carry). */
   organization?: string;
   /** A fresh intermediate valid this long signs the leaf (a chain whose CA expires first). */
@@ -54,7 +56,7 @@ export class ShortLivedCa {
   issue(o: IssueOptions): IssuedChain {
     const ca = o.caValidForMs !== undefined ? this.newIntermediate(o.caValidForMs) : this.intermediate;
     const keys = keyPair();
-    const now = Math.floor(Date.now() / 1000) * 1000;
+    const now = Math.floor((o.notBeforeMs ?? Date.now()) / 1000) * 1000;
     const subject = [
       { shortName: 'CN', value: `sandbox credential ${randomBytes(3).toString('hex')}` },
       { type: '2.5.4.10', value: o.organization ?? 'ТОО Песочница', valueTagClass: forge.asn1.Type.UTF8 as unknown as number },
