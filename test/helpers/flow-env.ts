@@ -8,7 +8,7 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client }
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
-import { startTestServer, testDataConverter, testWorkflowBundle } from './temporal.js';
+import { startTestServer, testDataConverter, testWorkflowBundle, type TestServerOptions } from './temporal.js';
 
 export interface FlowTestEnv {
   env: TestWorkflowEnvironment;
@@ -18,9 +18,9 @@ export interface FlowTestEnv {
   stop(): Promise<void>;
 }
 
-export async function startFlowTestEnv(taskQueue: string): Promise<FlowTestEnv> {
+export async function startFlowTestEnv(taskQueue: string, server: TestServerOptions = {}): Promise<FlowTestEnv> {
   const tmp = await mkdtemp(join(tmpdir(), `trustflow-${taskQueue}-`));
-  const [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
+  const [env, sandbox] = await Promise.all([startTestServer(server), startSandbox({ dir: join(tmp, 'sandbox') })]);
   const worker = await createTrustflowWorker({
     connection: env.nativeConnection,
     namespace: 'default',
