@@ -2,7 +2,8 @@
 // demo, tests) gets the same connection settings and the same (encrypting) data converter. Starts
 // carry the caller's trace context (OpenTelemetry; a no-op unless the process registered a tracer
 // provider), so a flow's workflow, activity and provider spans join the caller's trace. Its gRPC
-// retry is the SDK's, except for the in-flight Update limit (server-errors.ts): reported at once.
+// retry is the SDK's, except for the in-flight Update limit (server-errors.ts): the keeper helpers
+// retry that one briefly themselves and then report it.
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { dataConverterFor } from '../codec/data-converter.js';

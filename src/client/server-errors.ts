@@ -1,10 +1,12 @@
 // What the Temporal server said when it refused a call, for the client helpers: the SDK wraps the
 // gRPC error ("Failed to start Workflow", "Workflow Update failed") and keeps the server's reason only
 // in the cause's details. These helpers find it and turn it into a typed TrustflowError, and keep
-// the SDK from retrying the one refusal that retrying makes worse (the in-flight Update limit).
+// the SDK from retrying the one refusal that long retries make worse (the in-flight Update limit):
+// the keeper helpers retry it briefly themselves, then report it.
 import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type GrpcRetryOptions } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { FailureType, TrustflowError } from '../common/errors.js';
+import { clientWaits } from '../common/policies.js';
 
 /** gRPC status codes the helpers tell apart (the numbers are gRPC's, fixed). */
 export const GrpcCode = {
@@ -111,14 +113,16 @@ export function serverRefusal(err: unknown, what: string, advice = ''): ServerRe
 /** What to do about the in-flight Update limit: the message every refused keeper call carries. */
 export const IN_FLIGHT_LIMIT_ADVICE =
   '. The server admits only history.maxInFlightUpdates Updates in flight per workflow (default 10), and each refusal ' +
-  "also aborts the Updates it had admitted, so callers are not made to retry it. Raise it to your callers' peak " +
+  `also aborts the Updates it had admitted, so this call stopped asking after ${clientWaits.keeperInFlightLimitRetryMs / 1000} s. ` +
+  "Raise it to your callers' peak " +
   'concurrency per participant: `temporal server start-dev --dynamic-config-value history.maxInFlightUpdates=1000`, ' +
   'or `history.maxInFlightUpdates: [{value: 1000}]` in the cluster\'s dynamic config (README, "Token keepers"); ' +
   'callers of one process share Updates unless coalesce: false';
 
 /**
- * The SDK's gRPC retry (SDK defaults) except for the in-flight Update limit, which the client
- * helpers report at once (retrying it aborts other callers' admitted Updates): for connectClient.
+ * The SDK's gRPC retry (SDK defaults) except for the in-flight Update limit, which the keeper
+ * helpers retry for a few seconds themselves and then report (the SDK's own retries of it would
+ * last ~40 s, each aborting other callers' admitted Updates): for connectClient.
  */
 export function trustflowGrpcRetryInterceptor(): ReturnType<typeof makeGrpcRetryInterceptor> {
   const defaults: GrpcRetryOptions = defaultGrpcRetryOptions();

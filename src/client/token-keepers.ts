@@ -78,14 +78,13 @@ export function tokenKeeperId(
 
 /**
  * Answers worth asking again after a pause: an Update aborted while the keeper continued as new or
- * ended (UNAVAILABLE), a keeper that is ending (idle, or ended), other server back-pressure. Not the
- * in-flight Update limit: each refusal of it aborts the Updates the server had admitted, so asking
- * again makes it worse (getGrant reports it at once).
+ * ended (UNAVAILABLE), a keeper that is ending (idle, or ended), other server back-pressure. The
+ * in-flight Update limit is asked again too, but briefly (getGrant): each refusal of it also aborts
+ * the Updates the server had admitted.
  */
 const TRANSIENT_MESSAGE = /keeper is ending|update was aborted|could not be executed|already completed/i;
 
 function isTransient(err: unknown): boolean {
-  if (isInFlightUpdateLimit(err)) return false;
   const code = grpcStatusOf(err)?.code;
   if (code === GrpcCode.RESOURCE_EXHAUSTED || code === GrpcCode.UNAVAILABLE) return true;
   const message =
@@ -180,9 +179,12 @@ async function getGrant<G>(
   await assertWorkerPolling(client, queue); // a keeper never starts on a queue nobody polls
   const workflowId = tokenKeeperId(provider, signIn);
   const inputSha256 = sha256(canonicalJson(keeperInput));
-  // From the first refusal on: as long as a sign-in may take, and a while more. The SDK has already
-  // retried RESOURCE_EXHAUSTED inside the call (about 40 s) before it reaches us.
+  // From the first refusal on: as long as a sign-in may take, and a while more; the in-flight Update
+  // limit only briefly (clientWaits.keeperInFlightLimitRetryMs), then it is reported with what to
+  // raise. (A client not made by connectClient has already retried RESOURCE_EXHAUSTED inside the
+  // call, about 40 s, before it reaches us.)
   let deadline: number | undefined;
+  let limitDeadline: number | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       return (await whileKeeperRuns(client, provider, workflowId, () =>
@@ -201,7 +203,8 @@ async function getGrant<G>(
       const what = `admit a getToken Update on keeper ${workflowId}`;
       if (!isTransient(err)) throw explained(err, what);
       deadline ??= Date.now() + signInTimeoutMs + clientWaits.keeperRetryForMs;
-      if (Date.now() > deadline) throw explained(err, what);
+      if (isInFlightUpdateLimit(err)) limitDeadline ??= Date.now() + clientWaits.keeperInFlightLimitRetryMs;
+      if (Date.now() > Math.min(deadline, limitDeadline ?? Infinity)) throw explained(err, what);
       // Jittered backoff, 20 ms doubling to 1 s: many callers spread out instead of retrying in step.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
     }

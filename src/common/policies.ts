@@ -160,6 +160,13 @@ export const clientWaits = {
   keeperQueueCheck: { firstMs: 3_000, everyMs: 10_000 },
   /** After a keeper's transient refusal (continued as new, ending): asked again for this long beyond its signInTimeout. */
   keeperRetryForMs: 30_000,
+  /**
+   * Refused by the server's in-flight Update limit (history.maxInFlightUpdates): asked again, with a
+   * jittered backoff, for this long from the first refusal, then reported (ServerRefused, naming the
+   * setting). Short: each refusal also aborts the Updates the server had admitted, so long retries
+   * by many callers only feed each other's refusals.
+   */
+  keeperInFlightLimitRetryMs: 10_000,
   /** `end`: how long to wait for the keeper to close after its handlers finished. */
   keeperCloseMs: 15_000,
 } as const;
