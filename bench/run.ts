@@ -22,11 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
 import { getMptToken, tokenKeeperId } from '../src/client/token-keepers.js';
+import { assertWorkerPolling } from '../src/client/worker-check.js';
 import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../src/contracts/token-keeper.js';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
@@ -171,6 +172,16 @@ async function main(): Promise<void> {
       const s1 = await keeperStatus();
       const u = await timeCalls(token(false), TOKEN_CALLS, TOKEN_CONCURRENCY);
       const s2 = await keeperStatus();
+      // What the worker-poll check adds to a call, one at a time: getMptToken as callers get it (the
+      // check answered from its cache), the check alone from its cache, and the check's DescribeTaskQueue
+      // round trip (a fresh client per call has no cache).
+      const one = await timeCalls(token(false), TOKEN_CALLS, 1);
+      const cached = await timeCalls(() => assertWorkerPolling(env.client, 'bench-mpt'), TOKEN_CALLS, 1);
+      const uncached = await timeCalls(
+        () => assertWorkerPolling(new Client({ connection: env.client.connection, namespace: 'default' }), 'bench-mpt'),
+        TOKEN_CALLS,
+        1,
+      );
       const signInsDuring = (await signIns()) - signInsBefore;
       // Both end here: the workers shut down with nothing of this scenario left running.
       await target.signal(BASELINE_STOP_SIGNAL);
@@ -195,6 +206,10 @@ async function main(): Promise<void> {
       line('getMptToken (coalesce: false)', u);
       ratios('getMptToken', k);
       ratios('getMptToken coalesce: false', u);
+      console.log(
+        `  one call at a time: getMptToken (coalesce: false) p50 ${one.median.toFixed(2)} ms; its worker-poll check from the cache ` +
+          `p50 ${(cached.median * 1000).toFixed(1)} µs; uncached (DescribeTaskQueue) p50 ${uncached.median.toFixed(2)} ms, p99 ${uncached.p99.toFixed(2)} ms`,
+      );
       console.log(
         `  Updates received: baseline ${answered - 1}, keeper ${s1.requests - s0.requests} (default) and ${s2.requests - s1.requests} (coalesce: false) for ${TOKEN_CALLS} calls each`,
       );

@@ -1,6 +1,8 @@
 // Typed start/execute helpers for other services, over one registry of flows. Every start goes
-// through `startFlow`, which refuses to start without payload encryption, validates the input, and
-// applies the flow's workflow-id reuse rule (see `flows[...].idReuse` and the README).
+// through `startFlow`, which refuses to start without payload encryption, validates the input (its
+// schema, its size, the workflow id's length), checks that a worker polls the task queue, applies
+// the flow's workflow-id reuse rule (see `flows[...].idReuse` and the README), and reports a start
+// the server refused with the server's reason.
 import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
@@ -15,6 +17,7 @@ import { isLoopbackHost } from '../common/transport.js';
 import type { FlowContract, IdReuse } from '../contracts/flow-contract.js';
 import { flowContracts, type WorkflowType } from '../contracts/index.js';
 import { SUBMIT_ISSUED_CERTIFICATE, type SubmitIssuedCertificateResult } from '../contracts/kpsis-issue-certificate.js';
+import { inputSizeProblem, workflowIdProblem } from '../contracts/limits.js';
 import { describeInputIssues } from '../contracts/validation.js';
 import * as workflows from '../workflows/index.js';
 import {
@@ -26,6 +29,8 @@ import {
   kpsisIssueCertificate,
   mptSignIn,
 } from '../workflows/index.js';
+import { serverRefusal } from './server-errors.js';
+import { assertWorkerPolling } from './worker-check.js';
 
 /** A workflow that takes one input and returns a promise: what every trustflow flow is. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameter: every flow's input type fits
@@ -123,9 +128,13 @@ export async function startFlow<I, R>(
   const flow = entryOfWorkflow(workflow);
   assertEncryptingClient(client);
   const input = validInput(flow.contract, o.input);
+  const idProblem = workflowIdProblem(o.workflowId);
+  if (idProblem) throw new InvalidInputError(`${flow.contract.workflowType}: ${idProblem}`);
+  const taskQueue = o.taskQueue ?? temporalSettingsFromEnv().taskQueue;
+  await assertWorkerPolling(client, taskQueue);
   try {
     return await client.workflow.start(workflow, {
-      taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
+      taskQueue,
       workflowId: o.workflowId,
       args: [o.input],
       // recorded-result: a running run is joined only after its input was compared (below).
@@ -133,7 +142,9 @@ export async function startFlow<I, R>(
       workflowIdReusePolicy: REUSE_POLICY[flow.contract.idReuse],
     });
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError) || flow.contract.idReuse !== 'recorded-result') throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError))
+      throw serverRefusal(err, `start ${flow.contract.workflowType} '${o.workflowId}'`) ?? err;
+    if (flow.contract.idReuse !== 'recorded-result') throw err;
     await assertSameInput(client, flow.contract, o, input);
     return existingHandle(client, workflow, o.workflowId);
   }
@@ -158,6 +169,8 @@ export async function startFlowByName(
 function validInput(contract: FlowContract, input: unknown): unknown {
   const parsed = contract.inputSchema.safeParse(input);
   if (!parsed.success) throw new InvalidInputError(`invalid ${contract.workflowType} input: ${describeInputIssues(parsed.error)}`);
+  const tooLarge = inputSizeProblem(input, contract.workflowType);
+  if (tooLarge) throw new InvalidInputError(tooLarge);
   return parsed.data;
 }
 

@@ -48,6 +48,12 @@ export const FailureType = {
   CodecMisconfigured: 'CodecMisconfigured',
   /** A payload was encrypted with a codec key this process does not have. */
   CodecKeyMissing: 'CodecKeyMissing',
+  /** No worker polls the task queue a flow or keeper runs on: nothing was started (client helpers). */
+  NoWorker: 'NoWorker',
+  /** The token keeper was ended (`trustflow token end|reset`) while the call waited: ask again. */
+  KeeperEnded: 'KeeperEnded',
+  /** The Temporal server refused a call for a reason the input cannot fix (a limit): its reason is in the message. */
+  ServerRefused: 'ServerRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

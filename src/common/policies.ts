@@ -150,6 +150,12 @@ export const workflowWaits = {
   cipherServiceDown: { firstMs: 1000, maxMs: 30_000 },
   /** KPSIS surely not reached (nothing generated): try again after 2 s, 4 s … at most 30 s, this many times. */
   kpsisUnreachable: { attempts: 6, maxPauseMs: 30_000 },
+  /**
+   * A token keeper's next sign-in after failed ones (a failed sign-in, or a token with no more than
+   * keeper.minValidity left): 5 s, doubling, at most 5 min. Until then callers without a usable
+   * token get the last failure at once, and nothing signs in (getToken, invalidate, the refresh loop).
+   */
+  tokenKeeperRetry: { firstMs: 5_000, maxMs: 300_000 },
   /** KPSIS's wait for the CA: reminderEvery and giveUpAfter come from the input (defaults 1 day, 30 days). */
   /**
    * KISC's announced planned works: the defaults of kiscVerifyIdentity's maxMaintenanceWait (the
@@ -157,4 +163,35 @@ export const workflowWaits = {
    * (how often the news are read again while waiting, so a corrected or cancelled notice is seen).
    */
   kiscMaintenance: { maxWaitMs: 86_400_000, recheckEveryMs: 15 * 60_000 },
+} as const;
+
+/** The waits of the client helpers (src/client): how they find out, within seconds, that nothing will answer. */
+export const clientWaits = {
+  /**
+   * Is a worker polling this task queue (DescribeTaskQueue)? The server stamps a poller when each
+   * long poll starts and ends; a long poll lasts up to a minute (matching.longPollExpirationInterval),
+   * so a live, idle worker's stamp can be that old: `liveWithinMs` adds margin for clock skew. The
+   * server keeps listing a stopped worker for 5 min (matching.PollerHistoryTTL): older stamps count
+   * as no worker. A worker that has just started may not have polled yet: asked again every
+   * `retryEveryMs` for `graceMs` before failing. A positive answer is reused for `cacheMs` per
+   * (client, queue), so a hot path (getMptToken per request) does not pay a round trip per call.
+   */
+  workerPoll: { liveWithinMs: 90_000, graceMs: 2_000, retryEveryMs: 250, cacheMs: 15_000 },
+  /**
+   * A keeper call that has not returned after `firstMs` (a token in hand takes milliseconds; a
+   * sign-in takes seconds): the keeper is described and its own task queue checked, then every
+   * `everyMs` while the call waits, so a keeper no worker runs fails its callers instead of hanging them.
+   */
+  keeperQueueCheck: { firstMs: 3_000, everyMs: 10_000 },
+  /** After a keeper's transient refusal (continued as new, ending): asked again for this long beyond its signInTimeout. */
+  keeperRetryForMs: 30_000,
+  /**
+   * Refused by the server's in-flight Update limit (history.maxInFlightUpdates): asked again, with a
+   * jittered backoff, for this long from the first refusal, then reported (ServerRefused, naming the
+   * setting). Short: each refusal also aborts the Updates the server had admitted, so long retries
+   * by many callers only feed each other's refusals.
+   */
+  keeperInFlightLimitRetryMs: 10_000,
+  /** `end`: how long to wait for the keeper to close after its handlers finished. */
+  keeperCloseMs: 15_000,
 } as const;

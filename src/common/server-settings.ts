@@ -30,12 +30,13 @@ export const devServerLatencyConfig = {
 } as const;
 
 /**
- * `--dynamic-config-value key=value` arguments for `temporal server start-dev`.
+ * `--dynamic-config-value key=value` arguments for `temporal server start-dev` (the README's "By hand"
+ * command spells out the same flags: a unit test keeps them equal).
  * @param o.latency false leaves out devServerLatencyConfig (the bench's "before").
+ * @param o.overrides values that replace (or add to) these, e.g. a lower limit for a test.
  */
-export function devServerDynamicConfigArgs(o: { latency?: boolean } = {}): string[] {
-  return Object.entries({ ...serverDynamicConfig, ...(o.latency === false ? {} : devServerLatencyConfig) }).flatMap(([k, v]) => [
-    '--dynamic-config-value',
-    `${k}=${JSON.stringify(v)}`,
-  ]);
+export function devServerDynamicConfigArgs(o: { latency?: boolean; overrides?: Record<string, unknown> } = {}): string[] {
+  return Object.entries({ ...serverDynamicConfig, ...(o.latency === false ? {} : devServerLatencyConfig), ...o.overrides }).flatMap(
+    ([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`],
+  );
 }

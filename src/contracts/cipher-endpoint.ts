@@ -3,6 +3,7 @@
 // personal data (owner names) and travel only through the encryption codec.
 import { z } from 'zod';
 import { fileReference, providerUrl, strictObject } from './fields.js';
+import { MAX_PATH_LENGTH } from './limits.js';
 
 export const CipherEndpointSchema = strictObject({
   /** The agent's API root, e.g. https://local.cipher.kiev.ua:9090/api/v1 (plain http only on loopback). */
@@ -13,7 +14,7 @@ export const KeyStoreRefSchema = z.union([
   /** The container file on the worker's machine, uploaded into the ticket. */
   strictObject({ file: fileReference('key container') }),
   /** A path the Cipher agent itself opens (its own file or a PKCS#11 token path; needed for key changes). */
-  strictObject({ path: z.string().min(1) }),
+  strictObject({ path: z.string().min(1).max(MAX_PATH_LENGTH) }),
 ]);
 export type KeyStoreRef = z.infer<typeof KeyStoreRefSchema>;
 

@@ -5,9 +5,9 @@ import { strictObject } from './fields.js';
 
 /** Option values are strings on the wire, even booleans. */
 export const CipherOptionsSchema = strictObject({
-  caId: z.string().min(1),
+  caId: z.string().min(1).max(200),
   signatureType: z.enum(['attached', 'detached']).default('detached'),
-  cadesType: z.string().min(1).optional(),
+  cadesType: z.string().min(1).max(64).optional(),
   embedCertificateType: z.enum(['signerCert', 'signerAndCaCert', 'signerCertAndCaInfo', 'nothing']).optional(),
   embedSignatureTs: z.boolean().optional(),
   embedDataTs: z.boolean().optional(),

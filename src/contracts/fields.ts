@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { closestName } from '../common/closest-name.js';
 import { transportProblem, type TransportOptions } from '../common/transport.js';
+import { MAX_PATH_LENGTH, MAX_URL_LENGTH } from './limits.js';
 
 /** The message of zod's `unrecognized_keys` issue, naming the closest known key of that object. */
 function unknownKeys(iss: z.core.$ZodRawIssue): string | undefined {
@@ -51,6 +52,7 @@ export function transportProblemOf(url: string, o: TransportOptions = {}): strin
 export function providerUrl(example: string, o: TransportOptions = {}) {
   return z
     .string()
+    .max(MAX_URL_LENGTH, { message: `must be at most ${MAX_URL_LENGTH} characters` })
     .url({ message: `must be an absolute URL, e.g. ${example}` })
     .superRefine((url, ctx) => {
       const problem = transportProblemOf(url, o);
@@ -62,20 +64,29 @@ const ENV_REF = /^env:[A-Za-z_][A-Za-z0-9_]*$/;
 const FILE_REF = /^file:\/.+/;
 
 /** A secret reference: `env:NAME` or `file:/absolute/path`, never the secret itself. */
-export const SecretRefSchema = z.string().refine((s) => ENV_REF.test(s) || FILE_REF.test(s), {
-  message:
-    "must be a secret reference, 'env:NAME' (an environment variable of the worker) or 'file:/absolute/path' " +
-    '(a file the worker can read); put the secret itself there, never in the workflow input',
-});
+export const SecretRefSchema = z
+  .string()
+  .max(MAX_PATH_LENGTH, { message: `must be at most ${MAX_PATH_LENGTH} characters` })
+  .refine((s) => ENV_REF.test(s) || FILE_REF.test(s), {
+    message:
+      "must be a secret reference, 'env:NAME' (an environment variable of the worker) or 'file:/absolute/path' " +
+      '(a file the worker can read); put the secret itself there, never in the workflow input',
+  });
 
 /** An absolute path on the worker's machine. */
 export function absolutePath(example?: string) {
-  return z.string().startsWith('/', { message: `must be an absolute path on the worker machine${example ? `, e.g. ${example}` : ''}` });
+  return z
+    .string()
+    .max(MAX_PATH_LENGTH, { message: `must be at most ${MAX_PATH_LENGTH} characters` })
+    .startsWith('/', { message: `must be an absolute path on the worker machine${example ? `, e.g. ${example}` : ''}` });
 }
 
 /** `file:/absolute/path`: something the worker reads (data, photos), named by reference. */
 export function fileReference(what: string) {
-  return z.string().regex(/^file:\/.+/, { message: `must be a reference to the ${what}, 'file:/absolute/path'` });
+  return z
+    .string()
+    .max(MAX_PATH_LENGTH, { message: `must be at most ${MAX_PATH_LENGTH} characters` })
+    .regex(/^file:\/.+/, { message: `must be a reference to the ${what}, 'file:/absolute/path'` });
 }
 
 const DURATION_TEXT = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
@@ -83,7 +94,10 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 
 /** A duration: a number of ms or e.g. '30s', '12h', '7d'; parsed to ms. */
 export const DurationSchema = z
-  .union([z.number().int().positive(), z.string().regex(DURATION_TEXT, { message: "must be a duration like '30s', '12h' or '7d'" })])
+  .union([
+    z.number().int().positive(),
+    z.string().max(32).regex(DURATION_TEXT, { message: "must be a duration like '30s', '12h' or '7d'" }),
+  ])
   .transform((v) => (typeof v === 'number' ? v : durationMs(v)))
   // The text form can say 0 ('0s', '0.4ms') or more than any timer takes ('9999…d'): neither is a wait.
   .refine((ms) => Number.isSafeInteger(ms) && ms > 0, { message: 'must be at least 1 ms and a finite duration' });

@@ -36,6 +36,7 @@ export * from './kisc-reconcile.js';
 export * from './kisc-verify-identity.js';
 export * from './kontur-sign-in.js';
 export * from './kpsis-issue-certificate.js';
+export * from './limits.js';
 export * from './mpt-sign-in.js';
 export * from './mutual-tls-spec.js';
 export * from './signer-spec.js';

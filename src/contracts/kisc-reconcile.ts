@@ -8,6 +8,7 @@ export const KISC_RECONCILE = 'kiscReconcile';
 
 const DateSchema = z
   .string()
+  .max(10, { message: 'must be a date YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' })
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: 'is not a calendar date' });
 

@@ -31,12 +31,15 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   /** Signs the personal-data request; required when fetchPersonalData is true. */
   signingKey: KiscJwsKeySpecSchema.optional(),
   /** The person's IIN (12 digits, valid check digit). */
-  iin: z.string().superRefine((v, ctx) => {
-    const problem = iinProblem(v);
-    if (problem === 'format') ctx.addIssue({ code: 'custom', message: 'must be exactly 12 digits (an IIN)' });
-    if (problem === 'check_digit')
-      ctx.addIssue({ code: 'custom', message: 'is not a valid IIN: its check digit (the 12th digit) does not match; check for a typo' });
-  }),
+  iin: z
+    .string()
+    .max(64)
+    .superRefine((v, ctx) => {
+      const problem = iinProblem(v);
+      if (problem === 'format') ctx.addIssue({ code: 'custom', message: 'must be exactly 12 digits (an IIN)' });
+      if (problem === 'check_digit')
+        ctx.addIssue({ code: 'custom', message: 'is not a valid IIN: its check digit (the 12th digit) does not match; check for a typo' });
+    }),
   /** Biometric vendor id from GET /vendors (the list changes: it is checked before anything is billed). */
   vendor: z.number().int().positive(),
   /** Reference to the face photo (PNG or JPEG) on the worker's machine: file:/path. Never the bytes. */
@@ -55,7 +58,7 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   /** How the consent goes in the JSON body: a JSON string (the memo's reading) or {"consent": text}. */
   consentBodyFormat: z.enum(['json-string', 'json-object']).default('json-string'),
   /** Top-level personal-data fields to return; nothing else leaves the worker (data minimisation). */
-  personalDataFields: z.array(z.string().min(1)).min(1).optional(),
+  personalDataFields: z.array(z.string().min(1).max(100)).min(1).max(100).optional(),
   /** Also ask for the phone registered in the mobile citizens database (field mobilephone). */
   mcdb: z.boolean().default(false),
   /**

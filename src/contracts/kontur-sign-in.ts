@@ -12,6 +12,7 @@ export const KonturSignInInputSchema = strictObject({
   /** Version segment of the auth paths; v5.9 is what Kontur's SDKs use. */
   apiVersion: z
     .string()
+    .max(16)
     .regex(/^v\d+(\.\d+)?$/, { message: "must look like 'v5.9'" })
     .default('v5.9'),
   /** Skip Kontur's chain/validity check of the certificate (test stands only). */

@@ -3,6 +3,7 @@
 // on the worker's machine and only their paths and fingerprints enter history.
 import { z } from 'zod';
 import { absolutePath, DurationSchema, SecretRefSchema, strictObject, transportProblemOf } from './fields.js';
+import { MAX_URL_LENGTH } from './limits.js';
 import { defineFlow } from './flow-contract.js';
 
 export const KPSIS_ISSUE_CERTIFICATE = 'kpsisIssueCertificate';
@@ -13,15 +14,15 @@ const EMAIL = /^[^\s@]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 export const KpsisCertInfoSchema = strictObject({
   /** e.g. '*.example.org' (a DNS name, wildcard allowed) */
-  commonName: z.string().regex(DNS_NAME, { message: "must be a DNS name such as 'service.example.by' or '*.example.by'" }),
+  commonName: z.string().max(253).regex(DNS_NAME, { message: "must be a DNS name such as 'service.example.by' or '*.example.by'" }),
   organization: z.string().trim().min(1).max(200),
   description: z.string().max(200).optional(),
   state: z.string().max(128).optional(),
   locality: z.string().max(128).optional(),
   street: z.string().max(200).optional(),
-  email: z.string().regex(EMAIL, { message: 'must be an e-mail address' }).optional(),
+  email: z.string().max(254).regex(EMAIL, { message: 'must be an e-mail address' }).optional(),
   subjectAltNames: z
-    .array(z.string().regex(DNS_NAME, { message: 'each must be a DNS name' }))
+    .array(z.string().max(253).regex(DNS_NAME, { message: 'each must be a DNS name' }))
     .max(50)
     .optional(),
 });
@@ -31,7 +32,7 @@ export const KpsisIssueCertificateInputSchema = strictObject({
    * The key-generation service, e.g. http://127.0.0.1:8088. It receives every shard holder's password:
    * https, or plain http on loopback; plain http to another host only with `allowPlainHttp: true`.
    */
-  baseUrl: z.string().url({ message: 'must be an absolute URL, e.g. http://127.0.0.1:8088' }),
+  baseUrl: z.string().max(MAX_URL_LENGTH).url({ message: 'must be an absolute URL, e.g. http://127.0.0.1:8088' }),
   /**
    * Opt-in for a KPSIS reachable only by plain http on a closed network segment. The passwords then
    * cross that network in clear: every use is logged as a warning.
@@ -47,7 +48,7 @@ export const KpsisIssueCertificateInputSchema = strictObject({
     usersNum: z.number().int().min(2).max(16),
     thresholdNum: z.number().int().min(2),
     /** One secret reference per shard holder, in shard order. */
-    passwords: z.array(SecretRefSchema),
+    passwords: z.array(SecretRefSchema).max(16),
   }).superRefine((k, ctx) => {
     if (k.thresholdNum > k.usersNum)
       ctx.addIssue({
@@ -62,7 +63,7 @@ export const KpsisIssueCertificateInputSchema = strictObject({
         message: `must hold exactly usersNum (${k.usersNum}) references, one per shard holder; got ${k.passwords.length}`,
       });
   }),
-  certReqParam: strictObject({ type: z.string().min(1).default('service_and_tls'), certInfo: KpsisCertInfoSchema }),
+  certReqParam: strictObject({ type: z.string().min(1).max(100).default('service_and_tls'), certInfo: KpsisCertInfoSchema }),
   /** Ask the service to keep its own copies too (its data folder). */
   saveToFile: z.boolean().default(false),
   /** Where the worker writes cert_req.req, key.p8 and shard<i>.pem (owner-only), and later the certificate. */

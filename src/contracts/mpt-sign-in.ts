@@ -20,7 +20,7 @@ export const MptSignInInputSchema = strictObject({
   /** How many challenges to try when the stand rejects one as unknown, expired or used. */
   maxChallengeAttempts: z.number().int().min(1).max(10).default(3),
   /** Error codes meaning "challenge unknown/expired/used" on this stand (INF: real codes unpublished). */
-  challengeRejectedCodes: z.array(z.string().min(1)).min(1).optional(),
+  challengeRejectedCodes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
 });
 export type MptSignInInput = z.input<typeof MptSignInInputSchema>;
 export type MptSignInParsedInput = z.output<typeof MptSignInInputSchema>;

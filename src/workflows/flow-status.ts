@@ -3,6 +3,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ChildWorkflowFailure,
   defineQuery,
   metricMeter,
   patched,
@@ -72,10 +73,18 @@ export class FlowTracker<Step extends string> {
   }
 }
 
-/** The ApplicationFailure behind an activity failure (or the failure itself). */
+/**
+ * The ApplicationFailure behind an activity's or a child workflow's failure, however nested (a
+ * keeper's sign-in child that failed in an activity: ChildWorkflowFailure → ActivityFailure →
+ * ApplicationFailure), or the failure itself. Undefined for timeouts, cancellations, terminations.
+ */
 export function rootApplicationFailure(err: unknown): ApplicationFailure | undefined {
-  if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  let e = err;
+  for (let depth = 0; depth < 8; depth++) {
+    if (e instanceof ApplicationFailure) return e;
+    if (!(e instanceof ActivityFailure || e instanceof ChildWorkflowFailure)) return undefined;
+    e = e.cause;
+  }
   return undefined;
 }
 

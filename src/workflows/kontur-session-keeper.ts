@@ -2,11 +2,12 @@
 // (id: workflowIds.tokenKeeper). A refresh spends the held pair once (sessions/refresh); when that
 // fails, a full konturSignIn (authenticate-by-cert, decrypt, approve) as a child bounded by
 // signInTimeout. The pair never leaves the keeper: callers get the sid.
-import { ActivityFailure, continueAsNew, executeChild, log, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew, executeChild, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { KonturSignInResult } from '../contracts/kontur-sign-in.js';
 import {
   KONTUR_SESSION_KEEPER,
   KonturSessionKeeperInputSchema,
+  keeperInputSchemasBeforeRules,
   type KeeperStatus,
   type KonturSessionGrant,
   type KonturSessionKeeperInput,
@@ -15,7 +16,7 @@ import { workflowIds } from '../contracts/workflow-ids.js';
 import { activities } from './activities.js';
 import { rootApplicationFailure } from './flow-status.js';
 import { konturSignIn } from './kontur-sign-in.js';
-import { runKeeper, type KeeperCarried } from './token-keeper.js';
+import { KEEPER_RULES_PATCH, runKeeper, type KeeperCarried } from './token-keeper.js';
 import { validateInput } from './validate-input.js';
 
 const { konturRefreshHeldSession } = activities;
@@ -24,7 +25,8 @@ export async function konturSessionKeeper(
   rawInput: KonturSessionKeeperInput,
   carried?: KeeperCarried<KonturSignInResult>,
 ): Promise<KeeperStatus> {
-  const input = validateInput(KonturSessionKeeperInputSchema, rawInput, KONTUR_SESSION_KEEPER);
+  const schema = patched(KEEPER_RULES_PATCH) ? KonturSessionKeeperInputSchema : keeperInputSchemasBeforeRules.kontur;
+  const input = validateInput(schema, rawInput, KONTUR_SESSION_KEEPER);
   const keeperId = workflowInfo().workflowId;
   const { baseUrl, apiVersion, apiKey, sessionTtlSeconds } = input.signIn;
   const expiresAt = (obtainedAt: string) => new Date(Date.parse(obtainedAt) + sessionTtlSeconds * 1000).toISOString();

@@ -1,22 +1,24 @@
 // mptTokenKeeper: the IS MPT token of one participant on one stand, shared by every caller
 // (id: workflowIds.tokenKeeper). Each refresh is a full mptSignIn (a new challenge, signed), run as
 // a child bounded by signInTimeout. The engine (token-keeper.ts) does the rest.
-import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, executeChild, patched, workflowInfo } from '@temporalio/workflow';
 import type { MptSignInResult } from '../contracts/mpt-sign-in.js';
 import {
   MPT_TOKEN_KEEPER,
   MptTokenKeeperInputSchema,
+  keeperInputSchemasBeforeRules,
   type KeeperStatus,
   type MptTokenGrant,
   type MptTokenKeeperInput,
 } from '../contracts/token-keeper.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
 import { mptSignIn } from './mpt-sign-in.js';
-import { runKeeper, type KeeperCarried } from './token-keeper.js';
+import { KEEPER_RULES_PATCH, runKeeper, type KeeperCarried } from './token-keeper.js';
 import { validateInput } from './validate-input.js';
 
 export async function mptTokenKeeper(rawInput: MptTokenKeeperInput, carried?: KeeperCarried<MptSignInResult>): Promise<KeeperStatus> {
-  const input = validateInput(MptTokenKeeperInputSchema, rawInput, MPT_TOKEN_KEEPER);
+  const schema = patched(KEEPER_RULES_PATCH) ? MptTokenKeeperInputSchema : keeperInputSchemasBeforeRules.mpt;
+  const input = validateInput(schema, rawInput, MPT_TOKEN_KEEPER);
   const keeperId = workflowInfo().workflowId;
   return runKeeper<MptSignInResult, MptTokenGrant>(
     {

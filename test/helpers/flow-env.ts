@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ActivityDeps } from '../../src/activities/index.js';
 import { startSandbox, type Sandbox, type SandboxManifest } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
-import { startTestServer, testDataConverter, testWorkflowBundle } from './temporal.js';
+import { startTestServer, testDataConverter, testWorkflowBundle, type TestServerOptions } from './temporal.js';
 
 export interface FlowTestEnv {
   env: TestWorkflowEnvironment;
@@ -25,10 +25,10 @@ export interface FlowTestEnv {
  */
 export async function startFlowTestEnv(
   taskQueue: string,
-  o: { activityDeps?: (sandbox: Sandbox) => ActivityDeps | Promise<ActivityDeps> } = {},
+  o: { activityDeps?: (sandbox: Sandbox) => ActivityDeps | Promise<ActivityDeps>; server?: TestServerOptions } = {},
 ): Promise<FlowTestEnv> {
   const tmp = await mkdtemp(join(tmpdir(), `trustflow-${taskQueue}-`));
-  const [env, sandbox] = await Promise.all([startTestServer(), startSandbox({ dir: join(tmp, 'sandbox') })]);
+  const [env, sandbox] = await Promise.all([startTestServer(o.server ?? {}), startSandbox({ dir: join(tmp, 'sandbox') })]);
   const worker = await createTrustflowWorker({
     connection: env.nativeConnection,
     namespace: 'default',

@@ -40,6 +40,8 @@ export interface TestServerOptions {
   /** Extra dev-server flags, e.g. the Web UI's --ui-codec-endpoint. */
   extraArgs?: string[];
   uiPort?: number;
+  /** Dynamic config values that replace trustflow's server settings for this server (e.g. a lower limit). */
+  dynamicConfig?: Record<string, unknown>;
 }
 
 export async function startTestServer(o: TestServerOptions = {}): Promise<TestWorkflowEnvironment> {
@@ -51,7 +53,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestWo
       searchAttributes: allSearchAttributeKeys,
       ...(o.uiPort ? { ui: true, uiPort: o.uiPort } : {}),
       // The server settings production gets too (src/common/server-settings.ts), then the test's own.
-      extraArgs: [...devServerDynamicConfigArgs(), ...(o.extraArgs ?? [])],
+      extraArgs: [...devServerDynamicConfigArgs({ overrides: o.dynamicConfig }), ...(o.extraArgs ?? [])],
     },
     client: { dataConverter: o.encrypted === false ? {} : testDataConverter },
   });

@@ -1,20 +1,27 @@
 // Token keepers on a real dev server with the sandbox's IS MPT and Kontur simulators: one sign-in
 // shared by hundreds of callers, refresh before expiry, invalidation without storms, continue-as-new
-// under load, idle end, a bounded typed failure during an outage, and no secret in history.
+// under load, idle end, a bounded typed failure during an outage, and no secret in history; no
+// silent wait (no worker on a queue), the sign-in's own failure type, end/reset, an impossible
+// minValidity, and backoff on every path.
 import assert from 'node:assert/strict';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
+  endTokenKeeper,
   getKonturSession,
   getMptToken,
   invalidateKonturSession,
   invalidateMptToken,
+  resetTokenKeeper,
   tokenKeeperId,
 } from '../../src/client/token-keepers.js';
+import { NoWorkerError } from '../../src/client/worker-check.js';
 import type { MptSignInInput } from '../../src/contracts/mpt-sign-in.js';
-import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../../src/contracts/token-keeper.js';
+import { KEEPER_STATUS_QUERY, type KeeperStatus, type MptTokenKeeperInput } from '../../src/contracts/token-keeper.js';
+import { workflowIds } from '../../src/contracts/workflow-ids.js';
+import { mptTokenKeeper } from '../../src/workflows/index.js';
 import { FailureType, TrustflowError } from '../../src/common/errors.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
@@ -28,7 +35,8 @@ let sandbox: Sandbox;
 let n = 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ismpt = () => sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'state') as Promise<{ successfulSignIns: number }>;
+const ismpt = () =>
+  sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'state') as Promise<{ successfulSignIns: number; calls: Record<string, number> }>;
 const statusOf = (id: string) => client.workflow.getHandle(id).query<KeeperStatus>(KEEPER_STATUS_QUERY);
 
 /** A keeper of its own for each test: the same registered key, copied to a new path (another participant id). */
@@ -201,6 +209,212 @@ describe('mptTokenKeeper', () => {
     const input = await participant();
     await getMptToken(client, { input, taskQueue });
     await assert.rejects(getMptToken(client, { input, keeper: { minValidity: '1m' }, taskQueue }), /runs with another input/);
+  });
+});
+
+describe('no silent waits: a worker must poll the task queue', () => {
+  it(
+    "no worker on the caller's queue: getMptToken fails within seconds naming the queue, and no keeper is left behind",
+    { timeout: 30_000 },
+    async () => {
+      const input = await participant();
+      const t0 = Date.now();
+      await assert.rejects(getMptToken(client, { input, taskQueue: 'nobody-polls-this-queue' }), (err: unknown) => {
+        assert.ok(err instanceof NoWorkerError, String(err));
+        assert.equal(err.type, FailureType.NoWorker);
+        assert.match(err.message, /task queue 'nobody-polls-this-queue' in namespace 'default' at 127\.0\.0\.1:\d+: no worker polls it/);
+        assert.match(err.message, /TRUSTFLOW_TASK_QUEUE/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 10_000, `within seconds: ${Date.now() - t0} ms`);
+      await assert.rejects(
+        client.workflow.getHandle(tokenKeeperId('mpt', input)).describe(),
+        WorkflowNotFoundError,
+        'no keeper was started',
+      );
+      const left = [];
+      for await (const w of client.workflow.list({ query: `TaskQueue = 'nobody-polls-this-queue'` })) left.push(w.workflowId);
+      assert.deepEqual(left, [], 'nothing in the namespace runs on that queue');
+    },
+  );
+
+  it(
+    'a keeper on a queue no worker polls: a caller on the right queue fails within seconds naming that queue; end terminates it',
+    { timeout: 60_000 },
+    async () => {
+      const input = await participant();
+      const id = tokenKeeperId('mpt', input);
+      // What an older client with a mistyped TRUSTFLOW_TASK_QUEUE left behind.
+      const orphan = await client.workflow.start(mptTokenKeeper, {
+        workflowId: id,
+        taskQueue: 'mistyped-queue',
+        args: [{ signIn: input } as MptTokenKeeperInput],
+      });
+      const t0 = Date.now();
+      await assert.rejects(getMptToken(client, { input, taskQueue }), (err: unknown) => {
+        assert.ok(err instanceof NoWorkerError, String(err));
+        assert.equal(err.taskQueue, 'mistyped-queue');
+        assert.match(err.message, new RegExp(`keeper ${id} runs on task queue 'mistyped-queue'`));
+        assert.match(err.message, /trustflow token end mpt --input FILE/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 15_000, `within seconds: ${Date.now() - t0} ms`);
+
+      const ended = await endTokenKeeper(client, 'mpt', input);
+      assert.equal(ended.outcome, 'terminated', JSON.stringify(ended));
+      assert.equal(ended.taskQueue, 'mistyped-queue');
+      assert.match(ended.reason, /no worker polls it/);
+      assert.equal((await orphan.describe()).status.name, 'TERMINATED');
+      const grant = await getMptToken(client, { input, taskQueue });
+      assert.match(grant.token, /^eyJ/, 'the next caller starts a keeper on a polled queue');
+      assert.equal((await client.workflow.getHandle(id).describe()).taskQueue, taskQueue);
+    },
+  );
+});
+
+describe('keepers operable: the sign-in failure reaches callers, end and reset, minValidity, backoff', () => {
+  it(
+    'a password reference naming an unset variable: SecretUnavailable naming it; reset with the fixed input gives a token at once',
+    { timeout: 60_000 },
+    async () => {
+      const fixed = await participant();
+      const broken: MptSignInInput = { ...fixed, signer: { ...fixed.signer, password: 'env:TRUSTFLOW_TEST_UNSET_P12_PASSWORD' } };
+      delete process.env.TRUSTFLOW_TEST_UNSET_P12_PASSWORD;
+      const keeper = { idleAfter: '1h' };
+      await assert.rejects(getMptToken(client, { input: broken, keeper, taskQueue }), (err: unknown) => {
+        assert.ok(err instanceof TrustflowError, String(err));
+        assert.equal(err.type, FailureType.SecretUnavailable, err.message);
+        assert.match(err.message, /env:TRUSTFLOW_TEST_UNSET_P12_PASSWORD/);
+        return true;
+      });
+      // The fixed input meets the keeper of the broken one, which would run for idleAfter (1 h).
+      await assert.rejects(getMptToken(client, { input: fixed, keeper, taskQueue }), /runs with another input.*trustflow token reset mpt/);
+
+      const t0 = Date.now();
+      const { ended, grant } = await resetTokenKeeper(client, 'mpt', { input: fixed, keeper, taskQueue });
+      assert.ok(Date.now() - t0 < 15_000, `without waiting for idleAfter: ${Date.now() - t0} ms`);
+      assert.equal(ended.outcome, 'ended', JSON.stringify(ended));
+      assert.equal(ended.status?.lastErrorType, FailureType.SecretUnavailable);
+      assert.match(grant.token, /^eyJ/);
+      assert.deepEqual(await getMptToken(client, { input: fixed, keeper, taskQueue }), grant);
+    },
+  );
+
+  it('end: the keeper closes, reports what it ended, and a later call starts a new one', async () => {
+    const input = await participant();
+    const id = tokenKeeperId('mpt', input);
+    const first = await getMptToken(client, { input, taskQueue });
+    const { runId } = await client.workflow.getHandle(id).describe();
+    const ended = await endTokenKeeper(client, 'mpt', input, { reason: 'test: rotate' });
+    assert.equal(ended.outcome, 'ended');
+    assert.equal(ended.runId, runId);
+    assert.equal(ended.status?.endReason, 'test: rotate');
+    assert.equal(ended.signInCancelled, false);
+    assert.equal((await client.workflow.getHandle(id, runId).describe()).status.name, 'COMPLETED');
+    assert.deepEqual(await endTokenKeeper(client, 'mpt', input), {
+      workflowId: id,
+      outcome: 'none',
+      reason: 'its last keeper is completed already',
+    });
+    const again = await getMptToken(client, { input, taskQueue });
+    assert.notEqual(again.token, first.token);
+    assert.notEqual((await client.workflow.getHandle(id).describe()).runId, runId, 'a new keeper');
+  });
+
+  it('end during a sign-in: the sign-in child is cancelled, its waiting callers get KeeperEnded', { timeout: 60_000 }, async () => {
+    const input = await participant();
+    const id = tokenKeeperId('mpt', input);
+    await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'faults', {
+      endpoint: 'POST /auth/simpleSignIn',
+      action: 'delay',
+      delayMs: 4000,
+    });
+    try {
+      const waiting = getMptToken(client, { input, taskQueue });
+      waiting.catch(() => undefined);
+      for (let i = 0; i < 100 && (await statusOf(id).catch(() => undefined))?.state !== 'refreshing'; i++) await sleep(50);
+      const ended = await endTokenKeeper(client, 'mpt', input);
+      assert.equal(ended.outcome, 'ended');
+      assert.equal(ended.signInCancelled, true);
+      assert.equal(ended.waitingCallersFailed, 1);
+      await assert.rejects(waiting, (err: unknown) => err instanceof TrustflowError && err.type === FailureType.KeeperEnded);
+      const child = await client.workflow.getHandle(workflowIds.tokenKeeperSignIn(id, 1)).describe();
+      assert.equal(child.status.name, 'CANCELLED', 'the sign-in child is not left running');
+    } finally {
+      await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'reset');
+    }
+  });
+
+  it('minValidity at or above the lifetime the input states: InvalidInput before anything starts', async () => {
+    const input = await participant();
+    const before = (await ismpt()).successfulSignIns;
+    for (let i = 0; i < 10; i++)
+      await assert.rejects(
+        getMptToken(client, { input: { ...input, defaultTokenTtlSeconds: 3600 }, keeper: { minValidity: '1h' }, taskQueue }),
+        (err: unknown) =>
+          err instanceof TrustflowError &&
+          err.type === FailureType.InvalidInput &&
+          /keeper\.minValidity: must be below the token's lifetime/.test(err.message),
+      );
+    await assert.rejects(
+      getMptToken(client, { input, keeper: { minValidity: '30000m' }, taskQueue }),
+      /keeper\.minValidity: must be at most 1d/,
+    );
+    assert.equal((await ismpt()).successfulSignIns, before);
+    await assert.rejects(client.workflow.getHandle(tokenKeeperId('mpt', input)).describe(), WorkflowNotFoundError);
+  });
+
+  it(
+    'tokens that live no longer than minValidity: 10 calls, InvalidInput naming both, one sign-in (backoff)',
+    { timeout: 60_000 },
+    async () => {
+      await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'config', { tokenTtlMs: 20_000 });
+      try {
+        const input = await participant();
+        const before = (await ismpt()).successfulSignIns;
+        for (let i = 0; i < 10; i++)
+          await assert.rejects(
+            getMptToken(client, { input, keeper: { minValidity: '30s' }, taskQueue, coalesce: false }),
+            (err: unknown) => {
+              assert.ok(err instanceof TrustflowError, String(err));
+              assert.equal(err.type, FailureType.InvalidInput, err.message);
+              assert.match(err.message, /keeper\.minValidity \(30000 ms\) is not below the token's lifetime \((1\d{4}|20000) ms\)/);
+              return true;
+            },
+          );
+        assert.equal((await ismpt()).successfulSignIns - before, 1, 'one sign-in for 10 calls');
+        const s = await statusOf(tokenKeeperId('mpt', input));
+        assert.equal(s.failures, 1);
+        assert.equal(s.lastErrorType, FailureType.InvalidInput);
+        assert.ok(s.nextRetryAt && Date.parse(s.nextRetryAt) > Date.now(), 'the next attempt waits for the backoff');
+      } finally {
+        await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'reset');
+      }
+    },
+  );
+
+  it('invalidate during a backoff does not sign in again', { timeout: 60_000 }, async () => {
+    const input = await participant();
+    const keeper = { signInTimeout: '3s' };
+    const { token } = await getMptToken(client, { input, keeper, taskQueue });
+    await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'faults', {
+      endpoint: 'GET /auth/key',
+      action: 'status',
+      status: 503,
+      times: 1000,
+    });
+    try {
+      await assert.rejects(invalidateMptToken(client, { input, token }), /sign-in did not finish within signInTimeout|sign-in failed/);
+      const challenges = (await ismpt()).calls['GET /auth/key'] ?? 0;
+      const t0 = Date.now();
+      await assert.rejects(invalidateMptToken(client, { input, token }), /next attempt is after/);
+      await assert.rejects(getMptToken(client, { input, keeper, taskQueue }), /next attempt is after/);
+      assert.ok(Date.now() - t0 < 2500, `at once: ${Date.now() - t0} ms`);
+      await sleep(500);
+      assert.equal((await ismpt()).calls['GET /auth/key'] ?? 0, challenges, 'no sign-in started during the backoff');
+    } finally {
+      await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'reset');
+    }
   });
 });
 

@@ -1,10 +1,10 @@
-// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [kisc-maintenance] [cipher] [kpsis] [credentials] [keepers]`
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [kisc-maintenance] [cipher] [kpsis] [credentials] [keepers] [keeper-end]`
 // (no argument: all of them; name groups to add new histories without re-recording the older ones).
 // Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
 // Keep the histories of older versions when adding new ones: replaying them is the point.
 // Run it when a workflow changes on purpose (with patching for running flows), and commit the files.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -23,6 +23,7 @@ import {
 } from '../../src/client/flows.js';
 import { acknowledgeCredential, applyInventory, loadInventoryFile, scanCredentials } from '../../src/client/credentials.js';
 import {
+  endTokenKeeper,
   getKonturSession,
   getMptToken,
   invalidateKonturSession,
@@ -245,10 +246,25 @@ await worker.runUntil(async () => {
       await save('refresh', tokenKeeperId('kontur', kontur), 'konturSessionKeeper');
     }
   }
+  if (want('keeper-end')) {
+    // `end` while a caller waits for the keeper's sign-in (the stand holds the exchange 2 s): the
+    // sign-in child is cancelled, the caller told KeeperEnded, the keeper closes. Its own participant.
+    const base = sandbox.manifest.examples.mptSignIn;
+    const path = join(tmp, 'end-participant.p12');
+    await copyFile(base.signer.path, path);
+    const mpt = { ...base, signer: { ...base.signer, path } };
+    await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 2000 });
+    const waiting = getMptToken(env.client, { input: mpt, taskQueue }).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 1000));
+    await endTokenKeeper(env.client, 'mpt', mpt, { reason: 'recorded' });
+    await waiting;
+    await sandboxAdmin(url, 'reset');
+    await save('end-during-sign-in', tokenKeeperId('mpt', mpt), 'mptTokenKeeper');
+  }
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
 console.log(
-  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, kisc-maintenance, cipher, kpsis, credentials and keepers'} histories in test/replay/histories/`,
+  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, kisc-maintenance, cipher, kpsis, credentials, keepers and keeper-end'} histories in test/replay/histories/`,
 );

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { MptTokenKeeperInputSchema } from '../../src/contracts/token-keeper.js';
 import { repoRoot } from '../helpers/paths.js';
 import { testWorkflowBundle } from '../helpers/temporal.js';
 
@@ -40,7 +41,7 @@ describe('replay of committed histories', () => {
         histories.some((h) => h.name.startsWith(`${type}-`)),
         `${type} histories`,
       );
-    assert.ok(histories.length >= 17);
+    assert.ok(histories.length >= 18);
   });
 
   it('replays every history without a determinism error', async () => {
@@ -68,6 +69,20 @@ describe('replay of committed histories', () => {
     };
     payload.data = Buffer.from(JSON.stringify(old)).toString('base64');
     await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, historyFromJSON(json), 'mptSignIn-legacy-input');
+  });
+
+  it('replays keepers started before the lifetime rules: an input today refused, as they ran then', async () => {
+    // minValidity (30 s, the default) at or above the lifetime the input states (defaultTokenTtlSeconds
+    // 20): refused at validation today. A keeper started before the rule replays under the old rules
+    // (no trustflow-keeper-lifetime-and-backoff marker) instead of failing with a nondeterminism error.
+    const json = JSON.parse(readFileSync(join(dir, 'mptTokenKeeper-idle-end.json'), 'utf8'));
+    const start = json.events[0].workflowExecutionStartedEventAttributes;
+    const payload = start.input.payloads[0];
+    const input = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+    const old = { ...input, signIn: { ...input.signIn, defaultTokenTtlSeconds: 20 } };
+    assert.equal(MptTokenKeeperInputSchema.safeParse(old).success, false, "today's rules refuse this input");
+    payload.data = Buffer.from(JSON.stringify(old)).toString('base64');
+    await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, historyFromJSON(json), start.workflowId);
   });
 
   it('fails on a workflow whose command sequence changed', async () => {

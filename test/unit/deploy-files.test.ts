@@ -10,7 +10,7 @@ import { after, describe, it, type TestContext } from 'node:test';
 import { parse } from 'yaml';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { allSearchAttributeKeys } from '../../src/common/search-attributes.js';
-import { serverDynamicConfig } from '../../src/common/server-settings.js';
+import { devServerDynamicConfigArgs, serverDynamicConfig } from '../../src/common/server-settings.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const read = (...p: string[]) => readFileSync(join(repoRoot, ...p), 'utf8');
@@ -374,6 +374,18 @@ describe('Temporal dynamic config', () => {
     assert.ok(mount, 'the directory is mounted');
     assert.equal(path, `${mount.split(':')[1]}/${basename(path)}`);
     assert.equal(basename(path), 'production.yaml');
+  });
+
+  it('the README\'s "By hand" dev server gets every value of src/common/server-settings.ts, as npm start passes them', () => {
+    const readme = read('README.md');
+    const start = readme.indexOf('temporal server start-dev --ui-codec-endpoint');
+    assert.ok(start > 0, 'the By hand command is in the README');
+    // The command with its continuation lines, its arguments unquoted as the shell would.
+    const lines = readme.slice(start).split('\n');
+    const command = lines.slice(0, lines.findIndex((l) => !l.trimEnd().endsWith('\\')) + 1).join(' ');
+    const given = [...command.matchAll(/--dynamic-config-value\s+('[^']*'|\S+)/g)].map((m) => m[1]!.replace(/^'|'$/g, ''));
+    const wanted = devServerDynamicConfigArgs().filter((a) => a !== '--dynamic-config-value');
+    assert.deepEqual(given.sort(), wanted.sort());
   });
 
   it('sets every value of src/common/server-settings.ts, history.maxInFlightUpdates to at least 1000', () => {

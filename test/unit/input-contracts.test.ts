@@ -1,6 +1,7 @@
 // Every workflow input, checked by its schema alone (no Temporal): strict at every level (a
 // misspelled optional key must never be ignored: `fetchPersonalDat: false` once fetched the data it
-// meant to skip), and the one transport rule for every provider URL.
+// meant to skip), the one transport rule for every provider URL, size limits on every string and on
+// the whole input, and the keepers' minValidity rules.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { z } from 'zod';
 import { flowContracts as flows } from '../../src/contracts/index.js';
+import {
+  inputSizeProblem,
+  MAX_INPUT_BYTES,
+  MAX_PATH_LENGTH,
+  MAX_URL_LENGTH,
+  MAX_WORKFLOW_ID_BYTES,
+  workflowIdProblem,
+} from '../../src/contracts/limits.js';
+import { KonturSessionKeeperInputSchema, MptTokenKeeperInputSchema } from '../../src/contracts/token-keeper.js';
 import { describeInputIssues } from '../../src/contracts/validation.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
@@ -197,5 +207,118 @@ describe('one transport rule for every provider URL', () => {
     assert.match(problem('kpsisIssueCertificate', remote) ?? '', /baseUrl: must be https.*set allowPlainHttp: true/);
     assert.equal(problem('kpsisIssueCertificate', { ...remote, allowPlainHttp: true }), undefined);
     assert.match(problem('kpsisIssueCertificate', { ...remote, allowPlainHttp: false }) ?? '', /allowPlainHttp/);
+  });
+});
+
+/** Every string schema reachable from `schema`, with its path, and whether it bounds its length. */
+function stringsOf(schema: z.ZodType, path = '(input)', seen = new Set<unknown>()): { path: string; bounded: boolean }[] {
+  if (seen.has(schema)) return [];
+  seen.add(schema);
+  const def = defOf(schema) as Def & { checks?: { _zod: { def: { check: string } } }[] };
+  const inner = (s: z.ZodType | undefined, p = path) => (s ? stringsOf(s, p, seen) : []);
+  switch (def.type) {
+    case 'string':
+      return [{ path, bounded: (def.checks ?? []).some((c) => c._zod.def.check === 'max_length' || c._zod.def.check === 'length_equals') }];
+    case 'object':
+      return Object.entries(def.shape!).flatMap(([k, v]) => inner(v, path === '(input)' ? k : `${path}.${k}`));
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+    case 'nonoptional':
+      return inner(def.innerType);
+    case 'pipe':
+      return [...inner(def.in), ...inner(def.out)];
+    case 'union':
+      return def.options!.flatMap((o) => inner(o));
+    case 'array':
+      return inner(def.element, `${path}[]`);
+    case 'intersection':
+      return [...inner(def.left), ...inner(def.right)];
+    case 'record':
+      return inner(def.valueType, `${path}{}`);
+    case 'lazy':
+      return inner(def.getter!());
+    default:
+      return [];
+  }
+}
+
+describe('inputs have size limits', () => {
+  const schemas: [string, z.ZodType][] = [
+    ...Object.values(flows).map((f) => [f.workflowType, f.inputSchema] as [string, z.ZodType]),
+    ['mptTokenKeeper', MptTokenKeeperInputSchema],
+    ['konturSessionKeeper', KonturSessionKeeperInputSchema],
+  ];
+  for (const [name, schema] of schemas)
+    it(`${name}: every string field has a maximum length`, () => {
+      const strings = stringsOf(schema);
+      assert.ok(strings.length >= 2, `${name}: found its strings`);
+      assert.deepEqual(
+        strings.filter((s) => !s.bounded).map((s) => s.path),
+        [],
+        `${name}: strings without a maximum length`,
+      );
+    });
+
+  it('a path, a URL, a reference over their bounds: refused, naming the field and the bound', () => {
+    const ex = example('mptSignIn') as { baseUrl: string; signer: { path: string; password: string } };
+    const r = flows.mptSignIn.inputSchema.safeParse({
+      ...ex,
+      baseUrl: `${ex.baseUrl}/${'a'.repeat(MAX_URL_LENGTH)}`,
+      signer: { ...ex.signer, path: `/${'p'.repeat(MAX_PATH_LENGTH)}`, password: `file:/${'s'.repeat(MAX_PATH_LENGTH)}` },
+    });
+    assert.equal(r.success, false);
+    const message = describeInputIssues(r.error!);
+    assert.match(message, /baseUrl: must be at most 2048 characters/);
+    assert.match(message, /signer\.path: must be at most 4096 characters/);
+    assert.match(message, /signer\.password: must be at most 4096 characters/);
+  });
+
+  it('the serialized input and the workflow id are checked against the server limits, in UTF-8 bytes', () => {
+    assert.equal(inputSizeProblem({ a: 'x'.repeat(1000) }, 'mptSignIn'), undefined);
+    assert.match(
+      inputSizeProblem({ a: 'ж'.repeat(MAX_INPUT_BYTES / 2) }, 'mptSignIn') ?? '',
+      /^the mptSignIn input is 131080 bytes as JSON, over the limit of 131072 bytes: inputs name files and secrets by reference/,
+    );
+    assert.equal(workflowIdProblem('order-17'), undefined);
+    assert.equal(workflowIdProblem('x'.repeat(MAX_WORKFLOW_ID_BYTES)), undefined);
+    assert.match(workflowIdProblem('x'.repeat(MAX_WORKFLOW_ID_BYTES + 1)) ?? '', /1001 bytes long, over the server's limit of 1000/);
+    assert.match(workflowIdProblem('ж'.repeat(501)) ?? '', /1002 bytes long/);
+    assert.match(workflowIdProblem('') ?? '', /empty/);
+  });
+});
+
+describe('keeper options: minValidity must leave a token something to hand out', () => {
+  const mpt = () => example('mptSignIn') as Record<string, unknown>;
+  it('at or above the lifetime the input states (IS MPT defaultTokenTtlSeconds, Kontur sessionTtlSeconds): refused', () => {
+    const r = MptTokenKeeperInputSchema.safeParse({ signIn: { ...mpt(), defaultTokenTtlSeconds: 600 }, keeper: { minValidity: '10m' } });
+    assert.equal(r.success, false);
+    assert.match(
+      describeInputIssues(r.error!),
+      /keeper\.minValidity: must be below the token's lifetime \(signIn\.defaultTokenTtlSeconds: 600 s\)/,
+    );
+    assert.equal(
+      MptTokenKeeperInputSchema.safeParse({ signIn: { ...mpt(), defaultTokenTtlSeconds: 600 }, keeper: { minValidity: '9m' } }).success,
+      true,
+    );
+    const kontur = example('konturSignIn') as Record<string, unknown> | undefined;
+    if (kontur) {
+      const k = KonturSessionKeeperInputSchema.safeParse({ signIn: { ...kontur, sessionTtlSeconds: 60 }, keeper: { minValidity: '1m' } });
+      assert.equal(k.success, false);
+      assert.match(
+        describeInputIssues(k.error!),
+        /keeper\.minValidity: must be below the token's lifetime \(signIn\.sessionTtlSeconds: 60 s\)/,
+      );
+    }
+  });
+
+  it('above a day: refused as a unit slip', () => {
+    const r = MptTokenKeeperInputSchema.safeParse({ signIn: mpt(), keeper: { minValidity: '30000m' } });
+    assert.equal(r.success, false);
+    assert.match(describeInputIssues(r.error!), /keeper\.minValidity: must be at most 1d/);
+    assert.equal(MptTokenKeeperInputSchema.safeParse({ signIn: mpt(), keeper: { minValidity: '1h' } }).success, true);
   });
 });
