@@ -43,9 +43,16 @@ import {
 import { scheduleIds, workflowIds } from '../contracts/workflow-ids.js';
 import type { CredentialWatchResult, WatchState } from '../workflows/credential-watch.js';
 import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
+import { InvalidInputError } from '../common/errors.js';
 import { assertEncryptingClient } from './flows.js';
+import { assertWorkerPolling, NoWorkerError, serverOf, workerPollingProblem } from './worker-check.js';
 
 export { InventoryError };
+
+/** A credential that is not applied here, or no credentials at all (the inventory itself is fine). */
+export class CredentialNotAppliedError extends Error {
+  override readonly name = 'CredentialNotAppliedError';
+}
 
 /** Reads an inventory file (.yaml/.yml or .json; YAML is a superset of JSON) and validates it. */
 export async function loadInventoryFile(path: string): Promise<Inventory> {
@@ -101,6 +108,7 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
   assertEncryptingClient(client);
   const taskQueue = o.taskQueue ?? temporalSettingsFromEnv().taskQueue;
   const configs = inventory.credentials.map(configOf);
+  await assertWorkerPolling(client, taskQueue); // the preflight below runs on a worker
 
   const preflight = await client.workflow.execute(credentialsPreflight, {
     taskQueue,
@@ -322,9 +330,11 @@ async function upsertSchedule(
 export async function scanCredentials(client: Client, o: { taskQueue?: string } = {}): Promise<CredentialsCheckResult> {
   assertEncryptingClient(client);
   const args = await scheduleArgs(client);
-  if (!args) throw new InventoryError(['no credentials are applied here: run trustflow credentials apply FILE first']);
+  if (!args) throw new CredentialNotAppliedError('no credentials are applied here: run trustflow credentials apply FILE first');
+  const taskQueue = o.taskQueue ?? temporalSettingsFromEnv().taskQueue;
+  await assertWorkerPolling(client, taskQueue);
   return client.workflow.execute(credentialsCheck, {
-    taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
+    taskQueue,
     workflowId: workflowIds.credentialsScan(new Date()),
     args: [args],
   });
@@ -343,14 +353,26 @@ export async function listCredentials(client: Client): Promise<CredentialStatus[
 /** Silences a credential's alerts until its certificate changes (a `renewed` reopens the ladder). */
 export async function acknowledgeCredential(client: Client, id: string, note?: string): Promise<CredentialStatus> {
   assertEncryptingClient(client);
-  try {
-    return await client.workflow
-      .getHandle(workflowIds.credentialWatch(id))
-      .executeUpdate<CredentialStatus, [{ note?: string }]>(ACKNOWLEDGE_UPDATE, { args: [note ? { note } : {}] });
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new InventoryError([`no credential '${id}' is applied (trustflow credentials list)`]);
+  const handle = client.workflow.getHandle(workflowIds.credentialWatch(id));
+  const notApplied = () => new CredentialNotAppliedError(`no credential '${id}' is applied (trustflow credentials list)`);
+  const d = await handle.describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) throw notApplied();
     throw err;
+  });
+  if (d.status.name !== 'RUNNING') throw notApplied();
+  // An Update waits for a worker: without one on the watch's queue, say so instead of hanging.
+  const problem = await workerPollingProblem(client, d.taskQueue);
+  if (problem !== undefined) {
+    const { namespace, address } = serverOf(client);
+    throw new NoWorkerError(
+      `credential '${id}' is watched on task queue '${d.taskQueue}' (namespace '${namespace}' at ${address}): ${problem}, so nothing was acknowledged. ` +
+        `Start a worker on it (npm run worker with TRUSTFLOW_TASK_QUEUE=${d.taskQueue})`,
+      d.taskQueue,
+      namespace,
+      address,
+    );
   }
+  return handle.executeUpdate<CredentialStatus, [{ note?: string }]>(ACKNOWLEDGE_UPDATE, { args: [note ? { note } : {}] });
 }
 
 /** What `trustflow credentials scan --fail-on` can name: a state, or `undelivered` (alerts the sink has not taken). */
@@ -359,7 +381,7 @@ export type FailOnState = (typeof FAIL_ON_STATES)[number];
 
 /**
  * `--fail-on expired,expiring`: the states named (comma-separated, repeatable), checked. Throws an
- * InventoryError naming the unknown word and the valid ones.
+ * InvalidInputError naming the unknown word and the valid ones.
  */
 export function parseFailOn(values: string | readonly string[]): FailOnState[] {
   const words = [values]
@@ -369,9 +391,9 @@ export function parseFailOn(values: string | readonly string[]): FailOnState[] {
     .filter(Boolean);
   const unknown = words.filter((w) => !(FAIL_ON_STATES as readonly string[]).includes(w));
   if (unknown.length > 0 || words.length === 0)
-    throw new InventoryError([
+    throw new InvalidInputError(
       `--fail-on ${unknown.length ? `'${unknown.join("', '")}' is not a state it knows` : 'needs at least one state'}: use ${FAIL_ON_STATES.join(', ')} (comma-separated)`,
-    ]);
+    );
   return [...new Set(words as FailOnState[])];
 }
 
@@ -408,10 +430,12 @@ export interface TestAlertOptions {
 export async function sendTestAlert(client: Client, o: TestAlertOptions = {}): Promise<AlertTestOutcome> {
   // Checked here too, so a bad note starts nothing (the workflow would refuse it as InvalidInput).
   const input = CredentialsTestAlertInputSchema.safeParse(o.note !== undefined ? { note: o.note } : {});
-  if (!input.success) throw new InventoryError(input.error.issues.map((i) => `--note: ${i.message}`));
+  if (!input.success) throw new InvalidInputError(input.error.issues.map((i) => `--note: ${i.message}`).join('; '));
   assertEncryptingClient(client);
+  const taskQueue = o.taskQueue ?? temporalSettingsFromEnv().taskQueue;
+  await assertWorkerPolling(client, taskQueue);
   return client.workflow.execute(credentialsTestAlert, {
-    taskQueue: o.taskQueue ?? temporalSettingsFromEnv().taskQueue,
+    taskQueue,
     workflowId: workflowIds.credentialsTestAlert(new Date()),
     args: [input.data],
   });

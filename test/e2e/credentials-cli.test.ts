@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { activityPolicies } from '../../src/common/policies.js';
+import type { AlertTestOutcome } from '../../src/contracts/alert.js';
 import type { CredentialStatus } from '../../src/contracts/credential-watch.js';
 import { sandboxAdmin, type SandboxManifest } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
@@ -99,8 +101,8 @@ describe('trustflow credentials, by hand', () => {
     );
     assert.ok(rows[0]!.nextAction.length > 10);
     const table = await trustflow('credentials', 'list');
-    assert.match(table.stdout, /^id +kind +state +notAfter +daysLeft +nextAction$/m);
-    assert.match(table.stdout, new RegExp(`^soon +certificate +expiring +${notAfter.slice(0, 10)} +0 +renew with `, 'm'));
+    assert.match(table.stdout, /^id +kind +state +notAfter +daysLeft +undelivered +nextAction$/m);
+    assert.match(table.stdout, new RegExp(`^soon +certificate +expiring +${notAfter.slice(0, 10)} +0 +0 +renew with `, 'm'));
   });
 
   it('apply of the same file changes nothing; --dry-run says what would change and changes nothing', async () => {
@@ -142,6 +144,93 @@ describe('trustflow credentials, by hand', () => {
     assert.doesNotMatch(s.stdout, /no worker answered/);
   });
 
+  it('test-alert: a signed delivery exits 0; a receiver that is down exits 1 with its HTTP status; a bad --note exits 2', async () => {
+    const ok = await trustflow('credentials', 'test-alert', '--note', 'from the e2e suite');
+    assert.equal(ok.code, 0, ok.stderr);
+    const origin = new URL(manifest.credentials.alertWebhookUrl).origin;
+    const line = new RegExp(
+      `^test alert (\\S+): delivered to the webhook at ${origin.replace(/\./g, '\\.')} \\(HTTP 200\\), signed, 1 attempt$`,
+      'm',
+    );
+    assert.match(ok.stdout, line);
+    const alertId = line.exec(ok.stdout)![1]!;
+    const got = (await receiver()).alerts.find((a) => a.alertId === alertId);
+    assert.equal(got?.body.event, 'credential.test');
+    assert.equal(got?.signatureValid, true);
+
+    await fault(503, activityPolicies.alertDeliverTest.retry.maximumAttempts);
+    const down = await trustflow('credentials', 'test-alert', '-o', 'json');
+    assert.equal(down.code, 1, down.stderr);
+    const outcome = JSON.parse(down.stdout) as AlertTestOutcome;
+    assert.equal(outcome.delivered, false);
+    assert.equal(outcome.status, 503);
+
+    const badNote = await trustflow('credentials', 'test-alert', '--note', 'two\nlines');
+    assert.equal(badNote.code, 2);
+    assert.match(badNote.stderr, /--note: must be one line/);
+  });
+
+  it('scan --fail-on exits 1 naming credential and state; list and scan show undelivered alerts and the last delivery error', async () => {
+    const notFailing = await trustflow('credentials', 'scan', '--fail-on', 'expired,unreadable');
+    assert.equal(notFailing.code, 0, notFailing.stdout + notFailing.stderr);
+    const failing = await trustflow('credentials', 'scan', '--fail-on', 'expiring');
+    assert.equal(failing.code, 1);
+    assert.match(failing.stdout, /^soon: expiring \(named by --fail-on\)$/m);
+    const typo = await trustflow('credentials', 'scan', '--fail-on', 'expried');
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /--fail-on 'expried' is not a state it knows: use expired, expiring, unreadable, undelivered, not-yet-valid/);
+
+    // A second credential whose first alert cannot be delivered: the receiver is down for apply's
+    // check and for the scan after it.
+    const res = await fetch(manifest.credentials.issueUrl, { method: 'POST', body: JSON.stringify({ validFor: '5m' }) });
+    await writeFile(join(tmp, 'lost.pem'), ((await res.json()) as { certificate: string }).certificate);
+    const two = join(tmp, 'two.yaml');
+    await writeFile(two, `${await readFile(inventory, 'utf8')}  - id: lost\n    kind: certificate\n    file: ${join(tmp, 'lost.pem')}\n`);
+    await fault(503, 2 * activityPolicies.alertDeliver.retry.maximumAttempts);
+    const applied = await trustflow('credentials', 'apply', two);
+    assert.equal(applied.code, 0, applied.stderr);
+    const list = await trustflow('credentials', 'list');
+    assert.match(list.stdout, /^lost +certificate +expiring +\S+ +0 +1 +/m);
+    assert.match(list.stdout, /^lost: 1 alert not delivered; last delivery error at \S+: .*HTTP 503/m);
+    const rows = JSON.parse((await trustflow('credentials', 'list', '-o', 'json')).stdout) as CredentialStatus[];
+    assert.equal(rows.find((r) => r.id === 'lost')?.undelivered, 1);
+    assert.match(rows.find((r) => r.id === 'lost')?.lastDeliveryError?.message ?? '', /HTTP 503/);
+
+    const scan = await trustflow('credentials', 'scan', '--fail-on', 'undelivered', '-o', 'json');
+    assert.equal(scan.code, 1, scan.stderr);
+    const r = JSON.parse(scan.stdout) as { matched: { id: string; states: string[] }[]; checked: { id: string; undelivered: number }[] };
+    assert.deepEqual(r.matched, [{ id: 'lost', states: ['undelivered'] }]);
+    // The receiver is back: the next scan delivers, and nothing matches.
+    const healed = await trustflow('credentials', 'scan', '--fail-on', 'undelivered');
+    assert.equal(healed.code, 0, healed.stdout);
+    assert.match(healed.stdout, /^lost +expiring +\S+ +\d+ +0$/m);
+  });
+
+  it('no worker on the queue: apply, scan and test-alert fail within seconds naming the queue, and start nothing', async () => {
+    const nobody = trustflowWith({ TRUSTFLOW_TASK_QUEUE: 'nobody-polls-this' });
+    for (const args of [
+      ['credentials', 'apply', inventory],
+      ['credentials', 'scan'],
+      ['credentials', 'test-alert'],
+    ]) {
+      const started = Date.now();
+      const r = await nobody(...args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+      assert.match(
+        r.stderr,
+        /task queue 'nobody-polls-this' in namespace 'default' at 127\.0\.0\.1:\d+: no worker polls it, so nothing was started/,
+      );
+      assert.ok(Date.now() - started < 15_000, `${args.join(' ')} answered in ${Date.now() - started} ms`);
+    }
+    const left: string[] = [];
+    for await (const w of env.client.workflow.list({ query: `TaskQueue = 'nobody-polls-this'` })) left.push(w.workflowId);
+    assert.deepEqual(left, []);
+    const ack = await trustflow('credentials', 'ack', 'no-such-credential');
+    assert.equal(ack.code, 1);
+    assert.match(ack.stderr, /^trustflow: no credential 'no-such-credential' is applied \(trustflow credentials list\)$/m);
+    assert.doesNotMatch(ack.stderr, /inventory is not valid/);
+  });
+
   it('80 credentials: apply reports progress on stderr; list -o json reaches a slow pipe whole; the table fits 100 columns', async () => {
     const many = join(tmp, 'many.yaml');
     const ids = Array.from({ length: 80 }, (_, i) => `bulk-credential-with-a-longish-name-${String(i).padStart(3, '0')}`);
@@ -179,5 +268,13 @@ const bin = join(repoRoot, 'bin', 'trustflow.js');
 function shell(command: string): Promise<string> {
   return promisify(execFile)('sh', ['-c', command], { env: cliEnv, maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout);
 }
+
+const fault = (status: number, times: number) =>
+  sandboxAdmin(manifest.services.alerts!.admin.replace(/\/__sandbox$/, ''), 'faults', {
+    endpoint: 'POST /alerts',
+    action: 'status',
+    status,
+    times,
+  });
 
 const trustflowWith = (extra: NodeJS.ProcessEnv) => trustflowCli(() => ({ ...cliEnv, ...extra }));
