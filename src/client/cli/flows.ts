@@ -10,6 +10,7 @@ import { closestName } from '../../common/closest-name.js';
 import { searchAttributes } from '../../common/search-attributes.js';
 import { flowOfType, flows, startFlowByName, submitKpsisCertificate, type FlowName } from '../flows.js';
 import { defineCommand, outputFormat, outputOption, required, UsageError } from './command.js';
+import { workerPollingProblem } from '../worker-check.js';
 import { readInputFile, readJsonInput, withClient, type Commands } from './shared.js';
 
 const run = defineCommand({
@@ -207,7 +208,10 @@ function watchRows(s: CredentialStatus): [string, string][] {
 
 /** Why a running workflow did not answer: whether any worker polls its task queue. */
 async function noAnswer(client: Client, taskQueue: string): Promise<string> {
-  return `no worker answered the status query within 3 s (is a worker polling task queue '${taskQueue}'?)`;
+  const problem = await workerPollingProblem(client, taskQueue, 0).catch(() => undefined);
+  return problem
+    ? `no worker answered: on its task queue '${taskQueue}' ${problem} (start a worker there: npm run worker with TRUSTFLOW_TASK_QUEUE=${taskQueue})`
+    : `no worker answered the status query within 3 s, although one polls task queue '${taskQueue}' (busy or overloaded?)`;
 }
 
 function describeFailure(err: Error): string {

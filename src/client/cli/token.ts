@@ -1,6 +1,9 @@
-// The `token` group: a valid token from the participant's keeper (client/token-keepers.ts).
+// The `token` group: a valid token from the participant's keeper, its status, and ending or
+// replacing a keeper (client/token-keepers.ts).
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../../contracts/token-keeper.js';
-import { getKonturSession, getMptToken, tokenKeeperId } from '../token-keepers.js';
+import { endTokenKeeper, getKonturSession, getMptToken, resetTokenKeeper, tokenKeeperId } from '../token-keepers.js';
+import { workerPollingProblem } from '../worker-check.js';
 import { defineCommand, required, UsageError } from './command.js';
 import { progress } from './io.js';
 import { readJsonInput, withClient, type Commands } from './shared.js';
@@ -51,11 +54,64 @@ const status = defineCommand({
     const p = provider(word);
     const signIn = await readJsonInput('--input', required(v.input, 'input'));
     const id = tokenKeeperId(p, signIn as never);
-    const s = await withClient((c) => c.workflow.getHandle(id).query<KeeperStatus>(KEEPER_STATUS_QUERY));
+    const s = await withClient(async (c) => {
+      const handle = c.workflow.getHandle(id);
+      const d = await handle.describe().catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
+      if (!d || d.status.name !== 'RUNNING')
+        throw new Error(`no keeper runs for this participant (${id}${d ? `: its last one is ${d.status.name.toLowerCase()}` : ''})`);
+      // A query waits for a worker: without one on the keeper's queue, say so instead of hanging.
+      const problem = await workerPollingProblem(c, d.taskQueue);
+      if (problem !== undefined)
+        throw new Error(
+          `keeper ${id} runs on task queue '${d.taskQueue}', where ${problem}: start a worker there, or end it (trustflow token end ${p} --input FILE)`,
+        );
+      return { taskQueue: d.taskQueue, ...(await handle.query<KeeperStatus>(KEEPER_STATUS_QUERY)) };
+    });
     console.log(JSON.stringify({ workflowId: id, ...s }, null, 2));
     return 0;
   },
 });
 
+const reason = { type: 'string', value: 'TEXT', help: "why (at most 200 characters; in the keeper's history)" } as const;
+
+const end = defineCommand({
+  summary: "end the participant's keeper now (its waiting callers are told KeeperEnded)",
+  positionals: PROVIDER,
+  options: { input, reason },
+  details: `The input names the participant (baseUrl and the signer or key path); the rest of it may differ from
+the keeper's. Ended through the keeper's end Update (a sign-in under way is cancelled); terminated
+instead when no worker polls its task queue. Prints {workflowId, outcome: ended|terminated|none, ...}.`,
+  async run(v, [word]) {
+    const p = provider(word);
+    const signIn = await readJsonInput('--input', required(v.input, 'input'));
+    const r = await withClient((c) => endTokenKeeper(c, p, signIn as never, v.reason !== undefined ? { reason: v.reason } : {}));
+    console.log(JSON.stringify(r, null, 2));
+    return 0;
+  },
+});
+
+const reset = defineCommand({
+  summary: "replace the participant's keeper with one running this input (e.g. after fixing a password)",
+  positionals: PROVIDER,
+  options: { input, reason },
+  details: `Checks the new input and that a worker polls the queue first (nothing is ended otherwise), ends the
+running keeper, and asks the new one for a token: prints {ended, grant}, the grant as token mpt|kontur
+prints it (pipe it where it is needed, never into a log).`,
+  async run(v, [word]) {
+    const p = provider(word);
+    const signIn = await readJsonInput('--input', required(v.input, 'input'));
+    const o = { input: signIn as never, ...(v.reason !== undefined ? { reason: v.reason } : {}) };
+    const shown = progress(`token reset ${p}: replacing the keeper`, undefined);
+    const r = await shown.around(
+      withClient<unknown>((c) => (p === 'mpt' ? resetTokenKeeper(c, 'mpt', o) : resetTokenKeeper(c, 'kontur', o))),
+    );
+    console.log(JSON.stringify(r, null, 2));
+    return 0;
+  },
+});
+
 /** `trustflow token <name> ...` */
-export const commands: Commands = { mpt, kontur, status };
+export const commands: Commands = { mpt, kontur, status, end, reset };
