@@ -140,7 +140,10 @@ describe('by hand, as separate processes', () => {
       'TF_API',
     );
     assert.equal(r.code, 1, 'without the variables it fails');
-    assert.match(r.stderr, /env:TF_API: environment variable TF_API is not set/);
+    assert.match(
+      r.stderr,
+      /env:TF_SID, env:TF_RT, env:TF_API: environment variable TF_SID \(--sid-env\) is not set; .*TF_RT .*; environment variable TF_API \(--api-key-env\) is not set/,
+    );
     Object.assign(cliEnv, { TF_SID: result.sid, TF_RT: result.refreshToken, TF_API: apiKey });
     const ok = await trustflow(
       'kontur',
@@ -326,6 +329,60 @@ describe('by hand, as separate processes', () => {
     assert.match(general.stdout, /^sign-ins +1 \(refreshes 1, requests 100,/m);
     assert.doesNotMatch(general.stdout, /no worker answered/);
     assert.doesNotMatch(general.stdout, new RegExp([...tokens][0]!.split('.')[2]!), 'no token in the status');
+  });
+
+  it('token end|reset: a keeper whose sign-in failed is replaced with the corrected input at once; its failure reaches callers typed', async () => {
+    const ended = await trustflow('token', 'end', 'mpt', '--input', inputFile, '--reason', 'e2e: start clean');
+    assert.equal(ended.code, 0, ended.stderr);
+    const e = JSON.parse(ended.stdout) as { outcome: string; workflowId: string; reason: string };
+    assert.equal(e.outcome, 'ended', ended.stdout);
+    assert.equal(e.reason, 'e2e: start clean');
+
+    // The same participant with a password reference that does not resolve: the sign-in fails.
+    const broken = join(tmp, 'mpt-broken.json');
+    const input = manifest.examples.mptSignIn;
+    await writeFile(broken, JSON.stringify({ ...input, signer: { ...input.signer, password: 'env:TRUSTFLOW_E2E_NO_SUCH_PASSWORD' } }));
+    const failed = await trustflow('token', 'mpt', '--input', broken);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /SecretUnavailable|TRUSTFLOW_E2E_NO_SUCH_PASSWORD/);
+    assert.match(failed.stderr, /TRUSTFLOW_E2E_NO_SUCH_PASSWORD/, 'names the reference');
+    assert.doesNotMatch(failed.stderr, /Child Workflow execution failed/);
+
+    // The fixed input: the running keeper refuses it (another input) and says how to replace it.
+    const refused = await trustflow('token', 'mpt', '--input', inputFile);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /runs with another input .*trustflow token reset mpt --input FILE/);
+    const reset = await trustflow('token', 'reset', 'mpt', '--input', inputFile);
+    assert.equal(reset.code, 0, reset.stderr);
+    const r = JSON.parse(reset.stdout) as { ended: { outcome: string }; grant: { token: string } };
+    assert.equal(r.ended.outcome, 'ended');
+    assert.match(r.grant.token, /^eyJ/);
+    const again = await trustflow('token', 'mpt', '--input', inputFile);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { token: string }).token, r.grant.token, 'the new keeper serves the same token');
+
+    const end = await trustflow('token', 'end', 'mpt', '--input', inputFile);
+    assert.equal((JSON.parse(end.stdout) as { outcome: string }).outcome, 'ended');
+    const none = await trustflow('token', 'end', 'mpt', '--input', inputFile);
+    assert.equal(none.code, 0, none.stderr);
+    assert.deepEqual(JSON.parse(none.stdout), {
+      workflowId: e.workflowId,
+      outcome: 'none',
+      reason: 'its last keeper is completed already',
+    });
+    const status = await trustflow('token', 'status', 'mpt', '--input', inputFile);
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /no keeper runs for this participant \(trustflow-token\/mpt\/[0-9a-f]{32}: its last one is completed\)/);
+
+    // A caller on a queue no worker polls: refused within seconds, naming the queue; no keeper is left there.
+    const started = Date.now();
+    const wrongQueue = await trustflowCli(() => ({ ...cliEnv, TRUSTFLOW_TASK_QUEUE: 'trustfow' }))('token', 'mpt', '--input', inputFile);
+    assert.equal(wrongQueue.code, 1);
+    assert.match(wrongQueue.stderr, /task queue 'trustfow' .*no worker polls it, so nothing was started/);
+    assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+    const left: string[] = [];
+    for await (const w of env.client.workflow.list({ query: `TaskQueue = 'trustfow'` })) left.push(w.workflowId);
+    assert.deepEqual(left, []);
   });
 
   it('trustflow run without codec keys refuses before starting anything, saying how to set them', async () => {

@@ -135,8 +135,11 @@ describe('wrong usage: exit 2, the reason, what was probably meant', () => {
       '--out',
       join(tmp, 'pw.p7s'),
     );
-    assert.equal(unset.code, 2);
-    assert.match(unset.stderr, /environment variable TRUSTFLOW_TEST_UNSET_VAR \(--password-env\) is not set/);
+    assert.equal(unset.code, 1, 'an unset variable is a secret that does not resolve, not wrong usage');
+    assert.match(
+      unset.stderr,
+      /secret reference env:TRUSTFLOW_TEST_UNSET_VAR: environment variable TRUSTFLOW_TEST_UNSET_VAR \(--password-env\) is not set/,
+    );
   });
 
   it('an unreadable --ca, --in or --cert names the option and the reason, not a raw ENOENT', async () => {

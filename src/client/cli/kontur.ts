@@ -1,7 +1,7 @@
 // The `kontur` group: `kontur refresh` (called directly, no Temporal).
 import { KonturClient } from '../../providers/kontur/index.js';
 import { defineCommand, required } from './command.js';
-import { secretFromEnv, type Commands } from './shared.js';
+import { secretsFromEnv, type Commands } from './shared.js';
 
 const refresh = defineCommand({
   summary: 'renew a Kontur session: prints the new pair (the old one stops working)',
@@ -15,14 +15,13 @@ const refresh = defineCommand({
   details: 'Secrets come from the environment, never the command line.',
   async run(v) {
     const baseUrl = required(v['base-url'], 'base-url');
-    const sid = secretFromEnv('--sid-env', v['sid-env']);
-    const refreshToken = secretFromEnv('--refresh-token-env', v['refresh-token-env']);
-    const client = new KonturClient({
-      baseUrl,
-      apiVersion: v['api-version']!,
-      ...(v['api-key-env'] !== undefined ? { apiKey: secretFromEnv('--api-key-env', v['api-key-env']) } : {}),
-    });
-    const s = await client.refreshSession(sid, refreshToken);
+    const [sid, refreshToken, apiKey] = secretsFromEnv([
+      ['--sid-env', v['sid-env']],
+      ['--refresh-token-env', v['refresh-token-env']],
+      ...(v['api-key-env'] !== undefined ? [['--api-key-env', v['api-key-env']] as const] : []),
+    ]);
+    const client = new KonturClient({ baseUrl, apiVersion: v['api-version']!, ...(apiKey !== undefined ? { apiKey } : {}) });
+    const s = await client.refreshSession(sid!, refreshToken!);
     console.log(JSON.stringify({ sid: s.Sid, refreshToken: s.RefreshToken }, null, 2));
     return 0;
   },
