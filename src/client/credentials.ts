@@ -217,11 +217,31 @@ async function scheduleArgs(client: Client): Promise<CredentialsCheckInput | und
   }
 }
 
+/**
+ * A query or Update on a watch waits for a worker on the watch's task queue: without one, say so
+ * (NoWorkerError naming the queue) instead of hanging. Answers are cached per queue, so listing a
+ * thousand watches asks the server once.
+ */
+async function assertWatchWorker(client: Client, id: string, taskQueue: string, consequence: string): Promise<void> {
+  const problem = await workerPollingProblem(client, taskQueue);
+  if (problem === undefined) return;
+  const { namespace, address } = serverOf(client);
+  throw new NoWorkerError(
+    `credential '${id}' is watched on task queue '${taskQueue}' (namespace '${namespace}' at ${address}): ${problem}, so ${consequence}. ` +
+      `Start a worker on it (npm run worker with TRUSTFLOW_TASK_QUEUE=${taskQueue})`,
+    taskQueue,
+    namespace,
+    address,
+  );
+}
+
 /** The status of a credential's running watch, or undefined when it has none. */
 async function runningStatus(client: Client, id: string): Promise<CredentialStatus | undefined> {
   const handle = client.workflow.getHandle(workflowIds.credentialWatch(id));
   try {
-    if ((await handle.describe()).status.name !== 'RUNNING') return undefined;
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING') return undefined;
+    await assertWatchWorker(client, id, d.taskQueue, 'nothing was read');
     return await handle.query<CredentialStatus>(CREDENTIAL_STATUS_QUERY);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
@@ -360,18 +380,7 @@ export async function acknowledgeCredential(client: Client, id: string, note?: s
     throw err;
   });
   if (d.status.name !== 'RUNNING') throw notApplied();
-  // An Update waits for a worker: without one on the watch's queue, say so instead of hanging.
-  const problem = await workerPollingProblem(client, d.taskQueue);
-  if (problem !== undefined) {
-    const { namespace, address } = serverOf(client);
-    throw new NoWorkerError(
-      `credential '${id}' is watched on task queue '${d.taskQueue}' (namespace '${namespace}' at ${address}): ${problem}, so nothing was acknowledged. ` +
-        `Start a worker on it (npm run worker with TRUSTFLOW_TASK_QUEUE=${d.taskQueue})`,
-      d.taskQueue,
-      namespace,
-      address,
-    );
-  }
+  await assertWatchWorker(client, id, d.taskQueue, 'nothing was acknowledged');
   return handle.executeUpdate<CredentialStatus, [{ note?: string }]>(ACKNOWLEDGE_UPDATE, { args: [note ? { note } : {}] });
 }
 

@@ -260,6 +260,29 @@ describe('trustflow credentials, by hand', () => {
     const head = await shell(`node ${JSON.stringify(bin)} credentials list -o json 2>&1 | head -2`);
     assert.equal(head.split('\n').filter(Boolean).length, 2);
   });
+
+  it('a watch whose task queue no worker polls: list and ack fail within seconds naming that queue instead of hanging', async () => {
+    // As left by a worker fleet moved to another queue: the watch runs, nobody serves it.
+    const orphan = await env.client.workflow.start('credentialWatch', {
+      taskQueue: 'watches-nobody-serves',
+      workflowId: 'trustflow-credential/orphan',
+      args: [{}],
+    });
+    try {
+      for (const args of [
+        ['credentials', 'list'],
+        ['credentials', 'ack', 'orphan'],
+      ]) {
+        const started = Date.now();
+        const r = await trustflow(...args);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+        assert.match(r.stderr, /credential 'orphan' is watched on task queue 'watches-nobody-serves' .*: no worker polls it/);
+        assert.ok(Date.now() - started < 15_000, `${args.join(' ')} answered in ${Date.now() - started} ms`);
+      }
+    } finally {
+      await orphan.terminate('test done');
+    }
+  });
 });
 
 const bin = join(repoRoot, 'bin', 'trustflow.js');
