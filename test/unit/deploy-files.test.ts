@@ -93,20 +93,15 @@ describe('docker-compose.yml', () => {
     for (const k of Object.keys(env)) if (k.startsWith('COMPOSE_') || /^(TEMPORAL|TRUSTFLOW|OTEL|GRAFANA)_/.test(k)) delete env[k];
     const config = (more: NodeJS.ProcessEnv) =>
       spawnSync(cmd[0]!, [...cmd.slice(1), '-f', 'docker-compose.yml', 'config'], { cwd: dir, env: { ...env, ...more }, encoding: 'utf8' });
-    for (const blank of [{}, { TRUSTFLOW_ALERT_WEBHOOK_SECRET: '' }]) {
-      const refused = config(blank);
-      assert.notEqual(refused.status, 0, 'an unset or empty alert secret is not passed on blank');
-      assert.match(refused.stderr, /set TRUSTFLOW_ALERT_WEBHOOK_SECRET in \.env to 32 or more random characters \(openssl rand -hex 32\)/);
-    }
-    const r = config({ TRUSTFLOW_ALERT_WEBHOOK_SECRET: 'x'.repeat(32) });
-    assert.equal(r.status, 0, `${cmd.join(' ')} config failed:\n${r.stderr}`);
+    const r = config({});
+    assert.equal(r.status, 0, `${cmd.join(' ')} config failed without .env:\n${r.stderr}`);
   });
 
-  it('gives every production worker the alert secret as a required value, and the example .env a value the worker refuses', () => {
+  it('gives every production worker the alert settings from .env, and the example .env a secret the worker refuses', () => {
     for (const [name, s] of workersOf()) {
-      const secret = envValue(s, 'TRUSTFLOW_ALERT_WEBHOOK_SECRET') ?? '';
-      // ${VAR:?message}: compose stops with the message when VAR is unset or empty.
-      assert.match(secret, /^\$\{TRUSTFLOW_ALERT_WEBHOOK_SECRET:\?[^}]*TRUSTFLOW_ALERT_WEBHOOK_SECRET[^}]*\}$/, `${name}: ${secret}`);
+      // Passed on as given: the worker's start check (alert-settings.ts) refuses a webhook URL with a
+      // blank, short or example secret, naming the variable; without a URL alerts go to the log only.
+      assert.equal(envValue(s, 'TRUSTFLOW_ALERT_WEBHOOK_SECRET'), '${TRUSTFLOW_ALERT_WEBHOOK_SECRET}', name);
       assert.equal(envValue(s, 'TRUSTFLOW_ALERT_WEBHOOK_URL'), '${TRUSTFLOW_ALERT_WEBHOOK_URL:-}', name);
     }
     const example = /^TRUSTFLOW_ALERT_WEBHOOK_SECRET=(.*)$/m.exec(read('deploy', 'env', 'compose.env.example'))?.[1] ?? '';
