@@ -1,5 +1,5 @@
 // Scans a workflow's history as the server stores it (protobuf, no codec) for secrets.
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
 export interface Secret {
@@ -40,4 +40,15 @@ export async function findSecretsInHistory(client: Client, workflowId: string, s
 export async function visibleMetadata(client: Client, workflowId: string): Promise<string> {
   const d = await client.workflow.getHandle(workflowId).describe();
   return JSON.stringify({ id: d.workflowId, sa: d.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]), memo: d.memo ?? null });
+}
+
+/** Whether the server knows a workflow with this id (any status). */
+export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }

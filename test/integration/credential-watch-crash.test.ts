@@ -19,6 +19,7 @@ import { issueSandboxCertificate, sandboxAdmin, type Sandbox } from '../../src/s
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
 import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
 import type { WorkerProcess } from '../helpers/worker-process.js';
+import { workflowExists } from '../helpers/history.js';
 
 const { PendingActivityState } = proto.temporal.api.enums.v1;
 const taskQueue = 'credentials-crash-test';
@@ -63,17 +64,6 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
-
-/** Whether a workflow with this id exists (any status). */
-async function workflowExists(workflowId: string): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
 
 async function applyFile(inventory: unknown): Promise<ApplyReport> {
   const path = join(tmp, `inventory-${++n}.json`);
@@ -210,7 +200,7 @@ describe('credential watch across worker crashes', () => {
         workflowId: 'test-credentials-crash-interrupted-check',
         args: [{ credentialIds: [id] }],
       });
-      await until('the renewal issuance', async () => ((await workflowExists(renewalId)) ? true : undefined), 60_000, 1);
+      await until('the renewal issuance', async () => ((await workflowExists(client, renewalId)) ? true : undefined), 60_000, 1);
       await restartWorker();
       // Precondition, not the property under test: the key generation (never retried: a timed-out
       // attempt may have made a key) had not begun on the killed worker, or it would time out in 5 min.

@@ -3,7 +3,7 @@
 // the server would refuse, and, when the server refuses anyway, its own reason in a typed error.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { startFlow, startFlowByName, startMptSignIn } from '../../src/client/flows.js';
 import { serverRefusal, ServerRefusedError } from '../../src/client/server-errors.js';
 import { assertWorkerPolling, NoWorkerError } from '../../src/client/worker-check.js';
@@ -12,6 +12,7 @@ import { MAX_INPUT_BYTES, MAX_WORKFLOW_ID_BYTES } from '../../src/contracts/limi
 import { mptSignIn } from '../../src/workflows/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { workflowExists } from '../helpers/history.js';
 
 const taskQueue = 'flow-starts-test';
 let t: FlowTestEnv;
@@ -24,17 +25,6 @@ before(async () => {
 });
 
 after(() => t?.stop());
-
-/** Every workflow of the namespace with this id (visibility), and whether the server knows the id. */
-async function started(workflowId: string): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
 
 describe('a worker must poll the task queue', () => {
   it(
@@ -59,7 +49,7 @@ describe('a worker must poll the task queue', () => {
         },
       );
       assert.ok(Date.now() - t0 < 10_000, `within seconds: ${Date.now() - t0} ms`);
-      assert.equal(await started(workflowId), false, 'no workflow left behind');
+      assert.equal(await workflowExists(client, workflowId), false, 'no workflow left behind');
       const onQueue = [];
       for await (const w of client.workflow.list({ query: `TaskQueue = 'trustfow'` })) onQueue.push(w.workflowId);
       assert.deepEqual(onQueue, []);
@@ -104,7 +94,7 @@ describe('limits checked before the server sees them', () => {
     });
     const codes = { ...ex, challengeRejectedCodes: Array.from({ length: 60 }, (_, i) => `code-${i}`) };
     await assert.rejects(startFlowByName(client, 'mpt-sign-in', { workflowId, input: codes, taskQueue }), /challengeRejectedCodes/);
-    assert.equal(await started(workflowId), false);
+    assert.equal(await workflowExists(client, workflowId), false);
   });
 
   it("a refusal the edge cannot foresee keeps the server's reason, typed", async () => {

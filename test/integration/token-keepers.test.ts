@@ -37,6 +37,9 @@ let n = 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ismpt = () =>
   sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'state') as Promise<{ successfulSignIns: number; calls: Record<string, number> }>;
+/** IS MPT answers 503 to every challenge request until the sandbox is reset. */
+const ismptDown = () =>
+  sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'faults', { endpoint: 'GET /auth/key', action: 'status', status: 503, times: 1000 });
 const statusOf = (id: string) => client.workflow.getHandle(id).query<KeeperStatus>(KEEPER_STATUS_QUERY);
 
 /** A keeper of its own for each test: the same registered key, copied to a new path (another participant id). */
@@ -170,12 +173,7 @@ describe('mptTokenKeeper', () => {
   it('an outage without a valid token: a typed failure within the bounded wait, then at once until the retry', async () => {
     const input = await participant();
     const keeper = { signInTimeout: '4s' };
-    await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'faults', {
-      endpoint: 'GET /auth/key',
-      action: 'status',
-      status: 503,
-      times: 1000,
-    });
+    await ismptDown();
     try {
       const t0 = Date.now();
       await assert.rejects(getMptToken(client, { input, keeper, taskQueue }), (err: unknown) => {
@@ -397,12 +395,7 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
     const input = await participant();
     const keeper = { signInTimeout: '3s' };
     const { token } = await getMptToken(client, { input, keeper, taskQueue });
-    await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'faults', {
-      endpoint: 'GET /auth/key',
-      action: 'status',
-      status: 503,
-      times: 1000,
-    });
+    await ismptDown();
     try {
       await assert.rejects(invalidateMptToken(client, { input, token }), /sign-in did not finish within signInTimeout|sign-in failed/);
       const challenges = (await ismpt()).calls['GET /auth/key'] ?? 0;

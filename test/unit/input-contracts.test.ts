@@ -37,15 +37,19 @@ type Def = {
 };
 const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
 
-/** Every object schema reachable from `schema`, with its path (`[]` for array elements). */
-function objectsOf(schema: z.ZodType, path = '(input)', seen = new Set<unknown>()): { path: string; def: Def }[] {
+/**
+ * Every schema node reachable from `schema` (through wrappers, pipes, unions, arrays, records, lazy),
+ * with its path (`[]` for array elements, `{}` for record values); each schema once.
+ */
+function schemaNodes(schema: z.ZodType, path = '(input)', seen = new Set<unknown>()): { path: string; def: Def }[] {
   if (seen.has(schema)) return [];
   seen.add(schema);
   const def = defOf(schema);
-  const inner = (s: z.ZodType | undefined, p = path) => (s ? objectsOf(s, p, seen) : []);
+  const inner = (s: z.ZodType | undefined, p = path) => (s ? schemaNodes(s, p, seen) : []);
+  const node = { path, def };
   switch (def.type) {
     case 'object':
-      return [{ path, def }, ...Object.entries(def.shape!).flatMap(([k, v]) => inner(v, path === '(input)' ? k : `${path}.${k}`))];
+      return [node, ...Object.entries(def.shape!).flatMap(([k, v]) => inner(v, path === '(input)' ? k : `${path}.${k}`))];
     case 'optional':
     case 'nullable':
     case 'default':
@@ -53,25 +57,29 @@ function objectsOf(schema: z.ZodType, path = '(input)', seen = new Set<unknown>(
     case 'readonly':
     case 'catch':
     case 'nonoptional':
-      return inner(def.innerType);
+      return [node, ...inner(def.innerType)];
     case 'pipe':
-      return [...inner(def.in), ...inner(def.out)];
+      return [node, ...inner(def.in), ...inner(def.out)];
     case 'union':
-      return def.options!.flatMap((o) => inner(o));
+      return [node, ...def.options!.flatMap((o) => inner(o))];
     case 'array':
-      return inner(def.element, `${path}[]`);
+      return [node, ...inner(def.element, `${path}[]`)];
     case 'intersection':
-      return [...inner(def.left), ...inner(def.right)];
+      return [node, ...inner(def.left), ...inner(def.right)];
     case 'record':
-      return inner(def.valueType, `${path}{}`);
+      return [node, ...inner(def.valueType, `${path}{}`)];
     case 'lazy':
-      return inner(def.getter!());
+      return [node, ...inner(def.getter!())];
     default:
-      return [];
+      return [node];
   }
 }
 
-/** Every path of a plain JSON value that holds an object with at least one key. */
+/** Every object schema reachable from `schema`, with its path. */
+function objectsOf(schema: z.ZodType): { path: string; def: Def }[] {
+  return schemaNodes(schema).filter((n) => n.def.type === 'object');
+}
+
 function objectPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
   if (Array.isArray(value)) return value.flatMap((v, i) => objectPaths(v, [...path, i]));
   if (value && typeof value === 'object') {
@@ -211,39 +219,15 @@ describe('one transport rule for every provider URL', () => {
 });
 
 /** Every string schema reachable from `schema`, with its path, and whether it bounds its length. */
-function stringsOf(schema: z.ZodType, path = '(input)', seen = new Set<unknown>()): { path: string; bounded: boolean }[] {
-  if (seen.has(schema)) return [];
-  seen.add(schema);
-  const def = defOf(schema) as Def & { checks?: { _zod: { def: { check: string } } }[] };
-  const inner = (s: z.ZodType | undefined, p = path) => (s ? stringsOf(s, p, seen) : []);
-  switch (def.type) {
-    case 'string':
-      return [{ path, bounded: (def.checks ?? []).some((c) => c._zod.def.check === 'max_length' || c._zod.def.check === 'length_equals') }];
-    case 'object':
-      return Object.entries(def.shape!).flatMap(([k, v]) => inner(v, path === '(input)' ? k : `${path}.${k}`));
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-    case 'catch':
-    case 'nonoptional':
-      return inner(def.innerType);
-    case 'pipe':
-      return [...inner(def.in), ...inner(def.out)];
-    case 'union':
-      return def.options!.flatMap((o) => inner(o));
-    case 'array':
-      return inner(def.element, `${path}[]`);
-    case 'intersection':
-      return [...inner(def.left), ...inner(def.right)];
-    case 'record':
-      return inner(def.valueType, `${path}{}`);
-    case 'lazy':
-      return inner(def.getter!());
-    default:
-      return [];
-  }
+function stringsOf(schema: z.ZodType): { path: string; bounded: boolean }[] {
+  return schemaNodes(schema)
+    .filter((n) => n.def.type === 'string')
+    .map(({ path, def }) => ({
+      path,
+      bounded: ((def as Def & { checks?: { _zod: { def: { check: string } } }[] }).checks ?? []).some(
+        (c) => c._zod.def.check === 'max_length' || c._zod.def.check === 'length_equals',
+      ),
+    }));
 }
 
 describe('inputs have size limits', () => {
