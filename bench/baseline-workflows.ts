@@ -13,7 +13,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FlowTracker } from '../src/workflows/flow-status.js';
+import { FlowTracker } from '../src/flows/runtime/flow-status.js';
 
 export interface NoopActivities {
   noop(input: { n: number }): Promise<{ n: number }>;

@@ -20,7 +20,7 @@ import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
 import { devServerDynamicConfigArgs } from '../src/common/server-settings.js';
-import type { MptSignInInput } from '../src/contracts/mpt-sign-in.js';
+import type { MptSignInInput } from '../src/flows/ismpt/mpt-sign-in.contract.js';
 import { sandboxAdmin } from '../src/sandbox/index.js';
 import { temporalCliPath } from '../test/helpers/temporal.js';
 import { startWorkerProcess } from '../test/helpers/worker-process.js';

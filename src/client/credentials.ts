@@ -25,24 +25,23 @@ import { parse as parseYaml } from 'yaml';
 import { canonicalJson } from '../common/canonical-json.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import type { AlertTestOutcome } from '../contracts/alert.js';
-import { InventoryError, parseInventory, type Inventory } from '../contracts/credential-inventory.js';
+import { InventoryError, parseInventory, type Inventory } from '../flows/credentials/inventory.contract.js';
 import {
   ACKNOWLEDGE_UPDATE,
   CHECK_UPDATE,
   CREDENTIAL_STATUS_QUERY,
   CREDENTIAL_WATCH,
-  CredentialsTestAlertInputSchema,
   RECONFIGURE_UPDATE,
   RETIRE_UPDATE,
   type CredentialConfig,
-  type CredentialsCheckInput,
-  type CredentialsCheckResult,
   type CredentialStatus,
-  type KiscReconcileDailyInput,
-} from '../contracts/credential-watch.js';
+} from '../flows/credentials/credential-watch.contract.js';
+import type { CredentialsCheckInput, CredentialsCheckResult } from '../flows/credentials/credentials-check.contract.js';
+import { CredentialsTestAlertInputSchema } from '../flows/credentials/credentials-test-alert.contract.js';
+import type { KiscReconcileDailyInput } from '../flows/kisc/kisc-reconcile-daily.contract.js';
 import { scheduleIds, workflowIds } from '../contracts/workflow-ids.js';
-import type { CredentialWatchResult, WatchState } from '../workflows/credential-watch.js';
-import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
+import type { CredentialWatchResult, WatchState } from '../flows/credentials/credential-watch.workflow.js';
+import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../flows/index.js';
 import { InvalidInputError } from '../common/errors.js';
 import { assertEncryptingClient } from './flows.js';
 import { assertWorkerPolling, NoWorkerError, serverOf, workerPollingProblem } from './worker-check.js';

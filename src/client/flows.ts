@@ -15,11 +15,10 @@ import { FailureType, InvalidInputError, TrustflowError } from '../common/errors
 import { temporalSettingsFromEnv } from '../common/env.js';
 import { isLoopbackHost } from '../common/transport.js';
 import type { FlowContract, IdReuse } from '../contracts/flow-contract.js';
-import { flowContracts, type WorkflowType } from '../contracts/index.js';
-import { SUBMIT_ISSUED_CERTIFICATE, type SubmitIssuedCertificateResult } from '../contracts/kpsis-issue-certificate.js';
+import { SUBMIT_ISSUED_CERTIFICATE, type SubmitIssuedCertificateResult } from '../flows/kpsis/kpsis-issue-certificate.contract.js';
 import { inputSizeProblem, workflowIdProblem } from '../contracts/limits.js';
 import { describeInputIssues } from '../contracts/validation.js';
-import * as workflows from '../workflows/index.js';
+import { flowContracts, workflowFunctions } from '../flows/contracts.js';
 import {
   cipherInspectKeyStore,
   cipherSign,
@@ -28,7 +27,8 @@ import {
   konturSignIn,
   kpsisIssueCertificate,
   mptSignIn,
-} from '../workflows/index.js';
+} from '../flows/index.js';
+import { workflowTypesOf } from '../flows/registry.js';
 import { serverRefusal } from './server-errors.js';
 import { assertWorkerPolling } from './worker-check.js';
 
@@ -42,17 +42,14 @@ export interface FlowEntry {
   contract: FlowContract;
 }
 
-// Compile-time: every contract's workflow type is exported by the workflows module.
-const workflowOf: { [T in WorkflowType]: FlowWorkflow } = workflows;
-
 /** `mptSignIn` → `mpt-sign-in`: the CLI's name of a flow. */
 const cliName = (workflowType: string) => workflowType.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Every flow by its CLI name, derived from the contract registry: nothing to add here for a new flow. */
+/** Every flow by its CLI name, derived from the registry (its `flow` kind): nothing to add here for a new flow. */
 export const flows: Readonly<Record<string, FlowEntry>> = Object.fromEntries(
-  (Object.keys(flowContracts) as WorkflowType[]).map((type) => [
+  workflowTypesOf('flow').map((type) => [
     cliName(type),
-    { workflow: workflowOf[type], contract: flowContracts[type] },
+    { workflow: workflowFunctions[type] as FlowWorkflow, contract: flowContracts[type] as FlowContract },
   ]),
 );
 export type FlowName = string;

@@ -20,9 +20,9 @@ import { canonicalJson } from '../common/canonical-json.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import { clientWaits } from '../common/policies.js';
-import type { KonturSignInInput } from '../contracts/kontur-sign-in.js';
+import type { KonturSignInInput } from '../flows/kontur/kontur-sign-in.contract.js';
 import { inputSizeProblem } from '../contracts/limits.js';
-import type { MptSignInInput } from '../contracts/mpt-sign-in.js';
+import type { MptSignInInput } from '../flows/ismpt/mpt-sign-in.contract.js';
 import {
   END_KEEPER_UPDATE,
   GET_TOKEN_UPDATE,
@@ -36,10 +36,10 @@ import {
   type KeeperStatus,
   type KonturSessionGrant,
   type MptTokenGrant,
-} from '../contracts/token-keeper.js';
+} from '../flows/keepers/token-keeper.contract.js';
 import { describeInputIssues } from '../contracts/validation.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
-import { konturSessionKeeper, mptTokenKeeper } from '../workflows/index.js';
+import { konturSessionKeeper, mptTokenKeeper } from '../flows/index.js';
 import { assertEncryptingClient } from './flows.js';
 import { GrpcCode, grpcStatusOf, IN_FLIGHT_LIMIT_ADVICE, isInFlightUpdateLimit, serverRefusal } from './server-errors.js';
 import { assertWorkerPolling, NoWorkerError, serverOf, workerPollingProblem } from './worker-check.js';

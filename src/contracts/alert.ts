@@ -5,7 +5,7 @@
 // dedupe on `alertId`: a redelivery (a worker that died mid-delivery) carries the same id and body.
 // No secret and no personal data: the credential id, labels, and of the certificate its subject's
 // organisation, issuer and serial number only. Pure: workflow-safe.
-import type { CredentialKind } from './credential-inventory.js';
+import type { CredentialKind } from './credential-kind.js';
 
 export const ALERT_SIGNATURE_HEADER = 'x-trustflow-signature';
 export const ALERT_ID_HEADER = 'x-trustflow-alert-id';

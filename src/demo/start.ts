@@ -40,7 +40,7 @@ import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
 import { alertSettingsFromEnv } from '../common/alert-settings.js';
 import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import type { WorkflowType } from '../contracts/index.js';
+import type { FlowType as WorkflowType } from '../flows/registry.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox, type SandboxExamples } from '../sandbox/index.js';
 import { installRuntime, setupTracing, telemetrySettingsFromEnv } from '../worker/telemetry.js';
 import { createServer as createNetServer } from 'node:net';

@@ -6,7 +6,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { FailureType, KeyStoreError, TrustflowError } from '../common/errors.js';
-import { openPkcs12 } from '../crypto/pkcs12.js';
+import { openPkcs12 } from '../crypto/keys/pkcs12.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import type { MutualTlsSpec } from '../contracts/mutual-tls-spec.js';
 

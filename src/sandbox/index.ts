@@ -15,7 +15,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import { createLogger } from '../common/logger.js';
-import { flowContracts } from '../contracts/index.js';
+import { flowContracts } from '../flows/contracts.js';
 import { setupCipher } from './cipher/setup.js';
 import { setupCredentials } from './credentials/setup.js';
 import { setupIsmpt } from './ismpt/setup.js';

@@ -2,7 +2,8 @@
 // simulator(s) with their fixtures and returns its part of the manifest. index.ts runs the rooms in
 // order and merges the parts; the manifest's shape (SandboxManifest) is declared here, in one place.
 import type { Logger } from '../common/logger.js';
-import type { flowContracts, InputOf } from '../contracts/index.js';
+import type { InputOf } from '../contracts/flow-contract.js';
+import type { flowContracts } from '../flows/contracts.js';
 import type { GostPki } from './kontur/gost-pki.js';
 import type { SandboxPki } from './pki.js';
 import type { Simulator } from './simulator.js';

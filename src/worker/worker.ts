@@ -2,17 +2,17 @@
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { activityErrorBoundary } from '../activities/error-boundary.js';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { activityErrorBoundary } from './activity-error-boundary.js';
+import { createActivities, type ActivityDeps } from '../flows/activities.js';
 import { activityRetryCounter, tracingWorkerOptions, type WorkerTracing } from './telemetry.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+export const workflowsPath = fileURLToPath(new URL('../flows/workflows.js', import.meta.url));
 /**
  * Modules evaluated once per worker and shared by every workflow execution (workflows/shared-modules.ts
  * says what and why). Every bundle of the workflow code passes them: the worker's own, the prebuilt
  * one (scripts/bundle-workflows.mjs), the tests' and the bench's.
  */
-export const workflowPreloadModules = [fileURLToPath(new URL('../workflows/shared-modules.js', import.meta.url))];
+export const workflowPreloadModules = [fileURLToPath(new URL('../flows/runtime/shared-modules.js', import.meta.url))];
 
 export interface TrustflowWorkerOptions {
   connection: NativeConnection;

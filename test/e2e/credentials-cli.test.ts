@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { activityPolicies } from '../../src/common/policies.js';
 import type { AlertTestOutcome } from '../../src/contracts/alert.js';
-import type { CredentialStatus } from '../../src/contracts/credential-watch.js';
+import type { CredentialStatus } from '../../src/flows/credentials/credential-watch.contract.js';
 import { sandboxAdmin, type SandboxManifest } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
 import { startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ActivityDeps } from '../../src/activities/index.js';
+import type { ActivityDeps } from '../../src/flows/activities.js';
 import { startSandbox, type Sandbox, type SandboxManifest } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { startTestServer, testDataConverter, testWorkflowBundle, type TestServerOptions } from './temporal.js';

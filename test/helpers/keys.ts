@@ -1,6 +1,6 @@
 // Secret material of a PKCS#12 test key, in every form a leak could take.
 import { readFile } from 'node:fs/promises';
-import { openPkcs12 } from '../../src/crypto/pkcs12.js';
+import { openPkcs12 } from '../../src/crypto/keys/pkcs12.js';
 import type { Secret } from './history.js';
 
 export async function pkcs12Secrets(p12Path: string, password: string): Promise<Secret[]> {

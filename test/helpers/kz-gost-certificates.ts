@@ -3,7 +3,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { encodeKzGostPublicKey, kzGostPublicKeyOf, kzGostSign, type KzGostPrivateKey } from '../../src/crypto/kz-gost.js';
+import { encodeKzGostPublicKey, kzGostPublicKeyOf, kzGostSign, type KzGostPrivateKey } from '../../src/crypto/gost/kz-gost.js';
 
 /**
  * A self-signed certificate for `key`: a CA (basicConstraints cA, keyUsage keyCertSign + digitalSignature),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { executeCipherInspectKeyStore, executeCipherSign, startCipherSign } from '../../src/client/flows.js';
-import type { CipherSignInput } from '../../src/contracts/cipher-sign.js';
+import type { CipherSignInput } from '../../src/flows/cipher/cipher-sign.contract.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { FailureType } from '../../src/common/errors.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';

@@ -21,7 +21,7 @@ import { activityPolicies } from '../../src/common/policies.js';
 import type { TrustflowAlert } from '../../src/contracts/alert.js';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { scheduleIds, workflowIds } from '../../src/contracts/workflow-ids.js';
-import { credentialsCheck } from '../../src/workflows/index.js';
+import { credentialsCheck } from '../../src/flows/index.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';

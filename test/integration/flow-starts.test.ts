@@ -9,7 +9,7 @@ import { serverRefusal, ServerRefusedError } from '../../src/client/server-error
 import { assertWorkerPolling, NoWorkerError } from '../../src/client/worker-check.js';
 import { FailureType, InvalidInputError } from '../../src/common/errors.js';
 import { MAX_INPUT_BYTES, MAX_WORKFLOW_ID_BYTES } from '../../src/contracts/limits.js';
-import { mptSignIn } from '../../src/workflows/index.js';
+import { mptSignIn } from '../../src/flows/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { workflowExists } from '../helpers/history.js';

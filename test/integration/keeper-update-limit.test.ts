@@ -13,7 +13,7 @@ import { connectClient } from '../../src/client/connection.js';
 import { ServerRefusedError } from '../../src/client/server-errors.js';
 import { getMptToken } from '../../src/client/token-keepers.js';
 import { FailureType } from '../../src/common/errors.js';
-import type { MptSignInInput } from '../../src/contracts/mpt-sign-in.js';
+import type { MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { TEST_CODEC_KEYS } from '../helpers/temporal.js';

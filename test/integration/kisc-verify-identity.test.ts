@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { executeKiscReconcile, executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
-import type { KiscVerifyIdentityInput } from '../../src/contracts/kisc-verify-identity.js';
+import type { KiscVerifyIdentityInput } from '../../src/flows/kisc/kisc-verify-identity.contract.js';
 import { FailureType } from '../../src/common/errors.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';

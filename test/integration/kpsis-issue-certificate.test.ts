@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { executeKpsisIssueCertificate, startKpsisIssueCertificate, submitKpsisCertificate } from '../../src/client/flows.js';
-import type { KpsisIssueCertificateInput } from '../../src/contracts/kpsis-issue-certificate.js';
+import type { KpsisIssueCertificateInput } from '../../src/flows/kpsis/kpsis-issue-certificate.contract.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { FailureType } from '../../src/common/errors.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
-import type { MptSignInInput } from '../../src/contracts/mpt-sign-in.js';
+import type { MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
 import type { FlowStatus } from '../../src/contracts/status.js';
 import { FailureType } from '../../src/common/errors.js';
 import { jwtExp } from '../../src/providers/ismpt/token.js';
@@ -16,7 +16,7 @@ import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.
 import { pkcs12Secrets } from '../helpers/keys.js';
 import { testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/temporal.js';
 import { vectorsOrSkip } from '../helpers/paths.js';
-import { openKeyStore } from '../../src/crypto/pkcs12.js';
+import { openKeyStore } from '../../src/crypto/keys/pkcs12.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 
 const GOSTKNCA = 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { getMptToken, tokenKeeperId } from '../../src/client/token-keepers.js';
-import { KEEPER_STATUS_QUERY, type KeeperStatus, type MptTokenGrant } from '../../src/contracts/token-keeper.js';
+import { KEEPER_STATUS_QUERY, type KeeperStatus, type MptTokenGrant } from '../../src/flows/keepers/token-keeper.contract.js';
 import { workflowIds } from '../../src/contracts/workflow-ids.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';

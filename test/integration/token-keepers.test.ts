@@ -18,10 +18,10 @@ import {
   tokenKeeperId,
 } from '../../src/client/token-keepers.js';
 import { NoWorkerError } from '../../src/client/worker-check.js';
-import type { MptSignInInput } from '../../src/contracts/mpt-sign-in.js';
-import { KEEPER_STATUS_QUERY, type KeeperStatus, type MptTokenKeeperInput } from '../../src/contracts/token-keeper.js';
+import type { MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
+import { KEEPER_STATUS_QUERY, type KeeperStatus, type MptTokenKeeperInput } from '../../src/flows/keepers/token-keeper.contract.js';
 import { workflowIds } from '../../src/contracts/workflow-ids.js';
-import { mptTokenKeeper } from '../../src/workflows/index.js';
+import { mptTokenKeeper } from '../../src/flows/index.js';
 import { FailureType, TrustflowError } from '../../src/common/errors.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';

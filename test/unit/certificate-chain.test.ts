@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { verifyChain } from '../../src/crypto/certificate-chain.js';
+import { verifyChain } from '../../src/crypto/certificates/chain.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const run = promisify(execFile);

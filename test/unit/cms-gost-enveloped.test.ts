@@ -15,10 +15,10 @@ import {
   GostPrivateKey,
   gostPrivateKeyForCertificate,
   gostRecipient,
-} from '../../src/crypto/cms-gost-enveloped.js';
-import { contentOf, elementsOf, oidToString } from '../../src/crypto/der.js';
-import { Gost28147, GOST28147_PARAM_Z, GOST28147_SBOX_BY_OID } from '../../src/crypto/gost-28147.js';
-import { gostOpensslEnv, runGostOpenssl } from '../../src/crypto/gost.js';
+} from '../../src/crypto/cms/gost-enveloped.js';
+import { contentOf, elementsOf, oidToString } from '../../src/crypto/cms/der.js';
+import { Gost28147, GOST28147_PARAM_Z, GOST28147_SBOX_BY_OID } from '../../src/crypto/gost/gost-28147.js';
+import { gostOpensslEnv, runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
 import { repoRoot } from '../helpers/paths.js';
 
 describe('GOST 28147-89 block cipher', () => {

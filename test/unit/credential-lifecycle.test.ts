@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { credentialsInStates, FAIL_ON_STATES, loadInventoryFile, parseFailOn, sendTestAlert } from '../../src/client/credentials.js';
-import type { CredentialsCheckResult } from '../../src/contracts/credential-watch.js';
-import { DEFAULT_CREDENTIAL_POLICY, InventoryError, parseInventory } from '../../src/contracts/credential-inventory.js';
+import type { CredentialsCheckResult } from '../../src/flows/credentials/credentials-check.contract.js';
+import { DEFAULT_CREDENTIAL_POLICY, InventoryError, parseInventory } from '../../src/flows/credentials/inventory.contract.js';
 import { formatDuration } from '../../src/contracts/fields.js';
 import { verifyWebhookSignature, webhookSignature } from '../../src/common/webhook-signature.js';
-import { daysLeft, renewalPointMs, tierOf, urgency } from '../../src/workflows/credential-ladder.js';
+import { daysLeft, renewalPointMs, tierOf, urgency } from '../../src/flows/credentials/credential-ladder.js';
 
 const DAY = 86_400_000;
 

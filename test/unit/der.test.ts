@@ -19,8 +19,8 @@ import {
   TAG,
   time,
   tlv,
-} from '../../src/crypto/der.js';
-import { openPkcs12 } from '../../src/crypto/pkcs12.js';
+} from '../../src/crypto/cms/der.js';
+import { openPkcs12 } from '../../src/crypto/keys/pkcs12.js';
 import { vectorsOrSkip } from '../helpers/paths.js';
 
 const hex = (b: Uint8Array | ArrayBuffer) => Buffer.from(b instanceof ArrayBuffer ? new Uint8Array(b) : b).toString('hex');

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityExecuteInput } from '@temporalio/worker';
-import { activityErrorBoundary } from '../../src/activities/error-boundary.js';
+import { activityErrorBoundary } from '../../src/worker/activity-error-boundary.js';
 import { KeyringError } from '../../src/codec/keyring.js';
 import { CodecKeyMissingError } from '../../src/codec/payload-codec.js';
 import { FailureType, ProviderHttpError, TrustflowError } from '../../src/common/errors.js';
-import { CmsDecryptError } from '../../src/crypto/decrypt.js';
+import { CmsDecryptError } from '../../src/crypto/cms/decrypt.js';
 import { JwsVerificationError } from '../../src/crypto/jws.js';
 import { OpensslError } from '../../src/crypto/openssl.js';
 

@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/workflow';
 import fc from 'fast-check';
-import { flowContracts, type WorkflowType } from '../../src/contracts/index.js';
+import { flowContracts } from '../../src/flows/contracts.js';
+import type { FlowType as WorkflowType } from '../../src/flows/registry.js';
 import { DurationSchema } from '../../src/contracts/fields.js';
-import { validateInput, validateLegacyInput } from '../../src/workflows/validate-input.js';
+import { validateInput, validateLegacyInput } from '../../src/flows/runtime/validate-input.js';
 
 // The reason of a failure in the report itself: node:test prints messages, not causes.
 fc.configureGlobal({ includeErrorInReport: true });

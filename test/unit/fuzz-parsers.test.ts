@@ -27,17 +27,17 @@ import yazl from 'yazl';
 import type { z } from 'zod';
 import { ProviderContractViolation, ProviderHttpError, ProviderNetworkError, TrustflowError } from '../../src/common/errors.js';
 import { certificateFacts, certificationRequestFacts, derOf, DerFormatError } from '../../src/common/x509-der.js';
-import { extractZip, UnsafeArchiveError } from '../../src/common/zip.js';
+import { extractZip, UnsafeArchiveError } from '../../src/client/cli/zip.js';
 import {
   decryptGostKeyTransport,
   encryptGostKeyTransport,
   gostPrivateKeyForCertificate,
   gostRecipient,
-} from '../../src/crypto/cms-gost-enveloped.js';
-import { cmsToDer, signCmsRsaSha256, verifyCms, verifyCmsDer, type CmsVerification } from '../../src/crypto/cms.js';
-import { recipientKinds } from '../../src/crypto/decrypt.js';
-import * as der from '../../src/crypto/der.js';
-import { bigintToLe, CRYPTOPRO_A } from '../../src/crypto/gost-curves.js';
+} from '../../src/crypto/cms/gost-enveloped.js';
+import { cmsToDer, signCmsRsaSha256, verifyCms, verifyCmsDer, type CmsVerification } from '../../src/crypto/cms/cms.js';
+import { recipientKinds } from '../../src/crypto/cms/decrypt.js';
+import * as der from '../../src/crypto/cms/der.js';
+import { bigintToLe, CRYPTOPRO_A } from '../../src/crypto/gost/curves.js';
 import { CipherClient, VerifierResponseSchema } from '../../src/providers/cipher/index.js';
 import { ChallengeSchema, IsmptClient, SignInResponseSchema } from '../../src/providers/ismpt/index.js';
 import { parseMaintenanceNews } from '../../src/providers/kisc/maintenance.js';
@@ -390,7 +390,7 @@ class IsolatedPkcs12 {
     const w = new Worker(code, {
       eval: true,
       workerData: {
-        pkcs12: new URL('../../src/crypto/pkcs12.js', import.meta.url).href,
+        pkcs12: new URL('../../src/crypto/keys/pkcs12.js', import.meta.url).href,
         errors: new URL('../../src/common/errors.js', import.meta.url).href,
       },
     });

@@ -3,9 +3,9 @@
 // strings reversed; `rfc()` turns such a number into the bytes that OpenSSL hashes and prints.
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
-import { gostOpensslEnv, runGostOpenssl } from '../../src/crypto/gost.js';
-import { CRYPTOPRO_PARAMSET_SBOX, gostR341194, TEST_PARAMSET_SBOX } from '../../src/crypto/gost-r-34-11-94.js';
-import { streebog256, streebog512 } from '../../src/crypto/streebog.js';
+import { gostOpensslEnv, runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
+import { CRYPTOPRO_PARAMSET_SBOX, gostR341194, TEST_PARAMSET_SBOX } from '../../src/crypto/gost/gost-r-34-11-94.js';
+import { streebog256, streebog512 } from '../../src/crypto/gost/streebog.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const rfc = (number: string) => Buffer.from(number.replace(/\s+/g, ''), 'hex').reverse();

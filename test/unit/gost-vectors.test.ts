@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { CmsDecryptError, decryptCms } from '../../src/crypto/decrypt.js';
-import { runGostOpenssl } from '../../src/crypto/gost.js';
+import { CmsDecryptError, decryptCms } from '../../src/crypto/cms/decrypt.js';
+import { runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
 import { vectorsOrSkip } from '../helpers/paths.js';
 
 async function vectors(t: TestContext) {

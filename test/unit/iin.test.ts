@@ -3,7 +3,7 @@
 // wrong check digit, which must never quote the IIN.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KiscVerifyIdentityInputSchema } from '../../src/contracts/kisc-verify-identity.js';
+import { KiscVerifyIdentityInputSchema } from '../../src/flows/kisc/kisc-verify-identity.contract.js';
 import { iinCheckDigit, iinProblem, isValidIin, withIinCheckDigit } from '../../src/common/iin.js';
 
 // Hand-computed: the memo's placeholder 123456789012, first 11 digits 1 2 3 4 5 6 7 8 9 0 1.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { z } from 'zod';
-import { flowContracts as flows } from '../../src/contracts/index.js';
+import { flowContracts as flows } from '../../src/flows/contracts.js';
 import {
   inputSizeProblem,
   MAX_INPUT_BYTES,
@@ -17,7 +17,7 @@ import {
   MAX_WORKFLOW_ID_BYTES,
   workflowIdProblem,
 } from '../../src/contracts/limits.js';
-import { KonturSessionKeeperInputSchema, MptTokenKeeperInputSchema } from '../../src/contracts/token-keeper.js';
+import { KonturSessionKeeperInputSchema, MptTokenKeeperInputSchema } from '../../src/flows/keepers/token-keeper.contract.js';
 import { describeInputIssues } from '../../src/contracts/validation.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 

@@ -1,7 +1,7 @@
 // IS MPT schemas, token expiry and the mptSignIn input contract.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MptSignInInputSchema } from '../../src/contracts/mpt-sign-in.js';
+import { MptSignInInputSchema } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
 import { describeInputIssues } from '../../src/contracts/validation.js';
 import { ChallengeSchema, SignInResponseSchema, tokenOf } from '../../src/providers/ismpt/schemas.js';
 import { jwtExp, tokenExpiry } from '../../src/providers/ismpt/token.js';

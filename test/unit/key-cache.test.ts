@@ -8,17 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import { KeyStoreError } from '../../src/common/errors.js';
-import { CmsDecryptError, decryptCms } from '../../src/crypto/decrypt.js';
-import { runGostOpenssl } from '../../src/crypto/gost.js';
+import { CmsDecryptError, decryptCms } from '../../src/crypto/cms/decrypt.js';
+import { runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
 import {
   KeyCache,
   keyCache,
   keyCacheSettingsFromEnv,
   DEFAULT_KEY_CACHE_SETTINGS,
   type KeyCacheSettings,
-} from '../../src/crypto/key-cache.js';
+} from '../../src/crypto/keys/key-cache.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
-import { openKeyStoreFile, openPkcs12File, type KeyStore } from '../../src/crypto/pkcs12.js';
+import { openKeyStoreFile, openPkcs12File, type KeyStore } from '../../src/crypto/keys/pkcs12.js';
 import { createSandboxPki, type SandboxPki } from '../../src/sandbox/pki.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
 import { vectorsOrSkip } from '../helpers/paths.js';

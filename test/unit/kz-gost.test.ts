@@ -14,10 +14,10 @@ import {
   isIssuedBy,
   kzGostPublicKeyOfCertificate,
   verifyCertificateSignature,
-} from '../../src/crypto/certificate-check.js';
-import { runGostOpenssl } from '../../src/crypto/gost.js';
+} from '../../src/crypto/certificates/check.js';
+import { runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
 import { runOpenssl, withPrivateTempDir } from '../../src/crypto/openssl.js';
-import { cmsSignerOf } from '../../src/crypto/signer.js';
+import { cmsSignerOf } from '../../src/crypto/keys/signer.js';
 import { selfSignedKzGostCertificate } from '../helpers/kz-gost-certificates.js';
 import {
   decodeKzGostPublicKey,
@@ -33,8 +33,8 @@ import {
   sameKzGostPublicKey,
   type KzGostAlgorithm,
   type KzGostPrivateKey,
-} from '../../src/crypto/kz-gost.js';
-import { openKeyStore, openPkcs12 } from '../../src/crypto/pkcs12.js';
+} from '../../src/crypto/gost/kz-gost.js';
+import { openKeyStore, openPkcs12 } from '../../src/crypto/keys/pkcs12.js';
 import { FailureType, KeyStoreError } from '../../src/common/errors.js';
 import { vectorsOrSkip } from '../helpers/paths.js';
 

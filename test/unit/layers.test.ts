@@ -12,8 +12,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['contracts', 'secrets', 'codec'], // public input/output contracts; secret references; payload codec
   ['crypto'], //                        signers, CMS, PKCS#12, OpenSSL
   ['providers'], //                     HTTP clients + wire schemas (no Temporal)
-  ['activities', 'sandbox'], //         Temporal activities; the provider simulators
-  ['workflows'], //                     deterministic flows (activities by type only)
+  ['flows'], //                         the Temporal side, one folder per provider or feature
+  ['sandbox'], //                       the provider simulators (their examples are flows' inputs)
   ['client'], //                        start/execute helpers, the CLI
   ['worker'], //                        the worker process
   ['demo'], //                          `npm start`: dev server, sandbox, worker and one run per flow
@@ -64,13 +64,16 @@ describe('layers of src/', () => {
     const at = (p: string) => join(src, p);
     assert.equal(upwardImports(at('contracts/x.ts'), "import { openSigner } from '../crypto/signer.js';").length, 1);
     assert.equal(
-      upwardImports(at('providers/x.ts'), "import type { X } from '../activities/kisc.js';").length,
+      upwardImports(at('providers/x.ts'), "import type { X } from '../flows/kisc/activities.js';").length,
       1,
       'type imports count too',
     );
     assert.equal(upwardImports(at('secrets/x.ts'), "export { A } from '../codec/keyring.js';").length, 1, 'same layer');
     assert.equal(upwardImports(at('common/x.ts'), "const m = await import('../worker/main.js');").length, 1);
     assert.match(upwardImports(at('newthing/x.ts'), "import { a } from '../common/env.js';")[0] ?? '', /newthing has no layer/);
-    assert.deepEqual(upwardImports(at('activities/x.ts'), "import { a } from '../providers/http.js';\nimport { b } from './y.js';"), []);
+    assert.deepEqual(
+      upwardImports(at('flows/kisc/x.ts'), "import { a } from '../../providers/http.js';\nimport { b } from '../ismpt/y.js';"),
+      [],
+    );
   });
 });

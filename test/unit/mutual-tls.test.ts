@@ -18,7 +18,7 @@ import {
   TrustflowError,
 } from '../../src/common/errors.js';
 import { createLogger } from '../../src/common/logger.js';
-import { openPkcs12File } from '../../src/crypto/pkcs12.js';
+import { openPkcs12File } from '../../src/crypto/keys/pkcs12.js';
 import { KISC_TLS_ADVICE, KiscClient } from '../../src/providers/kisc/index.js';
 import { closeMutualTlsAgents, openMutualTls, type OpenMutualTlsOptions } from '../../src/providers/mutual-tls.js';
 import { MutualTlsSpecSchema, type MutualTlsSpec } from '../../src/contracts/mutual-tls-spec.js';

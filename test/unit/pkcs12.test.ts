@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FailureType, KeyStoreError } from '../../src/common/errors.js';
-import { openKeyStore, openPkcs12 } from '../../src/crypto/pkcs12.js';
+import { openKeyStore, openPkcs12 } from '../../src/crypto/keys/pkcs12.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { createSandboxPki, type SandboxPki } from '../../src/sandbox/pki.js';
 import { vectorsOrSkip } from '../helpers/paths.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { createActivities } from '../../src/activities/index.js';
+import { createActivities } from '../../src/flows/activities.js';
 import { activityPolicies, httpTimeoutMs, type ActivityPolicy } from '../../src/common/policies.js';
 
 /** Activities that call no provider over HTTP: local crypto, files, our own Temporal namespace. */

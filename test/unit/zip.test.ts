@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 import yazl from 'yazl';
 import { FailureType, TrustflowError } from '../../src/common/errors.js';
-import { DEFAULT_ZIP_LIMITS, extractZip, UnsafeArchiveError } from '../../src/common/zip.js';
+import { DEFAULT_ZIP_LIMITS, extractZip, UnsafeArchiveError } from '../../src/client/cli/zip.js';
 import { seedOrSkip } from '../helpers/paths.js';
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // Temporal): the path to a CA of the bundle, each link with the check trustflow uses wherever it
 // looks at a chain (certificate-check.ts): RSA, EC and Kazakh GOST (2004 and 2015 512-bit).
 import { X509Certificate } from 'node:crypto';
-import { verifyChain } from '../../crypto/certificate-chain.js';
+import { verifyChain } from '../../crypto/certificates/chain.js';
 import { readCaBundle, strictDate } from './cms.js';
 import { defineCommand, outputFormat, outputOption, required, UsageError } from './command.js';
 import { readInputFile, type Commands } from './shared.js';

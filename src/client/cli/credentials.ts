@@ -1,7 +1,7 @@
 // The `credentials` group: apply an inventory, scan now, list, acknowledge, send a test alert
 // (client/credentials.ts).
 import { InvalidInputError } from '../../common/errors.js';
-import type { AlertDeliveryError, CredentialStatus } from '../../contracts/credential-watch.js';
+import type { AlertDeliveryError, CredentialStatus } from '../../flows/credentials/credential-watch.contract.js';
 import {
   acknowledgeCredential,
   applyInventory,

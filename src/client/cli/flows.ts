@@ -3,9 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
-import { CREDENTIAL_STATUS_QUERY, CREDENTIAL_WATCH, type CredentialStatus } from '../../contracts/credential-watch.js';
+import { CREDENTIAL_STATUS_QUERY, CREDENTIAL_WATCH, type CredentialStatus } from '../../flows/credentials/credential-watch.contract.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../contracts/status.js';
-import { KEEPER_STATUS_QUERY, KONTUR_SESSION_KEEPER, MPT_TOKEN_KEEPER, type KeeperStatus } from '../../contracts/token-keeper.js';
+import {
+  KEEPER_STATUS_QUERY,
+  KONTUR_SESSION_KEEPER,
+  MPT_TOKEN_KEEPER,
+  type KeeperStatus,
+} from '../../flows/keepers/token-keeper.contract.js';
 import { closestName } from '../../common/closest-name.js';
 import { searchAttributes } from '../../common/search-attributes.js';
 import { flowOfType, flows, startFlowByName, submitKpsisCertificate, type FlowName } from '../flows.js';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { KiscConnectionFileSchema } from '../../contracts/kisc-endpoint.js';
 import { describeInputIssues } from '../../contracts/validation.js';
 import { InvalidInputError } from '../../common/errors.js';
-import { extractZip } from '../../common/zip.js';
+import { extractZip } from './zip.js';
 import { KISC_TLS_ADVICE, KiscClient } from '../../providers/kisc/index.js';
 import { closeMutualTlsAgents, openMutualTls } from '../../providers/mutual-tls.js';
 import { resolveSecret } from '../../secrets/resolve.js';

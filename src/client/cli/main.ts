@@ -12,7 +12,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { closestName } from '../../common/closest-name.js';
 import { TrustflowError } from '../../common/errors.js';
-import { CmsDecryptError } from '../../crypto/decrypt.js';
+import { CmsDecryptError } from '../../crypto/cms/decrypt.js';
 import * as cert from './cert.js';
 import * as cms from './cms.js';
 import {

@@ -1,7 +1,7 @@
 // The `token` group: a valid token from the participant's keeper, its status, and ending or
 // replacing a keeper (client/token-keepers.ts).
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../../contracts/token-keeper.js';
+import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../../flows/keepers/token-keeper.contract.js';
 import { endTokenKeeper, getKonturSession, getMptToken, resetTokenKeeper, tokenKeeperId } from '../token-keepers.js';
 import { workerPollingProblem } from '../worker-check.js';
 import { defineCommand, required, UsageError } from './command.js';

@@ -10,9 +10,9 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
-import { signCmsRsaSha256, verifyCms } from '../../crypto/cms.js';
-import { openPkcs12, type SoftwareKey } from '../../crypto/pkcs12.js';
-import { KeyCache } from '../../crypto/key-cache.js';
+import { signCmsRsaSha256, verifyCms } from '../../crypto/cms/cms.js';
+import { openPkcs12, type SoftwareKey } from '../../crypto/keys/pkcs12.js';
+import { KeyCache } from '../../crypto/keys/key-cache.js';
 import { Simulator, type Handler, type SimRequest, type SimResponse } from '../simulator.js';
 
 export interface CipherSimulatorOptions {

@@ -5,8 +5,8 @@
 // as a participant). Error bodies carry `code` and `error_message`.
 import { createHmac, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { certificateFingerprint, cmsToDer, verifyCms } from '../../crypto/cms.js';
-import { isIssuedBy } from '../../crypto/certificate-check.js';
+import { certificateFingerprint, cmsToDer, verifyCms } from '../../crypto/cms/cms.js';
+import { isIssuedBy } from '../../crypto/certificates/check.js';
 import type { Logger } from '../../common/logger.js';
 import { Simulator, type SimResponse } from '../simulator.js';
 

@@ -4,7 +4,7 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runGostOpenssl } from '../../crypto/gost.js';
+import { runGostOpenssl } from '../../crypto/openssl-gost-engine.js';
 
 export interface GostUserSpec {
   name: string;

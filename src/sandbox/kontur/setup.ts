@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gostOpensslEnv } from '../../crypto/gost.js';
+import { gostOpensslEnv } from '../../crypto/openssl-gost-engine.js';
 import type { Room } from '../room.js';
 import { createGostPki } from './gost-pki.js';
 import { createKonturSimulator } from './simulator.js';

@@ -18,7 +18,7 @@ import {
   kzGostPublicKeyOf,
   kzGostSign,
   type KzGostPrivateKey,
-} from '../../crypto/kz-gost.js';
+} from '../../crypto/gost/kz-gost.js';
 
 /** One attribute of a name: its OID and value (PrintableString for C and serialNumber, as NCA writes them; UTF8String otherwise). */
 export type NameAttribute = [oid: string, value: string];

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKzGostKey, KZ_GOST } from '../../crypto/kz-gost.js';
+import { generateKzGostKey, KZ_GOST } from '../../crypto/gost/kz-gost.js';
 import type { Room } from '../room.js';
 import { issueKzGostCertificate, NAME, ncaPkcs12, subjectKeyIdOf } from './pki.js';
 

@@ -1,0 +1,10 @@
+// The credential lifecycle: the public surface of this folder: contracts and workflow functions.
+export * from './inventory.contract.js';
+export * from './credential-watch.contract.js';
+export * from './credentials-check.contract.js';
+export * from './credentials-preflight.contract.js';
+export * from './credentials-test-alert.contract.js';
+export { credentialWatch, type CredentialWatchInput, type CredentialWatchResult } from './credential-watch.workflow.js';
+export { credentialsCheck } from './credentials-check.workflow.js';
+export { credentialsPreflight } from './credentials-preflight.workflow.js';
+export { credentialsTestAlert } from './credentials-test-alert.workflow.js';

@@ -1,0 +1,47 @@
+// Public contract of the `mptSignIn` workflow: its type name, input and output. Pure: imported by
+// the workflow, the client helpers, the CLI and other services.
+import { z } from 'zod';
+import { SignerSpecSchema } from '../../contracts/signer-spec.js';
+import { providerUrl, strictObject } from '../../contracts/fields.js';
+import { defineFlow } from '../../contracts/flow-contract.js';
+
+export const MPT_SIGN_IN = 'mptSignIn';
+
+export const MptSignInInputSchema = strictObject({
+  /** API root of the IS MPT stand: everything before `/auth/key` (https; plain http only on loopback). */
+  baseUrl: providerUrl('https://<stand>/api/v3/true-api'),
+  signer: SignerSpecSchema,
+  /** Token lifetime to assume when the stand says neither a JWT `exp` nor an `expireDate`. */
+  defaultTokenTtlSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 3600),
+  /** How many challenges to try when the stand rejects one as unknown, expired or used. */
+  maxChallengeAttempts: z.number().int().min(1).max(10).default(3),
+  /** Error codes meaning "challenge unknown/expired/used" on this stand (INF: real codes unpublished). */
+  challengeRejectedCodes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
+});
+export type MptSignInInput = z.input<typeof MptSignInInputSchema>;
+export type MptSignInParsedInput = z.output<typeof MptSignInInputSchema>;
+
+export interface MptSignInResult {
+  /** Bearer token for the IS MPT API. Secret: travels only through the encryption codec. */
+  token: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  /** ISO 8601. */
+  obtainedAt: string;
+}
+
+export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'exchanging', 'done'] as const;
+export type MptStep = (typeof MPT_STEPS)[number];
+
+export const mptSignInContract = defineFlow<MptSignInResult>()({
+  workflowType: MPT_SIGN_IN,
+  provider: 'ismpt',
+  inputSchema: MptSignInInputSchema,
+  steps: MPT_STEPS,
+  idReuse: 'new-run',
+  summarize: (r) => ({ token: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),
+});
