@@ -1,11 +1,12 @@
-// cipherSign and cipherInspectKeyStore end to end: a real Temporal dev server, the worker code, the
-// Cipher simulator over loopback HTTP. After every test the simulator must hold no open ticket.
+// cipherSign end to end: a real Temporal dev server, the worker code, the Cipher simulator over
+// loopback HTTP. After every test the simulator must hold no open ticket. cipherInspectKeyStore:
+// cipher-inspect-key-store.test.ts.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { executeCipherInspectKeyStore, executeCipherSign, startCipherSign } from '../../src/client/flows.js';
+import { executeCipherSign, startCipherSign } from '../../src/client/flows.js';
 import type { CipherSignInput } from '../../src/flows/cipher/cipher-sign.contract.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { FailureType } from '../../src/common/errors.js';
@@ -230,46 +231,5 @@ describe('cipherSign on a real Temporal server', () => {
     );
     assert.equal(f.type, FailureType.OperationTimedOut);
     assert.match(f.message, /within 2 s/);
-  });
-});
-
-describe('cipherInspectKeyStore', () => {
-  it('reports both keys with a certificate summary and the expiry warning', async () => {
-    const ok = await executeCipherInspectKeyStore(client, {
-      workflowId: wfId('inspect'),
-      input: sandbox.manifest.examples.cipherInspectKeyStore,
-      taskQueue,
-    });
-    assert.equal(ok.signature.state, 'present');
-    assert.equal(ok.keyAgreement.state, 'absent');
-    assert.equal(ok.signature.certificate!.owner, 'Коваль Кирило Кирилович');
-    assert.equal(ok.signature.certificate!.notAfter, new Date(container('cipher-key').notAfter).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    assert.deepEqual(ok.warnings, []);
-
-    const expiring = await executeCipherInspectKeyStore(client, {
-      workflowId: wfId('inspect-expiring'),
-      input: {
-        ...sandbox.manifest.examples.cipherInspectKeyStore,
-        keyStore: { file: container('cipher-key-expiring').file },
-        password: container('cipher-key-expiring').password as `file:/${string}`,
-      },
-      taskQueue,
-    });
-    assert.equal(expiring.warnings.length, 1);
-    assert.ok(expiring.signature.certificate!.daysLeft! <= 5);
-
-    const expired = await executeCipherInspectKeyStore(client, {
-      workflowId: wfId('inspect-expired'),
-      input: {
-        ...sandbox.manifest.examples.cipherInspectKeyStore,
-        keyStore: { file: container('cipher-key-expired').file },
-        password: container('cipher-key-expired').password as `file:/${string}`,
-      },
-      taskQueue,
-    });
-    assert.equal(expired.signature.state, 'unusable');
-    assert.match(expired.signature.message!, /Термін дії/);
-    assert.ok(expired.signature.certificate!.daysLeft! < 0);
-    assert.equal((await state()).ticketsDeleted, 3);
   });
 });

@@ -1,19 +1,16 @@
-// kiscVerifyIdentity and kiscReconcile end to end: a real Temporal dev server, the worker code, the
-// KISC simulator over HTTPS with mutual TLS on loopback, its billing ledger as the judge of
-// "billed exactly once".
+// kiscVerifyIdentity end to end: a real Temporal dev server, the worker code, the KISC simulator
+// over HTTPS with mutual TLS on loopback, its billing ledger as the judge of "billed exactly once".
+// kiscReconcile: kisc-reconcile.test.ts.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { executeKiscReconcile, executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
+import { executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
 import type { KiscVerifyIdentityInput } from '../../src/flows/kisc/kisc-verify-identity.contract.js';
 import { FailureType } from '../../src/common/errors.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { searchAttributes } from '../../src/common/search-attributes.js';
-import { KiscClient } from '../../src/providers/kisc/index.js';
-import { openMutualTls } from '../../src/providers/mutual-tls.js';
-import { resolveSecret } from '../../src/secrets/resolve.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
@@ -361,45 +358,6 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     assert.equal(s.calls['POST /data'], 1);
     assert.equal(s.rejectedSignatures, 1);
     assert.equal(s.billing.length, 1);
-  });
-});
-
-describe('kiscReconcile', () => {
-  it("finds a charge trustflow never made in KISC's transactions report", async () => {
-    const ours = await executeKiscVerifyIdentity(client, {
-      workflowId: wfId('reconcile-ours'),
-      input: input({ fetchPersonalData: false }),
-      taskQueue,
-    });
-
-    // Someone else with this participant's certificate makes a verification outside trustflow.
-    const { agent } = await openMutualTls(example().tls, resolveSecret, { provider: 'KISC', renewalAdvice: '', warn: () => {} });
-    const stranger = await new KiscClient({ baseUrl: example().baseUrl, agent }).verify({
-      iin: example().iin,
-      vendorId: 2,
-      idempotencyKey: 'aaaaaaaa-0000-4000-8000-000000000001',
-      photo: await readFile(fileOf(example().photo)),
-      contentType: 'image/png',
-    });
-
-    const r = await executeKiscReconcile(client, {
-      workflowId: wfId('reconcile'),
-      input: sandbox.manifest.examples.kiscReconcile,
-      taskQueue,
-    });
-    assert.equal(r.reported, 2);
-    assert.equal(r.matched, 1);
-    // Earlier tests' verifications are in trustflow's records but were wiped from the simulator's
-    // ledger by its reset: exactly those are reported missing.
-    const ledger = new Set(((await state()).billing as { key: string }[]).map((b) => b.key));
-    assert.ok(r.missing.every((m) => !ledger.has(m.idempotencyKey) && m.workflowId.startsWith('test-kisc-')));
-    assert.equal(r.recorded, r.matched + r.missing.length);
-    assert.deepEqual(r.chargedWithoutResult, []);
-    assert.deepEqual(
-      r.unexpected.map((u) => [u.idempotencyKey, u.vendor, u.similarity]),
-      [[stranger.x_idempotency_key, 'FORENSICS', stranger.result]],
-    );
-    assert.ok(!r.unexpected.some((u) => u.idempotencyKey === ours.idempotencyKey));
   });
 });
 
