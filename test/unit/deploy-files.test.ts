@@ -1,5 +1,5 @@
-// The production deployment files: docker-compose.yml, Dockerfile, .dockerignore and deploy/ (README,
-// "Running in production"). Static checks, plus `docker-compose config` when docker-compose is
+// The production deployment files: docker-compose.yml, Dockerfile, .dockerignore and deploy/
+// (docs/operations/production.md). Static checks, plus `docker-compose config` when docker-compose is
 // installed (skipped with a reason on a developer machine without it, a failure in CI).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
