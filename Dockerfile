@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The trustflow image: the worker (default command), and with another command the codec server
 # (`node dist/src/codec/main.js`) and the sandbox simulators (`node dist/src/sandbox/main.js`).
-# docker-compose.yml runs all three; README "Running in production".
+# docker-compose.yml runs all three; docs/operations/production.md.
 #
 # glibc (Debian bookworm), not Alpine: the SDK's native core needs glibc. Node 22 LTS, pinned to an
 # exact release: bump it deliberately (test/unit/deploy-files.test.ts refuses floating tags).

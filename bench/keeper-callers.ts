@@ -73,7 +73,7 @@ async function run(server: 'plain' | 'settings'): Promise<void> {
       executable: { type: 'existing-path', path: temporalCliPath() },
       ip: '127.0.0.1',
       searchAttributes: allSearchAttributeKeys,
-      // 'plain': what the README's "By hand" command used to start (no dynamic config).
+      // 'plain': what the "By hand" command (now in docs/commands.md) used to start (no dynamic config).
       extraArgs: server === 'settings' ? devServerDynamicConfigArgs() : [],
     },
     client: { dataConverter: encryptingDataConverter(parseKeyring(keys, 'keeper-callers')) },

@@ -1,7 +1,7 @@
 // Typed start/execute helpers for other services, over one registry of flows. Every start goes
 // through `startFlow`, which refuses to start without payload encryption, validates the input (its
 // schema, its size, the workflow id's length), checks that a worker polls the task queue, applies
-// the flow's workflow-id reuse rule (see `flows[...].idReuse` and the README), and reports a start
+// the flow's workflow-id reuse rule (see `flows[...].idReuse` and docs/reliability.md), and reports a start
 // the server refused with the server's reason.
 import {
   WorkflowExecutionAlreadyStartedError,

@@ -1,6 +1,6 @@
 // Temporal server settings trustflow's workloads need beyond the defaults, in one place: the embedded
 // dev server (npm start), the tests' and the bench's servers pass them; a production cluster sets the
-// same keys in its dynamic config (README, "Token keepers").
+// same keys in its dynamic config (docs/token-keepers.md).
 export const serverDynamicConfig = {
   /**
    * Token keepers answer every caller through an Update on one workflow: the default of 10 Updates in
@@ -16,8 +16,9 @@ export const serverDynamicConfig = {
  * history shard's transfer queue, whose reader polls at most `transferProcessorMaxPollRPS` (default 20)
  * times a second: 3 hops took 350 ms median, 113 ms at 1000 RPS; and timers are loaded at most
  * `timerProcessorMaxTimeShift` (default 1 s) late: 3 × sleep(1 ms) took 3.04 s, 0.2 s at 10 ms.
- * A production cluster spreads that cost over its shards; README "Running in production" says what to
- * consider there. Not part of serverDynamicConfig: trustflow is correct without them, only slower.
+ * A production cluster spreads that cost over its shards; docs/operations/sizing.md ("Latency of each
+ * step") says what to consider there. Not part of serverDynamicConfig: trustflow is correct without
+ * them, only slower.
  */
 export const devServerLatencyConfig = {
   'history.transferProcessorMaxPollRPS': 10_000,
@@ -30,8 +31,8 @@ export const devServerLatencyConfig = {
 } as const;
 
 /**
- * `--dynamic-config-value key=value` arguments for `temporal server start-dev` (the README's "By hand"
- * command spells out the same flags: a unit test keeps them equal).
+ * `--dynamic-config-value key=value` arguments for `temporal server start-dev` (the "By hand" command
+ * of docs/commands.md spells out the same flags: a unit test keeps them equal).
  * @param o.latency false leaves out devServerLatencyConfig (the bench's "before").
  * @param o.overrides values that replace (or add to) these, e.g. a lower limit for a test.
  */

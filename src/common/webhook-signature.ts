@@ -1,6 +1,7 @@
 // The alert webhook's signature scheme: HMAC-SHA256 over the exact body bytes, sent as
 // `X-Trustflow-Signature: sha256=<hex>`. One place for the sender (providers/alert-webhook) and the
-// receivers (the sandbox's, and the README's example), so both sides agree byte for byte.
+// receivers (the sandbox's, and the example in docs/credential-lifecycle.md, "Alerts"), so both sides
+// agree byte for byte.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export function webhookSignature(body: string | Uint8Array, secret: string): string {

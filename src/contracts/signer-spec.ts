@@ -11,7 +11,7 @@ export const Pkcs12SignerSpecSchema = strictObject({
   /** Reference to the PKCS#12 password: env:NAME or file:/path. */
   password: SecretRefSchema,
   /**
-   * Kazakh GOST keys only: the CMS details public samples could not settle (README "Kazakh GOST keys").
+   * Kazakh GOST keys only: the CMS details public samples could not settle (docs/kz-gost.md).
    * Defaults: NCALayer's likely shape (signature OID, signingCertificateV2, signer certificate only).
    */
   gostCms: strictObject({

@@ -1,5 +1,5 @@
-// The README's Kazakh GOST example as a user runs it on a clone: `npm run sandbox` as its own process,
-// then the README's bash block, word for word (only `npx trustflow` runs this checkout's
+// The Kazakh GOST example of docs/kz-gost.md as a user runs it on a clone: `npm run sandbox` as its own
+// process, then the page's bash block, word for word (only `npx trustflow` runs this checkout's
 // bin/trustflow.js, each call recorded), against the sandbox's GOST key, certificate and CA.
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
@@ -18,14 +18,13 @@ let tmp: string;
 let sandbox: ChildProcess | undefined;
 let manifest: SandboxManifest;
 
-/** The bash block after "Try it on a clone." in README's Kazakh GOST section. */
-async function readmeBlock(): Promise<string> {
-  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Kazakh GOST keys'));
-  const from = section.indexOf('**Try it on a clone.**');
-  assert.ok(from >= 0, "README's Kazakh GOST section has no 'Try it on a clone.' example");
-  const block = /```bash\n([\s\S]*?)```/.exec(section.slice(from));
-  assert.ok(block, 'no bash block after "Try it on a clone."');
+/** The bash block under "Try it on a clone" in docs/kz-gost.md. */
+async function docBlock(): Promise<string> {
+  const page = await readFile(join(repoRoot, 'docs', 'kz-gost.md'), 'utf8');
+  const from = page.indexOf('## Try it on a clone');
+  assert.ok(from >= 0, "docs/kz-gost.md has no 'Try it on a clone' section");
+  const block = /```bash\n([\s\S]*?)```/.exec(page.slice(from));
+  assert.ok(block, 'no bash block under "Try it on a clone"');
   return block[1]!;
 }
 
@@ -41,8 +40,8 @@ async function runBlock(block: string, cwd: string): Promise<(CliResult & { args
     block.replaceAll('npx trustflow ', 'tf '),
     'echo "$n" >"$LOG/count"',
   ].join('\n');
-  await writeFile(join(tmp, 'readme-block.sh'), script);
-  await run('bash', [join(tmp, 'readme-block.sh')], { cwd, env: { ...process.env, KZ_GOST_PASSWORD: '' } });
+  await writeFile(join(tmp, 'doc-block.sh'), script);
+  await run('bash', [join(tmp, 'doc-block.sh')], { cwd, env: { ...process.env, KZ_GOST_PASSWORD: '' } });
   const count = Number(await readFile(join(log, 'count'), 'utf8'));
   const calls = [];
   for (let i = 1; i <= count; i++) {
@@ -67,9 +66,9 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-describe("the README's Kazakh GOST example on the sandbox's key and CA", () => {
+describe("docs/kz-gost.md's Kazakh GOST example on the sandbox's key and CA", () => {
   it('cms sign (attached, detached), cms verify and cert verify as written: every call exits 0 and says valid', async () => {
-    const calls = await runBlock(await readmeBlock(), tmp);
+    const calls = await runBlock(await docBlock(), tmp);
     const show = (c: CliResult & { args: string }) => `trustflow ${c.args}\n--- exit ${c.code}\n${c.stdout}${c.stderr}`;
     assert.deepEqual(
       calls.map((c) => c.args.split(' ').slice(0, 2).join(' ')),

@@ -2,7 +2,7 @@
 // request answers 503, or has its connection closed). Outages within the retry policies' bounds end
 // with every flow completed and nothing billed, signed in or approved twice; one longer than a
 // policy's bound ends in a typed, retry-safe failure with nothing left half-done. CI uses seconds;
-// `node dist/scripts/outage-drill.js` runs the full 5 minutes per provider (see the README table).
+// `node dist/bench/outage-drill.js` (bench/outage-drill.ts) runs the full 5 minutes per provider (see docs/reliability.md).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';

@@ -1,5 +1,5 @@
 // CMS SignedData with Kazakh GOST keys: the shape NCALayer's createCAdESFromBase64 gives (see
-// README "Kazakh GOST keys"), signing through the one signer factory, and verifyCms for both
+// docs/kz-gost.md), signing through the one signer factory, and verifyCms for both
 // generations, attached and detached.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

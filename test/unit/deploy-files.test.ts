@@ -1,5 +1,5 @@
-// The production deployment files: docker-compose.yml, Dockerfile, .dockerignore and deploy/ (README,
-// "Running in production"). Static checks, plus `docker-compose config` when docker-compose is
+// The production deployment files: docker-compose.yml, Dockerfile, .dockerignore and deploy/
+// (docs/operations/production.md). Static checks, plus `docker-compose config` when docker-compose is
 // installed (skipped with a reason on a developer machine without it, a failure in CI).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -371,12 +371,12 @@ describe('Temporal dynamic config', () => {
     assert.equal(basename(path), 'production.yaml');
   });
 
-  it('the README\'s "By hand" dev server gets every value of src/common/server-settings.ts, as npm start passes them', () => {
-    const readme = read('README.md');
-    const start = readme.indexOf('temporal server start-dev --ui-codec-endpoint');
-    assert.ok(start > 0, 'the By hand command is in the README');
+  it('the "By hand" dev server of docs/commands.md gets every value of src/common/server-settings.ts, as npm start passes them', () => {
+    const doc = read('docs', 'commands.md');
+    const start = doc.indexOf('temporal server start-dev --ui-codec-endpoint');
+    assert.ok(start > 0, 'the By hand command is in docs/commands.md');
     // The command with its continuation lines, its arguments unquoted as the shell would.
-    const lines = readme.slice(start).split('\n');
+    const lines = doc.slice(start).split('\n');
     const command = lines.slice(0, lines.findIndex((l) => !l.trimEnd().endsWith('\\')) + 1).join(' ');
     const given = [...command.matchAll(/--dynamic-config-value\s+('[^']*'|\S+)/g)].map((m) => m[1]!.replace(/^'|'$/g, ''));
     const wanted = devServerDynamicConfigArgs().filter((a) => a !== '--dynamic-config-value');

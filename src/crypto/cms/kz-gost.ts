@@ -2,7 +2,7 @@
 // its verification. pkijs builds and parses the structure (it keeps DNs as their original DER, which
 // matters for Cyrillic NCA names); the signature is kz-gost.ts, because WebCrypto and OpenSSL know
 // neither the Kazakh OIDs nor the byte order. What NCALayer emits, and where that is documented or
-// only inferred, is in README.md ("Kazakh GOST keys"); the parts that could not be confirmed are
+// only inferred, is in docs/kz-gost.md; the parts that could not be confirmed are
 // options of KzGostCmsProfile, so an integration can match a verifier that wants them otherwise.
 import { createHash, type X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
@@ -19,7 +19,7 @@ const OID = {
 };
 
 /**
- * The choices public samples could not settle (README "Kazakh GOST keys" has the evidence). The
+ * The choices public samples could not settle (docs/kz-gost.md has the evidence). The
  * defaults are what NCALayer most likely writes: it runs on Kalkan's Java provider, whose CMS carry
  * the signature OID, and its samples carry signingCertificateV2 and the signer certificate only.
  */

@@ -66,7 +66,7 @@ export const KpsisIssueCertificateInputSchema = strictObject({
   certReqParam: strictObject({ type: z.string().min(1).max(100).default('service_and_tls'), certInfo: KpsisCertInfoSchema }),
   /** Ask the service to keep its own copies too (its data folder). */
   saveToFile: z.boolean().default(false),
-  /** Where the worker writes cert_req.req, key.p8 and shard<i>.pem (owner-only), and later the certificate. */
+  /** Where the worker writes cert_req.req, key.der and shard<i>.pem (owner-only), and later the certificate. */
   artifactsDir: absolutePath(),
   /** How often to remind that the request is still with the CA. */
   reminderEvery: DurationSchema.default(86_400_000),

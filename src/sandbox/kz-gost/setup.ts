@@ -1,7 +1,7 @@
 // The Kazakh GOST room: a GOST 34.310-2004 test CA and a legal entity's signing key with a
 // certificate from it, generated at every start, the key in a GOSTKNCA_<SKI>.p12 laid out as NCA RK
-// writes them (pki.ts). No simulator: these are the files the README's `trustflow cms sign|verify`
-// and `cert verify` examples use (manifest.kzGost).
+// writes them (pki.ts). No simulator: these are the files the `trustflow cms sign|verify` and
+// `cert verify` examples of docs/kz-gost.md use (manifest.kzGost).
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
