@@ -40,7 +40,7 @@ import type { CredentialsCheckInput, CredentialsCheckResult } from '../flows/cre
 import { CredentialsTestAlertInputSchema } from '../flows/credentials/credentials-test-alert.contract.js';
 import type { KiscReconcileDailyInput } from '../flows/kisc/kisc-reconcile-daily.contract.js';
 import { scheduleIds, workflowIds } from '../contracts/workflow-ids.js';
-import type { CredentialWatchResult, WatchState } from '../flows/credentials/credential-watch.workflow.js';
+import type { CredentialWatchResult, WatchState } from '../flows/credentials/credential-watch.state.js';
 import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../flows/index.js';
 import { InvalidInputError } from '../common/errors.js';
 import { assertEncryptingClient } from './flows.js';
