@@ -22,6 +22,7 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
+import { KISC_TIME_ZONE } from '../contracts/kisc-time.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import type { AlertTestOutcome } from '../contracts/alert.js';
@@ -298,7 +299,7 @@ function kiscScheduleOptions(scheduleId: string, input: KiscReconcileDailyInput,
   return {
     scheduleId,
     // 06:00 in Almaty, once the day before is complete in KISC's report.
-    spec: { calendars: [{ hour: 6, minute: 0 }], timezone: 'Asia/Almaty' },
+    spec: { calendars: [{ hour: 6, minute: 0 }], timezone: KISC_TIME_ZONE },
     action: { type: 'startWorkflow', workflowType: kiscReconcileDaily, args: [input], taskQueue, workflowId: scheduleId },
     policies: { overlap: 'SKIP', catchupWindow: 86_400_000 },
   };

@@ -4,9 +4,14 @@
 // keys are unknown to most X.509 libraries, Node's included.
 import * as asn1js from 'asn1js';
 import { base64ToBytes, bytesToBase64, bytesToHex } from './base64.js';
+import { FailureType, TrustflowError } from './errors.js';
 
-export class DerFormatError extends Error {
+/** Not a certificate or request of the expected shape: bad input, never retried. */
+export class DerFormatError extends TrustflowError {
   override readonly name = 'DerFormatError';
+  constructor(message: string) {
+    super(message, FailureType.InvalidInput, false);
+  }
 }
 
 const OID_NAMES: Record<string, string> = {

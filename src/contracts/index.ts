@@ -13,6 +13,7 @@ export * from './flow-contract.js';
 export * from './inspected-certificate.js';
 export * from './kisc-endpoint.js';
 export * from './kisc-maintenance.js';
+export * from './kisc-time.js';
 export * from './limits.js';
 export * from './mutual-tls-spec.js';
 export * from './signer-spec.js';

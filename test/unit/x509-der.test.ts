@@ -5,6 +5,7 @@ import { X509Certificate, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { base64ToBytes } from '../../src/common/base64.js';
+import { FailureType, TrustflowError } from '../../src/common/errors.js';
 import { certificateFacts, certificationRequestFacts, DerFormatError } from '../../src/common/x509-der.js';
 import { runOpenssl, withPrivateTempDir } from '../../src/crypto/openssl.js';
 
@@ -60,5 +61,10 @@ describe('x509-der', () => {
   it('refuses what is not DER', () => {
     assert.throws(() => certificateFacts('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'), DerFormatError);
     assert.throws(() => certificateFacts('not base64 at all!'), DerFormatError);
+    // A TrustflowError like every other: the error boundary keeps its type, non-retryable.
+    assert.throws(
+      () => certificateFacts('not base64 at all!'),
+      (e: unknown) => e instanceof TrustflowError && e.type === FailureType.InvalidInput && !e.retryable,
+    );
   });
 });

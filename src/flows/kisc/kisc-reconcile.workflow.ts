@@ -4,18 +4,17 @@
 import { type KiscReconcileInput, type KiscReconcileResult, kiscReconcileContract } from './kisc-reconcile.contract.js';
 import { runFlow } from '../runtime/flow-status.js';
 import { activities } from '../activity-proxies.js';
+import { KISC_UTC_OFFSET } from '../../contracts/kisc-time.js';
 
 const { kiscTransactions, kiscRecordedVerifications } = activities;
 
-/** KISC's days are Almaty days (UTC+5). */
-const DAY_START_OFFSET = '+05:00';
 /** Our billedAt and KISC's datetime differ by the call's duration: look this far past the edges. */
 const EDGE_MARGIN_MS = 15 * 60_000;
 
 export async function kiscReconcile(rawInput: KiscReconcileInput): Promise<KiscReconcileResult> {
   return runFlow(kiscReconcileContract, rawInput, async (input, tracker) => {
-    const start = Date.parse(`${input.from}T00:00:00${DAY_START_OFFSET}`);
-    const end = Date.parse(`${input.to}T00:00:00${DAY_START_OFFSET}`) + 86400_000;
+    const start = Date.parse(`${input.from}T00:00:00${KISC_UTC_OFFSET}`);
+    const end = Date.parse(`${input.to}T00:00:00${KISC_UTC_OFFSET}`) + 86400_000;
 
     tracker.step('fetching_report');
     const report = await kiscTransactions({ baseUrl: input.baseUrl, tls: input.tls, from: input.from, to: input.to });

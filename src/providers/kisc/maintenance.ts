@@ -5,6 +5,7 @@
 // readable range is reported as unparsed, never guessed at: the caller logs it and goes on.
 import type { MaintenanceWindow } from '../../contracts/kisc-maintenance.js';
 import type { NewsItem } from './schemas.js';
+import { KISC_TIME_ZONE } from '../../contracts/kisc-time.js';
 
 export interface ParsedNews {
   windows: MaintenanceWindow[];
@@ -99,7 +100,7 @@ function momentOf(text: string): Moment {
 }
 
 const almatyWall = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'Asia/Almaty',
+  timeZone: KISC_TIME_ZONE,
   hourCycle: 'h23',
   year: 'numeric',
   month: 'numeric',

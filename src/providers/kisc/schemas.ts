@@ -2,6 +2,7 @@
 // (shared/providers/kisc.md). No public specification exists: the personal-data response is
 // accepted as any JSON object and trimmed by the caller to the fields it asked for.
 import { z } from 'zod';
+import { KISC_UTC_OFFSET_MINUTES } from '../../contracts/kisc-time.js';
 
 export const VendorsResponseSchema = z.object({
   vendors: z.array(z.object({ id: z.number().int(), name: z.string() })),
@@ -36,9 +37,6 @@ export const TransactionsSchema = z.array(
 export type Transaction = z.infer<typeof TransactionsSchema>[number];
 
 export const ActSchema = z.object({ binary: z.string().regex(/^[A-Za-z0-9+/=\s]+$/) });
-
-/** KISC's time zone for report dates: Kazakhstan has one zone, UTC+5, since 1 March 2024. */
-export const KISC_UTC_OFFSET_MINUTES = 5 * 60;
 
 /** `28.10.2021 11:20:40` (Almaty) → ISO 8601 UTC. */
 export function transactionTimeToIso(datetime: string): string {
