@@ -45,7 +45,8 @@ import type { CredentialWatchResult, WatchState } from '../workflows/credential-
 import { credentialsCheck, credentialsPreflight, credentialsTestAlert, credentialWatch, kiscReconcileDaily } from '../workflows/index.js';
 import { InvalidInputError } from '../common/errors.js';
 import { assertEncryptingClient } from './flows.js';
-import { assertWorkerPolling, NoWorkerError, serverOf, workerPollingProblem } from './worker-check.js';
+import { checkRunningWorkflow } from './running-workflow.js';
+import { assertWorkerPolling, NoWorkerError, serverOf } from './worker-check.js';
 
 export { InventoryError };
 
@@ -219,14 +220,12 @@ async function scheduleArgs(client: Client): Promise<CredentialsCheckInput | und
 
 /**
  * A query or Update on a watch waits for a worker on the watch's task queue: without one, say so
- * (NoWorkerError naming the queue) instead of hanging. Answers are cached per queue, so listing a
- * thousand watches asks the server once.
+ * (NoWorkerError naming the queue) instead of hanging. `problem` is checkRunningWorkflow's answer
+ * (cached per queue, so listing a thousand watches asks the server once).
  */
-async function assertWatchWorker(client: Client, id: string, taskQueue: string, consequence: string): Promise<void> {
-  const problem = await workerPollingProblem(client, taskQueue);
-  if (problem === undefined) return;
+function watchWithoutWorker(client: Client, id: string, taskQueue: string, problem: string, consequence: string): NoWorkerError {
   const { namespace, address } = serverOf(client);
-  throw new NoWorkerError(
+  return new NoWorkerError(
     `credential '${id}' is watched on task queue '${taskQueue}' (namespace '${namespace}' at ${address}): ${problem}, so ${consequence}. ` +
       `Start a worker on it (npm run worker with TRUSTFLOW_TASK_QUEUE=${taskQueue})`,
     taskQueue,
@@ -237,12 +236,12 @@ async function assertWatchWorker(client: Client, id: string, taskQueue: string, 
 
 /** The status of a credential's running watch, or undefined when it has none. */
 async function runningStatus(client: Client, id: string): Promise<CredentialStatus | undefined> {
-  const handle = client.workflow.getHandle(workflowIds.credentialWatch(id));
+  const watch = await checkRunningWorkflow(client, workflowIds.credentialWatch(id));
+  if (!watch.running) return undefined;
+  if (watch.workerProblem !== undefined)
+    throw watchWithoutWorker(client, id, watch.description.taskQueue, watch.workerProblem, 'nothing was read');
   try {
-    const d = await handle.describe();
-    if (d.status.name !== 'RUNNING') return undefined;
-    await assertWatchWorker(client, id, d.taskQueue, 'nothing was read');
-    return await handle.query<CredentialStatus>(CREDENTIAL_STATUS_QUERY);
+    return await watch.handle.query<CredentialStatus>(CREDENTIAL_STATUS_QUERY);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
@@ -373,15 +372,11 @@ export async function listCredentials(client: Client): Promise<CredentialStatus[
 /** Silences a credential's alerts until its certificate changes (a `renewed` reopens the ladder). */
 export async function acknowledgeCredential(client: Client, id: string, note?: string): Promise<CredentialStatus> {
   assertEncryptingClient(client);
-  const handle = client.workflow.getHandle(workflowIds.credentialWatch(id));
-  const notApplied = () => new CredentialNotAppliedError(`no credential '${id}' is applied (trustflow credentials list)`);
-  const d = await handle.describe().catch((err: unknown) => {
-    if (err instanceof WorkflowNotFoundError) throw notApplied();
-    throw err;
-  });
-  if (d.status.name !== 'RUNNING') throw notApplied();
-  await assertWatchWorker(client, id, d.taskQueue, 'nothing was acknowledged');
-  return handle.executeUpdate<CredentialStatus, [{ note?: string }]>(ACKNOWLEDGE_UPDATE, { args: [note ? { note } : {}] });
+  const watch = await checkRunningWorkflow(client, workflowIds.credentialWatch(id));
+  if (!watch.running) throw new CredentialNotAppliedError(`no credential '${id}' is applied (trustflow credentials list)`);
+  if (watch.workerProblem !== undefined)
+    throw watchWithoutWorker(client, id, watch.description.taskQueue, watch.workerProblem, 'nothing was acknowledged');
+  return watch.handle.executeUpdate<CredentialStatus, [{ note?: string }]>(ACKNOWLEDGE_UPDATE, { args: [note ? { note } : {}] });
 }
 
 /** What `trustflow credentials scan --fail-on` can name: a state, or `undelivered` (alerts the sink has not taken). */

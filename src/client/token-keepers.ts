@@ -42,6 +42,7 @@ import { workflowIds } from '../contracts/workflow-ids.js';
 import { konturSessionKeeper, mptTokenKeeper } from '../workflows/index.js';
 import { assertEncryptingClient } from './flows.js';
 import { GrpcCode, grpcStatusOf, IN_FLIGHT_LIMIT_ADVICE, isInFlightUpdateLimit, serverRefusal } from './server-errors.js';
+import { checkRunningWorkflow } from './running-workflow.js';
 import { assertWorkerPolling, NoWorkerError, serverOf, workerPollingProblem } from './worker-check.js';
 
 export interface KeeperCallOptions<I> {
@@ -321,20 +322,18 @@ export async function endTokenKeeper(
   const workflowId = keeperIdOf(provider, input);
   const reason = o.reason ?? 'ended by endTokenKeeper (trustflow token end)';
   if (reason.length > 200) throw new InvalidInputError('the reason is at most 200 characters');
-  const handle = client.workflow.getHandle(workflowId);
-  const d = await handle.describe().catch((err: unknown) => {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  });
-  if (!d || d.status.name !== 'RUNNING')
+  const keeper = await checkRunningWorkflow(client, workflowId);
+  if (!keeper.running) {
+    const d = keeper.description;
     return { workflowId, outcome: 'none', reason: d ? `its last keeper is ${d.status.name.toLowerCase()} already` : 'no keeper ever ran' };
+  }
+  const { handle, description: d } = keeper;
   const base = { workflowId, runId: d.runId, taskQueue: d.taskQueue };
   const terminate = async (why: string): Promise<EndTokenKeeperResult> => {
     await handle.terminate(`${reason}; ${why}`);
     return { ...base, outcome: 'terminated', reason: `${reason}; ${why}` };
   };
-  const problem = await workerPollingProblem(client, d.taskQueue);
-  if (problem !== undefined) return terminate(`terminated: on its task queue '${d.taskQueue}' ${problem}`);
+  if (keeper.workerProblem !== undefined) return terminate(`terminated: on its task queue '${d.taskQueue}' ${keeper.workerProblem}`);
   let r: EndKeeperResult;
   try {
     r = await whileKeeperRuns(client, provider, workflowId, () =>
