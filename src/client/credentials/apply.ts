@@ -10,7 +10,13 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporalSettingsFromEnv } from '../../common/env.js';
 import { InventoryError, type Inventory } from '../../contracts/credential-inventory.js';
-import { CHECK_UPDATE, RECONFIGURE_UPDATE, RETIRE_UPDATE, type CredentialStatus } from '../../contracts/credential-watch.js';
+import {
+  CHECK_UPDATE,
+  RECONFIGURE_UPDATE,
+  RETIRE_UPDATE,
+  type CredentialConfig,
+  type CredentialStatus,
+} from '../../contracts/credential-watch.js';
 import { scheduleIds, workflowIds } from '../../contracts/workflow-ids.js';
 import type { CredentialWatchResult, WatchState } from '../../workflows/credential-watch.js';
 import { credentialsPreflight, credentialWatch } from '../../workflows/index.js';
@@ -47,14 +53,7 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
   assertEncryptingClient(client);
   const taskQueue = o.taskQueue ?? temporalSettingsFromEnv().taskQueue;
   const configs = inventory.credentials.map(configOf);
-  await assertWorkerPolling(client, taskQueue); // the preflight below runs on a worker
-
-  const preflight = await client.workflow.execute(credentialsPreflight, {
-    taskQueue,
-    workflowId: workflowIds.credentialsPreflight(new Date()),
-    args: [{ credentials: configs }],
-  });
-  if (preflight.problems.length > 0) throw new InventoryError(preflight.problems.map((p) => `credential '${p.id}': ${p.problem}`));
+  await preflight(client, configs, taskQueue);
 
   const report: ApplyReport = { created: [], updated: [], unchanged: [], retired: [], schedules: [], dryRun: o.dryRun === true };
   const applied = await appliedCredentialIds(client);
@@ -63,40 +62,8 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
   let done = 0;
   for (const config of configs) {
     o.onProgress?.(done++, configs.length);
-    const id = config.entry.id;
-    const existing = await runningStatus(client, id);
-    if (existing?.configHash === config.configHash) {
-      report.unchanged.push(id);
-      continue;
-    }
-    if (o.dryRun) {
-      (existing ? report.updated : report.created).push(id);
-      continue;
-    }
-    if (existing) {
-      await client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate(RECONFIGURE_UPDATE, { args: [config] });
-      report.updated.push(id);
-      continue;
-    }
-    // Update-with-start: the watch starts and makes its first check in one call, so `list` right
-    // after apply shows the credential's state. Another apply racing this one: the check joins its watch.
-    // A credential removed earlier and added back: the new watch takes over the retired one's state.
-    const previous = await retiredState(client, id);
-    const status = await client.workflow.executeUpdateWithStart(CHECK_UPDATE, {
-      startWorkflowOperation: new WithStartWorkflowOperation(credentialWatch, {
-        taskQueue,
-        workflowId: workflowIds.credentialWatch(id),
-        args: [{ config, ...(previous ? { previous } : {}), ...(o.historyLimit ? { historyLimit: o.historyLimit } : {}) }],
-        // A credential removed earlier and added again gets a new watch under the same id.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
-    if ((status as CredentialStatus).configHash === config.configHash) report.created.push(id);
-    else {
-      await client.workflow.getHandle(workflowIds.credentialWatch(id)).executeUpdate(RECONFIGURE_UPDATE, { args: [config] });
-      report.updated.push(id);
-    }
+    const change = await applyWatch(client, config, taskQueue, o);
+    report[change].push(config.entry.id);
   }
   o.onProgress?.(done, configs.length);
   for (const id of [...applied].filter((x) => !wanted.has(x)).sort()) {
@@ -104,13 +71,81 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
     report.retired.push(id);
   }
 
+  report.schedules.push(...(await applySchedules(client, inventory, configs, taskQueue, o.dryRun)));
+  return report;
+}
+
+/** The worker's preflight of every entry (files readable, passwords right): InventoryError naming each problem. */
+async function preflight(client: Client, configs: CredentialConfig[], taskQueue: string): Promise<void> {
+  await assertWorkerPolling(client, taskQueue); // the preflight below runs on a worker
+  const result = await client.workflow.execute(credentialsPreflight, {
+    taskQueue,
+    workflowId: workflowIds.credentialsPreflight(new Date()),
+    args: [{ credentials: configs }],
+  });
+  if (result.problems.length > 0) throw new InventoryError(result.problems.map((p) => `credential '${p.id}': ${p.problem}`));
+}
+
+/**
+ * One credential's watch: left as it is (same configHash), reconfigured (running with another
+ * config), or started. With `dryRun`, only what would be done.
+ */
+async function applyWatch(
+  client: Client,
+  config: CredentialConfig,
+  taskQueue: string,
+  o: ApplyOptions,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const id = config.entry.id;
+  const existing = await runningStatus(client, id);
+  if (existing?.configHash === config.configHash) return 'unchanged';
+  if (o.dryRun) return existing ? 'updated' : 'created';
+  if (existing) {
+    await reconfigure(client, config);
+    return 'updated';
+  }
+  // Update-with-start: the watch starts and makes its first check in one call, so `list` right
+  // after apply shows the credential's state. Another apply racing this one: the check joins its watch.
+  // A credential removed earlier and added back: the new watch takes over the retired one's state.
+  const previous = await retiredState(client, id);
+  const status = await client.workflow.executeUpdateWithStart(CHECK_UPDATE, {
+    startWorkflowOperation: new WithStartWorkflowOperation(credentialWatch, {
+      taskQueue,
+      workflowId: workflowIds.credentialWatch(id),
+      args: [{ config, ...(previous ? { previous } : {}), ...(o.historyLimit ? { historyLimit: o.historyLimit } : {}) }],
+      // A credential removed earlier and added again gets a new watch under the same id.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  if ((status as CredentialStatus).configHash === config.configHash) return 'created';
+  await reconfigure(client, config);
+  return 'updated';
+}
+
+async function reconfigure(client: Client, config: CredentialConfig): Promise<void> {
+  await client.workflow.getHandle(workflowIds.credentialWatch(config.entry.id)).executeUpdate(RECONFIGURE_UPDATE, { args: [config] });
+}
+
+/**
+ * The schedules the inventory asks for: the credentials check (deleted when no credential is left)
+ * and a kiscReconcile per `mtls` credential naming a KISC baseUrl (any other kiscReconcile deleted).
+ */
+async function applySchedules(
+  client: Client,
+  inventory: Inventory,
+  configs: CredentialConfig[],
+  taskQueue: string,
+  dryRun: boolean | undefined,
+): Promise<ApplyReport['schedules']> {
+  const changes: ApplyReport['schedules'] = [];
   const checkIds = configs.map((c) => c.entry.id).sort();
-  report.schedules.push(
+  changes.push(
     await upsertSchedule(
       client,
       scheduleIds.credentialsCheck,
       checkIds.length > 0 ? checkScheduleOptions(inventory, checkIds, taskQueue) : null,
-      o.dryRun,
+      dryRun,
     ),
   );
   const kisc = new Map(
@@ -121,18 +156,18 @@ export async function applyInventory(client: Client, inventory: Inventory, o: Ap
     ),
   );
   for (const [scheduleId, k] of kisc)
-    report.schedules.push(
+    changes.push(
       await upsertSchedule(
         client,
         scheduleId,
         kiscScheduleOptions(scheduleId, { credentialId: k.id, connection: { baseUrl: k.baseUrl, tls: k.tls } }, taskQueue),
-        o.dryRun,
+        dryRun,
       ),
     );
   for await (const s of client.schedule.list())
     if (s.scheduleId.startsWith(scheduleIds.kiscReconcilePrefix) && !kisc.has(s.scheduleId))
-      report.schedules.push(await upsertSchedule(client, s.scheduleId, null, o.dryRun));
-  return report;
+      changes.push(await upsertSchedule(client, s.scheduleId, null, dryRun));
+  return changes;
 }
 
 /**
