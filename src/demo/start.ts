@@ -16,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import pino from 'pino';
 import { existsSync } from 'node:fs';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { wrap } from '../client/cli/command.js';
 import { renderTable } from '../client/cli/io.js';
 import { connectClient } from '../client/connection.js';
@@ -34,15 +35,15 @@ import {
   submitKpsisCertificate,
 } from '../client/flows.js';
 import { dataConverterFor } from '../codec/data-converter.js';
-import { keyringFromEnv, writeKeyringFile } from '../codec/keyring.js';
+import { keyringFromEnv, writeKeyringFile, type Keyring } from '../codec/keyring.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
 import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
-import { alertSettingsFromEnv } from '../common/alert-settings.js';
-import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
-import { createLogger } from '../common/logger.js';
+import { alertSettingsFromEnv, type AlertSettings } from '../common/alert-settings.js';
+import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../common/env.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import type { FlowType as WorkflowType } from '../flows/registry.js';
-import { issueSandboxCertificate, sandboxAdmin, startSandbox, type SandboxExamples } from '../sandbox/index.js';
-import { installRuntime, setupTracing, telemetrySettingsFromEnv } from '../worker/telemetry.js';
+import { issueSandboxCertificate, sandboxAdmin, startSandbox, type Sandbox, type SandboxExamples } from '../sandbox/index.js';
+import { installRuntime, setupTracing, telemetrySettingsFromEnv, type TelemetrySettings, type WorkerTracing } from '../worker/telemetry.js';
 import { createServer as createNetServer } from 'node:net';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { createTrustflowWorker } from '../worker/worker.js';
@@ -66,24 +67,63 @@ function addressFree(address: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  // The demo prints its own progress; the worker's and the sandbox's log records (JSON lines: the
-  // alerts it sends, the simulators' requests) go to a file beside the state, named once here.
+  const { logger, logDestination } = await openDemoLog();
+  const telemetry = await demoTelemetry();
+  await installRuntime(logger, telemetry);
+  const tracing = setupTracing(telemetry);
+  const settings = temporalSettingsFromEnv();
+  const codecServer = await startCodecServer(await demoKeyring(), logger);
+  const temporal = await startTemporal(settings, codecServer.url);
+  settings.address = temporal.address;
+  await ensureSearchAttributes(settings.address, settings.namespace);
+
+  if (stopping) return;
+  const sandbox = await startDemoSandbox(logDestination);
+  const alerts = await demoAlerts(sandbox);
+  const worker = await createDemoWorker(settings, tracing, alerts);
+  if (stopping) return;
+  runWorker(worker, settings, telemetry);
+
+  const client = await connectClient(settings);
+  cleanups.unshift(() => client.connection.close());
+  const demos = flowDemos(client, sandbox, settings.taskQueue);
+  const rows = await runFlowDemos(demos);
+  if (stopping) return; // a signal: no table, no exit code from demos cut short
+  printFlowResults(rows);
+  const keeperSucceeded = await tokenKeeperDemo(client, sandbox, settings.taskQueue);
+  const credentialsSucceeded = await credentialsDemo(client, sandbox, settings.taskQueue);
+  printWebUiLinks(codecServer.url, temporal.uiUrl, settings.namespace, demos);
+
+  if (rows.some((r) => r[2] === 'FAILED') || !keeperSucceeded || !credentialsSucceeded) process.exitCode = 1;
+  if (values['exit-after-demo']) return shutdown();
+  say('\nEverything keeps running for the Web UI; Ctrl-C stops it all.');
+}
+
+/**
+ * The demo prints its own progress; the worker's and the sandbox's log records (JSON lines: the
+ * alerts it sends, the simulators' requests) go to a file beside the state, named once here.
+ */
+async function openDemoLog(): Promise<{ logger: Logger; logDestination: pino.DestinationStream }> {
   await mkdir(stateDir, { recursive: true });
   const logFile = join(stateDir, 'demo.log');
   const logDestination = pino.destination({ dest: logFile, append: true, sync: true });
   const logger = createLogger({ name: 'trustflow-demo', level: process.env.TRUSTFLOW_LOG_LEVEL ?? 'warn', destination: logDestination });
   say(`logs of the worker and the sandbox: ${logFile}`);
-  // npm start serves the worker's metrics by default (TRUSTFLOW_METRICS_ADDRESS= turns them off).
+  return { logger, logDestination };
+}
+
+/** npm start serves the worker's metrics by default (TRUSTFLOW_METRICS_ADDRESS= turns them off), where the address is free. */
+async function demoTelemetry(): Promise<TelemetrySettings> {
   const telemetry = telemetrySettingsFromEnv({ TRUSTFLOW_METRICS_ADDRESS: '127.0.0.1:9464', ...process.env });
   if (telemetry.metricsAddress && !(await addressFree(telemetry.metricsAddress))) {
     say(`metrics: ${telemetry.metricsAddress} is in use; the demo worker serves no /metrics (set TRUSTFLOW_METRICS_ADDRESS)`);
     delete telemetry.metricsAddress;
   }
-  await installRuntime(logger, telemetry);
-  const tracing = setupTracing(telemetry);
-  const settings = temporalSettingsFromEnv();
+  return telemetry;
+}
 
-  // Payload encryption from the first run: a development keyring unless one is configured.
+/** Payload encryption from the first run: a development keyring unless one is configured. */
+async function demoKeyring(): Promise<Keyring> {
   if (!keyringFromEnv()) {
     const keyFile = resolve(stateDir, 'codec-keys');
     if (!existsSync(keyFile)) {
@@ -92,7 +132,11 @@ async function main(): Promise<void> {
     }
     process.env.TRUSTFLOW_CODEC_KEY_FILE = keyFile;
   }
-  const keyring = keyringFromEnv()!;
+  return keyringFromEnv()!;
+}
+
+/** The codec server the Web UI decodes payloads through. */
+async function startCodecServer(keyring: Keyring, logger: Logger): Promise<CodecServer> {
   const codecServer = new CodecServer({
     codec: new AesGcmPayloadCodec(keyring),
     port: Number(process.env.TRUSTFLOW_CODEC_PORT ?? 8234),
@@ -108,36 +152,44 @@ async function main(): Promise<void> {
   }
   cleanups.unshift(() => codecServer.close());
   say(`codec server ${codecServer.url} (active key '${keyring.activeKeyId}')`);
-  let uiUrl = process.env.TRUSTFLOW_UI_URL ?? 'http://127.0.0.1:8233';
-  if (!process.env.TEMPORAL_ADDRESS) {
-    const cliPath = process.env.TEMPORAL_CLI_PATH;
-    if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run through `npm start`, which finds or builds the Temporal CLI');
-    say('starting the embedded Temporal dev server...');
-    const server: DevServer = await startDevServer({
-      cliPath,
-      port: devServerPort,
-      uiPort: devUiPort,
-      dbFile: resolve(stateDir, 'temporal-dev.db'),
-      namespace: settings.namespace,
-      uiCodecEndpoint: codecServer.url,
-    });
-    cleanups.unshift(server.stop);
-    settings.address = server.address;
-    uiUrl = server.uiUrl;
-  }
-  await ensureSearchAttributes(settings.address, settings.namespace);
+  return codecServer;
+}
 
-  if (stopping) return;
+/** The embedded Temporal dev server, unless TEMPORAL_ADDRESS names one: the address to use, and its Web UI. */
+async function startTemporal(settings: TemporalSettings, codecServerUrl: string): Promise<{ address: string; uiUrl: string }> {
+  const uiUrl = process.env.TRUSTFLOW_UI_URL ?? 'http://127.0.0.1:8233';
+  if (process.env.TEMPORAL_ADDRESS) return { address: settings.address, uiUrl };
+  const cliPath = process.env.TEMPORAL_CLI_PATH;
+  if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run through `npm start`, which finds or builds the Temporal CLI');
+  say('starting the embedded Temporal dev server...');
+  const server: DevServer = await startDevServer({
+    cliPath,
+    port: devServerPort,
+    uiPort: devUiPort,
+    dbFile: resolve(stateDir, 'temporal-dev.db'),
+    namespace: settings.namespace,
+    uiCodecEndpoint: codecServerUrl,
+  });
+  cleanups.unshift(server.stop);
+  return { address: server.address, uiUrl: server.uiUrl };
+}
+
+async function startDemoSandbox(logDestination: pino.DestinationStream): Promise<Sandbox> {
   const sandbox = await startSandbox({
     dir: resolve(process.env.TRUSTFLOW_SANDBOX_DIR ?? '.sandbox'),
     logger: createLogger({ name: 'trustflow-sandbox', destination: logDestination }),
   });
   cleanups.unshift(sandbox.stop);
   say(`sandbox running; manifest ${sandbox.manifestPath}`);
+  return sandbox;
+}
 
-  // Alerts (credential watches, KPSIS reminders) go to the sandbox's receiver unless a webhook is
-  // configured; either way checked here, as the worker does at start.
-  const alerts = alertSettingsFromEnv(
+/**
+ * Alerts (credential watches, KPSIS reminders) go to the sandbox's receiver unless a webhook is
+ * configured; either way checked here, as the worker does at start.
+ */
+async function demoAlerts(sandbox: Sandbox): Promise<AlertSettings> {
+  return alertSettingsFromEnv(
     process.env.TRUSTFLOW_ALERT_WEBHOOK_URL
       ? process.env
       : {
@@ -148,11 +200,13 @@ async function main(): Promise<void> {
           ).trim(),
         },
   );
+}
 
+async function createDemoWorker(settings: TemporalSettings, tracing: WorkerTracing, alerts: AlertSettings): Promise<Worker> {
   const { dataConverter } = dataConverterFor(settings.address);
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
   cleanups.unshift(() => connection.close());
-  const worker = await createTrustflowWorker({
+  return createTrustflowWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
@@ -161,7 +215,10 @@ async function main(): Promise<void> {
     shutdownGraceSeconds: graceSeconds,
     activityDeps: { alerts },
   });
-  if (stopping) return;
+}
+
+/** Runs the worker until the stop (which drains it). */
+function runWorker(worker: Worker, settings: TemporalSettings, telemetry: TelemetrySettings): void {
   const running = worker.run();
   cleanups.unshift(async () => {
     // The Temporal runtime's own signal handler may have started the shutdown already.
@@ -170,23 +227,24 @@ async function main(): Promise<void> {
   });
   say(`worker polling '${settings.taskQueue}' at ${settings.address}`);
   if (telemetry.metricsAddress) say(`worker metrics at http://${telemetry.metricsAddress}/metrics`);
+}
 
-  const client = await connectClient(settings);
-  cleanups.unshift(() => client.connection.close());
+interface Demo {
+  flow: WorkflowType;
+  workflowId: string;
+  run: (workflowId: string) => Promise<string>;
+  skipped?: string;
+}
+
+/**
+ * One demo per flow, in this order: the workflow id comes from the flow's registry name, the input
+ * from the sandbox's examples; a flow without an example (Kontur without gost-engine) is skipped.
+ */
+function flowDemos(client: Client, sandbox: Sandbox, taskQueue: string): Demo[] {
   const stamp = new Date()
     .toISOString()
     .replace(/[-:.TZ]/g, '')
     .slice(0, 14);
-  const rows: string[][] = [];
-
-  // One demo per flow, in this order: the workflow id comes from the flow's registry name, the input
-  // from the sandbox's examples; a flow without an example (Kontur without gost-engine) is skipped.
-  interface Demo {
-    flow: WorkflowType;
-    workflowId: string;
-    run: (workflowId: string) => Promise<string>;
-    skipped?: string;
-  }
   const registryName = (type: WorkflowType) => Object.keys(flows).find((n) => flows[n]!.contract.workflowType === type)!;
   const demo = <T extends WorkflowType>(
     flow: T,
@@ -201,9 +259,8 @@ async function main(): Promise<void> {
       run: (workflowId) => run(workflowId, input!),
     };
   };
-  const taskQueue = settings.taskQueue;
 
-  const demos: Demo[] = [
+  return [
     demo('mptSignIn', async (workflowId, input) => {
       const r = await executeMptSignIn(client, { workflowId, input, taskQueue });
       return `token (${r.token.length} chars) valid until ${r.expiresAt}`;
@@ -248,8 +305,13 @@ async function main(): Promise<void> {
       return `${r.matched}/${r.reported} charges matched; ${r.missing.length} missing${earlier}, ${r.unexpected.length} unexpected, ${r.chargedWithoutResult.length} without result`;
     }),
   ];
+}
+
+/** Runs the demos one after the other (until a stop): a row [flow, workflow id, outcome, time, result] each. */
+async function runFlowDemos(demos: Demo[]): Promise<string[][]> {
+  const rows: string[][] = [];
   for (const d of demos) {
-    if (stopping) return; // a signal: no table, no exit code from demos cut short
+    if (stopping) break;
     if (d.skipped) {
       rows.push([d.flow, '-', 'skipped', '-', d.skipped]);
       continue;
@@ -262,15 +324,22 @@ async function main(): Promise<void> {
       rows.push([d.flow, d.workflowId, 'FAILED', `${Math.round(performance.now() - t0)} ms`, (err as Error).message]);
     }
   }
+  return rows;
+}
 
-  if (stopping) return;
+function printFlowResults(rows: string[][]): void {
   printTable(
     ['flow', 'outcome', 'time', 'result'],
     rows.map(([flow, , outcome, time, result]) => [flow!, outcome!, time!, result!]),
   );
+}
 
-  // A token keeper: 100 callers at once, one sign-in. Its own copy of the example's key (so the
-  // example's own keeper is left for you to try), then the IS MPT simulator's counters start from zero.
+/**
+ * A token keeper: 100 callers at once, one sign-in. Its own copy of the example's key (so the
+ * example's own keeper is left for you to try), then the IS MPT simulator's counters start from zero.
+ * False when it failed (and said so).
+ */
+async function tokenKeeperDemo(client: Client, sandbox: Sandbox, taskQueue: string): Promise<boolean> {
   try {
     const example = sandbox.manifest.examples.mptSignIn;
     const path = join(sandbox.dir, 'keys', 'demo-keeper.p12');
@@ -289,12 +358,15 @@ async function main(): Promise<void> {
     say(`  jq .examples.mptSignIn ${sandbox.manifestPath} > mpt.json`);
     say('  npx trustflow token mpt --input mpt.json');
     say(`  curl ${sandbox.simulators.ismpt.adminBaseUrl}/__sandbox/state`);
+    return true;
   } catch (err) {
-    rows.push(['mptTokenKeeper', '-', 'FAILED', '-', (err as Error).message]);
     say(`token keeper: FAILED: ${(err as Error).message}`);
+    return false;
   }
+}
 
-  // The credential lifecycle: the sandbox's example inventory, applied as an operator would.
+/** The credential lifecycle: the sandbox's example inventory, applied as an operator would. False when it failed (and said so). */
+async function credentialsDemo(client: Client, sandbox: Sandbox, taskQueue: string): Promise<boolean> {
   try {
     const inventoryPath = sandbox.manifest.credentials.inventory;
     const report = await applyInventory(client, await loadInventoryFile(inventoryPath), { taskQueue });
@@ -315,19 +387,21 @@ async function main(): Promise<void> {
     say(`alerts received by the sandbox: ${sandbox.simulators.alerts.adminBaseUrl}/__sandbox/state`);
     say('a certificate that expires in 5 minutes:');
     say(`  curl -s -X POST ${sandbox.manifest.credentials.issueUrl} -d '{"validFor":"5m"}' | jq -r .certificate`);
+    return true;
   } catch (err) {
-    rows.push(['credentials', '-', 'FAILED', '-', (err as Error).message]);
     say(`credentials: FAILED: ${(err as Error).message}`);
+    return false;
   }
-  say(`\nWeb UI (decoded through the codec server ${codecServer.url}):`);
-  say(`  ${uiUrl}/namespaces/${settings.namespace}/workflows/<workflow id>`);
+}
+
+/** Where to see each flow's run in the Web UI. */
+function printWebUiLinks(codecServerUrl: string, uiUrl: string, namespace: string, demos: Demo[]): void {
+  say(`\nWeb UI (decoded through the codec server ${codecServerUrl}):`);
+  say(`  ${uiUrl}/namespaces/${namespace}/workflows/<workflow id>`);
   printTable(
     ['flow', 'workflow id'],
     demos.filter((x) => !x.skipped).map((d) => [d.flow, d.workflowId]),
   );
-  if (rows.some((r) => r[2] === 'FAILED')) process.exitCode = 1;
-  if (values['exit-after-demo']) return shutdown();
-  say('\nEverything keeps running for the Web UI; Ctrl-C stops it all.');
 }
 
 /** A table that fits 100 columns (the last column is shortened with …; the full text is in the Web UI). */

@@ -1,9 +1,8 @@
 // The `token` group: a valid token from the participant's keeper, its status, and ending or
 // replacing a keeper (client/token-keepers.ts).
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../../flows/keepers/token-keeper.contract.js';
 import { endTokenKeeper, getKonturSession, getMptToken, resetTokenKeeper, tokenKeeperId } from '../token-keepers.js';
-import { workerPollingProblem } from '../worker-check.js';
+import { checkRunningWorkflow } from '../running-workflow.js';
 import { defineCommand, required, UsageError } from './command.js';
 import { progress } from './io.js';
 import { readJsonInput, withClient, type Commands } from './shared.js';
@@ -55,15 +54,13 @@ const status = defineCommand({
     const signIn = await readJsonInput('--input', required(v.input, 'input'));
     const id = tokenKeeperId(p, signIn as never);
     const s = await withClient(async (c) => {
-      const handle = c.workflow.getHandle(id);
-      const d = await handle.describe().catch((err: unknown) => {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      });
-      if (!d || d.status.name !== 'RUNNING')
+      const keeper = await checkRunningWorkflow(c, id);
+      if (!keeper.running) {
+        const d = keeper.description;
         throw new Error(`no keeper runs for this participant (${id}${d ? `: its last one is ${d.status.name.toLowerCase()}` : ''})`);
+      }
       // A query waits for a worker: without one on the keeper's queue, say so instead of hanging.
-      const problem = await workerPollingProblem(c, d.taskQueue);
+      const { handle, description: d, workerProblem: problem } = keeper;
       if (problem !== undefined)
         throw new Error(
           `keeper ${id} runs on task queue '${d.taskQueue}', where ${problem}: start a worker there, or end it (trustflow token end ${p} --input FILE)`,
