@@ -12,10 +12,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
-import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
+import { startFlow } from '../src/client/flows.js';
 import { sandboxAdmin } from '../src/sandbox/index.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/helpers/worker-process.js';
 import { startSandboxProcess, startScriptServer } from './sandbox-process.js';
+import { cipherSign, kiscVerifyIdentity, konturSignIn, mptSignIn } from '../src/flows/index.js';
 
 const FLOWS = Number(process.env.LOAD_FLOWS ?? 1000);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 40);
@@ -38,10 +39,11 @@ async function rssMiB(pid: number): Promise<number> {
 
 type Kind = 'mptSignIn' | 'kiscVerifyIdentity' | 'cipherSign' | 'konturSignIn';
 const starters: Record<Kind, (id: string, taskQueue: string) => Promise<WorkflowHandle>> = {
-  mptSignIn: (workflowId, taskQueue) => startMptSignIn(client, { workflowId, input: ex.mptSignIn, taskQueue }),
-  kiscVerifyIdentity: (workflowId, taskQueue) => startKiscVerifyIdentity(client, { workflowId, input: ex.kiscVerifyIdentity, taskQueue }),
-  cipherSign: (workflowId, taskQueue) => startCipherSign(client, { workflowId, input: ex.cipherSign, taskQueue }),
-  konturSignIn: (workflowId, taskQueue) => startKonturSignIn(client, { workflowId, input: ex.konturSignIn!, taskQueue }),
+  mptSignIn: (workflowId, taskQueue) => startFlow(client, mptSignIn, { workflowId, input: ex.mptSignIn, taskQueue }),
+  kiscVerifyIdentity: (workflowId, taskQueue) =>
+    startFlow(client, kiscVerifyIdentity, { workflowId, input: ex.kiscVerifyIdentity, taskQueue }),
+  cipherSign: (workflowId, taskQueue) => startFlow(client, cipherSign, { workflowId, input: ex.cipherSign, taskQueue }),
+  konturSignIn: (workflowId, taskQueue) => startFlow(client, konturSignIn, { workflowId, input: ex.konturSignIn!, taskQueue }),
 };
 // Kontur holds one pending challenge per certificate and the sandbox has one: its flows run one at a
 // time, in a lane of their own, beside the others.

@@ -12,10 +12,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
-import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
+import { startFlow } from '../src/client/flows.js';
 import { sandboxAdmin } from '../src/sandbox/index.js';
 import { createTrustflowWorker } from '../src/worker/worker.js';
 import { startSandboxProcess, startScriptServer } from './sandbox-process.js';
+import { cipherSign, kiscVerifyIdentity, konturSignIn, mptSignIn } from '../src/flows/index.js';
 
 const SECONDS = Number(process.env.DRILL_OUTAGE_SECONDS ?? 300);
 const MODE = (process.env.DRILL_MODE ?? 'unavailable') as 'unavailable' | 'reset';
@@ -34,18 +35,23 @@ try {
   const client = env.client;
   await sandboxAdmin(sandbox.admin('cipher'), 'config', { signingMs: 0 });
   const scenarios: [string, string, string, () => Promise<WorkflowHandle>][] = [
-    ['mptSignIn', 'ismpt', 'GET /auth/key', () => startMptSignIn(client, { workflowId: 'drill-mpt', input: ex.mptSignIn, taskQueue })],
+    [
+      'mptSignIn',
+      'ismpt',
+      'GET /auth/key',
+      () => startFlow(client, mptSignIn, { workflowId: 'drill-mpt', input: ex.mptSignIn, taskQueue }),
+    ],
     [
       'kiscVerifyIdentity',
       'kisc',
       'GET /vendors',
-      () => startKiscVerifyIdentity(client, { workflowId: 'drill-kisc', input: ex.kiscVerifyIdentity, taskQueue }),
+      () => startFlow(client, kiscVerifyIdentity, { workflowId: 'drill-kisc', input: ex.kiscVerifyIdentity, taskQueue }),
     ],
     [
       'cipherSign',
       'cipher',
       'POST /ticket/{uuid}/data',
-      () => startCipherSign(client, { workflowId: 'drill-cipher', input: ex.cipherSign, taskQueue }),
+      () => startFlow(client, cipherSign, { workflowId: 'drill-cipher', input: ex.cipherSign, taskQueue }),
     ],
   ];
   if (ex.konturSignIn)
@@ -53,7 +59,7 @@ try {
       'konturSignIn',
       'kontur',
       'POST /auth/{version}/authenticate-by-cert',
-      () => startKonturSignIn(client, { workflowId: 'drill-kontur', input: ex.konturSignIn!, taskQueue }),
+      () => startFlow(client, konturSignIn, { workflowId: 'drill-kontur', input: ex.konturSignIn!, taskQueue }),
     ]);
   console.log(`each provider down for ${SECONDS} s (${MODE}) from its flow's first call on; all at once`);
   const rows = await Promise.all(

@@ -25,7 +25,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../src/client/flows.js';
+import { startFlow } from '../src/client/flows.js';
 import { getMptToken, tokenKeeperId } from '../src/client/token-keepers.js';
 import { assertWorkerPolling } from '../src/client/worker-check.js';
 import { KEEPER_STATUS_QUERY, type KeeperStatus } from '../src/flows/keepers/token-keeper.contract.js';
@@ -48,6 +48,7 @@ import { createTrustflowWorker, workflowPreloadModules } from '../src/worker/wor
 import { temporalCliPath } from '../test/helpers/temporal.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { BASELINE_PING_UPDATE, BASELINE_STOP_SIGNAL } from './baseline-workflows.js';
+import { cipherSign, kiscVerifyIdentity, konturSignIn, mptSignIn } from '../src/flows/index.js';
 
 const N = Number(process.env.BENCH_FLOWS ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -346,17 +347,17 @@ async function flowRows(client: TestWorkflowEnvironment['client'], sandbox: Sand
   // the sandbox has one Kontur certificate: its sign-ins are measured one at a time.
   const oneAtATime = new Set(['konturSignIn']);
   const flows: [string, Starter][] = [
-    ['mptSignIn', (workflowId) => startMptSignIn(client, { workflowId, input: ex.mptSignIn, taskQueue: 'bench-mpt' })],
+    ['mptSignIn', (workflowId) => startFlow(client, mptSignIn, { workflowId, input: ex.mptSignIn, taskQueue: 'bench-mpt' })],
   ];
   const kontur = ex.konturSignIn;
   if (kontur)
-    flows.push(['konturSignIn', (workflowId) => startKonturSignIn(client, { workflowId, input: kontur, taskQueue: 'bench-mpt' })]);
+    flows.push(['konturSignIn', (workflowId) => startFlow(client, konturSignIn, { workflowId, input: kontur, taskQueue: 'bench-mpt' })]);
   flows.push(
     [
       'kiscVerifyIdentity',
-      (workflowId) => startKiscVerifyIdentity(client, { workflowId, input: ex.kiscVerifyIdentity, taskQueue: 'bench-mpt' }),
+      (workflowId) => startFlow(client, kiscVerifyIdentity, { workflowId, input: ex.kiscVerifyIdentity, taskQueue: 'bench-mpt' }),
     ],
-    ['cipherSign', (workflowId) => startCipherSign(client, { workflowId, input: ex.cipherSign, taskQueue: 'bench-mpt' })],
+    ['cipherSign', (workflowId) => startFlow(client, cipherSign, { workflowId, input: ex.cipherSign, taskQueue: 'bench-mpt' })],
   );
   const rows: Row[] = [];
   const breakdowns: string[] = [];

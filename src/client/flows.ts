@@ -9,7 +9,7 @@ import {
   type Connection,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import type { WorkflowIdReusePolicy, WorkflowResultType } from '@temporalio/common';
+import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
@@ -19,15 +19,6 @@ import { SUBMIT_ISSUED_CERTIFICATE, type SubmitIssuedCertificateResult } from '.
 import { inputSizeProblem, workflowIdProblem } from '../contracts/limits.js';
 import { describeInputIssues } from '../contracts/validation.js';
 import { flowContracts, workflowFunctions } from '../flows/contracts.js';
-import {
-  cipherInspectKeyStore,
-  cipherSign,
-  kiscReconcile,
-  kiscVerifyIdentity,
-  konturSignIn,
-  kpsisIssueCertificate,
-  mptSignIn,
-} from '../flows/index.js';
 import { workflowTypesOf } from '../flows/registry.js';
 import { serverRefusal } from './server-errors.js';
 import { assertWorkerPolling } from './worker-check.js';
@@ -208,35 +199,6 @@ async function existingHandle<W extends FlowWorkflow>(
   const { runId } = await client.workflow.getHandle<W>(workflowId).describe();
   return Object.assign(client.workflow.getHandle<W>(workflowId, runId, { firstExecutionRunId: runId }), { firstExecutionRunId: runId });
 }
-
-// One line per flow, for callers who prefer names to `startFlow(client, workflow, ...)`.
-type Start<W extends FlowWorkflow> = (
-  client: Client,
-  o: StartOptions<Parameters<W>[0]>,
-) => Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
-type Execute<W extends FlowWorkflow> = (client: Client, o: StartOptions<Parameters<W>[0]>) => Promise<WorkflowResultType<W>>;
-
-export const startMptSignIn: Start<typeof mptSignIn> = (client, o) => startFlow(client, mptSignIn, o);
-export const executeMptSignIn: Execute<typeof mptSignIn> = (client, o) => executeFlow(client, mptSignIn, o);
-export const startKonturSignIn: Start<typeof konturSignIn> = (client, o) => startFlow(client, konturSignIn, o);
-export const executeKonturSignIn: Execute<typeof konturSignIn> = (client, o) => executeFlow(client, konturSignIn, o);
-/**
- * Use a business id without PII, e.g. `kisc-verify-<your application id>`: never the IIN. A completed
- * verification is final: starting its id again with the same input returns the recorded result (no
- * new charge); with another input it is refused.
- */
-export const startKiscVerifyIdentity: Start<typeof kiscVerifyIdentity> = (client, o) => startFlow(client, kiscVerifyIdentity, o);
-export const executeKiscVerifyIdentity: Execute<typeof kiscVerifyIdentity> = (client, o) => executeFlow(client, kiscVerifyIdentity, o);
-export const startKiscReconcile: Start<typeof kiscReconcile> = (client, o) => startFlow(client, kiscReconcile, o);
-export const executeKiscReconcile: Execute<typeof kiscReconcile> = (client, o) => executeFlow(client, kiscReconcile, o);
-export const startCipherSign: Start<typeof cipherSign> = (client, o) => startFlow(client, cipherSign, o);
-export const executeCipherSign: Execute<typeof cipherSign> = (client, o) => executeFlow(client, cipherSign, o);
-export const startCipherInspectKeyStore: Start<typeof cipherInspectKeyStore> = (client, o) => startFlow(client, cipherInspectKeyStore, o);
-export const executeCipherInspectKeyStore: Execute<typeof cipherInspectKeyStore> = (client, o) =>
-  executeFlow(client, cipherInspectKeyStore, o);
-export const startKpsisIssueCertificate: Start<typeof kpsisIssueCertificate> = (client, o) => startFlow(client, kpsisIssueCertificate, o);
-export const executeKpsisIssueCertificate: Execute<typeof kpsisIssueCertificate> = (client, o) =>
-  executeFlow(client, kpsisIssueCertificate, o);
 
 /**
  * Hands the CA's certificate to a waiting kpsisIssueCertificate flow. Rejected (WorkflowUpdateFailedError,

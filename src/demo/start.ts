@@ -24,16 +24,6 @@ import { connectClient } from '../client/connection.js';
 import { applyInventory, listCredentials, loadInventoryFile } from '../client/credentials.js';
 import { getMptToken, tokenKeeperId } from '../client/token-keepers.js';
 import { scheduleIds } from '../contracts/workflow-ids.js';
-import {
-  executeCipherSign,
-  executeKiscReconcile,
-  executeKiscVerifyIdentity,
-  executeKonturSignIn,
-  executeMptSignIn,
-  flows,
-  startKpsisIssueCertificate,
-  submitKpsisCertificate,
-} from '../client/flows.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { keyringFromEnv, writeKeyringFile, type Keyring } from '../codec/keyring.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
@@ -41,8 +31,8 @@ import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
 import { alertSettingsFromEnv, type AlertSettings } from '../common/alert-settings.js';
 import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../common/env.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import type { FlowType as WorkflowType } from '../flows/registry.js';
-import { issueSandboxCertificate, sandboxAdmin, startSandbox, type Sandbox, type SandboxExamples } from '../sandbox/index.js';
+import { flowDemos, type Demo } from './flow-demos.js';
+import { sandboxAdmin, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { installRuntime, setupTracing, telemetrySettingsFromEnv, type TelemetrySettings, type WorkerTracing } from '../worker/telemetry.js';
 import { createServer as createNetServer } from 'node:net';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
@@ -227,84 +217,6 @@ function runWorker(worker: Worker, settings: TemporalSettings, telemetry: Teleme
   });
   say(`worker polling '${settings.taskQueue}' at ${settings.address}`);
   if (telemetry.metricsAddress) say(`worker metrics at http://${telemetry.metricsAddress}/metrics`);
-}
-
-interface Demo {
-  flow: WorkflowType;
-  workflowId: string;
-  run: (workflowId: string) => Promise<string>;
-  skipped?: string;
-}
-
-/**
- * One demo per flow, in this order: the workflow id comes from the flow's registry name, the input
- * from the sandbox's examples; a flow without an example (Kontur without gost-engine) is skipped.
- */
-function flowDemos(client: Client, sandbox: Sandbox, taskQueue: string): Demo[] {
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:.TZ]/g, '')
-    .slice(0, 14);
-  const registryName = (type: WorkflowType) => Object.keys(flows).find((n) => flows[n]!.contract.workflowType === type)!;
-  const demo = <T extends WorkflowType>(
-    flow: T,
-    run: (workflowId: string, input: NonNullable<SandboxExamples[T]>) => Promise<string>,
-    withoutExample = 'no example in the sandbox',
-  ): Demo => {
-    const input = sandbox.manifest.examples[flow];
-    return {
-      flow,
-      workflowId: `demo-${registryName(flow)}-${stamp}`,
-      ...(input ? {} : { skipped: withoutExample }),
-      run: (workflowId) => run(workflowId, input!),
-    };
-  };
-
-  return [
-    demo('mptSignIn', async (workflowId, input) => {
-      const r = await executeMptSignIn(client, { workflowId, input, taskQueue });
-      return `token (${r.token.length} chars) valid until ${r.expiresAt}`;
-    }),
-    demo(
-      'konturSignIn',
-      async (workflowId, input) => {
-        const r = await executeKonturSignIn(client, { workflowId, input, taskQueue });
-        return `session (sid ${r.sid.length} chars) valid until ${r.expiresAt}`;
-      },
-      'needs gost-engine: apt-get install libengine-gost-openssl',
-    ),
-    demo('cipherSign', async (workflowId, input) => {
-      const r = await executeCipherSign(client, { workflowId, input, taskQueue });
-      const open = (await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'state')).openTickets;
-      return `CMS signature ${r.signatureBytes} bytes by ${r.signer.owner} (key valid ${r.signer.daysLeft} more days); open tickets: ${open}`;
-    }),
-    demo('kpsisIssueCertificate', async (workflowId, input) => {
-      // Plays the operator: the request goes to the sandbox CA (NCES stand-in), its certificate back to the flow.
-      const handle = await startKpsisIssueCertificate(client, { workflowId, input, taskQueue });
-      const request = join(input.artifactsDir, 'cert_req.req');
-      for (let i = 0; !existsSync(request); i++) {
-        if (i > 600) throw new Error('the certificate request did not appear');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await submitKpsisCertificate(
-        client,
-        workflowId,
-        await issueSandboxCertificate(sandbox.manifest.kpsis.caIssueUrl, await readFile(request)),
-      );
-      const r = await handle.result();
-      return `${r.outcome}: serial ${r.certificate!.serialNumber}, valid to ${r.certificate!.notAfter}; ${r.artifacts.shards.length} shards (any ${input.keyParam.thresholdNum}) in ${input.artifactsDir}`;
-    }),
-    demo('kiscVerifyIdentity', async (workflowId, input) => {
-      const r = await executeKiscVerifyIdentity(client, { workflowId, input, taskQueue });
-      const billed = (await sandboxAdmin(sandbox.simulators.kisc.adminBaseUrl, 'state')).billedPerKey[r.idempotencyKey];
-      return `${r.outcome} (similarity ${r.similarity.toFixed(3)}, ${r.vendor}), ${Object.keys(r.personalData ?? {}).length} personal-data fields; billed ${billed}x`;
-    }),
-    demo('kiscReconcile', async (workflowId, input) => {
-      const r = await executeKiscReconcile(client, { workflowId, input, taskQueue });
-      const earlier = r.missing.length ? ' (missing = earlier runs: the sandbox ledger starts empty, Temporal remembers)' : '';
-      return `${r.matched}/${r.reported} charges matched; ${r.missing.length} missing${earlier}, ${r.unexpected.length} unexpected, ${r.chargedWithoutResult.length} without result`;
-    }),
-  ];
 }
 
 /** Runs the demos one after the other (until a stop): a row [flow, workflow id, outcome, time, result] each. */

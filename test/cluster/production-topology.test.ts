@@ -13,20 +13,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import {
-  executeCipherSign,
-  executeKiscReconcile,
-  executeKiscVerifyIdentity,
-  executeKonturSignIn,
-  executeMptSignIn,
-  startKiscVerifyIdentity,
-  startKpsisIssueCertificate,
-  submitKpsisCertificate,
-} from '../../src/client/flows.js';
+import { submitKpsisCertificate, startFlow, executeFlow } from '../../src/client/flows.js';
 import { connectClient } from '../../src/client/connection.js';
 import { issueSandboxCertificate, sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { flushTracing, setupTracing } from '../../src/worker/telemetry.js';
 import { startLocalCluster, type LocalCluster } from '../helpers/local-cluster.js';
+import { cipherSign, kiscReconcile, kiscVerifyIdentity, konturSignIn, kpsisIssueCertificate, mptSignIn } from '../../src/flows/index.js';
 
 interface ReceivedSpan {
   traceId: string;
@@ -120,21 +112,21 @@ describe('the production topology: PostgreSQL-backed Temporal server, two worker
     const stamp = Date.now();
     const id = (flow: string) => (ids[flow] = `cluster-${flow}-${stamp}`);
 
-    const mpt = await executeMptSignIn(client, { workflowId: id('mptSignIn'), input: ex.mptSignIn!, taskQueue });
+    const mpt = await executeFlow(client, mptSignIn, { workflowId: id('mptSignIn'), input: ex.mptSignIn!, taskQueue });
     secrets.push({ label: 'IS MPT token', value: mpt.token });
     assert.ok(mpt.token.length > 20);
 
     if (!ex.konturSignIn)
       assert.fail('the sandbox has no konturSignIn example: gost-engine is missing (apt-get install libengine-gost-openssl)');
-    const kontur = await executeKonturSignIn(client, { workflowId: id('konturSignIn'), input: ex.konturSignIn, taskQueue });
+    const kontur = await executeFlow(client, konturSignIn, { workflowId: id('konturSignIn'), input: ex.konturSignIn, taskQueue });
     secrets.push({ label: 'Kontur sid', value: kontur.sid });
 
-    const cipher = await executeCipherSign(client, { workflowId: id('cipherSign'), input: ex.cipherSign!, taskQueue });
+    const cipher = await executeFlow(client, cipherSign, { workflowId: id('cipherSign'), input: ex.cipherSign!, taskQueue });
     assert.ok(cipher.signatureBytes > 0);
     assert.equal((await sandboxAdmin(sandbox.simulators.cipher.adminBaseUrl, 'state')).openTickets, 0);
 
     const kpsisInput = ex.kpsisIssueCertificate!;
-    const kpsis = await startKpsisIssueCertificate(client, { workflowId: id('kpsisIssueCertificate'), input: kpsisInput, taskQueue });
+    const kpsis = await startFlow(client, kpsisIssueCertificate, { workflowId: id('kpsisIssueCertificate'), input: kpsisInput, taskQueue });
     const request = join(kpsisInput.artifactsDir, 'cert_req.req');
     for (let i = 0; !existsSync(request); i++) {
       assert.ok(i < 1200, 'the KPSIS certificate request did not appear');
@@ -144,7 +136,7 @@ describe('the production topology: PostgreSQL-backed Temporal server, two worker
     await submitKpsisCertificate(client, ids.kpsisIssueCertificate!, pem);
     assert.equal((await kpsis.result()).outcome, 'issued');
 
-    const kisc = await executeKiscVerifyIdentity(client, {
+    const kisc = await executeFlow(client, kiscVerifyIdentity, {
       workflowId: id('kiscVerifyIdentity'),
       input: ex.kiscVerifyIdentity!,
       taskQueue,
@@ -152,7 +144,7 @@ describe('the production topology: PostgreSQL-backed Temporal server, two worker
     assert.equal(kisc.outcome, 'verified');
     secrets.push({ label: 'IIN', value: ex.kiscVerifyIdentity!.iin });
 
-    const reconcile = await executeKiscReconcile(client, { workflowId: id('kiscReconcile'), input: ex.kiscReconcile!, taskQueue });
+    const reconcile = await executeFlow(client, kiscReconcile, { workflowId: id('kiscReconcile'), input: ex.kiscReconcile!, taskQueue });
     assert.equal(typeof reconcile.matched, 'number');
 
     const cipherInspect = await client.workflow.execute('cipherInspectKeyStore', {
@@ -252,7 +244,11 @@ describe('the production topology: PostgreSQL-backed Temporal server, two worker
       await sandboxAdmin(admin, 'reset');
       await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'stall', delayMs: 60_000 });
       const workflowId = `cluster-kisc-crash-${Date.now()}`;
-      const handle = await startKiscVerifyIdentity(client, { workflowId, input: sandbox.manifest.examples.kiscVerifyIdentity!, taskQueue });
+      const handle = await startFlow(client, kiscVerifyIdentity, {
+        workflowId,
+        input: sandbox.manifest.examples.kiscVerifyIdentity!,
+        taskQueue,
+      });
       for (let i = 0; (await sandboxAdmin(admin, 'state')).billing.length === 0; i++) {
         assert.ok(i < 1200, 'POST /verify was not reached');
         await new Promise((r) => setTimeout(r, 25));

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { chromium, type Browser } from 'playwright-core';
-import { executeMptSignIn } from '../../src/client/flows.js';
+import { executeFlow } from '../../src/client/flows.js';
 import { AesGcmPayloadCodec } from '../../src/codec/payload-codec.js';
 import { CodecServer } from '../../src/codec/server.js';
 import { createLogger } from '../../src/common/logger.js';
@@ -19,6 +19,7 @@ import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { repoRoot } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestServer, testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/temporal.js';
+import { mptSignIn } from '../../src/flows/index.js';
 
 const chromiumPath = process.env.TRUSTFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = join(repoRoot, 'test-artifacts');
@@ -45,7 +46,7 @@ async function stand(uiPort: number, codecEndpoint: string | undefined): Promise
     workflowBundle: await testWorkflowBundle(),
   });
   await worker.runUntil(
-    executeMptSignIn(env.client, { workflowId: 'ui-mpt-sign-in', input: sandbox.manifest.examples.mptSignIn, taskQueue: 'ui' }),
+    executeFlow(env.client, mptSignIn, { workflowId: 'ui-mpt-sign-in', input: sandbox.manifest.examples.mptSignIn, taskQueue: 'ui' }),
   );
   return { env, worker, uiUrl: `http://127.0.0.1:${uiPort}` };
 }

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { executeCipherInspectKeyStore } from '../../src/client/flows.js';
+import { executeFlow } from '../../src/client/flows.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { cipherInspectKeyStore } from '../../src/flows/index.js';
 
 const taskQueue = 'cipher-inspect-test';
 let t: FlowTestEnv;
@@ -35,7 +36,7 @@ afterEach(async () => {
 
 describe('cipherInspectKeyStore', () => {
   it('reports both keys with a certificate summary and the expiry warning', async () => {
-    const ok = await executeCipherInspectKeyStore(client, {
+    const ok = await executeFlow(client, cipherInspectKeyStore, {
       workflowId: wfId('inspect'),
       input: sandbox.manifest.examples.cipherInspectKeyStore,
       taskQueue,
@@ -46,7 +47,7 @@ describe('cipherInspectKeyStore', () => {
     assert.equal(ok.signature.certificate!.notAfter, new Date(container('cipher-key').notAfter).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     assert.deepEqual(ok.warnings, []);
 
-    const expiring = await executeCipherInspectKeyStore(client, {
+    const expiring = await executeFlow(client, cipherInspectKeyStore, {
       workflowId: wfId('inspect-expiring'),
       input: {
         ...sandbox.manifest.examples.cipherInspectKeyStore,
@@ -58,7 +59,7 @@ describe('cipherInspectKeyStore', () => {
     assert.equal(expiring.warnings.length, 1);
     assert.ok(expiring.signature.certificate!.daysLeft! <= 5);
 
-    const expired = await executeCipherInspectKeyStore(client, {
+    const expired = await executeFlow(client, cipherInspectKeyStore, {
       workflowId: wfId('inspect-expired'),
       input: {
         ...sandbox.manifest.examples.cipherInspectKeyStore,

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { executeCipherSign, startCipherSign } from '../../src/client/flows.js';
+import { startFlow, executeFlow } from '../../src/client/flows.js';
 import type { CipherSignInput } from '../../src/flows/cipher/cipher-sign.contract.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { FailureType } from '../../src/common/errors.js';
@@ -15,6 +15,7 @@ import { runOpenssl } from '../../src/crypto/openssl.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory } from '../helpers/history.js';
+import { cipherSign } from '../../src/flows/index.js';
 
 const taskQueue = 'cipher-test';
 let t: FlowTestEnv;
@@ -88,7 +89,7 @@ afterEach(async () => {
 describe('cipherSign on a real Temporal server', () => {
   it('signs; OpenSSL verifies the signature; the ticket is deleted; no password, container or data in history', async () => {
     const workflowId = wfId('happy');
-    const r = await executeCipherSign(client, { workflowId, input: example(), taskQueue });
+    const r = await executeFlow(client, cipherSign, { workflowId, input: example(), taskQueue });
     const signature = Buffer.from(r.signatureBase64!, 'base64');
     assert.equal(r.signatureBytes, signature.length);
     assert.ok(await opensslVerifies(signature), 'openssl cms -verify rejected the signature');
@@ -114,7 +115,11 @@ describe('cipherSign on a real Temporal server', () => {
 
   it('writes the signature to the named file', async () => {
     const out = join(t.tmp, 'out.p7s');
-    const r = await executeCipherSign(client, { workflowId: wfId('file'), input: { ...example(), output: { file: out } }, taskQueue });
+    const r = await executeFlow(client, cipherSign, {
+      workflowId: wfId('file'),
+      input: { ...example(), output: { file: out } },
+      taskQueue,
+    });
     assert.equal(r.outputFile, out);
     assert.equal(r.signatureBase64, undefined);
     assert.ok(await opensslVerifies(await readFile(out)));
@@ -122,7 +127,7 @@ describe('cipherSign on a real Temporal server', () => {
 
   it('signs with a key expiring in 5 days, keeping the warning in the result, the status query and KeyExpiresInDays', async () => {
     const workflowId = wfId('expiring');
-    const r = await executeCipherSign(client, { workflowId, input: withKey('cipher-key-expiring'), taskQueue });
+    const r = await executeFlow(client, cipherSign, { workflowId, input: withKey('cipher-key-expiring'), taskQueue });
     assert.ok(await opensslVerifies(Buffer.from(r.signatureBase64!, 'base64')));
     assert.equal(r.warnings.length, 1);
     assert.match(r.warnings[0]!, /До закінчення дії ключів залишилося менше 5 днів/);
@@ -141,7 +146,7 @@ describe('cipherSign on a real Temporal server', () => {
     const wrong = join(t.tmp, 'wrong-password');
     await writeFile(wrong, 'not-the-password\n');
     const f = failureOf(
-      await executeCipherSign(client, {
+      await executeFlow(client, cipherSign, {
         workflowId: wfId('wrong-pw'),
         input: { ...example(), password: `file:${wrong}` },
         taskQueue,
@@ -158,7 +163,7 @@ describe('cipherSign on a real Temporal server', () => {
 
   it("fails on an expired key with the service's reason (canBeUsed=false)", async () => {
     const f = failureOf(
-      await executeCipherSign(client, { workflowId: wfId('expired'), input: withKey('cipher-key-expired'), taskQueue }).catch(
+      await executeFlow(client, cipherSign, { workflowId: wfId('expired'), input: withKey('cipher-key-expired'), taskQueue }).catch(
         (e: unknown) => e,
       ),
     );
@@ -175,7 +180,7 @@ describe('cipherSign on a real Temporal server', () => {
       times: 2,
       body: { message: 'Сервіс виконання криптографічних операцій не запущено.' },
     });
-    const r = await executeCipherSign(client, { workflowId: wfId('503'), input: example(), taskQueue });
+    const r = await executeFlow(client, cipherSign, { workflowId: wfId('503'), input: example(), taskQueue });
     assert.ok(await opensslVerifies(Buffer.from(r.signatureBase64!, 'base64')));
     const s = await state();
     assert.equal(s.calls['POST /ticket'], 3);
@@ -185,7 +190,7 @@ describe('cipherSign on a real Temporal server', () => {
   it('says in its status that the service is not running while it waits, and goes on when it is', async () => {
     await sandboxAdmin(admin, 'config', { serviceUp: false });
     const workflowId = wfId('service-down');
-    const handle = await startCipherSign(client, { workflowId, input: example(), taskQueue });
+    const handle = await startFlow(client, cipherSign, { workflowId, input: example(), taskQueue });
     const note = await until('the status note', async () => (await statusOf(workflowId)).note);
     assert.match(note, /Cipher service is not running .*HTTP 503/);
     await sandboxAdmin(admin, 'config', { serviceUp: true });
@@ -201,7 +206,7 @@ describe('cipherSign on a real Temporal server', () => {
       status: 400,
       body: { message: 'Сесія відсутня.' },
     });
-    const r = await executeCipherSign(client, { workflowId: wfId('session-missing'), input: example(), taskQueue });
+    const r = await executeFlow(client, cipherSign, { workflowId: wfId('session-missing'), input: example(), taskQueue });
     assert.ok(await opensslVerifies(Buffer.from(r.signatureBase64!, 'base64')));
     const s = await state();
     assert.equal(s.ticketsCreated, 2);
@@ -211,7 +216,7 @@ describe('cipherSign on a real Temporal server', () => {
   it('deletes the ticket when the workflow is cancelled while waiting for the signature', async () => {
     await sandboxAdmin(admin, 'config', { signingMs: 60_000 });
     const workflowId = wfId('cancel');
-    const handle = await startCipherSign(client, { workflowId, input: example(), taskQueue });
+    const handle = await startFlow(client, cipherSign, { workflowId, input: example(), taskQueue });
     await until('awaiting_signature', async () => ((await statusOf(workflowId)).step === 'awaiting_signature' ? true : undefined));
     assert.equal((await state()).openTickets, 1);
     await handle.cancel();
@@ -225,7 +230,7 @@ describe('cipherSign on a real Temporal server', () => {
   it('fails the flow, still deleting the ticket, when the signature is not ready within maxSigningSeconds', async () => {
     await sandboxAdmin(admin, 'config', { signingMs: 60_000 });
     const f = failureOf(
-      await executeCipherSign(client, { workflowId: wfId('slow'), input: { ...example(), maxSigningSeconds: 2 }, taskQueue }).catch(
+      await executeFlow(client, cipherSign, { workflowId: wfId('slow'), input: { ...example(), maxSigningSeconds: 2 }, taskQueue }).catch(
         (e: unknown) => e,
       ),
     );

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { applyInventory, listCredentials, loadInventoryFile, scanCredentials, type ApplyReport } from '../../src/client/credentials.js';
-import { startKpsisIssueCertificate, submitKpsisCertificate } from '../../src/client/flows.js';
+import { submitKpsisCertificate, startFlow } from '../../src/client/flows.js';
 import type { CredentialStatus } from '../../src/flows/credentials/credential-watch.contract.js';
 import { workflowIds } from '../../src/contracts/workflow-ids.js';
 import { credentialsCheck } from '../../src/flows/index.js';
@@ -20,6 +20,7 @@ import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver
 import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
 import type { WorkerProcess } from '../helpers/worker-process.js';
 import { workflowExists } from '../helpers/history.js';
+import { kpsisIssueCertificate } from '../../src/flows/index.js';
 
 const { PendingActivityState } = proto.temporal.api.enums.v1;
 const taskQueue = 'credentials-crash-test';
@@ -159,7 +160,7 @@ describe('credential watch across worker crashes', () => {
 
       // The artifacts in use: a KPSIS key whose certificate (from the sandbox CA) lives 60 s.
       const initialDir = join(tmp, 'initial');
-      const initial = await startKpsisIssueCertificate(client, {
+      const initial = await startFlow(client, kpsisIssueCertificate, {
         workflowId: 'test-credentials-crash-initial',
         input: { ...issue, artifactsDir: initialDir },
         taskQueue,

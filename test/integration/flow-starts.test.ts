@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { startFlow, startFlowByName, startMptSignIn } from '../../src/client/flows.js';
+import { startFlow, startFlowByName } from '../../src/client/flows.js';
 import { serverRefusal, ServerRefusedError } from '../../src/client/server-errors.js';
 import { assertWorkerPolling, NoWorkerError } from '../../src/client/worker-check.js';
 import { FailureType, InvalidInputError } from '../../src/common/errors.js';
@@ -34,7 +34,7 @@ describe('a worker must poll the task queue', () => {
       const workflowId = 'flow-starts-no-worker';
       const t0 = Date.now();
       await assert.rejects(
-        startMptSignIn(client, { workflowId, input: sandbox.manifest.examples.mptSignIn, taskQueue: 'trustfow' }),
+        startFlow(client, mptSignIn, { workflowId, input: sandbox.manifest.examples.mptSignIn, taskQueue: 'trustfow' }),
         (err: unknown) => {
           assert.ok(err instanceof NoWorkerError, String(err));
           assert.equal(err.type, FailureType.NoWorker);

@@ -4,9 +4,10 @@
 // next worker asks GET /verify for the result instead of posting again. One billed row either way.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
-import { startKiscVerifyIdentity } from '../../src/client/flows.js';
+import { startFlow } from '../../src/client/flows.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
+import { kiscVerifyIdentity } from '../../src/flows/index.js';
 
 const taskQueue = 'graceful-shutdown-test';
 let t: CrashTestEnv;
@@ -32,7 +33,7 @@ it('lets a billed call in flight finish within the grace time, then exits 0; not
   // KISC takes 2 s before it processes (and bills) the verification.
   await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'delay', delayMs: 2000 });
   const first = await t.startWorker({ TRUSTFLOW_SHUTDOWN_GRACE_SECONDS: '20' });
-  const handle = await startKiscVerifyIdentity(t.env.client, {
+  const handle = await startFlow(t.env.client, kiscVerifyIdentity, {
     workflowId: `graceful-${++n}`,
     input: t.sandbox.manifest.examples.kiscVerifyIdentity,
     taskQueue,
@@ -66,7 +67,7 @@ it('past the grace time cancels the call; the retry recovers the billed result w
   // KISC bills at once, then holds the answer for 8 s: longer than the 1 s grace time.
   await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'stall', delayMs: 8000 });
   const first = await t.startWorker({ TRUSTFLOW_SHUTDOWN_GRACE_SECONDS: '1' });
-  const handle = await startKiscVerifyIdentity(t.env.client, {
+  const handle = await startFlow(t.env.client, kiscVerifyIdentity, {
     workflowId: `graceful-${++n}`,
     input: t.sandbox.manifest.examples.kiscVerifyIdentity,
     taskQueue,

@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { executeKiscReconcile, executeKiscVerifyIdentity } from '../../src/client/flows.js';
+import { executeFlow } from '../../src/client/flows.js';
 import type { KiscVerifyIdentityInput } from '../../src/flows/kisc/kisc-verify-identity.contract.js';
 import { KiscClient } from '../../src/providers/kisc/index.js';
 import { openMutualTls } from '../../src/providers/mutual-tls.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { kiscReconcile, kiscVerifyIdentity } from '../../src/flows/index.js';
 
 const taskQueue = 'kisc-reconcile-test';
 let t: FlowTestEnv;
@@ -33,7 +34,7 @@ before(async () => {
   // A verification trustflow recorded that the ledger will not have (the reset before each test
   // wipes it): what the reconciliation must report missing. In kisc-verify-identity.test.ts, where
   // this test used to run last, the flow's earlier tests left such records.
-  await executeKiscVerifyIdentity(client, { workflowId: wfId('earlier'), input: input({ fetchPersonalData: false }), taskQueue });
+  await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('earlier'), input: input({ fetchPersonalData: false }), taskQueue });
 });
 
 after(() => t?.stop());
@@ -42,7 +43,7 @@ beforeEach(() => sandboxAdmin(admin, 'reset'));
 
 describe('kiscReconcile', () => {
   it("finds a charge trustflow never made in KISC's transactions report", async () => {
-    const ours = await executeKiscVerifyIdentity(client, {
+    const ours = await executeFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('reconcile-ours'),
       input: input({ fetchPersonalData: false }),
       taskQueue,
@@ -58,7 +59,7 @@ describe('kiscReconcile', () => {
       contentType: 'image/png',
     });
 
-    const r = await executeKiscReconcile(client, {
+    const r = await executeFlow(client, kiscReconcile, {
       workflowId: wfId('reconcile'),
       input: sandbox.manifest.examples.kiscReconcile,
       taskQueue,

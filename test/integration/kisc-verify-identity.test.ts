@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { executeKiscVerifyIdentity, startKiscVerifyIdentity } from '../../src/client/flows.js';
+import { startFlow, executeFlow } from '../../src/client/flows.js';
 import type { KiscVerifyIdentityInput } from '../../src/flows/kisc/kisc-verify-identity.contract.js';
 import { FailureType } from '../../src/common/errors.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
@@ -15,6 +15,7 @@ import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { plannedWorksNews } from '../helpers/kisc-news.js';
+import { kiscVerifyIdentity } from '../../src/flows/index.js';
 
 const taskQueue = 'kisc-test';
 let t: FlowTestEnv;
@@ -47,7 +48,7 @@ beforeEach(() => sandboxAdmin(admin, 'reset'));
 describe('kiscVerifyIdentity on a real Temporal server', () => {
   it('verifies once, fetches only the requested personal data, and keeps photo, passwords, consent, IIN and data out of history', async () => {
     const workflowId = wfId('happy');
-    const r = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    const r = await executeFlow(client, kiscVerifyIdentity, { workflowId, input: input(), taskQueue });
     assert.equal(r.outcome, 'verified');
     assert.ok(r.similarity >= 0.95, `similarity ${r.similarity}`);
     assert.equal(r.vendor, 'VisionLabs');
@@ -84,7 +85,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   });
 
   it('asks for the mobile phone with mcdb=1 over the AES-encrypted TLS key', async () => {
-    const r = await executeKiscVerifyIdentity(client, {
+    const r = await executeFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('mcdb'),
       input: input({ tls: tlsOf('kisc-tls-aes'), mcdb: true, personalDataFields: ['last_name', 'mobilephone', 'no_such_field'] }),
       taskQueue,
@@ -95,7 +96,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('ends as not_matched below minSimilarity, billed once, without asking for personal data', async () => {
     const workflowId = wfId('not-matched');
-    const r = await executeKiscVerifyIdentity(client, {
+    const r = await executeFlow(client, kiscVerifyIdentity, {
       workflowId,
       input: input({ photo: sandbox.manifest.kisc.persons[0]!.otherPhoto }),
       taskQueue,
@@ -115,7 +116,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     const bad = example().iin.slice(0, 11) + String((Number(example().iin[11]) + 1) % 10);
     // The typed helper refuses to start the flow at all...
     await assert.rejects(
-      executeKiscVerifyIdentity(client, { workflowId: wfId('bad-iin'), input: input({ iin: bad }), taskQueue }),
+      executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('bad-iin'), input: input({ iin: bad }), taskQueue }),
       (e: Error) => {
         assert.equal(e.name, 'InvalidInputError');
         assert.match(e.message, /iin: is not a valid IIN: its check digit/);
@@ -139,7 +140,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('rejects an unknown vendor and a photo that is not PNG/JPEG before anything is billed', async () => {
     const vendor = failureOf(
-      await executeKiscVerifyIdentity(client, { workflowId: wfId('vendor'), input: input({ vendor: 42 }), taskQueue }).catch(
+      await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('vendor'), input: input({ vendor: 42 }), taskQueue }).catch(
         (e: unknown) => e,
       ),
     );
@@ -149,7 +150,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     const gif = join(t.tmp, 'photo.gif');
     await writeFile(gif, Buffer.from('GIF89a' + 'x'.repeat(100)));
     const photo = failureOf(
-      await executeKiscVerifyIdentity(client, { workflowId: wfId('gif'), input: input({ photo: `file:${gif}` }), taskQueue }).catch(
+      await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('gif'), input: input({ photo: `file:${gif}` }), taskQueue }).catch(
         (e: unknown) => e,
       ),
     );
@@ -157,7 +158,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     assert.match(photo.message, /neither a PNG nor a JPEG/);
 
     const big = failureOf(
-      await executeKiscVerifyIdentity(client, { workflowId: wfId('big'), input: input({ maxPhotoBytes: 100 }), taskQueue }).catch(
+      await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('big'), input: input({ maxPhotoBytes: 100 }), taskQueue }).catch(
         (e: unknown) => e,
       ),
     );
@@ -196,7 +197,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     ];
     for (const [name, signingKey, type, message] of cases) {
       const f = failureOf(
-        await executeKiscVerifyIdentity(client, {
+        await executeFlow(client, kiscVerifyIdentity, {
           workflowId: wfId(`signing-${name}`),
           input: input({ signingKey: signingKey as never }),
           taskQueue,
@@ -207,7 +208,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
       assert.ok(!f.message.includes('definitely-not-it'), 'the password is not echoed');
     }
     // Not needed, not checked: without personal data the signing key plays no part.
-    await executeKiscVerifyIdentity(client, {
+    await executeFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('signing-unused'),
       input: input({ fetchPersonalData: false, signingKey: cases[0]![1] as never }),
       taskQueue,
@@ -219,9 +220,9 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('a completed verification is final under its workflow id: same input → its recorded result, no new charge; other input → refused', async () => {
     const workflowId = wfId('repeat');
-    const first = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    const first = await executeFlow(client, kiscVerifyIdentity, { workflowId, input: input(), taskQueue });
     let told = '';
-    const again = await executeKiscVerifyIdentity(client, {
+    const again = await executeFlow(client, kiscVerifyIdentity, {
       workflowId,
       input: input(),
       taskQueue,
@@ -230,7 +231,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     assert.deepEqual(again, first);
     assert.equal(told, 'COMPLETED', 'the caller is told it got the recorded result');
     await assert.rejects(
-      executeKiscVerifyIdentity(client, { workflowId, input: input({ minSimilarity: 0.5 }), taskQueue }),
+      executeFlow(client, kiscVerifyIdentity, { workflowId, input: input({ minSimilarity: 0.5 }), taskQueue }),
       (e: Error & { type?: string }) => {
         assert.equal(e.type, FailureType.WorkflowIdTaken);
         assert.match(e.message, /already completed a kiscVerifyIdentity with another input.*use a new workflow id/);
@@ -255,9 +256,9 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   it('a running verification is joined only with the same input; another input under its id is refused', async () => {
     await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'delay', delayMs: 1500 });
     const workflowId = wfId('running');
-    const first = await startKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    const first = await startFlow(client, kiscVerifyIdentity, { workflowId, input: input(), taskQueue });
     await assert.rejects(
-      startKiscVerifyIdentity(client, { workflowId, input: input({ minSimilarity: 0.5 }), taskQueue }),
+      startFlow(client, kiscVerifyIdentity, { workflowId, input: input({ minSimilarity: 0.5 }), taskQueue }),
       (e: Error & { type?: string }) => {
         assert.equal(e.type, FailureType.WorkflowIdTaken);
         assert.match(e.message, /is already running a kiscVerifyIdentity with another input/);
@@ -265,7 +266,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
       },
     );
     let told = '';
-    const joined = await startKiscVerifyIdentity(client, {
+    const joined = await startFlow(client, kiscVerifyIdentity, {
       workflowId,
       input: input(),
       taskQueue,
@@ -280,17 +281,17 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   it('a failed run that never reached the billed step may be started again under its id', async () => {
     const workflowId = wfId('retry-after-failure');
     const f = failureOf(
-      await executeKiscVerifyIdentity(client, { workflowId, input: input({ vendor: 42 }), taskQueue }).catch((e: unknown) => e),
+      await executeFlow(client, kiscVerifyIdentity, { workflowId, input: input({ vendor: 42 }), taskQueue }).catch((e: unknown) => e),
     );
     assert.equal(f.type, FailureType.InvalidInput);
-    const r = await executeKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    const r = await executeFlow(client, kiscVerifyIdentity, { workflowId, input: input(), taskQueue });
     assert.equal(r.outcome, 'verified');
     assert.equal((await state()).billing.length, 1);
   });
 
   it('completes with exactly one billed row when the connection drops after KISC billed the verification', async () => {
     await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'drop' });
-    const r = await executeKiscVerifyIdentity(client, { workflowId: wfId('drop'), input: input(), taskQueue });
+    const r = await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('drop'), input: input(), taskQueue });
     assert.equal(r.outcome, 'verified');
     const s = await state();
     assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
@@ -300,7 +301,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('succeeds after two 503s, re-posting with the same key, one billed row', async () => {
     await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'status', status: 503, times: 2 });
-    const r = await executeKiscVerifyIdentity(client, { workflowId: wfId('503'), input: input(), taskQueue });
+    const r = await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('503'), input: input(), taskQueue });
     const s = await state();
     assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
     assert.equal(s.calls['POST /verify'], 3);
@@ -310,7 +311,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
   it('fails without retries on a client certificate from another CA, pointing at the 14-day keys', async () => {
     const mpt = sandbox.manifest.keys['mpt-legacy']!;
     const f = failureOf(
-      await executeKiscVerifyIdentity(client, {
+      await executeFlow(client, kiscVerifyIdentity, {
         workflowId: wfId('foreign'),
         input: input({ tls: { ...example().tls, p12: mpt.p12, password: mpt.password } }),
         taskQueue,
@@ -325,7 +326,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('fails on an expired client certificate before connecting, saying when it expired', async () => {
     const f = failureOf(
-      await executeKiscVerifyIdentity(client, {
+      await executeFlow(client, kiscVerifyIdentity, {
         workflowId: wfId('expired'),
         input: input({ tls: tlsOf('kisc-tls-expired') }),
         taskQueue,
@@ -338,7 +339,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('fails on a CA bundle that does not verify the server (no silent trust)', async () => {
     const f = failureOf(
-      await executeKiscVerifyIdentity(client, {
+      await executeFlow(client, kiscVerifyIdentity, {
         workflowId: wfId('wrong-ca'),
         input: input({ tls: { ...example().tls, ca: sandbox.manifest.ca.certificate } }),
         taskQueue,
@@ -350,7 +351,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
 
   it('a signature KISC does not accept fails /data without retrying, after the one billed verification', async () => {
     await sandboxAdmin(admin, 'config', { jwsPayloadMode: 'base64url' });
-    const handle = await startKiscVerifyIdentity(client, { workflowId: wfId('jws'), input: input(), taskQueue });
+    const handle = await startFlow(client, kiscVerifyIdentity, { workflowId: wfId('jws'), input: input(), taskQueue });
     const f = failureOf(await handle.result().catch((e: unknown) => e));
     assert.equal(f.type, FailureType.ProviderRejected);
     assert.match(f.message, /POST \/data answered HTTP 401 \(x-jws-signature does not verify/);
@@ -370,7 +371,7 @@ describe('kiscVerifyIdentity and announced planned works', () => {
     const end = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000); // the text has whole seconds
     await announceWorks(new Date(Date.now() - 60_000), end);
     const workflowId = wfId('maintenance-wait');
-    const handle = await startKiscVerifyIdentity(client, { workflowId, input: input(), taskQueue });
+    const handle = await startFlow(client, kiscVerifyIdentity, { workflowId, input: input(), taskQueue });
     let note: string | undefined;
     for (let i = 0; i < 40 && !note; i++) {
       note = (await handle.query<FlowStatus>(STATUS_QUERY_NAME)).note;
@@ -389,7 +390,7 @@ describe('kiscVerifyIdentity and announced planned works', () => {
 
   it('fails at once with ProviderMaintenance when the input says so, nothing billed', async () => {
     await announceWorks(new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000));
-    const err = await executeKiscVerifyIdentity(client, {
+    const err = await executeFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('maintenance-fail'),
       input: input({ onMaintenance: 'fail' }),
       taskQueue,
@@ -434,7 +435,7 @@ describe('kiscVerifyIdentity and announced planned works', () => {
   it('a notice whose end is years ahead (a mistyped year) fails at once with ProviderMaintenance, nothing billed', async () => {
     const end = new Date(Date.now() + 10 * 365 * 86_400_000);
     await announceWorks(new Date(Date.now() - 60_000), end);
-    const handle = await startKiscVerifyIdentity(client, { workflowId: wfId('maintenance-mistyped'), input: input(), taskQueue });
+    const handle = await startFlow(client, kiscVerifyIdentity, { workflowId: wfId('maintenance-mistyped'), input: input(), taskQueue });
     const err = await settled(
       handle,
       handle.result().then(
@@ -462,7 +463,7 @@ describe('kiscVerifyIdentity and announced planned works', () => {
   it('a notice cancelled while the flow waits is seen at the next read of the news: the flow goes ahead long before the announced end', async () => {
     const end = new Date(Date.now() + 3_600_000);
     await announceWorks(new Date(Date.now() - 60_000), end);
-    const handle = await startKiscVerifyIdentity(client, {
+    const handle = await startFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('maintenance-cancelled'),
       input: input({ maxMaintenanceWait: '2h', maintenanceRecheckEvery: '1s' }),
       taskQueue,
@@ -485,7 +486,7 @@ describe('kiscVerifyIdentity and announced planned works', () => {
 
   it('a notice moved while the flow waits is followed: an earlier end is waited for, an end beyond the bound fails', async () => {
     await announceWorks(new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000));
-    const moved = await startKiscVerifyIdentity(client, {
+    const moved = await startFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('maintenance-moved'),
       input: input({ maxMaintenanceWait: '2h', maintenanceRecheckEvery: '1s' }),
       taskQueue,
@@ -502,7 +503,7 @@ describe('kiscVerifyIdentity and announced planned works', () => {
 
     await sandboxAdmin(admin, 'reset');
     await announceWorks(new Date(Date.now() - 60_000), new Date(Date.now() + 600_000));
-    const extended = await startKiscVerifyIdentity(client, {
+    const extended = await startFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('maintenance-extended'),
       input: input({ maxMaintenanceWait: '30m', maintenanceRecheckEvery: '1s' }),
       taskQueue,
@@ -528,7 +529,7 @@ describe('kiscVerifyIdentity and announced planned works', () => {
   it('GET /news failing while the flow waits does not end the wait: the works announced stand until their end', async () => {
     const end = new Date(Math.ceil((Date.now() + 5000) / 1000) * 1000);
     await announceWorks(new Date(Date.now() - 60_000), end);
-    const handle = await startKiscVerifyIdentity(client, {
+    const handle = await startFlow(client, kiscVerifyIdentity, {
       workflowId: wfId('maintenance-news-down'),
       input: input({ maintenanceRecheckEvery: '1s' }),
       taskQueue,
@@ -543,19 +544,19 @@ describe('kiscVerifyIdentity and announced planned works', () => {
   it('goes ahead past works already over, news it cannot read, and a failing GET /news', async () => {
     await announceWorks(new Date(Date.now() - 120_000), new Date(Date.now() - 60_000));
     assert.equal(
-      (await executeKiscVerifyIdentity(client, { workflowId: wfId('maintenance-past'), input: input(), taskQueue })).outcome,
+      (await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('maintenance-past'), input: input(), taskQueue })).outcome,
       'verified',
     );
     await sandboxAdmin(admin, 'config', {
       news: [{ date: '2026-12-01', subject: 'работы', text: 'Плановые работы будут проведены в ближайшие выходные.' }],
     });
     assert.equal(
-      (await executeKiscVerifyIdentity(client, { workflowId: wfId('maintenance-vague'), input: input(), taskQueue })).outcome,
+      (await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('maintenance-vague'), input: input(), taskQueue })).outcome,
       'verified',
     );
     await sandboxAdmin(admin, 'faults', { endpoint: 'GET /news', action: 'status', status: 500, times: 10 });
     assert.equal(
-      (await executeKiscVerifyIdentity(client, { workflowId: wfId('maintenance-down'), input: input(), taskQueue })).outcome,
+      (await executeFlow(client, kiscVerifyIdentity, { workflowId: wfId('maintenance-down'), input: input(), taskQueue })).outcome,
       'verified',
     );
   });

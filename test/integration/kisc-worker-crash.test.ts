@@ -3,9 +3,10 @@
 // attempt asks GET /verify for the key, gets the stored result, and never posts again. One row.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { startKiscVerifyIdentity } from '../../src/client/flows.js';
+import { startFlow } from '../../src/client/flows.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
+import { kiscVerifyIdentity } from '../../src/flows/index.js';
 
 let t: CrashTestEnv;
 
@@ -22,7 +23,7 @@ it('survives SIGKILL of the worker while KISC holds a billed verification, with 
   await sandboxAdmin(admin, 'faults', { endpoint: 'POST /verify', action: 'stall', delayMs: 30_000 });
 
   const first = await t.startWorker();
-  const handle = await startKiscVerifyIdentity(env.client, {
+  const handle = await startFlow(env.client, kiscVerifyIdentity, {
     workflowId: 'kisc-crash-1',
     input: sandbox.manifest.examples.kiscVerifyIdentity,
     taskQueue,

@@ -5,13 +5,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { executeKonturSignIn, startKonturSignIn } from '../../src/client/flows.js';
+import { startFlow, executeFlow } from '../../src/client/flows.js';
 import type { KonturSignInInput } from '../../src/flows/kontur/kontur-sign-in.contract.js';
 import { FailureType } from '../../src/common/errors.js';
 import { runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
+import { konturSignIn } from '../../src/flows/index.js';
 
 const taskQueue = 'kontur-test';
 let t: FlowTestEnv;
@@ -51,7 +52,7 @@ beforeEach(() => sandboxAdmin(url, 'reset'));
 describe('konturSignIn on a real Temporal server', () => {
   it('signs in with a GOST 2012-256 key (encrypted PEM, GOST 28147-89 envelope) and the session works', async () => {
     const workflowId = wfId('256');
-    const r = await executeKonturSignIn(client, { workflowId, input: input(), taskQueue });
+    const r = await executeFlow(client, konturSignIn, { workflowId, input: input(), taskQueue });
     assert.ok(await sessionWorks(r.sid));
     assert.equal(Date.parse(r.expiresAt) - Date.parse(r.obtainedAt), 30 * 86400_000);
     const s = await state();
@@ -76,14 +77,14 @@ describe('konturSignIn on a real Temporal server', () => {
 
   it('signs in with a GOST 2012-512 key from a PKCS#12 with GOST PBE, Kuznyechik envelope', async () => {
     await sandboxAdmin(url, 'config', { cipher: 'kuznyechik' });
-    const r = await executeKonturSignIn(client, { workflowId: wfId('512'), input: input('kontur-512'), taskQueue });
+    const r = await executeFlow(client, konturSignIn, { workflowId: wfId('512'), input: input('kontur-512'), taskQueue });
     assert.ok(await sessionWorks(r.sid));
     assert.equal((await state()).successfulApprovals, 1);
   });
 
   it('starts again from authenticate-by-cert when the random value expired', async () => {
     await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'delay', delayMs: 1500 });
-    const handle = await startKonturSignIn(client, { workflowId: wfId('expired'), input: input(), taskQueue });
+    const handle = await startFlow(client, konturSignIn, { workflowId: wfId('expired'), input: input(), taskQueue });
     for (let i = 0; i < 200 && !(await state()).calls['POST /auth/{version}/approve-cert']; i++)
       await new Promise((r) => setTimeout(r, 25));
     await sandboxAdmin(url, 'clock', { advanceMs: 11 * 60_000 });
@@ -103,9 +104,11 @@ describe('konturSignIn on a real Temporal server', () => {
       password: sandbox.manifest.konturKeys!['kontur-unbound']!.password as `file:/${string}`,
     };
     const f = failureOf(
-      await executeKonturSignIn(client, { workflowId: wfId('wrong-key'), input: input('kontur-256', { key: wrong }), taskQueue }).catch(
-        (e: unknown) => e,
-      ),
+      await executeFlow(client, konturSignIn, {
+        workflowId: wfId('wrong-key'),
+        input: input('kontur-256', { key: wrong }),
+        taskQueue,
+      }).catch((e: unknown) => e),
     );
     assert.equal(f.type, FailureType.KeyStoreUnreadable);
     assert.equal(f.nonRetryable, true);
@@ -121,7 +124,7 @@ describe('konturSignIn on a real Temporal server', () => {
       body: { Code: 'WrongKey', Message: 'Wrong key' },
     });
     const f = failureOf(
-      await executeKonturSignIn(client, { workflowId: wfId('403-wrongkey'), input: input(), taskQueue }).catch((e: unknown) => e),
+      await executeFlow(client, konturSignIn, { workflowId: wfId('403-wrongkey'), input: input(), taskQueue }).catch((e: unknown) => e),
     );
     assert.equal(f.type, FailureType.ProviderRejected);
     assert.match(f.message, /HTTP 403 \(WrongKey: the decrypted value did not match/);
@@ -136,7 +139,7 @@ describe('konturSignIn on a real Temporal server', () => {
     ];
     for (const [user, expected] of cases) {
       const f = failureOf(
-        await executeKonturSignIn(client, { workflowId: wfId(user), input: input(user), taskQueue }).catch((e: unknown) => e),
+        await executeFlow(client, konturSignIn, { workflowId: wfId(user), input: input(user), taskQueue }).catch((e: unknown) => e),
       );
       assert.equal(f.type, FailureType.ProviderRejected, user);
       assert.match(f.message, expected);
@@ -145,12 +148,18 @@ describe('konturSignIn on a real Temporal server', () => {
 
   it('406 for a certificate that expired (sandbox clock +400 days), explained, not retried', async () => {
     await sandboxAdmin(url, 'clock', { advanceMs: 400 * 86400_000 });
-    const f = failureOf(await executeKonturSignIn(client, { workflowId: wfId('406'), input: input(), taskQueue }).catch((e: unknown) => e));
+    const f = failureOf(
+      await executeFlow(client, konturSignIn, { workflowId: wfId('406'), input: input(), taskQueue }).catch((e: unknown) => e),
+    );
     assert.equal(f.nonRetryable, true);
     assert.match(f.message, /HTTP 406.*certificate chain is not valid.*expired or not yet valid/);
     assert.equal((await state()).calls['POST /auth/{version}/authenticate-by-cert'], 1);
     // free=true skips the check (test stands).
-    const r = await executeKonturSignIn(client, { workflowId: wfId('406-free'), input: input('kontur-256', { free: true }), taskQueue });
+    const r = await executeFlow(client, konturSignIn, {
+      workflowId: wfId('406-free'),
+      input: input('kontur-256', { free: true }),
+      taskQueue,
+    });
     assert.ok(r.sid);
   });
 
@@ -162,7 +171,7 @@ describe('konturSignIn on a real Temporal server', () => {
       status: 503,
       retryAfterSeconds: 1,
     });
-    await executeKonturSignIn(client, { workflowId: wfId('503'), input: input(), taskQueue });
+    await executeFlow(client, konturSignIn, { workflowId: wfId('503'), input: input(), taskQueue });
     const s = await state();
     assert.equal(s.calls['POST /auth/{version}/authenticate-by-cert'], 3);
     assert.equal(s.successfulApprovals, 1);
@@ -175,7 +184,7 @@ describe('konturSignIn on a real Temporal server', () => {
       body: { EncryptedKey: 'AAAA', Link: { Rel: 'x', Href: 'https://kontur.example.invalid/auth/v5.9/approve-cert?thumbprint=AB' } },
     });
     const f = failureOf(
-      await executeKonturSignIn(client, { workflowId: wfId('link'), input: input(), taskQueue }).catch((e: unknown) => e),
+      await executeFlow(client, konturSignIn, { workflowId: wfId('link'), input: input(), taskQueue }).catch((e: unknown) => e),
     );
     assert.equal(f.nonRetryable, true);
     assert.match(
@@ -186,14 +195,14 @@ describe('konturSignIn on a real Temporal server', () => {
   });
 
   it('refreshes a session from references, invalidating the old pair; a spent pair falls back to a full sign-in', async () => {
-    const first = await executeKonturSignIn(client, { workflowId: wfId('session'), input: input(), taskQueue });
+    const first = await executeFlow(client, konturSignIn, { workflowId: wfId('session'), input: input(), taskQueue });
     const write = async (name: string, value: string) => {
       const path = join(tmp, name);
       await writeFile(path, value, { mode: 0o600 });
       return `file:${path}` as `file:/${string}`;
     };
     const session = { sid: await write('sid', first.sid), refreshToken: await write('rt', first.refreshToken) };
-    const refreshed = await executeKonturSignIn(client, {
+    const refreshed = await executeFlow(client, konturSignIn, {
       workflowId: wfId('refresh'),
       input: input('kontur-256', { session }),
       taskQueue,
@@ -205,7 +214,7 @@ describe('konturSignIn on a real Temporal server', () => {
     assert.deepEqual([s.refreshes, s.successfulApprovals], [1, 1]);
 
     // The same (now spent) pair again: refresh fails, a full certificate sign-in follows.
-    const fallback = await executeKonturSignIn(client, {
+    const fallback = await executeFlow(client, konturSignIn, {
       workflowId: wfId('fallback'),
       input: input('kontur-256', { session }),
       taskQueue,
@@ -217,7 +226,7 @@ describe('konturSignIn on a real Temporal server', () => {
 
   it('rejects an input with an http base URL that is not loopback, before any call', async () => {
     await assert.rejects(
-      startKonturSignIn(client, {
+      startFlow(client, konturSignIn, {
         workflowId: wfId('bad'),
         input: input('kontur-256', { baseUrl: 'http://api.kontur.example' }),
         taskQueue,

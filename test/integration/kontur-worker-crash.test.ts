@@ -2,9 +2,10 @@
 // again: the flow completes with exactly one successful approve-cert.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { startKonturSignIn } from '../../src/client/flows.js';
+import { startFlow } from '../../src/client/flows.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
+import { konturSignIn } from '../../src/flows/index.js';
 
 let t: CrashTestEnv;
 
@@ -23,7 +24,7 @@ it('survives SIGKILL of the worker during approve-cert, with exactly one success
   await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/{version}/approve-cert', action: 'delay', delayMs: 3000 });
 
   const first = await t.startWorker();
-  const handle = await startKonturSignIn(env.client, {
+  const handle = await startFlow(env.client, konturSignIn, {
     workflowId: 'kontur-crash-1',
     input: sandbox.manifest.examples.konturSignIn!,
     taskQueue,

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { executeKpsisIssueCertificate, startKpsisIssueCertificate, submitKpsisCertificate } from '../../src/client/flows.js';
+import { submitKpsisCertificate, startFlow, executeFlow } from '../../src/client/flows.js';
 import type { KpsisIssueCertificateInput } from '../../src/flows/kpsis/kpsis-issue-certificate.contract.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
@@ -18,6 +18,7 @@ import { runOpenssl, withPrivateTempDir } from '../../src/crypto/openssl.js';
 import { issueSandboxCertificate, sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory } from '../helpers/history.js';
+import { kpsisIssueCertificate } from '../../src/flows/index.js';
 
 const taskQueue = 'kpsis-test';
 let t: FlowTestEnv;
@@ -97,7 +98,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
   it('generates, waits for the CA, refuses certificates for another key or not valid now, accepts the right one', async () => {
     const workflowId = wfId('issue');
     const i = input();
-    const handle = await startKpsisIssueCertificate(client, { workflowId, input: i, taskQueue });
+    const handle = await startFlow(client, kpsisIssueCertificate, { workflowId, input: i, taskQueue });
     const status = await waitingForCa(workflowId);
     assert.match(status.note!, /^waiting for CA since \d{4}-\d{2}-\d{2}T/);
 
@@ -148,7 +149,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
 
   it('reminds while waiting and ends as timed_out after giveUpAfter', async () => {
     const workflowId = wfId('timeout');
-    const r = await executeKpsisIssueCertificate(client, {
+    const r = await executeFlow(client, kpsisIssueCertificate, {
       workflowId,
       input: input({ reminderEvery: '1s', giveUpAfter: '3500ms' }),
       taskQueue,
@@ -177,7 +178,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     hookStatus = 404;
     try {
       const workflowId = wfId('hook-404');
-      const r = await executeKpsisIssueCertificate(client, {
+      const r = await executeFlow(client, kpsisIssueCertificate, {
         workflowId,
         input: input({ reminderEvery: '1s', giveUpAfter: '2500ms' }),
         taskQueue,
@@ -193,7 +194,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
   it('rejects invalid parameters before any call to KPSIS', async () => {
     const ex = sandbox.manifest.examples.kpsisIssueCertificate;
     await assert.rejects(
-      executeKpsisIssueCertificate(client, {
+      executeFlow(client, kpsisIssueCertificate, {
         workflowId: wfId('bad'),
         input: input({ keyParam: { ...ex.keyParam, thresholdNum: 6 } }),
         taskQueue,
@@ -241,7 +242,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
   it("fails with KPSIS's error code, without retrying, when the service refuses the parameters", async () => {
     await sandboxAdmin(sandbox.simulators.kpsis.adminBaseUrl, 'config', { allowedTypes: ['service'] });
     const f = failureOf(
-      await executeKpsisIssueCertificate(client, { workflowId: wfId('refused'), input: input(), taskQueue }).catch((e: unknown) => e),
+      await executeFlow(client, kpsisIssueCertificate, { workflowId: wfId('refused'), input: input(), taskQueue }).catch((e: unknown) => e),
     );
     assert.equal(f.type, FailureType.ProviderRejected);
     assert.match(f.message, /KPSIS POST \/api\/v1\/gencertreq answered HTTP 200 \(\d+: the service refused the parameters/);

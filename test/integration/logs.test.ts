@@ -8,13 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  executeCipherSign,
-  executeKiscVerifyIdentity,
-  executeMptSignIn,
-  startKpsisIssueCertificate,
-  submitKpsisCertificate,
-} from '../../src/client/flows.js';
+import { submitKpsisCertificate, startFlow, executeFlow } from '../../src/client/flows.js';
 import { issueSandboxCertificate, sandboxAdmin } from '../../src/sandbox/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -23,6 +17,7 @@ import { pkcs12Secrets } from '../helpers/keys.js';
 import { installTestRuntime, startTestServer, TEST_CODEC_KEYS } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 import { getMptToken, invalidateMptToken } from '../../src/client/token-keepers.js';
+import { cipherSign, kiscVerifyIdentity, kpsisIssueCertificate, mptSignIn } from '../../src/flows/index.js';
 
 let captured = '';
 const sink = new Writable({ write: (chunk, _e, cb) => ((captured += chunk.toString()), cb()) });
@@ -55,7 +50,7 @@ after(async () => {
 it('a full sandbox run logs no password, key, token, certificate, IIN or codec key', { timeout: 120_000 }, async () => {
   const run = (user: string, password?: string) => {
     const k = sandbox.manifest.keys[user]!;
-    return executeMptSignIn(env.client, {
+    return executeFlow(env.client, mptSignIn, {
       workflowId: `logs-${user}-${password ? 'wrong' : 'ok'}`,
       input: {
         baseUrl: sandbox.manifest.services.ismpt!.baseUrl,
@@ -79,7 +74,7 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   // KISC: a verification whose first answer is lost (retry by key), with personal data and mcdb.
   const kisc = sandbox.manifest.examples.kiscVerifyIdentity;
   await sandboxAdmin(sandbox.simulators.kisc.adminBaseUrl, 'faults', { endpoint: 'POST /verify', action: 'drop' });
-  const verified = await executeKiscVerifyIdentity(env.client, {
+  const verified = await executeFlow(env.client, kiscVerifyIdentity, {
     workflowId: 'logs-kisc',
     input: { ...kisc, mcdb: true, personalDataFields: [...kisc.personalDataFields!, 'mobilephone', 'document'] },
     taskQueue: 'logs-test',
@@ -94,7 +89,7 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
     status: 400,
     body: { message: 'Сесія відсутня.' },
   });
-  const signed = await executeCipherSign(env.client, {
+  const signed = await executeFlow(env.client, cipherSign, {
     workflowId: 'logs-cipher',
     input: { ...cipher, keyStore: { file: expiring.file }, password: expiring.password as `file:/${string}` },
     taskQueue: 'logs-test',
@@ -102,7 +97,7 @@ it('a full sandbox run logs no password, key, token, certificate, IIN or codec k
   assert.equal(signed.warnings.length, 1);
   // KPSIS: a key with five shards, one reminder, then the certificate.
   const kpsis = { ...sandbox.manifest.examples.kpsisIssueCertificate, artifactsDir: join(tmp, 'kpsis-artifacts'), reminderEvery: '1s' };
-  const kh = await startKpsisIssueCertificate(env.client, { workflowId: 'logs-kpsis', input: kpsis, taskQueue: 'logs-test' });
+  const kh = await startFlow(env.client, kpsisIssueCertificate, { workflowId: 'logs-kpsis', input: kpsis, taskQueue: 'logs-test' });
   const request = join(kpsis.artifactsDir, 'cert_req.req');
   while (
     !(await readFile(request).then(

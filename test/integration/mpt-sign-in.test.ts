@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { executeMptSignIn, startMptSignIn } from '../../src/client/flows.js';
+import { startFlow, executeFlow } from '../../src/client/flows.js';
 import type { MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
 import type { FlowStatus } from '../../src/contracts/status.js';
 import { FailureType } from '../../src/common/errors.js';
@@ -18,6 +18,7 @@ import { testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/t
 import { vectorsOrSkip } from '../helpers/paths.js';
 import { openKeyStore } from '../../src/crypto/keys/pkcs12.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { mptSignIn } from '../../src/flows/index.js';
 
 const GOSTKNCA = 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12';
 
@@ -49,7 +50,7 @@ beforeEach(() => sandboxAdmin(mptUrl, 'reset'));
 describe('mptSignIn on a real Temporal server', () => {
   it('signs in with a legacy (3DES) PKCS#12 and returns a token whose expiry comes from the JWT', async () => {
     const workflowId = wfId('happy');
-    const result = await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
+    const result = await executeFlow(client, mptSignIn, { workflowId, input: input(), taskQueue });
     const exp = jwtExp(result.token);
     assert.ok(exp, 'the sandbox token is a JWT with exp');
     assert.equal(result.expiresAt, new Date(exp * 1000).toISOString());
@@ -64,14 +65,14 @@ describe('mptSignIn on a real Temporal server', () => {
   });
 
   it('signs in with an OpenSSL 3 AES-256 PKCS#12', async () => {
-    const result = await executeMptSignIn(client, { workflowId: wfId('aes'), input: input('mpt-aes'), taskQueue });
+    const result = await executeFlow(client, mptSignIn, { workflowId: wfId('aes'), input: input('mpt-aes'), taskQueue });
     assert.ok(jwtExp(result.token));
     assert.equal((await state()).successfulSignIns, 1);
   });
 
   it('stores no password, key, token, certificate or IIN: inputs and results only as ciphertext', async () => {
     const workflowId = wfId('history');
-    const result = await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
+    const result = await executeFlow(client, mptSignIn, { workflowId, input: input(), taskQueue });
     const k = sandbox.manifest.keys['mpt-legacy']!;
     const password = (await readFile(k.password.slice('file:'.length), 'utf8')).trim();
     const stored = await storedHistory(client, workflowId);
@@ -93,7 +94,7 @@ describe('mptSignIn on a real Temporal server', () => {
 
   it('stores failure messages and stack traces encrypted too', async () => {
     const workflowId = wfId('failure-history');
-    const err = await executeMptSignIn(client, { workflowId, input: input('mpt-unregistered'), taskQueue }).catch((e: unknown) => e);
+    const err = await executeFlow(client, mptSignIn, { workflowId, input: input('mpt-unregistered'), taskQueue }).catch((e: unknown) => e);
     assert.match(failureOf(err).message, /participant-not-registered/, 'the caller still reads the message');
     const hits = findSecrets(await storedHistory(client, workflowId), [
       { label: 'provider code', value: 'participant-not-registered' },
@@ -107,7 +108,7 @@ describe('mptSignIn on a real Temporal server', () => {
   it('retries two 503s on GET /auth/key (honouring Retry-After) and then succeeds', async () => {
     await sandboxAdmin(mptUrl, 'faults', { endpoint: 'GET /auth/key', times: 2, action: 'status', status: 503, retryAfterSeconds: 1 });
     const workflowId = wfId('503');
-    await executeMptSignIn(client, { workflowId, input: input(), taskQueue });
+    await executeFlow(client, mptSignIn, { workflowId, input: input(), taskQueue });
     const s = await state();
     assert.equal(s.calls['GET /auth/key'], 3);
     assert.equal(s.successfulSignIns, 1);
@@ -115,7 +116,7 @@ describe('mptSignIn on a real Temporal server', () => {
 
   it('fails fast on 403 with the provider message and does not retry', async () => {
     const workflowId = wfId('403');
-    const err = await executeMptSignIn(client, { workflowId, input: input('mpt-unregistered'), taskQueue }).catch((e: unknown) => e);
+    const err = await executeFlow(client, mptSignIn, { workflowId, input: input('mpt-unregistered'), taskQueue }).catch((e: unknown) => e);
     const f = failureOf(err);
     assert.equal(f.type, FailureType.ProviderRejected);
     assert.equal(f.nonRetryable, true);
@@ -130,7 +131,7 @@ describe('mptSignIn on a real Temporal server', () => {
   it('fetches and signs a new challenge when the first one expired before the exchange', async () => {
     // Hold the first exchange for a moment and move the sandbox clock past the challenge TTL meanwhile.
     await sandboxAdmin(mptUrl, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 1500 });
-    const handle = await startMptSignIn(client, { workflowId: wfId('expired'), input: input(), taskQueue });
+    const handle = await startFlow(client, mptSignIn, { workflowId: wfId('expired'), input: input(), taskQueue });
     for (let i = 0; i < 100 && !(await state()).calls['POST /auth/simpleSignIn']; i++) await sleep(50);
     await sandboxAdmin(mptUrl, 'clock', { advanceMs: 10 * 60_000 });
     await handle.result();
@@ -144,7 +145,7 @@ describe('mptSignIn on a real Temporal server', () => {
     // Every exchange is answered "expired": the stand's code, injected.
     const body = { code: 'auth-key-expired', error_message: 'Срок действия данных для подписи истёк' };
     await sandboxAdmin(mptUrl, 'faults', { endpoint: 'POST /auth/simpleSignIn', times: 5, action: 'status', status: 403, body });
-    const err = await executeMptSignIn(client, {
+    const err = await executeFlow(client, mptSignIn, {
       workflowId: wfId('exhausted'),
       input: input('mpt-legacy', { maxChallengeAttempts: 2 }),
       taskQueue,
@@ -156,7 +157,7 @@ describe('mptSignIn on a real Temporal server', () => {
   it('fails with a clear non-retryable error naming the reference when the password is wrong', async () => {
     const wrongPasswordFile = join(tmp, 'wrong.password');
     await writeFile(wrongPasswordFile, 'definitely-not-it-4711\n', { mode: 0o600 });
-    const err = await executeMptSignIn(client, {
+    const err = await executeFlow(client, mptSignIn, {
       workflowId: wfId('wrong-password'),
       input: { ...input(), signer: { ...input().signer, password: `file:${wrongPasswordFile}` } },
       taskQueue,
@@ -171,7 +172,7 @@ describe('mptSignIn on a real Temporal server', () => {
   });
 
   it('names a missing environment variable without retrying', async () => {
-    const err = await executeMptSignIn(client, {
+    const err = await executeFlow(client, mptSignIn, {
       workflowId: wfId('missing-env'),
       input: { ...input(), signer: { ...input().signer, password: 'env:TRUSTFLOW_TEST_NOT_SET' } },
       taskQueue,
@@ -185,7 +186,7 @@ describe('mptSignIn on a real Temporal server', () => {
     const bad = { ...input(), signer: { kind: 'pkcs12', path: sandbox.manifest.keys['mpt-legacy']!.p12, password: 'Qwerty12' } };
     // The client helper refuses to start it...
     await assert.rejects(
-      startMptSignIn(client, { workflowId: wfId('bad-input'), input: bad as MptSignInInput, taskQueue }),
+      startFlow(client, mptSignIn, { workflowId: wfId('bad-input'), input: bad as MptSignInInput, taskQueue }),
       /signer\.password: must be a secret reference/,
     );
     // ...and a flow started by other means (raw client) fails in its first step.
@@ -204,7 +205,7 @@ describe('mptSignIn on a real Temporal server', () => {
       body: { uuid: 42, secretish: 'value-not-to-echo' },
     });
     const f = failureOf(
-      await executeMptSignIn(client, { workflowId: wfId('contract'), input: input(), taskQueue }).catch((e: unknown) => e),
+      await executeFlow(client, mptSignIn, { workflowId: wfId('contract'), input: input(), taskQueue }).catch((e: unknown) => e),
     );
     assert.equal(f.type, FailureType.ProviderContractViolation);
     assert.match(f.message, /uuid \(invalid_type\)/);
@@ -215,7 +216,7 @@ describe('mptSignIn on a real Temporal server', () => {
 
   it('refuses plain http to a remote stand before anything is sent (helper and raw start)', async () => {
     const remote = { ...input(), baseUrl: 'http://stand.example.kz/api/v3/true-api' };
-    await assert.rejects(startMptSignIn(client, { workflowId: wfId('http-remote'), input: remote, taskQueue }), (e: Error) => {
+    await assert.rejects(startFlow(client, mptSignIn, { workflowId: wfId('http-remote'), input: remote, taskQueue }), (e: Error) => {
       assert.equal(e.name, 'InvalidInputError');
       assert.match(e.message, /baseUrl: must be https: plain http is allowed only on loopback/);
       return true;
@@ -235,7 +236,7 @@ describe('mptSignIn on a real Temporal server', () => {
       ],
     ];
     for (const [bad, message] of cases) {
-      await assert.rejects(startMptSignIn(client, { workflowId: wfId('typo'), input: bad as MptSignInInput, taskQueue }), message);
+      await assert.rejects(startFlow(client, mptSignIn, { workflowId: wfId('typo'), input: bad as MptSignInInput, taskQueue }), message);
       const handle = await client.workflow.start('mptSignIn', { taskQueue, workflowId: wfId('typo-raw'), args: [bad] });
       const f = failureOf(await handle.result().catch((e: unknown) => e));
       assert.equal(f.type, FailureType.InvalidInput);
@@ -246,7 +247,9 @@ describe('mptSignIn on a real Temporal server', () => {
 
   it('refuses an expired signing certificate with its dates before exchanging anything', async () => {
     const f = failureOf(
-      await executeMptSignIn(client, { workflowId: wfId('expired-cert'), input: input('mpt-expired'), taskQueue }).catch((e: unknown) => e),
+      await executeFlow(client, mptSignIn, { workflowId: wfId('expired-cert'), input: input('mpt-expired'), taskQueue }).catch(
+        (e: unknown) => e,
+      ),
     );
     assert.equal(f.type, FailureType.CertificateNotValid);
     assert.equal(f.nonRetryable, true);
@@ -259,7 +262,7 @@ describe('mptSignIn on a real Temporal server', () => {
     const { Client } = await import('@temporalio/client');
     const plain = new Client({ connection: client.connection, namespace: 'default' });
     const workflowId = wfId('unencrypted');
-    await assert.rejects(startMptSignIn(plain, { workflowId, input: input(), taskQueue }), (e: Error) => {
+    await assert.rejects(startFlow(plain, mptSignIn, { workflowId, input: input(), taskQueue }), (e: Error) => {
       assert.equal(e.name, 'UnencryptedStartRefusedError');
       assert.match(e.message, /refusing to start a flow without payload encryption.*TRUSTFLOW_CODEC_KEYS/);
       return true;
@@ -271,8 +274,8 @@ describe('mptSignIn on a real Temporal server', () => {
   it('joins the running flow when started twice with the same workflow id', async () => {
     const workflowId = wfId('same-id');
     const [a, b] = await Promise.all([
-      startMptSignIn(client, { workflowId, input: input(), taskQueue }),
-      startMptSignIn(client, { workflowId, input: input(), taskQueue }),
+      startFlow(client, mptSignIn, { workflowId, input: input(), taskQueue }),
+      startFlow(client, mptSignIn, { workflowId, input: input(), taskQueue }),
     ]);
     assert.equal(a.firstExecutionRunId, b.firstExecutionRunId);
     await a.result();
@@ -315,7 +318,7 @@ describe('mptSignIn with a Kazakh GOST key (NCA RK GOSTKNCA test key)', () => {
       activityDeps: { now: () => new Date(AT.getTime() + (Date.now() - started)) },
     });
     const workflowId = wfId('gost');
-    const result = await worker.runUntil(executeMptSignIn(client, { workflowId, input: gost, taskQueue: gostQueue }));
+    const result = await worker.runUntil(executeFlow(client, mptSignIn, { workflowId, input: gost, taskQueue: gostQueue }));
     const exp = jwtExp(result.token);
     assert.ok(exp && Math.abs(exp * 1000 - (AT.getTime() + 10 * 3600_000)) < 60_000, "the token was issued at the simulator's 2019");
     const s = await state();
@@ -341,7 +344,7 @@ describe('mptSignIn with a Kazakh GOST key (NCA RK GOSTKNCA test key)', () => {
     const store = openKeyStore(await readFile(gost.signer.path), 'Qwerty12', gost.signer.path);
     await sandboxAdmin(mptUrl, 'clock', { advanceMs: AT.getTime() - Date.now() });
     await sandboxAdmin(mptUrl, 'config', { registerCertificate: store.certificates[0]!.toString() });
-    const err = await executeMptSignIn(client, { workflowId: wfId('gost-today'), input: gost, taskQueue }).catch((e: unknown) => e);
+    const err = await executeFlow(client, mptSignIn, { workflowId: wfId('gost-today'), input: gost, taskQueue }).catch((e: unknown) => e);
     const failure = failureOf(err);
     assert.equal(failure.type, FailureType.CertificateNotValid);
     assert.match(failure.message, /expired/);
@@ -354,7 +357,7 @@ describe('mptSignIn with a Kazakh GOST key (NCA RK GOSTKNCA test key)', () => {
     const badFile = join(tmp, 'gostknca.wrong');
     await writeFile(badFile, 'not-it\n', { mode: 0o600 });
     const input = { ...gost, signer: { ...gost.signer, password: `file:${badFile}` as `file:/${string}` } };
-    const err = await executeMptSignIn(client, { workflowId: wfId('gost-password'), input, taskQueue }).catch((e: unknown) => e);
+    const err = await executeFlow(client, mptSignIn, { workflowId: wfId('gost-password'), input, taskQueue }).catch((e: unknown) => e);
     const failure = failureOf(err);
     assert.equal(failure.type, FailureType.KeyStoreUnreadable);
     assert.match(failure.message, /wrong password.*gostknca\.wrong/);

@@ -2,9 +2,10 @@
 // again: the flow must complete, and the stand must have issued exactly one token.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { startMptSignIn } from '../../src/client/flows.js';
+import { startFlow } from '../../src/client/flows.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { startCrashTestEnv, type CrashTestEnv } from '../helpers/crash-env.js';
+import { mptSignIn } from '../../src/flows/index.js';
 
 let t: CrashTestEnv;
 
@@ -22,7 +23,11 @@ it('survives SIGKILL of the worker after the challenge step, with exactly one su
   await sandboxAdmin(mptUrl, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 3000 });
 
   const first = await t.startWorker();
-  const handle = await startMptSignIn(env.client, { workflowId: 'crash-test-1', input: sandbox.manifest.examples.mptSignIn, taskQueue });
+  const handle = await startFlow(env.client, mptSignIn, {
+    workflowId: 'crash-test-1',
+    input: sandbox.manifest.examples.mptSignIn,
+    taskQueue,
+  });
 
   // Wait until the history records the challenge activity as completed, then kill at once.
   for (let i = 0; ; i++) {

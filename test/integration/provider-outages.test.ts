@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../../src/client/flows.js';
+import { startFlow } from '../../src/client/flows.js';
 import { FailureType } from '../../src/common/errors.js';
 import { workflowIds } from '../../src/contracts/workflow-ids.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { cipherSign, kiscVerifyIdentity, konturSignIn, mptSignIn } from '../../src/flows/index.js';
 
 const taskQueue = 'outage-test';
 let t: FlowTestEnv;
@@ -56,7 +57,7 @@ describe('provider outages within the retry policies', () => {
   it('IS MPT down for 6 s (connections closed) after the challenge: one sign-in', { timeout: 120_000 }, async () => {
     const ex = sandbox.manifest.examples;
     const h = await outageDuring('ismpt', 'GET /auth/key', 6, 'reset', () =>
-      startMptSignIn(client, { workflowId: `outage-mpt-${++n}`, input: ex.mptSignIn, taskQueue }),
+      startFlow(client, mptSignIn, { workflowId: `outage-mpt-${++n}`, input: ex.mptSignIn, taskQueue }),
     );
     const r = await h.result();
     assert.ok(r.token);
@@ -67,7 +68,7 @@ describe('provider outages within the retry policies', () => {
   it('KISC down for 6 s (503) at the billed call: billed once', { timeout: 120_000 }, async () => {
     const ex = sandbox.manifest.examples;
     const h = await outageDuring('kisc', 'GET /vendors', 6, 'unavailable', () =>
-      startKiscVerifyIdentity(client, { workflowId: `outage-kisc-${++n}`, input: ex.kiscVerifyIdentity, taskQueue }),
+      startFlow(client, kiscVerifyIdentity, { workflowId: `outage-kisc-${++n}`, input: ex.kiscVerifyIdentity, taskQueue }),
     );
     const r = await h.result();
     assert.equal(r.outcome, 'verified');
@@ -79,7 +80,7 @@ describe('provider outages within the retry policies', () => {
   it('Cipher down for 6 s (503) mid-ticket: signed, no ticket left open', { timeout: 120_000 }, async () => {
     const ex = sandbox.manifest.examples;
     const h = await outageDuring('cipher', 'POST /ticket/{uuid}/data', 6, 'unavailable', () =>
-      startCipherSign(client, { workflowId: `outage-cipher-${++n}`, input: ex.cipherSign, taskQueue }),
+      startFlow(client, cipherSign, { workflowId: `outage-cipher-${++n}`, input: ex.cipherSign, taskQueue }),
     );
     await h.result();
     assert.ok((await refused('cipher')) >= 1, 'the outage was met');
@@ -90,7 +91,7 @@ describe('provider outages within the retry policies', () => {
   it('Kontur down for 6 s (503) after authenticate: one session', { timeout: 120_000 }, async () => {
     const ex = sandbox.manifest.examples;
     const h = await outageDuring('kontur', 'POST /auth/{version}/authenticate-by-cert', 6, 'unavailable', () =>
-      startKonturSignIn(client, { workflowId: `outage-kontur-${++n}`, input: ex.konturSignIn!, taskQueue }),
+      startFlow(client, konturSignIn, { workflowId: `outage-kontur-${++n}`, input: ex.konturSignIn!, taskQueue }),
     );
     const r = await h.result();
     assert.ok(r.sid);
@@ -106,7 +107,7 @@ describe('an outage longer than the policy', () => {
     async () => {
       const ex = sandbox.manifest.examples;
       const h = await outageDuring('cipher', 'POST /ticket/{uuid}/data', 10, 'unavailable', () =>
-        startCipherSign(client, {
+        startFlow(client, cipherSign, {
           workflowId: `outage-cipher-long-${++n}`,
           input: { ...ex.cipherSign, maxServiceWaitSeconds: 2 },
           taskQueue,
@@ -127,7 +128,7 @@ describe('an outage longer than the policy', () => {
     const ex = sandbox.manifest.examples;
     await sandboxAdmin(admin('ismpt'), 'outage', { seconds: 60, mode: 'unavailable' });
     const started = Date.now();
-    const err = await startMptSignIn(client, { workflowId: `outage-mpt-long-${++n}`, input: ex.mptSignIn, taskQueue })
+    const err = await startFlow(client, mptSignIn, { workflowId: `outage-mpt-long-${++n}`, input: ex.mptSignIn, taskQueue })
       .then((h) => h.result())
       .catch((e: unknown) => e);
     const failure = failureOf(err);

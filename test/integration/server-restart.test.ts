@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { startCipherSign, startKiscVerifyIdentity, startKonturSignIn, startMptSignIn } from '../../src/client/flows.js';
+import { startFlow } from '../../src/client/flows.js';
 import { startDevServer, type DevServer } from '../../src/demo/dev-server.js';
 import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { freePort } from '../helpers/ports.js';
 import { temporalCliPath, TEST_CODEC_KEYS, testDataConverter } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { cipherSign, kiscVerifyIdentity, konturSignIn, mptSignIn } from '../../src/flows/index.js';
 
 const taskQueue = 'server-restart-test';
 let dir: string;
@@ -77,10 +78,10 @@ it(
 
     let client = await connect();
     const handles: WorkflowHandle[] = [
-      await startMptSignIn(client, { workflowId: 'restart-mpt', input: ex.mptSignIn, taskQueue }),
-      await startKiscVerifyIdentity(client, { workflowId: 'restart-kisc', input: ex.kiscVerifyIdentity, taskQueue }),
-      await startCipherSign(client, { workflowId: 'restart-cipher', input: ex.cipherSign, taskQueue }),
-      await startKonturSignIn(client, { workflowId: 'restart-kontur', input: ex.konturSignIn!, taskQueue }),
+      await startFlow(client, mptSignIn, { workflowId: 'restart-mpt', input: ex.mptSignIn, taskQueue }),
+      await startFlow(client, kiscVerifyIdentity, { workflowId: 'restart-kisc', input: ex.kiscVerifyIdentity, taskQueue }),
+      await startFlow(client, cipherSign, { workflowId: 'restart-cipher', input: ex.cipherSign, taskQueue }),
+      await startFlow(client, konturSignIn, { workflowId: 'restart-kontur', input: ex.konturSignIn!, taskQueue }),
     ];
     for (const [name, endpoint] of held) {
       for (let i = 0; !((await sandboxAdmin(admin(name), 'state')).calls?.[endpoint] >= 1); i++) {

@@ -8,19 +8,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import {
-  executeKpsisIssueCertificate,
-  startKpsisIssueCertificate,
-  submitKpsisCertificate,
-  executeCipherInspectKeyStore,
-  executeCipherSign,
-  executeKiscReconcile,
-  executeKiscVerifyIdentity,
-  startKiscVerifyIdentity,
-  executeKonturSignIn,
-  executeMptSignIn,
-  startMptSignIn,
-} from '../../src/client/flows.js';
+import { submitKpsisCertificate, startFlow, executeFlow } from '../../src/client/flows.js';
 import { acknowledgeCredential, applyInventory, loadInventoryFile, scanCredentials } from '../../src/client/credentials.js';
 import {
   endTokenKeeper,
@@ -37,6 +25,15 @@ import { plannedWorksNews } from '../helpers/kisc-news.js';
 import { sandboxAlertEnv } from '../helpers/flow-env.js';
 import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, temporalCliPath, testWorkflowBundle } from '../helpers/temporal.js';
+import {
+  cipherInspectKeyStore,
+  cipherSign,
+  kiscReconcile,
+  kiscVerifyIdentity,
+  konturSignIn,
+  kpsisIssueCertificate,
+  mptSignIn,
+} from '../../src/flows/index.js';
 
 // The client helpers refuse unencrypted starts unless told so, and only on loopback (the test server).
 process.env.TRUSTFLOW_ALLOW_UNENCRYPTED = '1';
@@ -69,18 +66,18 @@ await worker.runUntil(async () => {
     await writeFile(join(repoRoot, 'test', 'replay', 'histories', `${type}-${name}.json`), json);
   };
   if (want('mpt')) {
-    await executeMptSignIn(env.client, { workflowId: 'replay-happy', input, taskQueue });
+    await executeFlow(env.client, mptSignIn, { workflowId: 'replay-happy', input, taskQueue });
     await save('happy', 'replay-happy');
 
     await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 1500 });
-    const h = await startMptSignIn(env.client, { workflowId: 'replay-expired-challenge', input, taskQueue });
+    const h = await startFlow(env.client, mptSignIn, { workflowId: 'replay-expired-challenge', input, taskQueue });
     while (!(await sandboxAdmin(url, 'state')).calls['POST /auth/simpleSignIn']) await new Promise((r) => setTimeout(r, 50));
     await sandboxAdmin(url, 'clock', { advanceMs: 600_000 });
     await h.result();
     await save('expired-challenge', 'replay-expired-challenge');
 
     const k = sandbox.manifest.keys['mpt-unregistered']!;
-    await executeMptSignIn(env.client, {
+    await executeFlow(env.client, mptSignIn, {
       workflowId: 'replay-rejected',
       input: { ...input, signer: { kind: 'pkcs12', path: k.p12, password: k.password as `file:/${string}` } },
       taskQueue,
@@ -90,7 +87,7 @@ await worker.runUntil(async () => {
 
   if (want('kontur')) {
     const kontur = sandbox.manifest.examples.konturSignIn!;
-    await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-happy', input: kontur, taskQueue });
+    await executeFlow(env.client, konturSignIn, { workflowId: 'replay-kontur-happy', input: kontur, taskQueue });
     await save('happy', 'replay-kontur-happy', 'konturSignIn');
     const kurl = sandbox.manifest.services.kontur!.baseUrl;
     await sandboxAdmin(kurl, 'faults', {
@@ -99,26 +96,26 @@ await worker.runUntil(async () => {
       status: 403,
       body: 'RndBytesExpired',
     });
-    await executeKonturSignIn(env.client, { workflowId: 'replay-kontur-restart', input: kontur, taskQueue });
+    await executeFlow(env.client, konturSignIn, { workflowId: 'replay-kontur-restart', input: kontur, taskQueue });
     await save('restart', 'replay-kontur-restart', 'konturSignIn');
   }
 
   if (want('kisc')) {
     const kisc = sandbox.manifest.examples.kiscVerifyIdentity;
     const kadmin = sandbox.simulators.kisc.adminBaseUrl;
-    await executeKiscVerifyIdentity(env.client, { workflowId: 'replay-kisc-happy', input: kisc, taskQueue });
+    await executeFlow(env.client, kiscVerifyIdentity, { workflowId: 'replay-kisc-happy', input: kisc, taskQueue });
     await save('happy', 'replay-kisc-happy', 'kiscVerifyIdentity');
     // Billed, then the connection dropped: the retry recovers the result with GET /verify.
     await sandboxAdmin(kadmin, 'faults', { endpoint: 'POST /verify', action: 'drop' });
-    await executeKiscVerifyIdentity(env.client, { workflowId: 'replay-kisc-recovered', input: kisc, taskQueue });
+    await executeFlow(env.client, kiscVerifyIdentity, { workflowId: 'replay-kisc-recovered', input: kisc, taskQueue });
     await save('recovered', 'replay-kisc-recovered', 'kiscVerifyIdentity');
-    await executeKiscVerifyIdentity(env.client, {
+    await executeFlow(env.client, kiscVerifyIdentity, {
       workflowId: 'replay-kisc-not-matched',
       input: { ...kisc, photo: sandbox.manifest.kisc.persons[0]!.otherPhoto },
       taskQueue,
     });
     await save('not-matched', 'replay-kisc-not-matched', 'kiscVerifyIdentity');
-    await executeKiscReconcile(env.client, {
+    await executeFlow(env.client, kiscReconcile, {
       workflowId: 'replay-kisc-reconcile',
       input: sandbox.manifest.examples.kiscReconcile,
       taskQueue,
@@ -132,7 +129,7 @@ await worker.runUntil(async () => {
     const kadmin = sandbox.simulators.kisc.adminBaseUrl;
     const end = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
     await sandboxAdmin(kadmin, 'config', { news: plannedWorksNews(new Date(Date.now() - 60_000), end) });
-    await executeKiscVerifyIdentity(env.client, {
+    await executeFlow(env.client, kiscVerifyIdentity, {
       workflowId: 'replay-kisc-maintenance-wait',
       input: sandbox.manifest.examples.kiscVerifyIdentity,
       taskQueue,
@@ -141,7 +138,7 @@ await worker.runUntil(async () => {
     // A notice with a mistyped year (ten years of works): recorded while the flow sleeps, then ended.
     const tenYears = new Date(Date.now() + 10 * 365 * 86_400_000);
     await sandboxAdmin(kadmin, 'config', { news: plannedWorksNews(new Date(Date.now() - 60_000), tenYears) });
-    const h = await startKiscVerifyIdentity(env.client, {
+    const h = await startFlow(env.client, kiscVerifyIdentity, {
       workflowId: 'replay-kisc-maintenance-mistyped',
       input: sandbox.manifest.examples.kiscVerifyIdentity,
       taskQueue,
@@ -156,7 +153,7 @@ await worker.runUntil(async () => {
   if (want('cipher')) {
     const cipher = sandbox.manifest.examples.cipherSign;
     const cadmin = sandbox.simulators.cipher.adminBaseUrl;
-    await executeCipherSign(env.client, { workflowId: 'replay-cipher-happy', input: cipher, taskQueue });
+    await executeFlow(env.client, cipherSign, { workflowId: 'replay-cipher-happy', input: cipher, taskQueue });
     await save('happy', 'replay-cipher-happy', 'cipherSign');
     // The ticket is gone once (400): a new ticket; and the service is down twice (503): waited for.
     await sandboxAdmin(cadmin, 'faults', {
@@ -166,10 +163,10 @@ await worker.runUntil(async () => {
       body: { message: 'Сесія відсутня.' },
     });
     await sandboxAdmin(cadmin, 'faults', { endpoint: 'PUT /ticket/{uuid}/keyStore', action: 'status', status: 503, times: 2 });
-    await executeCipherSign(env.client, { workflowId: 'replay-cipher-new-ticket', input: cipher, taskQueue });
+    await executeFlow(env.client, cipherSign, { workflowId: 'replay-cipher-new-ticket', input: cipher, taskQueue });
     await save('new-ticket', 'replay-cipher-new-ticket', 'cipherSign');
     const expiring = sandbox.manifest.cipher.containers['cipher-key-expiring']!;
-    await executeCipherInspectKeyStore(env.client, {
+    await executeFlow(env.client, cipherInspectKeyStore, {
       workflowId: 'replay-cipher-inspect',
       input: {
         ...sandbox.manifest.examples.cipherInspectKeyStore,
@@ -184,7 +181,7 @@ await worker.runUntil(async () => {
   if (want('kpsis')) {
     const kpsis = sandbox.manifest.examples.kpsisIssueCertificate;
     const issued = { ...kpsis, artifactsDir: join(tmp, 'kpsis-issued'), reminderEvery: '2s' };
-    const h = await startKpsisIssueCertificate(env.client, { workflowId: 'replay-kpsis-issued', input: issued, taskQueue });
+    const h = await startFlow(env.client, kpsisIssueCertificate, { workflowId: 'replay-kpsis-issued', input: issued, taskQueue });
     const request = join(issued.artifactsDir, 'cert_req.req');
     while (!existsSync(request)) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 2500)); // one reminder in the history
@@ -195,7 +192,7 @@ await worker.runUntil(async () => {
     await submitKpsisCertificate(env.client, 'replay-kpsis-issued', certificate);
     await h.result();
     await save('issued', 'replay-kpsis-issued', 'kpsisIssueCertificate');
-    await executeKpsisIssueCertificate(env.client, {
+    await executeFlow(env.client, kpsisIssueCertificate, {
       workflowId: 'replay-kpsis-timed-out',
       input: { ...kpsis, artifactsDir: join(tmp, 'kpsis-timeout'), reminderEvery: '1s', giveUpAfter: '2500ms' },
       taskQueue,
