@@ -34,7 +34,7 @@ import { newKeyEntry, parseKeyring } from '../src/codec/keyring.js';
 import { allSearchAttributeKeys } from '../src/common/search-attributes.js';
 import { devServerDynamicConfigArgs, serverDynamicConfig } from '../src/common/server-settings.js';
 import { existsSync } from 'node:fs';
-import { verifyCms } from '../src/crypto/cms/cms.js';
+import { verifyCms } from '../src/crypto/cms/verify.js';
 import { generateKzGostKey, KZ_GOST, kzGostPublicKeyOf, kzGostSign, kzGostVerify } from '../src/crypto/gost/kz-gost.js';
 import { cmsSignerOf, openSigner } from '../src/crypto/keys/signer.js';
 import { keyCache } from '../src/crypto/keys/key-cache.js';

@@ -9,7 +9,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { checkCertificate } from '../../src/crypto/certificates/check.js';
 import { signCmsKzGost } from '../../src/crypto/cms/kz-gost.js';
-import { verifyCms } from '../../src/crypto/cms/cms.js';
+import { verifyCms } from '../../src/crypto/cms/verify.js';
 import { generateKzGostKey, KZ_GOST, kzGostSign } from '../../src/crypto/gost/kz-gost.js';
 import { openKeyStore } from '../../src/crypto/keys/pkcs12.js';
 import { cmsSignerOf } from '../../src/crypto/keys/signer.js';

@@ -14,7 +14,9 @@ import {
   gostPrivateKeyForCertificate,
   gostRecipient,
 } from '../../src/crypto/cms/gost-enveloped.js';
-import { cmsToDer, signCmsRsaSha256, verifyCms, verifyCmsDer, type CmsVerification } from '../../src/crypto/cms/cms.js';
+import { cmsToDer, type CmsVerification } from '../../src/crypto/cms/shared.js';
+import { signCmsRsaSha256 } from '../../src/crypto/cms/sign.js';
+import { verifyCms, verifyCmsDer } from '../../src/crypto/cms/verify.js';
 import { recipientKinds } from '../../src/crypto/cms/decrypt.js';
 import * as der from '../../src/crypto/cms/der.js';
 import { bigintToLe, CRYPTOPRO_A } from '../../src/crypto/gost/curves.js';

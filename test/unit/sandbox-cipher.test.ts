@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FailureType, ProviderHttpError } from '../../src/common/errors.js';
-import { verifyCms } from '../../src/crypto/cms/cms.js';
+import { verifyCms } from '../../src/crypto/cms/verify.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { CipherClient } from '../../src/providers/cipher/client.js';
 import { CertificateInfoSchema, VerifierResponseSchema } from '../../src/providers/cipher/schemas.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ProviderHttpError } from '../../src/common/errors.js';
-import { signCmsRsaSha256 } from '../../src/crypto/cms/cms.js';
+import { signCmsRsaSha256 } from '../../src/crypto/cms/sign.js';
 import { openPkcs12, type SoftwareKey } from '../../src/crypto/keys/pkcs12.js';
 import { IsmptClient } from '../../src/providers/ismpt/client.js';
 import { sandboxAdmin, startSandbox, type Sandbox } from '../../src/sandbox/index.js';

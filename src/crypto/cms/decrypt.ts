@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import forge from 'node-forge';
-import { cmsToDer } from './cms.js';
+import { cmsToDer } from './shared.js';
 import { decryptGostKeyTransport, gostPrivateKeyForCertificate, type GostPrivateKey } from './gost-enveloped.js';
 import { elementsOf, oidToString, publicKeyAlgorithmOidOf, TAG } from './der.js';
 import { GOST_KEY_OIDS, runGostOpenssl } from '../openssl-gost-engine.js';

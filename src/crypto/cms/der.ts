@@ -1,4 +1,4 @@
-// The small DER writer the RSA CMS signer uses (cms.ts), and the one reader it needs: a
+// The small DER writer the RSA CMS signer uses (sign.ts), and the one reader it needs: a
 // certificate's issuer and serial number as their original bytes. Building SignedData through
 // pkijs objects cost ~2.5 ms per signature (most of it re-encoding the certificates), ten times the
 // RSA signature itself; writing the few fixed fields directly costs microseconds and embeds

@@ -5,7 +5,7 @@
 // (cms-kz-gost.ts). Callers never choose.
 import type { X509Certificate } from 'node:crypto';
 import type { SecretResolver } from '../../secrets/resolve.js';
-import { signCmsRsaSha256 } from '../cms/cms.js';
+import { signCmsRsaSha256 } from '../cms/sign.js';
 import { signCmsKzGost, type KzGostCmsProfile } from '../cms/kz-gost.js';
 import { openKeyStoreFile, type KeyStore } from './pkcs12.js';
 import type { SignerSpec } from '../../contracts/signer-spec.js';

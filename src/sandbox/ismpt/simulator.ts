@@ -5,7 +5,8 @@
 // as a participant). Error bodies carry `code` and `error_message`.
 import { createHmac, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { certificateFingerprint, cmsToDer, verifyCms } from '../../crypto/cms/cms.js';
+import { certificateFingerprint, cmsToDer } from '../../crypto/cms/shared.js';
+import { verifyCms } from '../../crypto/cms/verify.js';
 import { isIssuedBy } from '../../crypto/certificates/check.js';
 import type { Logger } from '../../common/logger.js';
 import { Simulator, type SimResponse } from '../simulator.js';
