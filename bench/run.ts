@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       const token = (coalesce: boolean) => () => getMptToken(env.client, { input, taskQueue: 'bench-mpt', coalesce });
       const signIns = async () =>
         ((await sandboxAdmin(sandbox.admin('ismpt'), 'state')) as { successfulSignIns: number }).successfulSignIns;
-      const keeper = env.client.workflow.getHandle(tokenKeeperId('mpt', input));
+      const keeper = env.client.workflow.getHandle(tokenKeeperId('ismpt', input));
       const keeperStatus = () => keeper.query<KeeperStatus>(KEEPER_STATUS_QUERY);
       const target = env.client.workflow.getHandle(targetId);
 

@@ -6,8 +6,8 @@
 //   … on HTTP 401 with that token:
 //   await invalidateMptToken(client, { input, token });              // once per refused token
 //   … a keeper started with a wrong input (a mistyped password variable):
-//   await resetTokenKeeper(client, 'mpt', { input: fixed });         // ends it, then a token with `fixed`
-//   await endTokenKeeper(client, 'mpt', input);                      // or only end it
+//   await resetTokenKeeper(client, 'ismpt', { input: fixed });         // ends it, then a token with `fixed`
+//   await endTokenKeeper(client, 'ismpt', input);                      // or only end it
 //
 // invalidate sends the token's SHA-256, never the token; only the keeper's current token makes it
 // sign in again, once, however many callers report it. No call waits silently: a keeper is started

@@ -185,6 +185,8 @@ export const clientWaits = {
   keeperQueueCheck: { firstMs: 3_000, everyMs: 10_000 },
   /** After a keeper's transient refusal (continued as new, ending): asked again for this long beyond its signInTimeout. */
   keeperRetryForMs: 30_000,
+  /** The wait between those tries: jittered, `firstMs` doubling to `maxMs`, so many callers spread out instead of retrying in step. */
+  keeperRetryBackoff: { firstMs: 20, maxMs: 1_000 },
   /**
    * Refused by the server's in-flight Update limit (history.maxInFlightUpdates): asked again, with a
    * jittered backoff, for this long from the first refusal, then reported (ServerRefused, naming the

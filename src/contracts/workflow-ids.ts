@@ -24,7 +24,7 @@ export const workflowIds = {
    * the stand's base URL and the participant's key file path (client/token-keepers.ts), never a name,
    * IIN or token.
    */
-  tokenKeeper: (provider: 'mpt' | 'kontur', fingerprint: string) => `${P}-token/${provider}/${fingerprint}`,
+  tokenKeeper: (provider: 'ismpt' | 'kontur', fingerprint: string) => `${P}-token/${provider}/${fingerprint}`,
   /** A keeper's sign-in number `seq` (a child: one per refresh that signs in). */
   tokenKeeperSignIn: (keeperId: string, seq: number) => `${keeperId}/sign-in-${seq}`,
   /** The later deletion of a Cipher ticket its flow could not delete (the ticket id is Cipher's random UUID). */

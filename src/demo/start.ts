@@ -262,13 +262,13 @@ async function tokenKeeperDemo(client: Client, sandbox: Sandbox, taskQueue: stri
     const t0 = performance.now();
     const grants = await Promise.all(Array.from({ length: 100 }, () => getMptToken(client, { input, taskQueue, coalesce: false })));
     say(
-      `\ntoken keeper ${tokenKeeperId('mpt', input)}: 100 concurrent getMptToken → ${new Set(grants.map((g) => g.token)).size} token, ` +
+      `\ntoken keeper ${tokenKeeperId('ismpt', input)}: 100 concurrent getMptToken → ${new Set(grants.map((g) => g.token)).size} token, ` +
         `${(await signIns()) - before} sign-in at IS MPT, ${Math.round(performance.now() - t0)} ms`,
     );
     await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'reset');
     say('IS MPT simulator counters reset; try:');
     say(`  jq .examples.mptSignIn ${sandbox.manifestPath} > mpt.json`);
-    say('  npx trustflow token mpt --input mpt.json');
+    say('  npx trustflow token ismpt --input mpt.json');
     say(`  curl ${sandbox.simulators.ismpt.adminBaseUrl}/__sandbox/state`);
     return true;
   } catch (err) {

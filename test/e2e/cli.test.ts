@@ -304,12 +304,12 @@ describe('by hand, as separate processes', () => {
     assert.match(s.stdout, /outcome\s+succeeded/);
   });
 
-  it('100 callers at once, 10 of them `trustflow token mpt` processes: one token, exactly one sign-in at IS MPT; `token status` shows it', async () => {
+  it('100 callers at once, 10 of them `trustflow token ismpt` processes: one token, exactly one sign-in at IS MPT; `token status` shows it', async () => {
     const admin = manifest.services.ismpt!.admin.replace(/\/__sandbox$/, '');
     const before = (await sandboxAdmin(admin, 'state')).successfulSignIns as number;
     const input = manifest.examples.mptSignIn;
     const [cli, api] = await Promise.all([
-      Promise.all(Array.from({ length: 10 }, () => trustflow('token', 'mpt', '--input', inputFile))),
+      Promise.all(Array.from({ length: 10 }, () => trustflow('token', 'ismpt', '--input', inputFile))),
       Promise.all(Array.from({ length: 90 }, () => getMptToken(env.client, { input, taskQueue: 'trustflow', coalesce: false }))),
     ]);
     for (const r of cli) assert.equal(r.code, 0, r.stderr);
@@ -342,22 +342,22 @@ describe('by hand, as separate processes', () => {
     const broken = join(tmp, 'mpt-broken.json');
     const input = manifest.examples.mptSignIn;
     await writeFile(broken, JSON.stringify({ ...input, signer: { ...input.signer, password: 'env:TRUSTFLOW_E2E_NO_SUCH_PASSWORD' } }));
-    const failed = await trustflow('token', 'mpt', '--input', broken);
+    const failed = await trustflow('token', 'ismpt', '--input', broken);
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /SecretUnavailable|TRUSTFLOW_E2E_NO_SUCH_PASSWORD/);
     assert.match(failed.stderr, /TRUSTFLOW_E2E_NO_SUCH_PASSWORD/, 'names the reference');
     assert.doesNotMatch(failed.stderr, /Child Workflow execution failed/);
 
     // The fixed input: the running keeper refuses it (another input) and says how to replace it.
-    const refused = await trustflow('token', 'mpt', '--input', inputFile);
+    const refused = await trustflow('token', 'ismpt', '--input', inputFile);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /runs with another input .*trustflow token reset mpt --input FILE/);
+    assert.match(refused.stderr, /runs with another input .*trustflow token reset ismpt --input FILE/);
     const reset = await trustflow('token', 'reset', 'mpt', '--input', inputFile);
     assert.equal(reset.code, 0, reset.stderr);
     const r = JSON.parse(reset.stdout) as { ended: { outcome: string }; grant: { token: string } };
     assert.equal(r.ended.outcome, 'ended');
     assert.match(r.grant.token, /^eyJ/);
-    const again = await trustflow('token', 'mpt', '--input', inputFile);
+    const again = await trustflow('token', 'ismpt', '--input', inputFile);
     assert.equal(again.code, 0, again.stderr);
     assert.equal((JSON.parse(again.stdout) as { token: string }).token, r.grant.token, 'the new keeper serves the same token');
 
@@ -376,7 +376,7 @@ describe('by hand, as separate processes', () => {
 
     // A caller on a queue no worker polls: refused within seconds, naming the queue; no keeper is left there.
     const started = Date.now();
-    const wrongQueue = await trustflowCli(() => ({ ...cliEnv, TRUSTFLOW_TASK_QUEUE: 'trustfow' }))('token', 'mpt', '--input', inputFile);
+    const wrongQueue = await trustflowCli(() => ({ ...cliEnv, TRUSTFLOW_TASK_QUEUE: 'trustfow' }))('token', 'ismpt', '--input', inputFile);
     assert.equal(wrongQueue.code, 1);
     assert.match(wrongQueue.stderr, /task queue 'trustfow' .*no worker polls it, so nothing was started/);
     assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);

@@ -55,7 +55,7 @@ after(async () => {
 describe('token keeper across worker crashes', () => {
   it('a worker SIGKILLed during a refresh: one sign-in completes and callers get a token', { timeout: 240_000 }, async (ctx) => {
     const input = sandbox.manifest.examples.mptSignIn;
-    const keeperId = tokenKeeperId('mpt', input);
+    const keeperId = tokenKeeperId('ismpt', input);
     assert.equal((await ismpt()).successfulSignIns, 0);
 
     // The stand holds the first exchange 8 s before processing it; the worker dies in between.

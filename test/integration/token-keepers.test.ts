@@ -67,7 +67,7 @@ describe('mptTokenKeeper', () => {
     const grants = await Promise.all(Array.from({ length: 200 }, () => getMptToken(client, { input, taskQueue, coalesce: false })));
     assert.equal(new Set(grants.map((g) => g.token)).size, 1, 'every caller got the same token');
     assert.equal((await ismpt()).successfulSignIns - before, 1, 'exactly one sign-in at the provider');
-    const id = tokenKeeperId('mpt', input);
+    const id = tokenKeeperId('ismpt', input);
     assert.match(id, /^trustflow-token\/mpt\/[0-9a-f]{32}$/, 'a deterministic id without personal data');
     // By default, callers of one process asking at the same moment share one Update.
     const shared = await Promise.all(Array.from({ length: 100 }, () => getMptToken(client, { input, taskQueue })));
@@ -112,7 +112,7 @@ describe('mptTokenKeeper', () => {
           tokens[i]!.obtainedAt < tokens[i - 1]!.expiresAt,
           `each new token was obtained before the previous one expired: ${JSON.stringify(tokens.map((x) => [x.obtainedAt, x.expiresAt, x.at]))}`,
         );
-      const s = await statusOf(tokenKeeperId('mpt', input));
+      const s = await statusOf(tokenKeeperId('ismpt', input));
       assert.equal(s.refreshes, tokens.length);
       assert.equal(s.lastError, null);
     } finally {
@@ -147,19 +147,19 @@ describe('mptTokenKeeper', () => {
         while (next++ < 150) tokens.add((await getMptToken(client, { input, keeper, taskQueue, coalesce: false })).token);
       }),
     );
-    const s = await statusOf(tokenKeeperId('mpt', input));
+    const s = await statusOf(tokenKeeperId('ismpt', input));
     assert.ok(s.runs >= 2, `runs: ${s.runs}`);
     assert.equal(s.requests, 150, 'every request counted, across runs');
     assert.equal(tokens.size, 1);
     assert.equal((await ismpt()).successfulSignIns - before, 1);
-    const history = await client.workflow.getHandle(tokenKeeperId('mpt', input)).fetchHistory();
+    const history = await client.workflow.getHandle(tokenKeeperId('ismpt', input)).fetchHistory();
     assert.ok(history.events!.length < 200, `the current run's history stays bounded: ${history.events!.length}`);
   });
 
   it('ends when idle, and the next caller starts a new keeper', async () => {
     const input = await participant();
     const keeper = { idleAfter: '2s' };
-    const id = tokenKeeperId('mpt', input);
+    const id = tokenKeeperId('ismpt', input);
     const first = await getMptToken(client, { input, keeper, taskQueue });
     const handle = client.workflow.getHandle(id);
     for (let i = 0; i < 80 && (await handle.describe()).status.name === 'RUNNING'; i++) await sleep(100);
@@ -187,7 +187,7 @@ describe('mptTokenKeeper', () => {
       const t1 = Date.now();
       await assert.rejects(getMptToken(client, { input, keeper, taskQueue }), /next attempt is after/);
       assert.ok(Date.now() - t1 < 3000, 'no new sign-in storm: the failure comes at once until the retry time');
-      const s = await statusOf(tokenKeeperId('mpt', input));
+      const s = await statusOf(tokenKeeperId('ismpt', input));
       assert.equal(s.state, 'empty');
       assert.match(s.lastError ?? '', /signInTimeout|sign-in failed/);
     } finally {
@@ -226,7 +226,7 @@ describe('no silent waits: a worker must poll the task queue', () => {
       });
       assert.ok(Date.now() - t0 < 10_000, `within seconds: ${Date.now() - t0} ms`);
       await assert.rejects(
-        client.workflow.getHandle(tokenKeeperId('mpt', input)).describe(),
+        client.workflow.getHandle(tokenKeeperId('ismpt', input)).describe(),
         WorkflowNotFoundError,
         'no keeper was started',
       );
@@ -241,7 +241,7 @@ describe('no silent waits: a worker must poll the task queue', () => {
     { timeout: 60_000 },
     async () => {
       const input = await participant();
-      const id = tokenKeeperId('mpt', input);
+      const id = tokenKeeperId('ismpt', input);
       // What an older client with a mistyped TRUSTFLOW_TASK_QUEUE left behind.
       const orphan = await client.workflow.start(mptTokenKeeper, {
         workflowId: id,
@@ -253,12 +253,12 @@ describe('no silent waits: a worker must poll the task queue', () => {
         assert.ok(err instanceof NoWorkerError, String(err));
         assert.equal(err.taskQueue, 'mistyped-queue');
         assert.match(err.message, new RegExp(`keeper ${id} runs on task queue 'mistyped-queue'`));
-        assert.match(err.message, /trustflow token end mpt --input FILE/);
+        assert.match(err.message, /trustflow token end ismpt --input FILE/);
         return true;
       });
       assert.ok(Date.now() - t0 < 15_000, `within seconds: ${Date.now() - t0} ms`);
 
-      const ended = await endTokenKeeper(client, 'mpt', input);
+      const ended = await endTokenKeeper(client, 'ismpt', input);
       assert.equal(ended.outcome, 'terminated', JSON.stringify(ended));
       assert.equal(ended.taskQueue, 'mistyped-queue');
       assert.match(ended.reason, /no worker polls it/);
@@ -286,10 +286,10 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
         return true;
       });
       // The fixed input meets the keeper of the broken one, which would run for idleAfter (1 h).
-      await assert.rejects(getMptToken(client, { input: fixed, keeper, taskQueue }), /runs with another input.*trustflow token reset mpt/);
+      await assert.rejects(getMptToken(client, { input: fixed, keeper, taskQueue }), /runs with another input.*trustflow token reset ismpt/);
 
       const t0 = Date.now();
-      const { ended, grant } = await resetTokenKeeper(client, 'mpt', { input: fixed, keeper, taskQueue });
+      const { ended, grant } = await resetTokenKeeper(client, 'ismpt', { input: fixed, keeper, taskQueue });
       assert.ok(Date.now() - t0 < 15_000, `without waiting for idleAfter: ${Date.now() - t0} ms`);
       assert.equal(ended.outcome, 'ended', JSON.stringify(ended));
       assert.equal(ended.status?.lastErrorType, FailureType.SecretUnavailable);
@@ -300,16 +300,16 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
 
   it('end: the keeper closes, reports what it ended, and a later call starts a new one', async () => {
     const input = await participant();
-    const id = tokenKeeperId('mpt', input);
+    const id = tokenKeeperId('ismpt', input);
     const first = await getMptToken(client, { input, taskQueue });
     const { runId } = await client.workflow.getHandle(id).describe();
-    const ended = await endTokenKeeper(client, 'mpt', input, { reason: 'test: rotate' });
+    const ended = await endTokenKeeper(client, 'ismpt', input, { reason: 'test: rotate' });
     assert.equal(ended.outcome, 'ended');
     assert.equal(ended.runId, runId);
     assert.equal(ended.status?.endReason, 'test: rotate');
     assert.equal(ended.signInCancelled, false);
     assert.equal((await client.workflow.getHandle(id, runId).describe()).status.name, 'COMPLETED');
-    assert.deepEqual(await endTokenKeeper(client, 'mpt', input), {
+    assert.deepEqual(await endTokenKeeper(client, 'ismpt', input), {
       workflowId: id,
       outcome: 'none',
       reason: 'its last keeper is completed already',
@@ -321,7 +321,7 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
 
   it('end during a sign-in: the sign-in child is cancelled, its waiting callers get KeeperEnded', { timeout: 60_000 }, async () => {
     const input = await participant();
-    const id = tokenKeeperId('mpt', input);
+    const id = tokenKeeperId('ismpt', input);
     await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'faults', {
       endpoint: 'POST /auth/simpleSignIn',
       action: 'delay',
@@ -331,7 +331,7 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
       const waiting = getMptToken(client, { input, taskQueue });
       waiting.catch(() => undefined);
       for (let i = 0; i < 100 && (await statusOf(id).catch(() => undefined))?.state !== 'refreshing'; i++) await sleep(50);
-      const ended = await endTokenKeeper(client, 'mpt', input);
+      const ended = await endTokenKeeper(client, 'ismpt', input);
       assert.equal(ended.outcome, 'ended');
       assert.equal(ended.signInCancelled, true);
       assert.equal(ended.waitingCallersFailed, 1);
@@ -359,7 +359,7 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
       /keeper\.minValidity: must be at most 1d/,
     );
     assert.equal((await ismpt()).successfulSignIns, before);
-    await assert.rejects(client.workflow.getHandle(tokenKeeperId('mpt', input)).describe(), WorkflowNotFoundError);
+    await assert.rejects(client.workflow.getHandle(tokenKeeperId('ismpt', input)).describe(), WorkflowNotFoundError);
   });
 
   it(
@@ -381,7 +381,7 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
             },
           );
         assert.equal((await ismpt()).successfulSignIns - before, 1, 'one sign-in for 10 calls');
-        const s = await statusOf(tokenKeeperId('mpt', input));
+        const s = await statusOf(tokenKeeperId('ismpt', input));
         assert.equal(s.failures, 1);
         assert.equal(s.lastErrorType, FailureType.InvalidInput);
         assert.ok(s.nextRetryAt && Date.parse(s.nextRetryAt) > Date.now(), 'the next attempt waits for the backoff');

@@ -232,8 +232,8 @@ await worker.runUntil(async () => {
     await Promise.all(Array.from({ length: 5 }, () => getMptToken(env.client, { input: mpt, keeper, taskQueue, coalesce: false })));
     await invalidateMptToken(env.client, { input: mpt, token: first.token });
     await getMptToken(env.client, { input: mpt, keeper, taskQueue });
-    await env.client.workflow.getHandle(tokenKeeperId('mpt', mpt)).result();
-    await save('idle-end', tokenKeeperId('mpt', mpt), 'mptTokenKeeper');
+    await env.client.workflow.getHandle(tokenKeeperId('ismpt', mpt)).result();
+    await save('idle-end', tokenKeeperId('ismpt', mpt), 'mptTokenKeeper');
     const kontur = sandbox.manifest.examples.konturSignIn;
     if (kontur) {
       const session = await getKonturSession(env.client, { input: kontur, keeper, taskQueue });
@@ -253,10 +253,10 @@ await worker.runUntil(async () => {
     await sandboxAdmin(url, 'faults', { endpoint: 'POST /auth/simpleSignIn', action: 'delay', delayMs: 2000 });
     const waiting = getMptToken(env.client, { input: mpt, taskQueue }).catch((err: unknown) => err);
     await new Promise((r) => setTimeout(r, 1000));
-    await endTokenKeeper(env.client, 'mpt', mpt, { reason: 'recorded' });
+    await endTokenKeeper(env.client, 'ismpt', mpt, { reason: 'recorded' });
     await waiting;
     await sandboxAdmin(url, 'reset');
-    await save('end-during-sign-in', tokenKeeperId('mpt', mpt), 'mptTokenKeeper');
+    await save('end-during-sign-in', tokenKeeperId('ismpt', mpt), 'mptTokenKeeper');
   }
 });
 await sandbox.stop();

@@ -53,8 +53,8 @@ describe('help', () => {
     const short = await cli('cms', 'verify', '-h');
     assert.equal(short.code, 0);
     assert.match(short.stdout, /^usage: trustflow cms verify/);
-    const viaHelp = await cli('help', 'token', 'mpt');
-    assert.match(viaHelp.stdout, /^usage: trustflow token mpt/);
+    const viaHelp = await cli('help', 'token', 'ismpt');
+    assert.match(viaHelp.stdout, /^usage: trustflow token ismpt/);
   });
 
   it('every group answers --help with its commands (exit 0); a group without a command is a usage error (exit 2)', async () => {

@@ -7,7 +7,7 @@
 //   kisc.ts         kisc news|transactions|act
 //   kontur.ts       kontur refresh
 //   credentials.ts  credentials apply|scan|list|ack|test-alert
-//   token.ts        token mpt|kontur|status|end|reset
+//   token.ts        token ismpt|kontur|status|end|reset
 // Adding a command: one entry in its group's `commands` table.
 import { WorkflowFailedError } from '@temporalio/client';
 import { closestName } from '../../common/closest-name.js';

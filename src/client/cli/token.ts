@@ -13,13 +13,13 @@ const input = {
   help: "(required) the sign-in flow's JSON input (the same file trustflow run takes)",
 } as const;
 
-const mpt = defineCommand({
+const ismpt = defineCommand({
   summary: "a valid IS MPT token from the participant's keeper (started when absent)",
   options: { input },
   details: 'Prints {token, expiresAt, obtainedAt, tokenSha256} on stdout: pipe it where it is needed, never into a log.',
   async run(v) {
     const signIn = await readJsonInput('--input', required(v.input, 'input'));
-    const shown = progress('token mpt: waiting for the keeper', undefined);
+    const shown = progress('token ismpt: waiting for the keeper', undefined);
     const grant = await shown.around(withClient((c) => getMptToken(c, { input: signIn as never })));
     console.log(JSON.stringify(grant, null, 2));
     return 0;
@@ -38,11 +38,12 @@ const kontur = defineCommand({
   },
 });
 
-const PROVIDER = { names: ['mpt|kontur'], required: 1 };
+const PROVIDER = { names: ['ismpt|kontur'], required: 1 };
 
-function provider(word: string | undefined): 'mpt' | 'kontur' {
-  if (word === 'mpt' || word === 'kontur') return word;
-  throw new UsageError(`name the keeper's provider: mpt or kontur${word ? `, not '${word}'` : ''}`);
+function provider(word: string | undefined): 'ismpt' | 'kontur' {
+  if (word === 'ismpt' || word === 'kontur') return word;
+  if (word === 'mpt') throw new UsageError("the IS MPT keeper's provider is named ismpt (as everywhere in trustflow), not mpt");
+  throw new UsageError(`name the keeper's provider: ismpt or kontur${word ? `, not '${word}'` : ''}`);
 }
 
 const status = defineCommand({
@@ -95,7 +96,7 @@ const reset = defineCommand({
   positionals: PROVIDER,
   options: { input, reason },
   details: `Checks the new input and that a worker polls the queue first (nothing is ended otherwise), ends the
-running keeper, and asks the new one for a token: prints {ended, grant}, the grant as token mpt|kontur
+running keeper, and asks the new one for a token: prints {ended, grant}, the grant as token ismpt|kontur
 prints it (pipe it where it is needed, never into a log).`,
   async run(v, [word]) {
     const p = provider(word);
@@ -103,7 +104,7 @@ prints it (pipe it where it is needed, never into a log).`,
     const o = { input: signIn as never, ...(v.reason !== undefined ? { reason: v.reason } : {}) };
     const shown = progress(`token reset ${p}: replacing the keeper`, undefined);
     const r = await shown.around(
-      withClient<unknown>((c) => (p === 'mpt' ? resetTokenKeeper(c, 'mpt', o) : resetTokenKeeper(c, 'kontur', o))),
+      withClient<unknown>((c) => (p === 'ismpt' ? resetTokenKeeper(c, 'ismpt', o) : resetTokenKeeper(c, 'kontur', o))),
     );
     console.log(JSON.stringify(r, null, 2));
     return 0;
@@ -111,4 +112,4 @@ prints it (pipe it where it is needed, never into a log).`,
 });
 
 /** `trustflow token <name> ...` */
-export const commands: Commands = { mpt, kontur, status, end, reset };
+export const commands: Commands = { ismpt, kontur, status, end, reset };

@@ -110,7 +110,7 @@ export interface ResetTokenKeeperResult<G> {
  */
 export async function resetTokenKeeper(
   client: Client,
-  provider: 'mpt',
+  provider: 'ismpt',
   o: KeeperCallOptions<MptSignInInput> & { reason?: string },
 ): Promise<ResetTokenKeeperResult<MptTokenGrant>>;
 export async function resetTokenKeeper(
@@ -124,9 +124,9 @@ export async function resetTokenKeeper(
   o: KeeperCallOptions<MptSignInInput | KonturSignInInput> & { reason?: string },
 ): Promise<ResetTokenKeeperResult<MptTokenGrant | KonturSessionGrant>> {
   keeperInput(
-    provider === 'mpt' ? MptTokenKeeperInputSchema : KonturSessionKeeperInputSchema,
+    provider === 'ismpt' ? MptTokenKeeperInputSchema : KonturSessionKeeperInputSchema,
     o,
-    provider === 'mpt' ? 'mptTokenKeeper' : 'konturSessionKeeper',
+    provider === 'ismpt' ? 'mptTokenKeeper' : 'konturSessionKeeper',
   );
   await assertWorkerPolling(client, o.taskQueue ?? temporalSettingsFromEnv().taskQueue);
   const ended = await endTokenKeeper(client, provider, o.input, {
@@ -134,7 +134,7 @@ export async function resetTokenKeeper(
   });
   const call = { ...o, coalesce: false };
   const grant =
-    provider === 'mpt'
+    provider === 'ismpt'
       ? await getMptToken(client, call as KeeperCallOptions<MptSignInInput>)
       : await getKonturSession(client, call as KeeperCallOptions<KonturSignInInput>);
   return { ended, grant };

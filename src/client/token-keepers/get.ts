@@ -107,8 +107,8 @@ async function getGrant<G>(
       deadline ??= Date.now() + signInTimeoutMs + clientWaits.keeperRetryForMs;
       if (isInFlightUpdateLimit(err)) limitDeadline ??= Date.now() + clientWaits.keeperInFlightLimitRetryMs;
       if (Date.now() > Math.min(deadline, limitDeadline ?? Infinity)) throw explained(err, what);
-      // Jittered backoff, 20 ms doubling to 1 s: many callers spread out instead of retrying in step.
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+      const backoff = clientWaits.keeperRetryBackoff; // jittered: many callers spread out instead of retrying in step
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(backoff.maxMs, backoff.firstMs * 2 ** attempt)));
     }
   }
 }
@@ -132,7 +132,7 @@ let nextClientId = 0;
 /** One key per (client, keeper, exact input): only identical calls through the same client share. */
 function callKey(
   client: Client,
-  provider: 'mpt' | 'kontur',
+  provider: 'ismpt' | 'kontur',
   raw: unknown,
   signIn: { baseUrl: string; signer?: { path: string }; key?: { path: string } },
 ): string {
@@ -143,8 +143,8 @@ function callKey(
 /** The current IS MPT token of the participant `input.signer` names on `input.baseUrl`, from its keeper. */
 export async function getMptToken(client: Client, o: KeeperCallOptions<MptSignInInput>): Promise<MptTokenGrant> {
   const { raw, signInTimeoutMs } = keeperInput(MptTokenKeeperInputSchema, o, 'mptTokenKeeper');
-  const call = () => getGrant<MptTokenGrant>(client, 'mpt', mptTokenKeeper, raw, o.input, o.taskQueue, signInTimeoutMs);
-  return o.coalesce === false ? call() : coalesced(callKey(client, 'mpt', raw, o.input), call);
+  const call = () => getGrant<MptTokenGrant>(client, 'ismpt', mptTokenKeeper, raw, o.input, o.taskQueue, signInTimeoutMs);
+  return o.coalesce === false ? call() : coalesced(callKey(client, 'ismpt', raw, o.input), call);
 }
 
 /** The current Kontur session id of the certificate `input.key` names on `input.baseUrl`, from its keeper. */

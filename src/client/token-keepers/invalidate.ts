@@ -22,7 +22,7 @@ async function invalidate(client: Client, provider: KeeperProvider, workflowId: 
 
 /** Reports an IS MPT token the provider refused (401): the keeper signs in again if it is still the current one. */
 export function invalidateMptToken(client: Client, o: { input: MptSignInInput; token: string }): Promise<InvalidateResult> {
-  return invalidate(client, 'mpt', tokenKeeperId('mpt', o.input), o.token);
+  return invalidate(client, 'ismpt', tokenKeeperId('ismpt', o.input), o.token);
 }
 
 /** Reports a Kontur sid the provider refused (401). */
