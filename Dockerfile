@@ -32,7 +32,7 @@ RUN npm run build \
 ############################ runtime
 FROM node:22.23.2-bookworm-slim
 # OpenSSL 3 and gost-engine: Kazakh/Russian GOST CMS decryption and PKCS#12 (src/crypto/openssl.ts,
-# src/crypto/gost.ts find gost.so through `openssl version -e`; TRUSTFLOW_GOST_ENGINE_PATH overrides).
+# src/crypto/openssl-gost-engine.ts find gost.so through `openssl version -e`; TRUSTFLOW_GOST_ENGINE_PATH overrides).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libengine-gost-openssl openssl ca-certificates \
  && rm -rf /var/lib/apt/lists/*

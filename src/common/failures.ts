@@ -1,5 +1,5 @@
 // The one place that turns trustflow errors into Temporal failures, applied to every activity by the
-// worker's interceptor (activities/error-boundary.ts, where the error contract is written down);
+// worker's interceptor (worker/activity-error-boundary.ts, where the error contract is written down);
 // everything retry-related is decided by the error's own `retryable`/`retryAfterMs`, which the HTTP
 // classifier (providers/http.ts) set.
 import { ApplicationFailure } from '@temporalio/common';

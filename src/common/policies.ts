@@ -1,5 +1,5 @@
 // The one table of activity timeouts, retry policies and HTTP timeouts, and of the waits workflows
-// make themselves. Workflows get their activity proxies bound to it (workflows/activities.ts, checked
+// make themselves. Workflows get their activity proxies bound to it (flows/activity-proxies.ts, checked
 // against the activity types at compile time); activities take their HTTP timeout from it; nothing
 // else sets a timeout or a retry policy. Pure data: safe to import in workflows.
 import type { ActivityOptions, Duration } from '@temporalio/common';

@@ -32,7 +32,7 @@ let legacyInputRules = false;
 /**
  * Runs `parse` (synchronously) under the input rules of flows started before the transport rule
  * existed: any http(s) URL without credentials passes, as the older schemas let it. Only for
- * replaying such flows exactly as they ran (workflows/validate-input.ts); never for new input.
+ * replaying such flows exactly as they ran (flows/runtime/validate-input.ts); never for new input.
  */
 export function underLegacyInputRules<T>(parse: () => T): T {
   legacyInputRules = true;

@@ -8,7 +8,7 @@ import { activityRetryCounter, tracingWorkerOptions, type WorkerTracing } from '
 
 export const workflowsPath = fileURLToPath(new URL('../flows/workflows.js', import.meta.url));
 /**
- * Modules evaluated once per worker and shared by every workflow execution (workflows/shared-modules.ts
+ * Modules evaluated once per worker and shared by every workflow execution (flows/runtime/shared-modules.ts
  * says what and why). Every bundle of the workflow code passes them: the worker's own, the prebuilt
  * one (scripts/bundle-workflows.mjs), the tests' and the bench's.
  */

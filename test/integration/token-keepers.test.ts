@@ -286,7 +286,10 @@ describe('keepers operable: the sign-in failure reaches callers, end and reset, 
         return true;
       });
       // The fixed input meets the keeper of the broken one, which would run for idleAfter (1 h).
-      await assert.rejects(getMptToken(client, { input: fixed, keeper, taskQueue }), /runs with another input.*trustflow token reset ismpt/);
+      await assert.rejects(
+        getMptToken(client, { input: fixed, keeper, taskQueue }),
+        /runs with another input.*trustflow token reset ismpt/,
+      );
 
       const t0 = Date.now();
       const { ended, grant } = await resetTokenKeeper(client, 'ismpt', { input: fixed, keeper, taskQueue });

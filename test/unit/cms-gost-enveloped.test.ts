@@ -1,4 +1,4 @@
-// In-process GOST CMS EnvelopedData (cms-gost-enveloped.ts, gost-28147.ts, gost-curves.ts), checked
+// In-process GOST CMS EnvelopedData (crypto/cms/gost-enveloped.ts, gost-28147.ts, crypto/gost/curves.ts), checked
 // against the published Magma vector and both ways against OpenSSL + gost-engine on every curve it
 // claims; decryptCms must take this path for 28147 messages and spawn no OpenSSL for them.
 import assert from 'node:assert/strict';
@@ -44,7 +44,7 @@ const CONTENT_PARAMS = [
   ['id-Gost28147-89-CryptoPro-D-ParamSet', '1.2.643.2.2.31.4'],
 ] as const;
 
-// gost-engine's paramset names → the curves gost-curves.ts claims.
+// gost-engine's paramset names → the curves crypto/gost/curves.ts claims.
 const KEYS = [
   { bits: 256, paramset: 'A', curve: 'id-GostR3410-2001-CryptoPro-A-ParamSet' },
   { bits: 256, paramset: 'B', curve: 'id-GostR3410-2001-CryptoPro-B-ParamSet' },

@@ -1,4 +1,4 @@
-// The small DER writer and reader (src/crypto/der.ts) against asn1js and pkijs: OIDs, lengths,
+// The small DER writer and reader (src/crypto/cms/der.ts) against asn1js and pkijs: OIDs, lengths,
 // times, SET OF ordering, malformed input, and a certificate's issuer, serial and key algorithm.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';

@@ -1,6 +1,6 @@
 // Property-based (fast-check) tests of the CMS readers under random and damaged messages:
-// src/crypto/cms.ts (cmsToDer, verifyCmsDer, verifyCms), src/crypto/cms-gost-enveloped.ts (GOST key
-// transport) and src/crypto/decrypt.ts (recipientKinds). Damage never makes a signature valid for
+// src/crypto/cms/ (cmsToDer, verifyCmsDer, verifyCms), src/crypto/cms/gost-enveloped.ts (GOST key
+// transport) and src/crypto/cms/decrypt.ts (recipientKinds). Damage never makes a signature valid for
 // other content or another signer. Mutators and samples: test/helpers/fuzz.ts.
 // Seeds are random on every run; on failure fast-check prints the seed and the (shrunk) counterexample.
 import assert from 'node:assert/strict';
@@ -158,7 +158,7 @@ describe('CMS under random and damaged messages', () => {
   });
 
   // A GOST R 34.10-2012 recipient on the CryptoPro A curve, built here: its certificate needs only the
-  // fields cms-gost-enveloped.ts reads (issuer, serial, SubjectPublicKeyInfo), so it is not signed.
+  // fields crypto/cms/gost-enveloped.ts reads (issuer, serial, SubjectPublicKeyInfo), so it is not signed.
   const d = 0x1f2e3d4c5b6a79880123456789abcdef0f1e2d3c4b5a69788796a5b4c3d2e1f0n % CRYPTOPRO_A.Point.CURVE().n;
   const Q = CRYPTOPRO_A.Point.BASE.multiply(d).toAffine();
   const gostAlgorithm = der.sequence(der.oid('1.2.643.7.1.1.1.1'), der.sequence(der.oid('1.2.643.2.2.35.1'), der.oid('1.2.643.7.1.1.2.2')));

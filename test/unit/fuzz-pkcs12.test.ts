@@ -1,4 +1,4 @@
-// Property-based (fast-check) tests of the PKCS#12 readers (src/crypto/pkcs12.ts: openKeyStore,
+// Property-based (fast-check) tests of the PKCS#12 readers (src/crypto/keys/pkcs12.ts: openKeyStore,
 // openPkcs12) under random bytes and damaged key stores, the generated one and NCA's: each file is
 // opened or refused with a KeyStoreError, within a deadline (they run in a worker thread, so a hang
 // fails the test instead of freezing it). Mutators and samples: test/helpers/fuzz.ts.

@@ -1,5 +1,5 @@
 // Property-based (fast-check) tests of the X.509 DER readers under random and damaged certificates:
-// src/crypto/der.ts (a value or its own DER error; round trips) and src/common/x509-der.ts (derOf,
+// src/crypto/cms/der.ts (a value or its own DER error; round trips) and src/common/x509-der.ts (derOf,
 // certificateFacts, certificationRequestFacts: facts or DerFormatError). Mutators and samples:
 // test/helpers/fuzz.ts.
 // Seeds are random on every run; on failure fast-check prints the seed and the (shrunk) counterexample.

@@ -1,4 +1,4 @@
-// The worker's key cache (src/crypto/key-cache.ts): hits, invalidation by material, expiry, the LRU
+// The worker's key cache (src/crypto/keys/key-cache.ts): hits, invalidation by material, expiry, the LRU
 // bound, failures never cached, concurrent misses sharing one open, the off switch and its
 // settings; then through its real users: openKeyStoreFile (PKCS#12 files on disk behind a secret
 // reference) and decryptCms (GOST keys checked once against the recipient certificate).

@@ -1,6 +1,6 @@
 // The `cert` group: `cert verify` checks a certificate against a CA bundle offline (local tool, no
 // Temporal): the path to a CA of the bundle, each link with the check trustflow uses wherever it
-// looks at a chain (certificate-check.ts): RSA, EC and Kazakh GOST (2004 and 2015 512-bit).
+// looks at a chain (crypto/certificates/check.ts): RSA, EC and Kazakh GOST (2004 and 2015 512-bit).
 import { X509Certificate } from 'node:crypto';
 import { verifyChain } from '../../crypto/certificates/chain.js';
 import { readCaBundle, strictDate } from './cms.js';

@@ -1,6 +1,6 @@
 // "Does this certificate chain to one of these CAs, and was every link valid at that time?": the
 // path from a certificate through a CA bundle (every certificate of the bundle, in any order, as
-// trusted), one link at a time with the check every chain in trustflow uses (certificate-check.ts).
+// trusted), one link at a time with the check every chain in trustflow uses (crypto/certificates/check.ts).
 // A bundle often holds several generations of a CA under one name: every candidate issuer is tried,
 // so the order of the bundle never decides the verdict.
 import type { X509Certificate } from 'node:crypto';

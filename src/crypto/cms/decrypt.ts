@@ -1,6 +1,6 @@
 // decryptCms: the one entry point for CMS EnvelopedData decryption. GOST recipients (Kontur's
 // EncryptedKey) are decrypted in-process when the message is GOST 28147-89 key transport
-// (cms-gost-enveloped.ts: what Kontur and `openssl cms -encrypt -gost89` write), otherwise through
+// (crypto/cms/gost-enveloped.ts: what Kontur and `openssl cms -encrypt -gost89` write), otherwise through
 // OpenSSL + gost-engine; RSA recipients (PKCS#1 v1.5 key transport, which
 // Node 20 refuses) through node-forge. A wrong key always fails: the key is checked against the
 // recipient certificate first (once per key: the checked key is kept in key-cache.ts), and OpenSSL runs with -recip and -debug_decrypt, because without the

@@ -2,7 +2,7 @@
 // It works at the level of a whole CMS because that is what external signers give back
 // (NCALayer's createCAdESFromBase64, NCANode's /cms/sign, `openssl cms -sign`). The signature
 // algorithm follows the key: RSA → SHA-256 with RSA (cms.ts), Kazakh GOST → its own hash and curve
-// (cms-kz-gost.ts). Callers never choose.
+// (crypto/cms/kz-gost.ts). Callers never choose.
 import type { X509Certificate } from 'node:crypto';
 import type { SecretResolver } from '../../secrets/resolve.js';
 import { signCmsRsaSha256 } from '../cms/sign.js';

@@ -87,7 +87,7 @@ export type KonturSessionKeeperInput = z.input<typeof KonturSessionKeeperInputSc
 
 /**
  * The inputs as keepers started before the lifetime rules read them (no bound on minValidity):
- * only for replaying those keepers as they ran (KEEPER_RULES_PATCH in workflows/token-keeper.ts).
+ * only for replaying those keepers as they ran (KEEPER_RULES_PATCH in flows/keepers/token-keeper.ts).
  */
 export const keeperInputSchemasBeforeRules = {
   mpt: strictObject({ signIn: MptSignInInputSchema, keeper: strictObject(keeperOptionsShape).prefault({}) }),
