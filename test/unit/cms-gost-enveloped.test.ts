@@ -205,7 +205,7 @@ describe('GOST key transport against OpenSSL + gost-engine', () => {
         stdin: Buffer.from('third'),
       })
     ).stdout;
-    const decryptJs = join(repoRoot, 'dist', 'src', 'crypto', 'decrypt.js');
+    const decryptJs = join(repoRoot, 'dist', 'src', 'crypto', 'cms', 'decrypt.js');
     const script = `
       import { readFileSync, writeFileSync } from 'node:fs';
       const { decryptCms } = await import(${JSON.stringify(decryptJs)});

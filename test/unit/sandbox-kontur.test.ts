@@ -97,7 +97,7 @@ describe('Kontur simulator', () => {
 
 describe('gost-engine missing', () => {
   it('says how to install it', async () => {
-    const script = `import('${join(repoRoot, 'dist', 'src', 'crypto', 'gost.js')}').then((m) => m.gostOpensslEnv()).then(() => console.log('loaded'), (e) => console.log(e.message))`;
+    const script = `import('${join(repoRoot, 'dist', 'src', 'crypto', 'openssl-gost-engine.js')}').then((m) => m.gostOpensslEnv()).then(() => console.log('loaded'), (e) => console.log(e.message))`;
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
       env: { ...process.env, TRUSTFLOW_GOST_ENGINE_PATH: '/nonexistent/gost.so' },
     });
