@@ -10,9 +10,7 @@ import type { Handler, SimRequest, SimResponse } from '../simulator.js';
 import { KISC_SANDBOX_VENDORS, NEWS } from './fixtures.js';
 import type { KiscParticipant } from './simulator.js';
 import type { KiscState, StoredVerification } from './state.js';
-
-/** KISC's time zone for report dates and datetimes: Kazakhstan has one zone, UTC+5 (since 1 March 2024). */
-const KISC_UTC_OFFSET_MINUTES = 5 * 60;
+import { KISC_UTC_OFFSET_MINUTES } from '../../contracts/kisc-time.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** The simulator's clock in Almaty local time, as fields. */

@@ -8,6 +8,7 @@ import { createSandboxPki } from '../pki.js';
 import type { Room } from '../room.js';
 import { samplePng } from './photos.js';
 import { createKiscSimulator } from './simulator.js';
+import { kiscDate } from '../../contracts/kisc-time.js';
 
 /** KISC participant certificates: 'kisc-tls' is a 14-day initial key, as KISC issues them first. */
 const KISC_TLS_USERS = [
@@ -133,14 +134,9 @@ export const setupKisc: Room = async ({ dir, ports, logger }) => {
       kiscReconcile: {
         baseUrl: kisc.baseUrl,
         tls: { ...tls },
-        from: almatyDate(new Date()),
-        to: almatyDate(new Date()),
+        from: kiscDate(new Date()),
+        to: kiscDate(new Date()),
       },
     },
   };
 };
-
-/** Today in KISC's time zone (UTC+5), YYYY-MM-DD. */
-function almatyDate(d: Date): string {
-  return new Date(d.getTime() + 5 * 3600_000).toISOString().slice(0, 10);
-}
