@@ -116,7 +116,7 @@ export const IN_FLIGHT_LIMIT_ADVICE =
   `also aborts the Updates it had admitted, so this call stopped asking after ${clientWaits.keeperInFlightLimitRetryMs / 1000} s. ` +
   "Raise it to your callers' peak " +
   'concurrency per participant: `temporal server start-dev --dynamic-config-value history.maxInFlightUpdates=1000`, ' +
-  'or `history.maxInFlightUpdates: [{value: 1000}]` in the cluster\'s dynamic config (README, "Token keepers"); ' +
+  "or `history.maxInFlightUpdates: [{value: 1000}]` in the cluster's dynamic config (docs/token-keepers.md); " +
   'callers of one process share Updates unless coalesce: false';
 
 /**

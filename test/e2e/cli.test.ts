@@ -316,10 +316,10 @@ describe('by hand, as separate processes', () => {
     const tokens = new Set([...cli.map((r) => (JSON.parse(r.stdout) as { token: string }).token), ...api.map((g) => g.token)]);
     assert.equal(tokens.size, 1, 'every caller got the same token');
     assert.equal(((await sandboxAdmin(admin, 'state')).successfulSignIns as number) - before, 1, 'exactly one sign-in at the provider');
-    const status = await trustflow('token', 'status', 'mpt', '--input', inputFile);
+    const status = await trustflow('token', 'status', 'ismpt', '--input', inputFile);
     assert.equal(status.code, 0, status.stderr);
     const s = JSON.parse(status.stdout);
-    assert.match(s.workflowId, /^trustflow-token\/mpt\/[0-9a-f]{32}$/);
+    assert.match(s.workflowId, /^trustflow-token\/ismpt\/[0-9a-f]{32}$/);
     assert.deepEqual([s.state, s.signIns, s.requests], ['valid', 1, 100]);
     assert.doesNotMatch(status.stdout, new RegExp([...tokens][0]!.split('.')[2]!), 'no token in the status');
     // `trustflow status <keeper id>` reads the keeper (it answers keeperStatus, not the flows' status query).
@@ -332,7 +332,7 @@ describe('by hand, as separate processes', () => {
   });
 
   it('token end|reset: a keeper whose sign-in failed is replaced with the corrected input at once; its failure reaches callers typed', async () => {
-    const ended = await trustflow('token', 'end', 'mpt', '--input', inputFile, '--reason', 'e2e: start clean');
+    const ended = await trustflow('token', 'end', 'ismpt', '--input', inputFile, '--reason', 'e2e: start clean');
     assert.equal(ended.code, 0, ended.stderr);
     const e = JSON.parse(ended.stdout) as { outcome: string; workflowId: string; reason: string };
     assert.equal(e.outcome, 'ended', ended.stdout);
@@ -352,7 +352,7 @@ describe('by hand, as separate processes', () => {
     const refused = await trustflow('token', 'ismpt', '--input', inputFile);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /runs with another input .*trustflow token reset ismpt --input FILE/);
-    const reset = await trustflow('token', 'reset', 'mpt', '--input', inputFile);
+    const reset = await trustflow('token', 'reset', 'ismpt', '--input', inputFile);
     assert.equal(reset.code, 0, reset.stderr);
     const r = JSON.parse(reset.stdout) as { ended: { outcome: string }; grant: { token: string } };
     assert.equal(r.ended.outcome, 'ended');
@@ -361,18 +361,18 @@ describe('by hand, as separate processes', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal((JSON.parse(again.stdout) as { token: string }).token, r.grant.token, 'the new keeper serves the same token');
 
-    const end = await trustflow('token', 'end', 'mpt', '--input', inputFile);
+    const end = await trustflow('token', 'end', 'ismpt', '--input', inputFile);
     assert.equal((JSON.parse(end.stdout) as { outcome: string }).outcome, 'ended');
-    const none = await trustflow('token', 'end', 'mpt', '--input', inputFile);
+    const none = await trustflow('token', 'end', 'ismpt', '--input', inputFile);
     assert.equal(none.code, 0, none.stderr);
     assert.deepEqual(JSON.parse(none.stdout), {
       workflowId: e.workflowId,
       outcome: 'none',
       reason: 'its last keeper is completed already',
     });
-    const status = await trustflow('token', 'status', 'mpt', '--input', inputFile);
+    const status = await trustflow('token', 'status', 'ismpt', '--input', inputFile);
     assert.equal(status.code, 1);
-    assert.match(status.stderr, /no keeper runs for this participant \(trustflow-token\/mpt\/[0-9a-f]{32}: its last one is completed\)/);
+    assert.match(status.stderr, /no keeper runs for this participant \(trustflow-token\/ismpt\/[0-9a-f]{32}: its last one is completed\)/);
 
     // A caller on a queue no worker polls: refused within seconds, naming the queue; no keeper is left there.
     const started = Date.now();

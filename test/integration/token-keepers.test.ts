@@ -68,7 +68,7 @@ describe('mptTokenKeeper', () => {
     assert.equal(new Set(grants.map((g) => g.token)).size, 1, 'every caller got the same token');
     assert.equal((await ismpt()).successfulSignIns - before, 1, 'exactly one sign-in at the provider');
     const id = tokenKeeperId('ismpt', input);
-    assert.match(id, /^trustflow-token\/mpt\/[0-9a-f]{32}$/, 'a deterministic id without personal data');
+    assert.match(id, /^trustflow-token\/ismpt\/[0-9a-f]{32}$/, 'a deterministic id without personal data');
     // By default, callers of one process asking at the same moment share one Update.
     const shared = await Promise.all(Array.from({ length: 100 }, () => getMptToken(client, { input, taskQueue })));
     assert.equal(new Set(shared.map((g) => g.token)).size, 1);

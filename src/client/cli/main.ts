@@ -83,7 +83,7 @@ export function overview(): string {
     'Exit codes: 0 done, 1 failed (the reason on stderr), 2 wrong usage.',
     'Temporal: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default),',
     '  TRUSTFLOW_TASK_QUEUE (trustflow); codec keys: TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE.',
-    'Documentation: README.md.',
+    'Documentation: README.md and docs/.',
   ].join('\n');
 }
 
