@@ -94,7 +94,7 @@ function assertNotRetired(s: WatchState): void {
   if (s.retired) throw new Error(`credential ${s.config.entry.id} was retired (removed from the inventory)`);
 }
 
-export async function reconfigure(s: WatchState, config: CredentialConfig): Promise<CredentialStatus> {
+async function reconfigure(s: WatchState, config: CredentialConfig): Promise<CredentialStatus> {
   const before = s.config.entry;
   s.config = config;
   // The operator pointed the entry at other artifacts: they win over what a renewal installed.
