@@ -91,7 +91,7 @@ export class SecretUnavailableError extends TrustflowError {
 
 /** A key store (PKCS#12, ...) could not be opened: wrong password, damaged or unsupported file. */
 export class KeyStoreError extends TrustflowError {
-  override readonly name = 'KeyStoreError';
+  override readonly name: string = 'KeyStoreError';
   constructor(message: string, type: FailureType = FailureType.KeyStoreUnreadable) {
     super(message, type, false);
   }
