@@ -192,7 +192,9 @@ const decrypt = defineCommand({
       const keyBytes = await readInputFile('--key', keyPath);
       const isPem = keyBytes.subarray(0, 64).toString('latin1').includes('-----BEGIN');
       if (!isPem && password === undefined) throw new UsageError('a PKCS#12 key needs --key-password-env NAME');
-      key = isPem ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) } : { format: 'pkcs12', der: keyBytes, password: password! };
+      key = isPem
+        ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) }
+        : { format: 'pkcs12', der: keyBytes, password: password! };
       certificate = await readInputFile('--cert', certPath!);
     }
     const plain = await decryptCms({
