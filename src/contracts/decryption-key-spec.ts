@@ -7,8 +7,11 @@ const AbsolutePath = absolutePath();
 export const DecryptionKeySpecSchema = z.discriminatedUnion('kind', [
   /** PEM PKCS#8 key (encrypted when `password` is given) and its certificate (PEM or DER). */
   strictObject({ kind: z.literal('pem'), path: AbsolutePath, certificate: AbsolutePath, password: SecretRefSchema.optional() }),
-  /** PKCS#12 holding the key and its certificate (GOST PBE files included). */
-  strictObject({ kind: z.literal('pkcs12'), path: AbsolutePath, password: SecretRefSchema }),
+  /**
+   * PKCS#12 holding the key and its certificate: GOST PBE files and the PFX CryptoPro CSP exports
+   * included. `password` is omitted for a file without one.
+   */
+  strictObject({ kind: z.literal('pkcs12'), path: AbsolutePath, password: SecretRefSchema.optional() }),
   /**
    * A CryptoPro CSP key container: the folder (header.key, masks.key, primary.key…). `password`
    * is omitted for a container without one; `keyUsage` picks a key of a two-key container (default:

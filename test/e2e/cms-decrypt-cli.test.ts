@@ -87,7 +87,48 @@ describe('trustflow cms decrypt', () => {
       join(tmp, 'x'),
     ]);
     assert.equal(cp.code, 1);
-    assert.match(cp.stderr, /CryptoPro key container, which is not supported: export .* to PKCS#12/);
+    assert.match(cp.stderr, /user\.000: not a CryptoPro container: masks\.key, primary\.key missing/);
+  });
+
+  it('decrypts with every genuine CryptoPro container and CryptoPro PFX, messages encrypted by OpenSSL + gost-engine to their certificates', async (t) => {
+    const v = vectorsOrSkip(t, 'cryptopro');
+    if (!v) return;
+    const expected = JSON.parse(await readFile(join(v, 'expected.json'), 'utf8')) as Record<
+      string,
+      { password: string; keys: { slot?: string; certificate_file: string }[] }
+    >;
+    const plain = Buffer.from('the random value Kontur sends, in a test');
+    await writeFile(join(tmp, 'cp-plain'), plain);
+    let n = 0;
+    for (const [store, e] of Object.entries(expected)) {
+      if (store.includes('other-formats')) continue;
+      // The exchange key: the only key, or the secondary of a two-key container.
+      const k = e.keys.find((key) => !key.slot?.startsWith('primary (signature')) ?? e.keys[0]!;
+      const certificate = join(v, k.certificate_file);
+      const message = join(tmp, `cp-${++n}.der`);
+      await runGostOpenssl([
+        'cms',
+        '-encrypt',
+        '-binary',
+        '-in',
+        join(tmp, 'cp-plain'),
+        '-outform',
+        'DER',
+        '-out',
+        message,
+        '-gost89',
+        certificate,
+      ]);
+      const out = join(tmp, `cp-${n}.out`);
+      const args = ['cms', 'decrypt', '--key', join(v, store), '--in', message, '--out', out];
+      // A container brings its certificate; a PFX is given one, as any PKCS#12.
+      if (store.endsWith('.pfx')) args.push('--cert', certificate);
+      if (e.password) args.push('--key-password-env', 'TF_CP_PASSWORD');
+      const res = await trustflow(args, { ...process.env, TF_CP_PASSWORD: e.password });
+      assert.equal(res.code, 0, `${store}: ${res.stderr}`);
+      assert.deepEqual(await readFile(out), plain, store);
+    }
+    assert.equal(n, 11, 'seven containers and four PFX files');
   });
 });
 

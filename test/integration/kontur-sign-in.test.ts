@@ -295,6 +295,26 @@ describe('konturSignIn on a real Temporal server', () => {
       assert.equal((await state()).calls['POST /auth/{version}/authenticate-by-cert'], 1);
     });
 
+    it('signs in with PFX files CryptoPro CSP exported (kind pkcs12): 2012-256 with a password, 2012-512 without', async (tt) => {
+      const dir = vectorsOrSkip(tt, 'cryptopro');
+      if (!dir) return;
+      const pin = join(tmp, 'pfx-pin');
+      await writeFile(pin, '1', { mode: 0o600 });
+      const cases: [string, KonturSignInInput['key']][] = [
+        ['Cli_2012_256_pw1', { kind: 'pkcs12', path: join(dir, 'cryptopro-corefx/pfx/Cli_2012_256_pw1.pfx'), password: `file:${pin}` }],
+        ['dotnet_core_2012_512', { kind: 'pkcs12', path: join(dir, 'cryptopro-corefx/pfx/dotnet_core_2012_512.pfx') }],
+      ];
+      for (const [name, key] of cases) {
+        await register(await readFile(join(dir, `cryptopro-corefx/expected/${name}.pfx.cert.pem`), 'utf8'), `user-${name}`);
+        const r = await executeFlow(client, konturSignIn, {
+          workflowId: wfId(`pfx-${name}`),
+          input: input('kontur-256', { key }),
+          taskQueue,
+        });
+        assert.ok(await sessionWorks(r.sid), name);
+      }
+    });
+
     it('refuses a container of the newer format (ECDSA) and a container without the asked key, before anything is sent', async (tt) => {
       const dir = vectorsOrSkip(tt, 'cryptopro');
       if (!dir) return;

@@ -8,7 +8,7 @@ import { validityProblem } from '../../crypto/certificates/validity.js';
 import { cmsToDer } from '../../crypto/cms/shared.js';
 import { verifyCms } from '../../crypto/cms/verify.js';
 import { readCertificateBundle } from '../../crypto/certificates/credential-certificates.js';
-import { decryptCms, type DecryptionKey } from '../../crypto/cms/decrypt.js';
+import { CmsDecryptError, decryptCms, type DecryptionKey } from '../../crypto/cms/decrypt.js';
 import { isCryptoProContainerPath } from '../../crypto/keys/cryptopro-container-folder.js';
 import { openDecryptionKey } from '../../crypto/keys/decryption-key.js';
 import { openSigner } from '../../crypto/keys/signer.js';
@@ -191,10 +191,10 @@ const decrypt = defineCommand({
     } else {
       const keyBytes = await readInputFile('--key', keyPath);
       const isPem = keyBytes.subarray(0, 64).toString('latin1').includes('-----BEGIN');
-      if (!isPem && password === undefined) throw new UsageError('a PKCS#12 key needs --key-password-env NAME');
+      // A PKCS#12 without --key-password-env is opened with the empty password (CryptoPro exports often have none).
       key = isPem
         ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) }
-        : { format: 'pkcs12', der: keyBytes, password: password! };
+        : { format: 'pkcs12', der: keyBytes, password: password ?? '' };
       certificate = await readInputFile('--cert', certPath!);
     }
     const plain = await decryptCms({
@@ -202,6 +202,10 @@ const decrypt = defineCommand({
       key,
       certificate,
       ...(v.originator ? { originator: await readInputFile('--originator', v.originator) } : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof CmsDecryptError && err.reason === 'bad-password' && password === undefined)
+        throw new UsageError(`--key ${keyPath}: the key has a password: give --key-password-env NAME`);
+      throw err;
     });
     await writeOutputFile(out, plain, outputFile);
     console.error(`decrypted ${plain.length} bytes to ${out} in ${Math.round(performance.now() - t0)} ms`);

@@ -17,6 +17,7 @@ import { GOST_KEY_OIDS, runGostOpenssl } from '../openssl-gost-engine.js';
 import { OpensslError, withPrivateTempDir } from '../openssl.js';
 import { keyCache } from '../keys/key-cache.js';
 import { openPkcs12 } from '../keys/pkcs12.js';
+import { isCryptoProPfx, openCryptoProPfx } from '../keys/cryptopro-pfx.js';
 import { FailureType, TrustflowError } from '../../common/errors.js';
 
 export class CmsDecryptError extends TrustflowError {
@@ -141,17 +142,19 @@ async function checkedGostKey(p: DecryptCmsParams, certificatePem: string): Prom
     const passin = password !== undefined ? ['-passin', 'env:TF_KEY_PASSWORD'] : [];
     // Without -in, OpenSSL reads standard input.
     const plain =
-      p.key.format === 'pkcs12'
-        ? await runGostOpenssl(['pkcs12', '-nocerts', '-nodes', ...passin], { env, stdin: keyBytes }).catch((err: unknown) => {
-            throw err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr)
-              ? new CmsDecryptError('PKCS#12: wrong password (integrity check failed)', 'bad-password')
-              : new CmsDecryptError('PKCS#12: cannot be read with OpenSSL and gost-engine', 'bad-input');
-          })
-        : await runGostOpenssl(['pkey', ...passin], { env, stdin: keyBytes }).catch((err: unknown) => {
-            throw err instanceof OpensslError && /bad decrypt|password/i.test(err.stderr)
-              ? new CmsDecryptError('private key: wrong password', 'bad-password')
-              : new CmsDecryptError('private key: not a readable PEM PKCS#8 key', 'bad-input');
-          });
+      p.key.format === 'pkcs12' && isCryptoProPfx(p.key.der)
+        ? { stdout: Buffer.from(openCryptoProPfxForDecryption(p.key.der, p.key.password)) }
+        : p.key.format === 'pkcs12'
+          ? await runGostOpenssl(['pkcs12', '-nocerts', '-nodes', ...passin], { env, stdin: keyBytes }).catch((err: unknown) => {
+              throw err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr)
+                ? new CmsDecryptError('PKCS#12: wrong password (integrity check failed)', 'bad-password')
+                : new CmsDecryptError('PKCS#12: cannot be read with OpenSSL and gost-engine', 'bad-input');
+            })
+          : await runGostOpenssl(['pkey', ...passin], { env, stdin: keyBytes }).catch((err: unknown) => {
+              throw err instanceof OpensslError && /bad decrypt|password/i.test(err.stderr)
+                ? new CmsDecryptError('private key: wrong password', 'bad-password')
+                : new CmsDecryptError('private key: not a readable PEM PKCS#8 key', 'bad-input');
+            });
     const passphrase = randomBytes(32).toString('base64url');
     const [fromKey, fromCert, encrypted] = await Promise.all([
       runGostOpenssl(['pkey', '-pubout'], { stdin: plain.stdout }),
@@ -174,6 +177,16 @@ async function checkedGostKey(p: DecryptCmsParams, certificatePem: string): Prom
     plain.stdout.fill(0);
     return { inProcess, encryptedPem: encrypted.stdout, passphrase };
   });
+}
+
+/** A CryptoPro PFX's key (its PBE is CryptoPro's own: OpenSSL cannot open it) as PKCS#8 PEM, in memory. */
+function openCryptoProPfxForDecryption(der: Buffer, password: string): string {
+  try {
+    return openCryptoProPfx(der, password, 'PKCS#12').key.toPkcs8Pem();
+  } catch (err) {
+    const message = (err as Error).message.replace(/^PKCS#12: /, '');
+    throw new CmsDecryptError(`PKCS#12: ${message}`, /wrong password/.test(message) ? 'bad-password' : 'bad-input');
+  }
 }
 
 /** The DER inside a single-block PEM. */

@@ -38,11 +38,12 @@ export async function openDecryptionKey(spec: DecryptionKeySpec, resolveSecret: 
     const password = spec.password ? await resolveSecret(spec.password) : undefined;
     return { key: { format: 'pem', pem: keyFile.bytes, ...(password !== undefined ? { password } : {}) }, certificate };
   }
-  const password = await resolveSecret(spec.password);
+  // No reference: a file without a password (CryptoPro exports often have none).
+  const password = spec.password ? await resolveSecret(spec.password) : '';
   // The certificate of the key: OpenSSL with gost-engine reads GOST PBE and AES files alike. Kept in
   // the key cache: unlocking a GOST PBE file costs ~150 ms, and each konturSignIn opens it twice.
   const certificate = await keyCache.use(
-    `decryption-key-certificate\0${spec.path}\0${spec.password}`,
+    `decryption-key-certificate\0${spec.path}\0${spec.password ?? ''}`,
     [keyFile.identity, keyFile.bytes, password],
     async () => {
       let pem: Buffer;
@@ -56,7 +57,9 @@ export async function openDecryptionKey(spec: DecryptionKeySpec, resolveSecret: 
       } catch (err) {
         if (err instanceof OpensslError && /mac verify failure|invalid password/i.test(err.stderr)) {
           throw new KeyStoreError(
-            `${spec.path}: wrong password (the PKCS#12 integrity check failed); check the secret behind ${spec.password}`,
+            spec.password
+              ? `${spec.path}: wrong password (the PKCS#12 integrity check failed); check the secret behind ${spec.password}`
+              : `${spec.path}: the PKCS#12 file has a password: give it as key.password (a secret reference)`,
           );
         }
         if (err instanceof OpensslError) throw new KeyStoreError(`${spec.path}: not a PKCS#12 file OpenSSL can read`);

@@ -16,6 +16,7 @@ import {
 } from '../gost/kz-gost.js';
 import type { SecretResolver } from '../../secrets/resolve.js';
 import { keyCache, readKeyFile, type KeyFile } from './key-cache.js';
+import { isCryptoProPfx, openCryptoProPfx } from './cryptopro-pfx.js';
 
 /** The private key of a key store: a Node KeyObject (RSA, EC) or a Kazakh GOST key (no OpenSSL support). */
 export type StoreKey = { kind: 'node'; keyObject: KeyObject } | { kind: 'kz-gost'; gost: KzGostPrivateKey };
@@ -114,6 +115,11 @@ function readKeyStore(der: Uint8Array, password: string, label: string, password
     throw new KeyStoreError(`${label}: not a readable PKCS#12 file`);
   }
   assertSaneIterations(asn1, label);
+  if (isCryptoProPfx(der)) {
+    // CryptoPro's own PBE, which forge cannot open: read it (the password is checked) to say what it holds.
+    const { key } = openCryptoProPfx(der, password, label, passwordRef);
+    throw new KeyStoreError(`${label}: holds a ${key.algorithmName} key (a CryptoPro PFX); ${RU_GOST_ADVICE}`, FailureType.UnsupportedKey);
+  }
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
   } catch (err) {
