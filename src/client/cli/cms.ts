@@ -188,6 +188,7 @@ const decrypt = defineCommand({
       );
       key = opened.key;
       certificate = opened.certificate;
+      if (opened.warning) console.error(`trustflow: warning: ${opened.warning}`);
     } else {
       const keyBytes = await readInputFile('--key', keyPath);
       const isPem = keyBytes.subarray(0, 64).toString('latin1').includes('-----BEGIN');

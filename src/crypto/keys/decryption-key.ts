@@ -15,6 +15,8 @@ export interface OpenedDecryptionKey {
   key: DecryptionKey;
   /** PEM of the key's certificate. */
   certificate: Buffer;
+  /** Something the key's owner should fix although the key opened (a damaged first copy of a container). */
+  warning?: string;
 }
 
 async function readOrExplain(path: string, what: string): Promise<KeyFile> {
@@ -84,7 +86,6 @@ async function openContainerKey(
   const password = spec.password ? await resolveSecret(spec.password) : '';
   const keys = await openCryptoProContainerFolder(spec.path, password, spec.password);
   const { key, info, warning } = keys[pickContainerKey(keys, spec.keyUsage, spec.path)]!;
-  if (warning) console.warn(`trustflow: ${warning}`);
   let certificate: Buffer;
   if (spec.certificate) {
     certificate = (await readOrExplain(spec.certificate, 'certificate')).bytes;
@@ -102,7 +103,7 @@ async function openContainerKey(
       `${spec.path}: the container stores no certificate for its ${info.usage} key: give the certificate file as key.certificate`,
     );
   }
-  return { key: { format: 'pem', pem: Buffer.from(key.toPkcs8Pem()) }, certificate };
+  return { key: { format: 'pem', pem: Buffer.from(key.toPkcs8Pem()) }, certificate, ...(warning ? { warning } : {}) };
 }
 
 /** Maps decryption errors of a key named by `spec` to failures that say which file to fix. */

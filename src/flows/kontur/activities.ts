@@ -44,7 +44,8 @@ export function createKonturActivities(deps: KonturActivityDeps = {}) {
     konturAuthenticate: async (
       input: KonturEndpoint & { free: boolean; key: DecryptionKeySpec },
     ): Promise<{ encryptedKey: string; approveHref: string }> => {
-      const { certificate } = await openDecryptionKey(input.key, resolveSecret);
+      const { certificate, warning } = await openDecryptionKey(input.key, resolveSecret);
+      if (warning) ctx().log.warn('the key opened, but its store needs attention', { warning });
       // Kontur would answer 406 for an expired certificate: say so before asking, with the dates.
       assertCertificateValid(new X509Certificate(certificate), `key ${input.key.path}`, now());
       const res = await (await client(input)).authenticateByCert(certificate, input.free, ctx().cancellationSignal);
