@@ -40,6 +40,7 @@ import { cmsSignerOf, openSigner } from '../src/crypto/keys/signer.js';
 import { keyCache } from '../src/crypto/keys/key-cache.js';
 import { resolveSecret } from '../src/secrets/resolve.js';
 import { decryptCms } from '../src/crypto/cms/decrypt.js';
+import { openDecryptionKey } from '../src/crypto/keys/decryption-key.js';
 import { runGostOpenssl } from '../src/crypto/openssl-gost-engine.js';
 import { openKeyStore, openPkcs12 } from '../src/crypto/keys/pkcs12.js';
 import { sandboxAdmin } from '../src/sandbox/index.js';
@@ -537,6 +538,73 @@ async function cryptoRows(sandbox: Sandbox): Promise<Row[]> {
   } finally {
     await rm(kontur, { recursive: true, force: true });
   }
+
+  // Keys as CryptoPro CSP holds them: the container read in-process (CPKDF + unmasking + checks) and its key used.
+  const cp = join(repoRoot, '..', 'shared', 'vectors', 'cryptopro');
+  const konturP12 = sandbox.manifest.konturKeys?.['kontur-512'];
+  if (existsSync(cp) && konturP12?.format === 'pkcs12') {
+    const container = join(cp, 'cryptopro-corefx', 'containers', 'G2012256.001');
+    const certificate = await readFile(join(cp, 'cryptopro-corefx', 'expected', 'G2012256.001.secondary.cert.pem'));
+    const pem = await readFile(join(cp, 'cryptopro-corefx', 'expected', 'G2012256.001.secondary.key.pem'));
+    const message = (
+      await runGostOpenssl(
+        [
+          'cms',
+          '-encrypt',
+          '-binary',
+          '-outform',
+          'DER',
+          '-gost89',
+          join(cp, 'cryptopro-corefx', 'expected', 'G2012256.001.secondary.cert.pem'),
+        ],
+        {
+          stdin: Buffer.alloc(40, 7),
+        },
+      )
+    ).stdout;
+    const fromPem = () => decryptCms({ cms: message, key: { format: 'pem', pem }, certificate });
+    const fromContainer = async () => {
+      const opened = await openDecryptionKey({ kind: 'cryptopro', path: container }, resolveSecret);
+      return decryptCms({ cms: message, key: opened.key, certificate: opened.certificate });
+    };
+    await fromContainer();
+    rows.push(
+      ...(await measure('decryptCms, key from a CryptoPro container, warm', 'the same key as plain PEM, warm', fromPem, fromContainer)),
+    );
+    rows.push(
+      ...(await measure(
+        'decryptCms, key from a CryptoPro container, cold',
+        'the same key as plain PEM, cold',
+        async () => {
+          keyCache.clear();
+          return fromPem();
+        },
+        async () => {
+          keyCache.clear();
+          return fromContainer();
+        },
+        40,
+      )),
+    );
+    // A password makes CryptoPro's KDF run 2000 rounds (twice: the password check, then the key).
+    process.env.BENCH_CONTAINER_PASSWORD = '1';
+    const p12Password = await resolveSecret(konturP12.password);
+    rows.push(
+      ...(await measure(
+        'open a CryptoPro container with a password (g2012256.000)',
+        'openssl pkcs12 -nocerts of a GOST PBE PKCS#12',
+        () => runGostOpenssl(['pkcs12', '-nocerts', '-nodes', '-passin', 'env:P', '-in', konturP12.key], { env: { P: p12Password } }),
+        async () => {
+          keyCache.clear();
+          return openDecryptionKey(
+            { kind: 'cryptopro', path: join(cp, 'get-cpcert', 'g2012256.000'), password: 'env:BENCH_CONTAINER_PASSWORD' },
+            resolveSecret,
+          );
+        },
+        40,
+      )),
+    );
+  } else console.log('\nCryptoPro container rows: skipped, ../shared/vectors/cryptopro or the sandbox GOST PKCS#12 not found');
 
   const nca = join(repoRoot, '..', 'shared', 'vectors', 'nca');
   if (existsSync(nca)) {
