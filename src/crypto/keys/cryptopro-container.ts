@@ -98,12 +98,13 @@ const EXCHANGE_ALGORITHMS = new Set(['1.2.643.2.2.98', '1.2.643.7.1.1.6.1', '1.2
 const SBOX_CRYPTOPRO_A = GOST28147_SBOX_BY_OID.get('1.2.643.2.2.31.1')!;
 const SBOX_TC26_Z = GOST28147_SBOX_BY_OID.get(GOST28147_PARAM_Z)!;
 const ZERO_IV = new Uint8Array(8);
+const GOST_2001 = '1.2.643.2.2.19';
 
 const PRIMITIVE = (n: number) => 0x80 | n;
 
 /** Hash and cipher S-box of a key: GOST R 34.11-94 and CryptoPro-A for 2001 keys, Streebog-256 and TC26-Z for 2012. */
 function primitivesOf(parameters: RuGostKeyParameters): { hash: (d: Uint8Array) => Uint8Array; block: 32 | 64; sbox: GostSbox } {
-  return parameters.algorithm === '1.2.643.2.2.19'
+  return parameters.algorithm === GOST_2001
     ? { hash: (d) => gostR341194(d, CRYPTOPRO_PARAMSET_SBOX), block: 32, sbox: SBOX_CRYPTOPRO_A }
     : { hash: streebog256, block: 64, sbox: SBOX_TC26_Z };
 }
@@ -166,9 +167,6 @@ interface ParsedHeader {
   /** The password MAC ([2]): undefined when absent, all-zero when no password is set. */
   passwordMac: Buffer | undefined;
   primaryFingerprint: Buffer | undefined;
-  /** For the header MAC: the content TLV and the MAC. */
-  content: Buffer;
-  mac: Buffer;
 }
 
 function keyInfo(slot: 'primary' | 'secondary', params: Buffer, label: string): Omit<CryptoProKeyInfo, 'fingerprint' | 'certificate'> {
@@ -222,6 +220,7 @@ function parseHeader(header: Uint8Array, name: Uint8Array | undefined, label: st
     const byTag = new Map(fields.map((f) => [f[0]!, f]));
     const primaryParams = fields.find((f, i) => i > 0 && f[0] === TAG.sequence);
     if (!primaryParams) throw new Error('no key parameters');
+    checkHeaderMac(content!, contentOf(macField!), primaryParams, label);
     const secondaryParams = byTag.get(TAG.context(4));
     const fingerprint = (tag: number) => (byTag.has(tag) ? contentOf(byTag.get(tag)!) : undefined);
     const keys: CryptoProKeyInfo[] = [
@@ -238,8 +237,6 @@ function parseHeader(header: Uint8Array, name: Uint8Array | undefined, label: st
       info: { name: nameOf(name), passwordSet: passwordMac === undefined ? undefined : passwordMac.some((b) => b !== 0), keys },
       passwordMac,
       primaryFingerprint: keys[0]!.fingerprint,
-      content: content!,
-      mac: contentOf(macField!),
     };
   });
 }
@@ -256,15 +253,18 @@ function nameOf(bytes: Uint8Array | undefined): string | undefined {
 
 /** What the container holds, from header.key and name.key alone: no password, no key material. */
 export function inspectCryptoProContainer(files: Pick<CryptoProContainerFiles, 'header' | 'name'>, label: string): CryptoProContainerInfo {
-  const parsed = parseHeader(files.header, files.name, label);
-  checkHeaderMac(parsed, label);
-  return parsed.info;
+  return parseHeader(files.header, files.name, label).info;
 }
 
-function checkHeaderMac(parsed: ParsedHeader, label: string): void {
-  // Keyed by an all-zero key, under the S-box of the container's primary key.
-  const { sbox } = primitivesOf(parsed.info.keys[0]!.parameters);
-  if (!new Gost28147(new Uint8Array(32), sbox).mac(ZERO_IV, parsed.content).equals(parsed.mac))
+/**
+ * The header MAC, checked before the key parameters are believed (a damaged algorithm or curve OID
+ * is damage, not another kind of key). Keyed by an all-zero key, under the S-box of the container's
+ * primary key: CryptoPro-A for 2001 keys, TC26-Z for 2012 ones, either for an algorithm not known here.
+ */
+function checkHeaderMac(content: Buffer, mac: Buffer, primaryParams: Buffer, label: string): void {
+  const algorithm = ruGostKeyOid(oidToString(elementsOf(elementsOf(primaryParams)[1]!)[0]!));
+  const sboxes = algorithm === undefined ? [SBOX_CRYPTOPRO_A, SBOX_TC26_Z] : [algorithm === GOST_2001 ? SBOX_CRYPTOPRO_A : SBOX_TC26_Z];
+  if (!sboxes.some((sbox) => new Gost28147(new Uint8Array(32), sbox).mac(ZERO_IV, content).equals(mac)))
     throw new CryptoProContainerError(`${label}: header.key is damaged (its integrity check failed)`, 'damaged');
 }
 
@@ -339,7 +339,6 @@ function checkKeys(parsed: ParsedHeader, keys: RuGostPrivateKey[]): string | und
  */
 export function openCryptoProContainer(files: CryptoProContainerFiles, password: string, label: string, passwordRef?: string): OpenedContainerKey[] {
   const parsed = parseHeader(files.header, files.name, label);
-  checkHeaderMac(parsed, label);
   const behind = passwordRef ? ` (check the secret behind ${passwordRef})` : '';
   let pin = password;
   if (parsed.info.passwordSet === true && !passwordMatches(parsed, pin)) {
