@@ -322,14 +322,19 @@ function passwordMatches(parsed: ParsedHeader, password: string): boolean {
   return new Gost28147(k, sbox).mac(ZERO_IV, new Uint8Array(16)).equals(parsed.passwordMac!);
 }
 
-/** Keys whose fingerprint and certificate agree with the header; else the first disagreement. */
-function checkKeys(parsed: ParsedHeader, keys: RuGostPrivateKey[]): string | undefined {
-  for (const [i, key] of keys.entries()) {
+/**
+ * Undefined when every key agrees with the fingerprint and certificate of the header; else the first
+ * disagreement, and whether every key disagrees (what a wrong password gives: one KDF key unmasks all).
+ */
+function checkKeys(parsed: ParsedHeader, keys: RuGostPrivateKey[]): { mismatch: string; everyKey: boolean } | undefined {
+  const mismatches = keys.map((key, i) => {
     const info = parsed.info.keys[i]!;
     if (info.fingerprint && !key.fingerprint().equals(info.fingerprint)) return `the ${info.slot} key does not match its fingerprint`;
     if (info.certificate && !key.belongsTo(info.certificate)) return `the ${info.slot} key does not match its certificate`;
-  }
-  return undefined;
+    return undefined;
+  });
+  const mismatch = mismatches.find((m) => m !== undefined);
+  return mismatch === undefined ? undefined : { mismatch, everyKey: mismatches.every((m) => m !== undefined) };
 }
 
 /**
@@ -351,6 +356,7 @@ export function openCryptoProContainer(files: CryptoProContainerFiles, password:
   const copies: Copy[] = [{ masks: files.masks, primary: files.primary, names: 'masks.key + primary.key' }];
   if (files.masks2 && files.primary2) copies.push({ masks: files.masks2, primary: files.primary2, names: 'masks2.key + primary2.key' });
   const failures: CryptoProContainerError[] = [];
+  let likeWrongPassword = true; // every copy unmasked, and no key of any agreed with the header
   for (const copy of copies) {
     let keys: RuGostPrivateKey[];
     try {
@@ -358,19 +364,21 @@ export function openCryptoProContainer(files: CryptoProContainerFiles, password:
     } catch (err) {
       if (!(err instanceof CryptoProContainerError)) throw err;
       failures.push(err);
+      likeWrongPassword = false;
       continue;
     }
-    const mismatch = checkKeys(parsed, keys);
-    if (mismatch) {
-      failures.push(new CryptoProContainerError(`${label}: ${copy.names.split(' + ')[1]} is damaged (${mismatch})`, 'damaged'));
+    const checked = checkKeys(parsed, keys);
+    if (checked) {
+      failures.push(new CryptoProContainerError(`${label}: ${copy.names.split(' + ')[1]} is damaged (${checked.mismatch})`, 'damaged'));
+      likeWrongPassword &&= checked.everyKey;
       continue;
     }
     const warning = failures.length > 0 ? `${failures[0]!.message}; the key was read from the second copy (${copy.names})` : undefined;
     return keys.map((key, i) => ({ info: parsed.info.keys[i]!, key, ...(warning ? { warning } : {}) }));
   }
   // No copy gave the key its header names. Without a password MAC (two-key containers) a wrong
-  // password looks exactly like this when the masks are intact.
-  if (parsed.info.passwordSet === undefined && failures.every((f) => / is damaged \(the \w+ key does not match/.test(f.message)))
+  // password looks exactly like this when the masks are intact (but a key that did match says the password was right).
+  if (parsed.info.passwordSet === undefined && likeWrongPassword)
     throw new CryptoProContainerError(
       pin === ''
         ? `${label}: the key does not match its fingerprint: the container needs a password (key.password, --password-env), or it is damaged`
