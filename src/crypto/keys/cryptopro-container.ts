@@ -176,6 +176,7 @@ function keyInfo(slot: 'primary' | 'secondary', params: Buffer, label: string): 
   const [algorithmOid, algorithmParams] = elementsOf(algorithmIdentifier);
   const storedAlgorithm = oidToString(algorithmOid!);
   const [curve, digest] = elementsOf(algorithmParams!).map(oidToString);
+  if (curve === undefined) throw new Error('key parameters without a curve');
   const algorithm = ruGostKeyOid(storedAlgorithm);
   if (!algorithm)
     throw new CryptoProContainerError(
