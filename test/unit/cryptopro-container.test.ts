@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { derOf } from '../../src/common/x509-der.js';
-import { contentOf, elementsOf } from '../../src/crypto/cms/der.js';
+import { contentOf, elementsOf, oid, sequence, TAG, tlv } from '../../src/crypto/cms/der.js';
 import { Gost28147, GOST28147_PARAM_Z, GOST28147_SBOX_BY_OID } from '../../src/crypto/gost/gost-28147.js';
 import { CRYPTOPRO_PARAMSET_SBOX, gostR341194 } from '../../src/crypto/gost/gost-r-34-11-94.js';
 import { streebog256 } from '../../src/crypto/gost/streebog.js';
@@ -374,6 +374,30 @@ describe('CryptoPro containers: every refusal is a CryptoProContainerError namin
       // Broken DER (an outer length byte): damaged.
       refused(() => openCryptoProContainer({ ...files, header: flipped(header, 3) }, password, name), 'damaged', [name, 'header.key']);
     }
+  });
+
+  it('a hand-edited header.key with its MAC recomputed (the MAC key is all zeros): judged by what it says', (t) => {
+    const v = cryptoPro(t);
+    if (!v) return;
+    const files = v.files(ONE_KEY); // a 2001 key: the header MAC is under S-box CryptoPro-A
+    const fields = elementsOf(elementsOf(files.header)[0]!);
+    const k = fields.findIndex((f, i) => i > 0 && f[0] === TAG.sequence);
+    const [flags, algorithmIdentifier] = elementsOf(fields[k]!);
+    const [algorithmOid, algorithmParams] = elementsOf(algorithmIdentifier!);
+    /** header.key with the primary key's curve/digest parameters replaced, and a header MAC that verifies. */
+    const edited = (params: Buffer) => {
+      const keyParams = sequence(flags!, tlv(TAG.context(0), algorithmOid!, params));
+      const content = sequence(...fields.map((f, i) => (i === k ? keyParams : f)));
+      return sequence(content, tlv(TAG.octetString, new Gost28147(new Uint8Array(32), SBOX_CRYPTOPRO_A).mac(new Uint8Array(8), content)));
+    };
+    // The control: the same parameters re-encoded give the genuine header back.
+    assert.deepEqual(edited(algorithmParams!), Buffer.from(files.header));
+    // No curve at all: damaged (not 'unsupported-key: curve undefined').
+    refused(() => inspectCryptoProContainer({ header: edited(sequence()) }, ONE_KEY), 'damaged', [ONE_KEY, 'header.key']);
+    refused(() => openCryptoProContainer({ ...files, header: edited(sequence()) }, '', ONE_KEY), 'damaged', [ONE_KEY, 'header.key']);
+    // A curve trustflow does not compute on (tc26 256-bit paramSetA, twisted Edwards), the MAC valid: unsupported-key.
+    const edwards = edited(sequence(oid('1.2.643.7.1.2.1.1.1'), oid('1.2.643.2.2.30.1')));
+    refused(() => inspectCryptoProContainer({ header: edwards }, ONE_KEY), 'unsupported-key', [ONE_KEY, '1.2.643.7.1.2.1.1.1']);
   });
 
   it('a flipped byte in masks.key: the key opens from the second copy, with a warning naming masks.key; in both masks files: damaged', (t) => {
