@@ -343,6 +343,8 @@ describe('CryptoPro containers: every refusal is a CryptoProContainerError namin
       const [flags, algorithmIdentifier] = elementsOf(keyParams);
       const [algorithmOid, algorithmParams] = elementsOf(algorithmIdentifier!);
       const [curveOid, digestOid] = elementsOf(algorithmParams!);
+      // Expected damaged everywhere the header MAC covers, the key parameters included: the MAC is checked
+      // before they are believed (a flipped algorithm or curve OID once gave other-format/unsupported-key).
       const positions: [string, number][] = [
         ['the middle of the certificate', at(certificate) + (certificate.length >> 1)],
         ['the certificate signature', at(certificate) + certificate.length - 3],
