@@ -101,12 +101,13 @@ const EXCHANGE_ALGORITHMS = new Set(['1.2.643.2.2.98', '1.2.643.7.1.1.6.1', '1.2
 const SBOX_CRYPTOPRO_A = GOST28147_SBOX_BY_OID.get('1.2.643.2.2.31.1')!;
 const SBOX_TC26_Z = GOST28147_SBOX_BY_OID.get(GOST28147_PARAM_Z)!;
 const ZERO_IV = new Uint8Array(8);
+const GOST_2001 = '1.2.643.2.2.19';
 
 const PRIMITIVE = (n: number) => 0x80 | n;
 
 /** Hash and cipher S-box of a key: GOST R 34.11-94 and CryptoPro-A for 2001 keys, Streebog-256 and TC26-Z for 2012. */
 function primitivesOf(parameters: RuGostKeyParameters): { hash: (d: Uint8Array) => Uint8Array; block: 32 | 64; sbox: GostSbox } {
-  return parameters.algorithm === '1.2.643.2.2.19'
+  return parameters.algorithm === GOST_2001
     ? { hash: (d) => gostR341194(d, CRYPTOPRO_PARAMSET_SBOX), block: 32, sbox: SBOX_CRYPTOPRO_A }
     : { hash: streebog256, block: 64, sbox: SBOX_TC26_Z };
 }
@@ -169,9 +170,6 @@ interface ParsedHeader {
   /** The password MAC ([2]): undefined when absent, all-zero when no password is set. */
   passwordMac: Buffer | undefined;
   primaryFingerprint: Buffer | undefined;
-  /** For the header MAC: the content TLV and the MAC. */
-  content: Buffer;
-  mac: Buffer;
 }
 
 function keyInfo(slot: 'primary' | 'secondary', params: Buffer, label: string): Omit<CryptoProKeyInfo, 'fingerprint' | 'certificate'> {
@@ -181,6 +179,7 @@ function keyInfo(slot: 'primary' | 'secondary', params: Buffer, label: string): 
   const [algorithmOid, algorithmParams] = elementsOf(algorithmIdentifier);
   const storedAlgorithm = oidToString(algorithmOid!);
   const [curve, digest] = elementsOf(algorithmParams!).map(oidToString);
+  if (curve === undefined) throw new Error('key parameters without a curve');
   const algorithm = ruGostKeyOid(storedAlgorithm);
   if (!algorithm)
     throw new CryptoProContainerError(
@@ -228,6 +227,7 @@ function parseHeader(header: Uint8Array, name: Uint8Array | undefined, label: st
     const byTag = new Map(fields.map((f) => [f[0]!, f]));
     const primaryParams = fields.find((f, i) => i > 0 && f[0] === TAG.sequence);
     if (!primaryParams) throw new Error('no key parameters');
+    checkHeaderMac(content!, contentOf(macField!), primaryParams, label);
     const secondaryParams = byTag.get(TAG.context(4));
     const fingerprint = (tag: number) => (byTag.has(tag) ? contentOf(byTag.get(tag)!) : undefined);
     const keys: CryptoProKeyInfo[] = [
@@ -248,8 +248,6 @@ function parseHeader(header: Uint8Array, name: Uint8Array | undefined, label: st
       info: { name: nameOf(name), passwordSet: passwordMac === undefined ? undefined : passwordMac.some((b) => b !== 0), keys },
       passwordMac,
       primaryFingerprint: keys[0]!.fingerprint,
-      content: content!,
-      mac: contentOf(macField!),
     };
   });
 }
@@ -266,15 +264,18 @@ function nameOf(bytes: Uint8Array | undefined): string | undefined {
 
 /** What the container holds, from header.key and name.key alone: no password, no key material. */
 export function inspectCryptoProContainer(files: Pick<CryptoProContainerFiles, 'header' | 'name'>, label: string): CryptoProContainerInfo {
-  const parsed = parseHeader(files.header, files.name, label);
-  checkHeaderMac(parsed, label);
-  return parsed.info;
+  return parseHeader(files.header, files.name, label).info;
 }
 
-function checkHeaderMac(parsed: ParsedHeader, label: string): void {
-  // Keyed by an all-zero key, under the S-box of the container's primary key.
-  const { sbox } = primitivesOf(parsed.info.keys[0]!.parameters);
-  if (!new Gost28147(new Uint8Array(32), sbox).mac(ZERO_IV, parsed.content).equals(parsed.mac))
+/**
+ * The header MAC, checked before the key parameters are believed (a damaged algorithm or curve OID
+ * is damage, not another kind of key). Keyed by an all-zero key, under the S-box of the container's
+ * primary key: CryptoPro-A for 2001 keys, TC26-Z for 2012 ones, either for an algorithm not known here.
+ */
+function checkHeaderMac(content: Buffer, mac: Buffer, primaryParams: Buffer, label: string): void {
+  const algorithm = ruGostKeyOid(oidToString(elementsOf(elementsOf(primaryParams)[1]!)[0]!));
+  const sboxes = algorithm === undefined ? [SBOX_CRYPTOPRO_A, SBOX_TC26_Z] : [algorithm === GOST_2001 ? SBOX_CRYPTOPRO_A : SBOX_TC26_Z];
+  if (!sboxes.some((sbox) => new Gost28147(new Uint8Array(32), sbox).mac(ZERO_IV, content).equals(mac)))
     throw new CryptoProContainerError(`${label}: header.key is damaged (its integrity check failed)`, 'damaged');
 }
 
@@ -332,14 +333,19 @@ function passwordMatches(parsed: ParsedHeader, password: string): boolean {
   return new Gost28147(k, sbox).mac(ZERO_IV, new Uint8Array(16)).equals(parsed.passwordMac!);
 }
 
-/** Keys whose fingerprint and certificate agree with the header; else the first disagreement. */
-function checkKeys(parsed: ParsedHeader, keys: RuGostPrivateKey[]): string | undefined {
-  for (const [i, key] of keys.entries()) {
+/**
+ * Undefined when every key agrees with the fingerprint and certificate of the header; else the first
+ * disagreement, and whether every key disagrees (what a wrong password gives: one KDF key unmasks all).
+ */
+function checkKeys(parsed: ParsedHeader, keys: RuGostPrivateKey[]): { mismatch: string; everyKey: boolean } | undefined {
+  const mismatches = keys.map((key, i) => {
     const info = parsed.info.keys[i]!;
     if (info.fingerprint && !key.fingerprint().equals(info.fingerprint)) return `the ${info.slot} key does not match its fingerprint`;
     if (info.certificate && !key.belongsTo(info.certificate)) return `the ${info.slot} key does not match its certificate`;
-  }
-  return undefined;
+    return undefined;
+  });
+  const mismatch = mismatches.find((m) => m !== undefined);
+  return mismatch === undefined ? undefined : { mismatch, everyKey: mismatches.every((m) => m !== undefined) };
 }
 
 /**
@@ -354,7 +360,6 @@ export function openCryptoProContainer(
   passwordRef?: string,
 ): OpenedContainerKey[] {
   const parsed = parseHeader(files.header, files.name, label);
-  checkHeaderMac(parsed, label);
   const behind = passwordRef ? ` (check the secret behind ${passwordRef})` : '';
   let pin = password;
   if (parsed.info.passwordSet === true && !passwordMatches(parsed, pin)) {
@@ -370,6 +375,7 @@ export function openCryptoProContainer(
   const copies: Copy[] = [{ masks: files.masks, primary: files.primary, names: 'masks.key + primary.key' }];
   if (files.masks2 && files.primary2) copies.push({ masks: files.masks2, primary: files.primary2, names: 'masks2.key + primary2.key' });
   const failures: CryptoProContainerError[] = [];
+  let likeWrongPassword = true; // every copy unmasked, and no key of any agreed with the header
   for (const copy of copies) {
     let keys: RuGostPrivateKey[];
     try {
@@ -377,19 +383,21 @@ export function openCryptoProContainer(
     } catch (err) {
       if (!(err instanceof CryptoProContainerError)) throw err;
       failures.push(err);
+      likeWrongPassword = false;
       continue;
     }
-    const mismatch = checkKeys(parsed, keys);
-    if (mismatch) {
-      failures.push(new CryptoProContainerError(`${label}: ${copy.names.split(' + ')[1]} is damaged (${mismatch})`, 'damaged'));
+    const checked = checkKeys(parsed, keys);
+    if (checked) {
+      failures.push(new CryptoProContainerError(`${label}: ${copy.names.split(' + ')[1]} is damaged (${checked.mismatch})`, 'damaged'));
+      likeWrongPassword &&= checked.everyKey;
       continue;
     }
     const warning = failures.length > 0 ? `${failures[0]!.message}; the key was read from the second copy (${copy.names})` : undefined;
     return keys.map((key, i) => ({ info: parsed.info.keys[i]!, key, ...(warning ? { warning } : {}) }));
   }
   // No copy gave the key its header names. Without a password MAC (two-key containers) a wrong
-  // password looks exactly like this when the masks are intact.
-  if (parsed.info.passwordSet === undefined && failures.every((f) => / is damaged \(the \w+ key does not match/.test(f.message)))
+  // password looks exactly like this when the masks are intact (but a key that did match says the password was right).
+  if (parsed.info.passwordSet === undefined && likeWrongPassword)
     throw new CryptoProContainerError(
       pin === ''
         ? `${label}: the key does not match its fingerprint: the container needs a password (key.password, --password-env), or it is damaged`
