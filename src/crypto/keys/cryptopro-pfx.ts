@@ -46,8 +46,12 @@ const SBOX_A: GostSbox = GOST28147_SBOX_BY_OID.get('1.2.643.2.2.31.1')!;
 const KEK_LABEL = Buffer.from('26bdb878', 'hex');
 const BLOB_MAGIC = Buffer.from('MAG1', 'latin1');
 
-/** PKCS#12 iteration counts, as pkcs12.ts bounds them: more would block the worker's thread. */
-const MAX_PKCS12_ITERATIONS = 1_000_000;
+/**
+ * PKCS#12 iteration counts (MAC, certificate bag). CryptoPro writes 2000-2048; each iteration is one
+ * SHA-1 call in JavaScript (~3 µs) and a file needs three derivations, so 100,000 already blocks the
+ * worker's thread for about a second: more is refused rather than run.
+ */
+const MAX_PKCS12_ITERATIONS = 100_000;
 /** The PBE's round counter is two bytes (BE16), and a round costs ~20 µs of pure-JS GOST94. */
 const MAX_PBE_ROUNDS = 0xffff;
 
