@@ -248,7 +248,7 @@ describe('konturSignIn on a real Temporal server', () => {
       if (!dir) return;
       const container = join(dir, 'cryptopro-corefx/containers/G2012256.001');
       const certificate = await readFile(join(dir, 'cryptopro-corefx/expected/G2012256.001.secondary.cert.pem'), 'utf8');
-      await register(certificate, 'user-cryptopro-2012');
+      await register(certificate);
       const workflowId = wfId('container-2012');
       const r = await executeFlow(client, konturSignIn, {
         workflowId,
@@ -269,7 +269,7 @@ describe('konturSignIn on a real Temporal server', () => {
     it('signs in with a GOST R 34.10-2001 container; a password-protected one with a wrong password fails at once, naming the reference', async (tt) => {
       const dir = vectorsOrSkip(tt, 'cryptopro');
       if (!dir) return;
-      await register(await readFile(join(dir, 'cryptopro-corefx/expected/G2001256.000.cert.pem'), 'utf8'), 'user-cryptopro-2001');
+      await register(await readFile(join(dir, 'cryptopro-corefx/expected/G2001256.000.cert.pem'), 'utf8'));
       const key = { kind: 'cryptopro' as const, path: join(dir, 'cryptopro-corefx/containers/G2001256.000') };
       const r = await executeFlow(client, konturSignIn, {
         workflowId: wfId('container-2001'),
@@ -305,7 +305,7 @@ describe('konturSignIn on a real Temporal server', () => {
         ['dotnet_core_2012_512', { kind: 'pkcs12', path: join(dir, 'cryptopro-corefx/pfx/dotnet_core_2012_512.pfx') }],
       ];
       for (const [name, key] of cases) {
-        await register(await readFile(join(dir, `cryptopro-corefx/expected/${name}.pfx.cert.pem`), 'utf8'), `user-${name}`);
+        await register(await readFile(join(dir, `cryptopro-corefx/expected/${name}.pfx.cert.pem`), 'utf8'));
         const r = await executeFlow(client, konturSignIn, {
           workflowId: wfId(`pfx-${name}`),
           input: input('kontur-256', { key }),

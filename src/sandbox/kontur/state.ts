@@ -18,7 +18,7 @@ const ConfigSchema = z.strictObject({
    * Registers a certificate of a CA the sandbox does not run (a CryptoPro container's, say) to a
    * user, as a Kontur account binds its certificate: its chain then counts as trusted.
    */
-  register: z.strictObject({ certificate: z.string().min(1), userId: z.string().min(1).max(100) }).optional(),
+  registerCertificate: z.string().min(1).optional(),
 });
 
 interface Pending {
@@ -131,21 +131,20 @@ export class KonturState {
       return {
         status: 400,
         body: {
-          error_message:
-            'expected {"cipher": "gost89"|"kuznyechik", "errorFormat": "text"|"json", "register": {"certificate": "<PEM>", "userId": "…"}}',
+          error_message: 'expected {"cipher": "gost89"|"kuznyechik", "errorFormat": "text"|"json", "registerCertificate": "<PEM>"}',
         },
       };
-    const { register, ...config } = parsed.data;
+    const { registerCertificate, ...config } = parsed.data;
     let registered: string | undefined;
-    if (register) {
+    if (registerCertificate) {
       let cert: X509Certificate;
       try {
-        cert = new X509Certificate(register.certificate);
+        cert = new X509Certificate(registerCertificate);
       } catch {
-        return { status: 400, body: { error_message: 'register.certificate: not a PEM certificate' } };
+        return { status: 400, body: { error_message: 'registerCertificate: not a PEM certificate' } };
       }
       registered = thumbprintOf(cert);
-      this.registered.set(registered, { userId: register.userId });
+      this.registered.set(registered, { userId: `registered-${registered.slice(0, 12).toLowerCase()}` });
       this.facts.delete(registered); // asked again, now as registered
     }
     this.config = { ...this.config, ...config };
