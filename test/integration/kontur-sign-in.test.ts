@@ -240,8 +240,7 @@ describe('konturSignIn on a real Temporal server', () => {
   });
 
   describe('keys as CryptoPro CSP holds them (genuine containers from ../shared/vectors/cryptopro)', () => {
-    const register = async (certificatePem: string, userId: string) =>
-      sandboxAdmin(url, 'config', { register: { certificate: certificatePem, userId } });
+    const register = async (certificatePem: string) => sandboxAdmin(url, 'config', { registerCertificate: certificatePem });
 
     it('signs in with the exchange key of a two-key container (2012-256), certificate from the container; no key in the history', async (tt) => {
       const dir = vectorsOrSkip(tt, 'cryptopro');
