@@ -1,6 +1,6 @@
 // The `cms` group: `cms sign`, `cms verify`, `cms decrypt` (local tools, no Temporal).
 import { X509Certificate } from 'node:crypto';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { parseStrictDate } from '../../common/strict-date.js';
 import { verifyChain } from '../../crypto/certificates/chain.js';
 import { checkCertificate } from '../../crypto/certificates/check.js';
@@ -169,6 +169,8 @@ const decrypt = defineCommand({
         ...(v.originator ? [{ flag: '--originator', path: v.originator }] : []),
       ],
     };
+    if (container && resolve(out).startsWith(resolve(keyPath) + sep))
+      throw new UsageError(`--out ${out}: inside the key container ${keyPath}; write the plaintext elsewhere`);
     await checkOutputFile(out, outputFile);
     const password = v['key-password-env'] !== undefined ? secretFromEnv('--key-password-env', v['key-password-env']) : undefined;
     const t0 = performance.now();
