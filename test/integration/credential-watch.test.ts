@@ -27,6 +27,7 @@ import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import type { ReceivedAlert } from '../../src/sandbox/credentials/alert-receiver.js';
 import { sandboxAlertEnv, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecretsInHistory } from '../helpers/history.js';
+import { vectorsOrSkip } from '../helpers/paths.js';
 
 const taskQueue = 'credentials-test';
 let t: FlowTestEnv;
@@ -522,5 +523,38 @@ describe('credential watch: alert health, not-yet-valid, removal and return, the
       (await receiver()).alerts.find((a) => a.alertId === down.alertId),
       undefined,
     );
+  });
+
+  it('watches the certificates a CryptoPro container stores, read without its password; refuses a folder that is not one', async (tt) => {
+    const dir = vectorsOrSkip(tt, 'cryptopro');
+    if (!dir) return;
+    await assert.rejects(
+      applyFile({ version: 1, credentials: [{ id: 'not-a-container', kind: 'cryptopro-container', path: t.tmp }] }),
+      /credential 'not-a-container': .*not a CryptoPro container: header\.key, masks\.key, primary\.key missing/,
+    );
+    // get-cpcert's container has a password; the watch never asks for it (the header is not encrypted).
+    const report = await applyFile({
+      version: 1,
+      credentials: [
+        {
+          id: 'kontur-container',
+          kind: 'cryptopro-container',
+          path: join(dir, 'cryptopro-corefx/containers/G2012256.001'),
+          policy: { alertLadder: ['2h'], renewAt: 0.99 },
+        },
+        { id: 'expired-container', kind: 'cryptopro-container', path: join(dir, 'get-cpcert/g2012256.000') },
+      ],
+    });
+    assert.deepEqual(report.created.sort(), ['expired-container', 'kontur-container']);
+    const rows = await listCredentials(client);
+    const ok = rows.find((r) => r.id === 'kontur-container')!;
+    assert.equal(ok.kind, 'cryptopro-container');
+    assert.equal(ok.state, 'ok');
+    assert.deepEqual(
+      ok.certificates.map((c) => c.serialNumber).sort(),
+      ['01', '01'],
+      'the signature and the exchange key certificates (same serial, different keys)',
+    );
+    assert.equal(rows.find((r) => r.id === 'expired-container')!.state, 'expired');
   });
 });

@@ -13,6 +13,9 @@ import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { konturSignIn } from '../../src/flows/index.js';
+import { vectorsOrSkip } from '../helpers/paths.js';
+
+const pemDer = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, ''), 'base64');
 
 const taskQueue = 'kontur-test';
 let t: FlowTestEnv;
@@ -234,5 +237,87 @@ describe('konturSignIn on a real Temporal server', () => {
       /baseUrl: must be https/,
     );
     assert.deepEqual((await state()).calls, {});
+  });
+
+  describe('keys as CryptoPro CSP holds them (genuine containers from ../shared/vectors/cryptopro)', () => {
+    const register = async (certificatePem: string, userId: string) =>
+      sandboxAdmin(url, 'config', { register: { certificate: certificatePem, userId } });
+
+    it('signs in with the exchange key of a two-key container (2012-256), certificate from the container; no key in the history', async (tt) => {
+      const dir = vectorsOrSkip(tt, 'cryptopro');
+      if (!dir) return;
+      const container = join(dir, 'cryptopro-corefx/containers/G2012256.001');
+      const certificate = await readFile(join(dir, 'cryptopro-corefx/expected/G2012256.001.secondary.cert.pem'), 'utf8');
+      await register(certificate, 'user-cryptopro-2012');
+      const workflowId = wfId('container-2012');
+      const r = await executeFlow(client, konturSignIn, {
+        workflowId,
+        input: input('kontur-256', { key: { kind: 'cryptopro', path: container } }),
+        taskQueue,
+      });
+      assert.ok(await sessionWorks(r.sid));
+      assert.equal((await state()).successfulApprovals, 1);
+      const keyDer = pemDer(await readFile(join(dir, 'cryptopro-corefx/expected/G2012256.001.secondary.key.pem'), 'utf8'));
+      const hits = findSecrets(await storedHistory(client, workflowId), [
+        { label: 'sid', value: r.sid },
+        { label: 'private key DER', value: keyDer },
+        { label: 'private key scalar', value: keyDer.subarray(keyDer.length - 32) },
+      ]);
+      assert.deepEqual(hits, []);
+    });
+
+    it('signs in with a GOST R 34.10-2001 container; a password-protected one with a wrong password fails at once, naming the reference', async (tt) => {
+      const dir = vectorsOrSkip(tt, 'cryptopro');
+      if (!dir) return;
+      await register(await readFile(join(dir, 'cryptopro-corefx/expected/G2001256.000.cert.pem'), 'utf8'), 'user-cryptopro-2001');
+      const key = { kind: 'cryptopro' as const, path: join(dir, 'cryptopro-corefx/containers/G2001256.000') };
+      const r = await executeFlow(client, konturSignIn, {
+        workflowId: wfId('container-2001'),
+        input: input('kontur-256', { key }),
+        taskQueue,
+      });
+      assert.ok(await sessionWorks(r.sid));
+
+      // get-cpcert's containers have a password ("1"); their test-centre certificates expired in 2019, so
+      // only the refusal can run as a flow here (the password opens them in test/unit and test/e2e).
+      const badPin = join(tmp, 'container-bad-pin');
+      await writeFile(badPin, '2', { mode: 0o600 });
+      const f = failureOf(
+        await executeFlow(client, konturSignIn, {
+          workflowId: wfId('container-wrong-pin'),
+          input: input('kontur-256', { key: { kind: 'cryptopro', path: join(dir, 'get-cpcert/g2001.000'), password: `file:${badPin}` } }),
+          taskQueue,
+        }).catch((e: unknown) => e),
+      );
+      assert.equal(f.type, FailureType.KeyStoreUnreadable);
+      assert.equal(f.nonRetryable, true);
+      assert.ok(f.message.includes(`wrong password for the container (check the secret behind file:${badPin})`), f.message);
+      assert.equal((await state()).calls['POST /auth/{version}/authenticate-by-cert'], 1);
+    });
+
+    it('refuses a container of the newer format (ECDSA) and a container without the asked key, before anything is sent', async (tt) => {
+      const dir = vectorsOrSkip(tt, 'cryptopro');
+      if (!dir) return;
+      const cases: [KonturSignInInput['key'], RegExp, string][] = [
+        [{ kind: 'cryptopro', path: join(dir, 'cryptopro-corefx/other-formats/pfx-0829.000') }, /newer format/, FailureType.UnsupportedKey],
+        [
+          { kind: 'cryptopro', path: join(dir, 'cryptopro-corefx/containers/G2001256.000'), keyUsage: 'signature' },
+          /holds no signature key/,
+          FailureType.KeyStoreUnreadable,
+        ],
+      ];
+      for (const [key, message, type] of cases) {
+        const f = failureOf(
+          await executeFlow(client, konturSignIn, {
+            workflowId: wfId('container-refused'),
+            input: input('kontur-256', { key }),
+            taskQueue,
+          }).catch((e: unknown) => e),
+        );
+        assert.equal(f.type, type);
+        assert.match(f.message, message);
+      }
+      assert.equal((await state()).calls['POST /auth/{version}/authenticate-by-cert'], undefined);
+    });
   });
 });

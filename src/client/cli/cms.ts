@@ -8,7 +8,9 @@ import { validityProblem } from '../../crypto/certificates/validity.js';
 import { cmsToDer } from '../../crypto/cms/shared.js';
 import { verifyCms } from '../../crypto/cms/verify.js';
 import { readCertificateBundle } from '../../crypto/certificates/credential-certificates.js';
-import { assertNotCryptoProContainer, decryptCms } from '../../crypto/cms/decrypt.js';
+import { decryptCms, type DecryptionKey } from '../../crypto/cms/decrypt.js';
+import { isCryptoProContainerPath } from '../../crypto/keys/cryptopro-container-folder.js';
+import { openDecryptionKey } from '../../crypto/keys/decryption-key.js';
 import { openSigner } from '../../crypto/keys/signer.js';
 import { defineCommand, outputFormat, outputOption, required, UsageError } from './command.js';
 import { checkOutputFile, writeOutputFile } from './io.js';
@@ -133,9 +135,14 @@ const decrypt = defineCommand({
   summary: 'decrypt CMS EnvelopedData (GOST or RSA recipients)',
   details: 'GOST 28147-89 key transport in-process, other GOST via OpenSSL + gost-engine, RSA via node-forge.',
   options: {
-    key: { type: 'string', value: 'FILE', help: '(required) the private key: PEM PKCS#8 (encrypted or not) or PKCS#12' },
+    key: {
+      type: 'string',
+      value: 'PATH',
+      help: '(required) the private key: PEM PKCS#8 (encrypted or not), PKCS#12 (CryptoPro PFX included) or a CryptoPro container folder',
+    },
     'key-password-env': { type: 'string', value: 'NAME', help: "the environment variable holding the key's password" },
-    cert: { type: 'string', value: 'FILE', help: "(required) the recipient's certificate" },
+    'key-usage': { type: 'string', value: 'exchange|signature', help: 'which key of a two-key CryptoPro container (default exchange)' },
+    cert: { type: 'string', value: 'FILE', help: "the recipient's certificate (required, except for a container that stores it)" },
     in: { type: 'string', value: 'FILE', help: '(required) the EnvelopedData' },
     out: { type: 'string', value: 'FILE', help: '(required) where the plaintext goes (a new file, mode 0600)' },
     originator: { type: 'string', value: 'FILE', help: "the sender's certificate (key agreement)" },
@@ -143,7 +150,12 @@ const decrypt = defineCommand({
   },
   async run(v) {
     const keyPath = required(v.key, 'key');
-    const certPath = required(v.cert, 'cert');
+    const container = isCryptoProContainerPath(keyPath);
+    const certPath = container ? v.cert : required(v.cert, 'cert');
+    const keyUsage = v['key-usage'];
+    if (keyUsage !== undefined && keyUsage !== 'exchange' && keyUsage !== 'signature')
+      throw new UsageError(`--key-usage ${keyUsage}: expected exchange or signature`);
+    if (keyUsage !== undefined && !container) throw new UsageError('--key-usage applies to a CryptoPro container (--key <folder>) only');
     const input = required(v.in, 'in');
     const out = required(v.out, 'out');
     const outputFile = {
@@ -153,23 +165,42 @@ const decrypt = defineCommand({
       inputs: [
         { flag: '--in', path: input },
         { flag: '--key', path: keyPath },
-        { flag: '--cert', path: certPath },
+        ...(certPath ? [{ flag: '--cert', path: certPath }] : []),
         ...(v.originator ? [{ flag: '--originator', path: v.originator }] : []),
       ],
     };
     await checkOutputFile(out, outputFile);
     const password = v['key-password-env'] !== undefined ? secretFromEnv('--key-password-env', v['key-password-env']) : undefined;
-    await assertNotCryptoProContainer(keyPath);
-    const keyBytes = await readInputFile('--key', keyPath);
-    const isPem = keyBytes.subarray(0, 64).toString('latin1').includes('-----BEGIN');
-    if (!isPem && password === undefined) throw new UsageError('a PKCS#12 key needs --key-password-env NAME');
     const t0 = performance.now();
+    let key: DecryptionKey;
+    let certificate: Buffer;
+    if (container) {
+      // Read in-process, as a flow's { kind: 'cryptopro' } key is; the password only from the environment.
+      const opened = await openDecryptionKey(
+        {
+          kind: 'cryptopro',
+          path: resolve(keyPath),
+          ...(password !== undefined ? { password: `env:${v['key-password-env']}` } : {}),
+          ...(keyUsage ? { keyUsage } : {}),
+          ...(certPath ? { certificate: resolve(certPath) } : {}),
+        },
+        async () => password!,
+      );
+      key = opened.key;
+      certificate = opened.certificate;
+    } else {
+      const keyBytes = await readInputFile('--key', keyPath);
+      const isPem = keyBytes.subarray(0, 64).toString('latin1').includes('-----BEGIN');
+      if (!isPem && password === undefined) throw new UsageError('a PKCS#12 key needs --key-password-env NAME');
+      key = isPem
+        ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) }
+        : { format: 'pkcs12', der: keyBytes, password: password! };
+      certificate = await readInputFile('--cert', certPath!);
+    }
     const plain = await decryptCms({
       cms: await readInputFile('--in', input),
-      key: isPem
-        ? { format: 'pem', pem: keyBytes, ...(password !== undefined ? { password } : {}) }
-        : { format: 'pkcs12', der: keyBytes, password: password! },
-      certificate: await readInputFile('--cert', certPath),
+      key,
+      certificate,
       ...(v.originator ? { originator: await readInputFile('--originator', v.originator) } : {}),
     });
     await writeOutputFile(out, plain, outputFile);

@@ -7,8 +7,6 @@
 // latter OpenSSL "decrypts" with a random key and exits 0 when the key does not fit (its defence
 // against oracle attacks), handing back garbage.
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import forge from 'node-forge';
@@ -255,24 +253,4 @@ async function decryptRsa(der: Buffer, p: DecryptCmsParams): Promise<Buffer> {
     throw new CmsDecryptError('the message could not be decrypted with this key (damaged?)', 'not-for-this-recipient');
   }
   return Buffer.from((message as unknown as { content: forge.util.ByteStringBuffer }).content.getBytes(), 'binary');
-}
-
-/**
- * CryptoPro CSP keeps keys in containers (a folder with header.key, primary.key, masks.key...)
- * that nothing outside CryptoPro reads. Say so clearly instead of failing on the bytes.
- */
-export async function assertNotCryptoProContainer(path: string): Promise<void> {
-  const markers = ['header.key', 'primary.key', 'masks.key', 'name.key'];
-  const isDir = await stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  const names = isDir ? await readdir(path).catch(() => [] as string[]) : [basename(path)];
-  if (names.some((n) => markers.includes(n.toLowerCase()))) {
-    throw new CmsDecryptError(
-      `${isDir ? path : join(path, '..')} looks like a CryptoPro key container, which is not supported: export the key ` +
-        'with its certificate to PKCS#12 (.pfx) in CryptoPro CSP (or with a tool able to read the container) and use that file',
-      'unsupported-key',
-    );
-  }
 }

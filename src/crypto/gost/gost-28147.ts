@@ -218,7 +218,7 @@ export function gost28147CfbMeshed(
 }
 
 /** RFC 4357 §6.5: the key-encryption key diversified by the 8-byte UKM (eight CFB passes). */
-function diversifyCryptoPro(kek: Uint8Array, sbox: GostSbox, ukm: Uint8Array): Buffer {
+export function diversifyCryptoPro(kek: Uint8Array, sbox: GostSbox, ukm: Uint8Array): Buffer {
   let key: Buffer = Buffer.from(kek);
   for (let i = 0; i < 8; i++) {
     let s1 = 0;

@@ -35,6 +35,19 @@ export function looksLikeCryptoProContainer(path: string): boolean {
 }
 
 /**
+ * True when `path` is meant as a container: a folder, or one of a container's files (the caller then
+ * reads it with readCryptoProContainerFolder, which says what is wrong with it).
+ */
+export function isCryptoProContainerPath(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() || CONTAINER_FILE.test(basename(path));
+  } catch {
+    return CONTAINER_FILE.test(basename(path));
+  }
+}
+const CONTAINER_FILE = /^(header|masks2?|primary2?|name)\.key$/i;
+
+/**
  * Reads the files of the container folder at `path`.
  * @throws CryptoProContainerError 'not-a-container' naming what is missing (or that a file inside was given).
  */
@@ -42,7 +55,7 @@ export async function readCryptoProContainerFolder(path: string): Promise<Crypto
   let names: string[];
   try {
     if (!statSync(path).isDirectory()) {
-      const inside = /^(header|masks2?|primary2?|name)\.key$/i.test(basename(path));
+      const inside = CONTAINER_FILE.test(basename(path));
       throw new CryptoProContainerError(
         inside
           ? `${path}: this is one file of a CryptoPro container: give the container's folder (${dirname(path)})`

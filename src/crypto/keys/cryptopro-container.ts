@@ -44,7 +44,10 @@ export class CryptoProContainerError extends KeyStoreError {
     message: string,
     readonly problem: CryptoProContainerProblem,
   ) {
-    super(message, problem === 'other-format' || problem === 'unsupported-key' ? FailureType.UnsupportedKey : FailureType.KeyStoreUnreadable);
+    super(
+      message,
+      problem === 'other-format' || problem === 'unsupported-key' ? FailureType.UnsupportedKey : FailureType.KeyStoreUnreadable,
+    );
   }
 }
 
@@ -218,14 +221,21 @@ function parseHeader(header: Uint8Array, name: Uint8Array | undefined, label: st
         'other-format',
       );
     if (formatOid !== CLASSIC_FORMAT)
-      throw new CryptoProContainerError(`${label}: header.key is not of a CryptoPro container format trustflow knows (${formatOid ?? 'no format OID'})`, 'other-format');
+      throw new CryptoProContainerError(
+        `${label}: header.key is not of a CryptoPro container format trustflow knows (${formatOid ?? 'no format OID'})`,
+        'other-format',
+      );
     const byTag = new Map(fields.map((f) => [f[0]!, f]));
     const primaryParams = fields.find((f, i) => i > 0 && f[0] === TAG.sequence);
     if (!primaryParams) throw new Error('no key parameters');
     const secondaryParams = byTag.get(TAG.context(4));
     const fingerprint = (tag: number) => (byTag.has(tag) ? contentOf(byTag.get(tag)!) : undefined);
     const keys: CryptoProKeyInfo[] = [
-      { ...keyInfo('primary', primaryParams, label), fingerprint: fingerprint(PRIMITIVE(10)), certificate: certificateOf(byTag.get(PRIMITIVE(5)), label) },
+      {
+        ...keyInfo('primary', primaryParams, label),
+        fingerprint: fingerprint(PRIMITIVE(10)),
+        certificate: certificateOf(byTag.get(PRIMITIVE(5)), label),
+      },
     ];
     if (secondaryParams)
       keys.push({
@@ -337,14 +347,22 @@ function checkKeys(parsed: ParsedHeader, keys: RuGostPrivateKey[]): string | und
  * @param passwordRef the secret reference the password came from, named in password errors.
  * @throws CryptoProContainerError saying which problem, which file and what to do.
  */
-export function openCryptoProContainer(files: CryptoProContainerFiles, password: string, label: string, passwordRef?: string): OpenedContainerKey[] {
+export function openCryptoProContainer(
+  files: CryptoProContainerFiles,
+  password: string,
+  label: string,
+  passwordRef?: string,
+): OpenedContainerKey[] {
   const parsed = parseHeader(files.header, files.name, label);
   checkHeaderMac(parsed, label);
   const behind = passwordRef ? ` (check the secret behind ${passwordRef})` : '';
   let pin = password;
   if (parsed.info.passwordSet === true && !passwordMatches(parsed, pin)) {
     if (pin === '')
-      throw new CryptoProContainerError(`${label}: the container is protected by a password: give it (key.password, --password-env)`, 'password-required');
+      throw new CryptoProContainerError(
+        `${label}: the container is protected by a password: give it (key.password, --password-env)`,
+        'password-required',
+      );
     throw new CryptoProContainerError(`${label}: wrong password for the container${behind}`, 'wrong-password');
   }
   if (parsed.info.passwordSet === false) pin = ''; // the container says it has none: a password given anyway changes nothing
@@ -388,7 +406,13 @@ export function openCryptoProContainer(files: CryptoProContainerFiles, password:
  */
 export function pickContainerKey(keys: OpenedContainerKey[] | CryptoProKeyInfo[], keyUsage: KeyUsage | undefined, label: string): number {
   const usages = keys.map((k) => ('info' in k ? k.info.usage : k.usage));
-  const index = keyUsage ? usages.indexOf(keyUsage) : usages.includes('exchange') ? usages.indexOf('exchange') : usages.length === 1 ? 0 : -1;
+  const index = keyUsage
+    ? usages.indexOf(keyUsage)
+    : usages.includes('exchange')
+      ? usages.indexOf('exchange')
+      : usages.length === 1
+        ? 0
+        : -1;
   if (index < 0)
     throw new CryptoProContainerError(
       `${label}: the container holds no ${keyUsage ?? 'exchange'} key (it holds: ${usages.join(', ')}); set keyUsage to one of those`,

@@ -7,7 +7,13 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { FailureType, KeyStoreError } from '../../common/errors.js';
 import { kzGostPublicKeyOfCertificate } from '../certificates/check.js';
-import { isKzGostKeyOid, kzGostPrivateKeyFromPkcs8, kzGostPublicKeyOf, sameKzGostPublicKey, type KzGostPrivateKey } from '../gost/kz-gost.js';
+import {
+  isKzGostKeyOid,
+  kzGostPrivateKeyFromPkcs8,
+  kzGostPublicKeyOf,
+  sameKzGostPublicKey,
+  type KzGostPrivateKey,
+} from '../gost/kz-gost.js';
 import type { SecretResolver } from '../../secrets/resolve.js';
 import { keyCache, readKeyFile, type KeyFile } from './key-cache.js';
 

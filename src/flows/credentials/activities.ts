@@ -21,6 +21,8 @@ import {
   readFileOrExplain,
   readPkcs12Certificates,
 } from '../../crypto/certificates/credential-certificates.js';
+import { inspectCryptoProContainerFolder } from '../../crypto/keys/cryptopro-container-folder.js';
+import { publicKeyOfCertificate } from '../../crypto/keys/ru-gost-key.js';
 import { resolveSecret as defaultResolveSecret, type SecretResolver } from '../../secrets/resolve.js';
 
 export interface CredentialActivityDeps {
@@ -202,7 +204,34 @@ async function inspect(d: CredentialDeps, entry: FileCredential, artifactsDir?: 
       };
     case 'kpsis-certificate':
       return inspectKpsisCertificate(artifactsDir ?? entry.artifactsDir);
+    case 'cryptopro-container':
+      return inspectCryptoProContainerCredential(entry);
   }
+}
+
+/**
+ * The certificates a CryptoPro container's header stores (read without its password, the header's
+ * MAC checked), or the certificate file the entry names, which must then be for the container's key.
+ */
+async function inspectCryptoProContainerCredential(
+  entry: Extract<FileCredential, { kind: 'cryptopro-container' }>,
+): Promise<CredentialInspection> {
+  const info = await inspectCryptoProContainerFolder(entry.path);
+  const stored = info.keys.flatMap((k) => (k.certificate ? [k.certificate] : []));
+  if (entry.certificate) {
+    const certs = readCertificateBundle(await readFileOrExplain(entry.certificate, 'certificate'), entry.certificate);
+    const own = certs[0]!;
+    if (!info.keys.some((k) => k.fingerprint && publicKeyOfCertificate(own.raw)?.subarray(0, 8).equals(k.fingerprint)))
+      throw new KeyStoreError(`${entry.certificate}: this certificate is not for a key of the container ${entry.path}`);
+    return { certificates: inspectedChain(certs, 'certificate'), serviceWarnings: [] };
+  }
+  if (stored.length === 0)
+    throw new KeyStoreError(
+      `${entry.path}: the container stores no certificate: name its certificate file as certificate in the inventory`,
+    );
+  // A two-key container often stores one certificate twice (signature and exchange key): watch it once.
+  const unique = stored.filter((c, i) => stored.findIndex((o) => o.raw.equals(c.raw)) === i);
+  return { certificates: unique.flatMap((c) => inspectedChain([c], 'container')), serviceWarnings: [] };
 }
 
 /** The TLS key's chain, then the CA bundle's certificates it does not already hold. */

@@ -112,6 +112,8 @@ export function actionFor(s: WatchState, cert: InspectedCertificate): string {
       return entry.renewal
         ? `the automatic renewal has not produced a certificate yet: see trustflow credentials list for its flow and submit the CA's certificate with trustflow kpsis submit-cert`
         : 'start a kpsisIssueCertificate for a new key (or add renewal: to the inventory entry so the watch does it), hand the request to the CA (NCES), then point artifactsDir at the new set';
+    case 'cryptopro-container':
+      return `renew with ${issuer}: get a new key and certificate (CryptoPro CSP writes a new container), put the new container folder where path points, then run trustflow credentials scan`;
     default:
       return `renew with ${issuer}: obtain a new certificate (and key), replace the file in place, then run trustflow credentials scan`;
   }

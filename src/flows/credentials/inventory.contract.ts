@@ -127,12 +127,24 @@ const KpsisCertificateCredential = strictObject({
     .optional(),
 });
 
+/**
+ * A CryptoPro CSP key container (a Kontur key): the certificates its header stores are watched, read
+ * without the password; `certificate` names the certificate file when the container stores none.
+ */
+const CryptoProContainerCredential = strictObject({
+  ...common,
+  kind: z.literal('cryptopro-container'),
+  path: absolutePath('/etc/trustflow/keys/kontur.000'),
+  certificate: absolutePath('/etc/trustflow/keys/kontur.cer').optional(),
+});
+
 const ENTRY_SCHEMAS = {
   pkcs12: Pkcs12Credential,
   mtls: MtlsCredential,
   certificate: CertificateCredential,
   'cipher-container': CipherContainerCredential,
   'kpsis-certificate': KpsisCertificateCredential,
+  'cryptopro-container': CryptoProContainerCredential,
 } as const;
 
 export const CredentialEntrySchema = z.discriminatedUnion('kind', [
@@ -141,6 +153,7 @@ export const CredentialEntrySchema = z.discriminatedUnion('kind', [
   CertificateCredential,
   CipherContainerCredential,
   KpsisCertificateCredential,
+  CryptoProContainerCredential,
 ]);
 export type CredentialEntry = z.output<typeof CredentialEntrySchema>;
 

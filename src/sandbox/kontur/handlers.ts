@@ -27,7 +27,7 @@ export async function authenticateByCert(s: KonturState, req: SimRequest): Promi
     if (!chainTrusted || !validAt(cert, at) || !validAt(s.ca, at)) return { status: 406, body: CHAIN_NOT_VALID };
   }
   if (!keyEncipherment) return s.reject(403, 'CertNotValid');
-  const user = s.options.users[thumbprint];
+  const user = s.userOf(thumbprint);
   if (user?.registerFails) return s.reject(403, 'CertRegisterFail');
   const userId = user?.userId ?? `unbound-${thumbprint}`;
   const rnd = Buffer.concat([Buffer.from(`${userId}:`), randomBytes(32)]);
@@ -69,7 +69,7 @@ export function approveCert(s: KonturState, req: SimRequest): SimResponse {
     s.pending.delete(userId);
     return s.reject(403, 'RndBytesExpired');
   }
-  if (!s.options.users[thumbprint.toUpperCase()]) return s.reject(403, 'UnknownCertificate');
+  if (!s.userOf(thumbprint.toUpperCase())) return s.reject(403, 'UnknownCertificate');
   if (!req.body.equals(p.rnd)) return s.reject(403, 'WrongKey');
   s.pending.delete(userId);
   s.counters.successfulApprovals++;

@@ -9,8 +9,17 @@ import { gostRecipient, type GostRecipient } from '../../crypto/cms/gost-envelop
 import { runGostOpenssl } from '../../crypto/openssl-gost-engine.js';
 import type { SimRequest, SimResponse } from '../simulator.js';
 import type { KonturSimulatorOptions } from './simulator.js';
+import { thumbprintOf } from './gost-pki.js';
 
-const ConfigSchema = z.object({ cipher: z.enum(['gost89', 'kuznyechik']).optional(), errorFormat: z.enum(['text', 'json']).optional() });
+const ConfigSchema = z.strictObject({
+  cipher: z.enum(['gost89', 'kuznyechik']).optional(),
+  errorFormat: z.enum(['text', 'json']).optional(),
+  /**
+   * Registers a certificate of a CA the sandbox does not run (a CryptoPro container's, say) to a
+   * user, as a Kontur account binds its certificate: its chain then counts as trusted.
+   */
+  register: z.strictObject({ certificate: z.string().min(1), userId: z.string().min(1).max(100) }).optional(),
+});
 
 interface Pending {
   rnd: Buffer;
@@ -36,6 +45,8 @@ export class KonturState {
   pending = new Map<string, Pending>(); // by userId: one random value per user
   sessions = new Map<string, { userId: string; refreshToken: string }>();
   counters = newCounters();
+  /** Certificates registered through /__sandbox/config, by thumbprint. */
+  registered = new Map<string, { userId: string }>();
   private readonly facts = new Map<string, Promise<CertificateFacts>>();
 
   constructor(
@@ -77,7 +88,7 @@ export class KonturState {
           .then(({ stdout }) => /Key Encipherment|Key Agreement/.test(stdout.toString()))
           .catch(() => false),
       ]).then(([chainTrusted, keyEncipherment]) => ({
-        chainTrusted,
+        chainTrusted: chainTrusted || this.registered.has(thumbprint),
         keyEncipherment,
         // The user's key with multiplication tables, built once: each challenge then costs ~1 ms.
         recipient: gostRecipient(cert.raw, { precompute: true }),
@@ -99,6 +110,13 @@ export class KonturState {
     this.sessions = new Map();
     this.counters = newCounters();
     this.config = defaultConfig();
+    for (const thumbprint of this.registered.keys()) this.facts.delete(thumbprint);
+    this.registered = new Map();
+  }
+
+  /** The user a certificate is bound to: registered through the sandbox, else by the simulator's options. */
+  userOf(thumbprint: string): { userId: string; registerFails?: boolean } | undefined {
+    return this.registered.get(thumbprint) ?? this.options.users[thumbprint];
   }
 
   /** For /__sandbox/state. */
@@ -110,8 +128,28 @@ export class KonturState {
   configure(json: unknown): SimResponse {
     const parsed = ConfigSchema.safeParse(json);
     if (!parsed.success)
-      return { status: 400, body: { error_message: 'expected {"cipher": "gost89"|"kuznyechik", "errorFormat": "text"|"json"}' } };
-    this.config = { ...this.config, ...parsed.data };
+      return {
+        status: 400,
+        body: {
+          error_message:
+            'expected {"cipher": "gost89"|"kuznyechik", "errorFormat": "text"|"json", "register": {"certificate": "<PEM>", "userId": "…"}}',
+        },
+      };
+    const { register, ...config } = parsed.data;
+    let registered: string | undefined;
+    if (register) {
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(register.certificate);
+      } catch {
+        return { status: 400, body: { error_message: 'register.certificate: not a PEM certificate' } };
+      }
+      registered = thumbprintOf(cert);
+      this.registered.set(registered, { userId: register.userId });
+      this.facts.delete(registered); // asked again, now as registered
+    }
+    this.config = { ...this.config, ...config };
+    if (registered) return { status: 200, body: { config: this.config, registered } };
     return { status: 200, body: { config: this.config } };
   }
 }
