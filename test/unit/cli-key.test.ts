@@ -1,8 +1,8 @@
 // `trustflow key inspect` and `trustflow key export` as a person runs them (separate processes), on
-// the genuine CryptoPro containers of ../shared/vectors/cryptopro: every key exported equals the
-// expected PKCS#8, encrypted exports open in OpenSSL + gost-engine to the same key, files are 0600
-// and never replace anything, passwords never reach the output, and inspect reports what
-// expected.json says about each container.
+// the genuine CryptoPro containers and PFX files of ../shared/vectors/cryptopro: every key exported
+// equals the expected PKCS#8, encrypted exports open in OpenSSL + gost-engine to the same key, files
+// are 0600 and never replace anything, passwords never reach the output, and inspect reports what
+// expected.json says about each store.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { pemBlocks, pkcs8Encryption } from '../../src/crypto/keys/pkcs8.js';
+import { ruGostKeyOid } from '../../src/crypto/keys/ru-gost-key.js';
 import { runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
 import { repoRoot, vectorsDir, vectorsOrSkip } from '../helpers/paths.js';
 
@@ -46,7 +47,9 @@ const root = join(vectorsDir, 'cryptopro');
 const expected: Record<string, ExpectedStore> = existsSync(join(root, 'expected.json'))
   ? (JSON.parse(readFileSync(join(root, 'expected.json'), 'utf8')) as Record<string, ExpectedStore>)
   : {};
-const containers = Object.entries(expected).filter(([path]) => !path.endsWith('.pfx'));
+const stores = Object.entries(expected);
+const containers = stores.filter(([path]) => !path.endsWith('.pfx'));
+const pfxFiles = stores.filter(([path]) => path.endsWith('.pfx'));
 const EXCHANGE_OIDS = new Set(['1.2.643.2.2.98', '1.2.643.7.1.1.6.1', '1.2.643.7.1.1.6.2']);
 const usageOf = (k: ExpectedKey) => (EXCHANGE_OIDS.has(k.params.algorithm) ? 'exchange' : 'signature');
 const PASSWORD_VAR = 'TF_TEST_CONTAINER_PASSWORD';
@@ -74,13 +77,14 @@ function vectors(t: TestContext): boolean {
   return vectorsOrSkip(t, 'cryptopro', 'expected.json') !== undefined;
 }
 
-describe('trustflow key export from CryptoPro containers', () => {
-  it('the published containers are there', (t) => {
+describe('trustflow key export from CryptoPro containers and PFX files', () => {
+  it('the published containers and PFX files are there', (t) => {
     if (!vectors(t)) return;
     assert.ok(containers.length >= 7, `${containers.length} containers in expected.json`);
+    assert.ok(pfxFiles.length >= 4, `${pfxFiles.length} PFX files in expected.json`);
   });
 
-  for (const [path, store] of containers)
+  for (const [path, store] of stores)
     for (const key of store.keys)
       it(`${path}${store.keys.length > 1 ? ` (${usageOf(key)} key)` : ''}: --unencrypted gives the expected PKCS#8, --cert-out the expected certificate, both mode 0600`, async (t) => {
         if (!vectors(t)) return;
@@ -116,7 +120,7 @@ describe('trustflow key export from CryptoPro containers', () => {
         if (store.keys.length > 1) assert.doesNotMatch(r.stderr, /exports the other/, '--key-usage chose: no note about the other key');
       });
 
-  for (const [path, store] of containers)
+  for (const [path, store] of stores)
     for (const key of store.keys)
       it(`${path}${store.keys.length > 1 ? ` (${usageOf(key)} key)` : ''}: the encrypted export (PBES2, AES-256-CBC) opens in OpenSSL + gost-engine to the same key`, async (t) => {
         if (!vectors(t)) return;
@@ -292,6 +296,26 @@ describe('trustflow key export from CryptoPro containers', () => {
     assert.match(missing.stderr, /no such file or folder/);
   });
 
+  it('a CryptoPro PFX: a wrong password is exit 1 without the password; --key-usage (a PFX holds one key) is exit 2', async (t) => {
+    if (!vectors(t)) return;
+    const from = join(root, 'cryptopro-corefx/pfx/Cli_2012_256_pw1.pfx');
+    const secret = 'Another-Wrong-One';
+    const out = fresh('pfx.pem');
+    const r = await cli(['key', 'export', '--from', from, '--password-env', 'PP', '--out', out, '--unencrypted'], { PP: secret });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /wrong password .*check the secret behind env:PP/);
+    assert.ok(!r.stderr.includes(secret) && !r.stdout.includes(secret));
+    assert.equal(existsSync(out), false);
+    const usage = await cli(
+      ['key', 'export', '--from', from, '--password-env', 'PP', '--key-usage', 'exchange', '--out', out, '--unencrypted'],
+      {
+        PP: '1',
+      },
+    );
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--key-usage chooses between the keys of a CryptoPro container; .* is a CryptoPro PFX, which holds one key/);
+  });
+
   it('--key-usage names a key the container does not hold: exit 1 listing what it holds; a bad value: exit 2', async (t) => {
     if (!vectors(t)) return;
     const from = join(root, 'cryptopro-corefx/containers/0000rtin.001');
@@ -340,6 +364,45 @@ describe('trustflow key inspect', () => {
       });
       if (path.endsWith('0000rtin.001')) assert.match(report.warnings.join('\n'), /marked non-exportable/);
     });
+
+  for (const [path, store] of pfxFiles)
+    it(`${path} --json: a CryptoPro PFX, its key's OIDs and fingerprint, its certificate`, async (t) => {
+      if (!vectors(t)) return;
+      const pw = sourcePassword(store);
+      const r = await cli(['key', 'inspect', join(root, path), '--json', ...pw.args], pw.env);
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.deepEqual([report.kind, report.opened, report.keys.length], ['cryptopro-pfx', true, 1]);
+      assert.match(report.encryption, /CryptoPro's PBE \(1\.2\.840\.113549\.1\.12\.1\.80\)/);
+      const [k, got] = [store.keys[0]!, report.keys[0]];
+      assert.deepEqual(
+        [got.algorithmOid, got.curveOid, got.digestOid],
+        [ruGostKeyOid(k.params.algorithm), k.params.curve, k.params.digest],
+      );
+      assert.equal(got.certificate.sha256, k.certificate.sha256_der);
+      assert.equal(got.certificate.serialNumber, k.certificate.serial);
+      assert.equal(report.certificates[0].sha256, k.certificate.sha256_der, 'the own certificate first');
+      // The fingerprint is the key's: the one its exported PKCS#8 gives.
+      const pem = JSON.parse((await cli(['key', 'inspect', join(root, k.pkcs8_pem_file), '--json'])).stdout);
+      assert.equal(got.fingerprint, pem.keys[0].fingerprint);
+    });
+
+  it('a CryptoPro PFX with a password, inspected without one: what it is, and to give --password-env (exit 0); a wrong one: exit 1', async (t) => {
+    if (!vectors(t)) return;
+    const path = join(root, 'cryptopro-corefx/pfx/Cli_2012_256_pw1.pfx');
+    const r = await cli(['key', 'inspect', path, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual([report.kind, report.opened, report.keys, report.certificates], ['cryptopro-pfx', false, [], []]);
+    assert.match(report.notes.join('\n'), /give --password-env to see the key and certificates/);
+    const text = await cli(['key', 'inspect', path]);
+    assert.match(text.stdout, /: CryptoPro PFX/);
+    const secret = 'not-the-pfx-password';
+    const wrong = await cli(['key', 'inspect', path, '--password-env', 'PP'], { PP: secret });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /wrong password \(the PKCS#12 integrity check failed\); check the secret behind env:PP/);
+    assert.ok(!wrong.stderr.includes(secret) && !wrong.stdout.includes(secret));
+  });
 
   it('text output: short aligned lines; the non-exportable and the password-protected container say so', async (t) => {
     if (!vectors(t)) return;

@@ -1,7 +1,6 @@
 // What `trustflow key` reads: a key store of any kind it knows (a CryptoPro container folder, a
 // CryptoPro PFX, a PKCS#12 file, PEM), recognised by its content, described without its password as
-// far as that goes (inspect), and opened to the one key a person wants out of it (export). The
-// CryptoPro PFX part is in key-pfx.ts.
+// far as that goes (inspect), and opened to the one key a person wants out of it (export).
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -19,11 +18,11 @@ import {
 } from '../../crypto/gost/kz-gost.js';
 import { inspectCryptoProContainerFolder, openCryptoProContainerFolder } from '../../crypto/keys/cryptopro-container-folder.js';
 import { pickContainerKey, type CryptoProKeyInfo, type KeyUsage } from '../../crypto/keys/cryptopro-container.js';
+import { isCryptoProPfx, openCryptoProPfx } from '../../crypto/keys/cryptopro-pfx.js';
 import { decryptPkcs8, pemBlocks, pkcs8Encryption, privateKeyInfoAlgorithm, ruGostKeyFromPkcs8 } from '../../crypto/keys/pkcs8.js';
 import { openKeyStore } from '../../crypto/keys/pkcs12.js';
 import type { RuGostPrivateKey } from '../../crypto/keys/ru-gost-key.js';
 import { UsageError } from './command.js';
-import { isCryptoProPfxFile, openCryptoProPfxFile } from './key-pfx.js';
 
 export type StoreKind = 'cryptopro-container' | 'cryptopro-pfx' | 'pkcs12' | 'pem';
 
@@ -188,7 +187,7 @@ export async function sourceOf(path: string, flag: string): Promise<Source> {
     throw new UsageError(`${flag}${path}: cannot read it (${err.code ?? 'error'})`);
   });
   if (bytes.subarray(0, 4096).toString('latin1').includes('-----BEGIN ')) return { kind: 'pem', bytes };
-  if (looksLikePkcs12(bytes)) return { kind: isCryptoProPfxFile(bytes) ? 'cryptopro-pfx' : 'pkcs12', bytes };
+  if (looksLikePkcs12(bytes)) return { kind: isCryptoProPfx(bytes) ? 'cryptopro-pfx' : 'pkcs12', bytes };
   throw new KeyStoreError(
     `${path}: not a key store trustflow reads (a CryptoPro container folder, a PKCS#12/PFX file, or PEM: PKCS#8 key and certificates)`,
   );
@@ -333,14 +332,17 @@ function russianGostFromPkcs12(der: Buffer, password: string, label: string): Pk
   return { pkcs8, certificates: [own, ...certificates.filter((c) => c !== own)] };
 }
 
-/** A CryptoPro PFX (key-pfx.ts): opened with the given password, or tried with the empty one. */
+/** The store's password is wrong (or, tried empty, is not empty): what inspect can still describe around. */
+const isWrongPassword = (err: unknown) => err instanceof KeyStoreError && /wrong password/.test(err.message);
+
+/** A CryptoPro PFX (crypto/keys/cryptopro-pfx.ts): opened with the given password, or tried with the empty one. */
 function inspectCryptoProPfx(der: Buffer, path: string, password: Password | undefined, report: StoreReport): void {
   report.encryption = "CryptoPro's PBE (1.2.840.113549.1.12.1.80) for the key, which OpenSSL cannot open";
-  let opened: ReturnType<typeof openCryptoProPfxFile>;
+  let opened: ReturnType<typeof openCryptoProPfx>;
   try {
-    opened = openCryptoProPfxFile(der, path, password?.value ?? '', password?.ref);
+    opened = openCryptoProPfx(der, password?.value ?? '', path, password?.ref);
   } catch (err) {
-    if (password !== undefined || !(err instanceof KeyStoreError) || /cannot read those yet/.test(err.message)) throw err;
+    if (password !== undefined || !isWrongPassword(err)) throw err;
     report.notes.push(
       'a CryptoPro PFX protected by a password (the empty password does not open it): give --password-env to see the key and certificates',
     );
@@ -352,8 +354,6 @@ function inspectCryptoProPfx(der: Buffer, path: string, password: Password | und
   report.certificates = opened.certificates.map(certificateReport);
   if (opened.certificates[0]) report.warnings.push(...validityWarnings(opened.certificates[0], 'the key'));
 }
-
-const isWrongPassword = (err: unknown) => err instanceof KeyStoreError && /wrong password/.test(err.message);
 
 function inspectPkcs12(der: Buffer, path: string, password: Password | undefined, report: StoreReport): void {
   report.encryption = "PKCS#12's standard encryption (not CryptoPro's)";
@@ -536,7 +536,7 @@ export async function exportKey(path: string, password: Password, keyUsage: KeyU
     case 'cryptopro-container':
       return exportFromContainer(path, password, keyUsage);
     case 'cryptopro-pfx': {
-      const { key, certificates } = openCryptoProPfxFile(source.bytes, path, password.value, password.ref);
+      const { key, certificates } = openCryptoProPfx(source.bytes, password.value, path, password.ref);
       return {
         kind: source.kind,
         pkcs8: key.toPkcs8(),
