@@ -3,7 +3,6 @@
 // far as that goes (inspect), and opened to the one key a person wants out of it (export).
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import forge from 'node-forge';
 import { FailureType, KeyStoreError } from '../../common/errors.js';
 import { kzGostPublicKeyOfCertificate } from '../../crypto/certificates/check.js';
@@ -16,7 +15,11 @@ import {
   sameKzGostPublicKey,
   type KzGostPrivateKey,
 } from '../../crypto/gost/kz-gost.js';
-import { inspectCryptoProContainerFolder, openCryptoProContainerFolder } from '../../crypto/keys/cryptopro-container-folder.js';
+import {
+  inspectCryptoProContainerFolder,
+  isCryptoProContainerPath,
+  openCryptoProContainerFolder,
+} from '../../crypto/keys/cryptopro-container-folder.js';
 import { pickContainerKey, type CryptoProKeyInfo, type KeyUsage } from '../../crypto/keys/cryptopro-container.js';
 import { isCryptoProPfx, openCryptoProPfx } from '../../crypto/keys/cryptopro-pfx.js';
 import { decryptPkcs8, pemBlocks, pkcs8Encryption, privateKeyInfoAlgorithm, ruGostKeyFromPkcs8 } from '../../crypto/keys/pkcs8.js';
@@ -176,15 +179,16 @@ const MAX_STORE_BYTES = 1024 * 1024;
  * CryptoPro's PBE).
  * @throws UsageError when nothing is there; KeyStoreError for what is not a key store.
  */
-export async function sourceOf(path: string, flag: string): Promise<Source> {
+export async function sourceOf(path: string, flag: '--from' | undefined): Promise<Source> {
+  const named = flag ? `${flag} ${path}` : path;
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`${flag}${path}: ${err.code === 'ENOENT' ? 'no such file or folder' : `cannot read it (${err.code ?? 'error'})`}`);
+    throw new UsageError(`${named}: ${err.code === 'ENOENT' ? 'no such file or folder' : `cannot read it (${err.code ?? 'error'})`}`);
   });
-  // A folder, or one file of a container (the folder reader says to give the folder).
-  if (st.isDirectory() || /^(header|masks2?|primary2?|name)\.key$/i.test(basename(path))) return { kind: 'cryptopro-container' };
+  // A folder, or one file of a container (the folder reader then says to give the folder).
+  if (isCryptoProContainerPath(path)) return { kind: 'cryptopro-container' };
   if (st.size > MAX_STORE_BYTES) throw new KeyStoreError(`${path}: ${st.size} bytes is too large for a key store`);
   const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`${flag}${path}: cannot read it (${err.code ?? 'error'})`);
+    throw new UsageError(`${named}: cannot read it (${err.code ?? 'error'})`);
   });
   if (bytes.subarray(0, 4096).toString('latin1').includes('-----BEGIN ')) return { kind: 'pem', bytes };
   if (looksLikePkcs12(bytes)) return { kind: isCryptoProPfx(bytes) ? 'cryptopro-pfx' : 'pkcs12', bytes };
@@ -209,7 +213,7 @@ function looksLikePkcs12(der: Buffer): boolean {
 
 /** What the store at `path` holds. `password` undefined: none was given (containers need none). */
 export async function inspectStore(path: string, password: Password | undefined): Promise<StoreReport> {
-  const source = await sourceOf(path, '');
+  const source = await sourceOf(path, undefined);
   const report: StoreReport = { path, kind: source.kind, opened: false, keys: [], certificates: [], warnings: [], notes: [] };
   switch (source.kind) {
     case 'cryptopro-container':
@@ -527,7 +531,7 @@ function inspectPem(text: string, path: string, password: Password | undefined, 
  * @throws UsageError for --key-usage on a store of one key; KeyStoreError/CryptoProContainerError for the store.
  */
 export async function exportKey(path: string, password: Password, keyUsage: KeyUsage | undefined): Promise<ExportedKey> {
-  const source = await sourceOf(path, '--from ');
+  const source = await sourceOf(path, '--from');
   if (keyUsage !== undefined && source.kind !== 'cryptopro-container')
     throw new UsageError(
       `--key-usage chooses between the keys of a CryptoPro container; ${path} is ${articleFor(source.kind)}, which holds one key`,
