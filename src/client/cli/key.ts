@@ -27,8 +27,9 @@ const inspect = defineCommand({
     output: { type: 'string', short: 'o', value: 'text|json', default: 'text', help: 'output format (default text)' },
   },
   details: `PATH is a CryptoPro container folder (header.key, masks.key, primary.key…), a PFX/PKCS#12 file,
-or a PEM file (PKCS#8 key, plain or encrypted, and certificates). For each key: its usage, algorithm
-and OIDs, curve, CryptoPro's exportable flag, fingerprint and certificate; whether a password is set.
+or a PEM file (PKCS#8 key, plain or encrypted, and certificates). For each key: its usage,
+algorithm and OIDs, curve, CryptoPro's exportable flag, fingerprint and certificate; and whether
+a password is set.
 A container is described from header.key alone, without its password; with --password-env it is
 also opened, which checks the password. A PFX or PKCS#12 file is tried with the empty password; when
 that does not open it, what can be said without it is shown.
