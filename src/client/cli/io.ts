@@ -45,6 +45,8 @@ export interface OutputFileOptions {
   /** Files this command reads: the output may not be any of them, however its path is spelled. */
   inputs: { flag: string; path: string }[];
   mode?: number;
+  /** A command without --force (it never replaces a file) says so instead of suggesting --force. */
+  noForce?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function writeOutputFile(path: string, data: Uint8Array, o: OutputF
   }
   try {
     if (existing) await rename(tmp, final);
-    else await noClobberMove(tmp, final, o.flag, path);
+    else await noClobberMove(tmp, final, o.flag, path, o.noForce === true, o.mode ?? 0o644);
   } finally {
     await rm(tmp, { force: true });
   }
@@ -93,22 +95,30 @@ export async function checkOutputFile(path: string, o: Omit<OutputFileOptions, '
         `${o.flag} ${path} is the file given as ${same.flag} (${same.path}): writing it would destroy the input; choose another ${o.flag}`,
       );
     if ((await stat(target).catch(() => existing)).isDirectory()) throw new UsageError(`${o.flag} ${path} is a directory; name a file`);
-    if (!o.force) throw new UsageError(`${o.flag} ${path} exists: pass --force to replace it, or choose another ${o.flag}`);
+    if (!o.force)
+      throw new UsageError(
+        o.noForce
+          ? `${o.flag} ${path} exists: trustflow never replaces it here; choose another ${o.flag} (or move the file away first)`
+          : `${o.flag} ${path} exists: pass --force to replace it, or choose another ${o.flag}`,
+      );
   }
   return true;
 }
 
 /** Moves tmp to final unless final appeared meanwhile (a hard link fails on an existing name). */
-async function noClobberMove(tmp: string, final: string, flag: string, path: string): Promise<void> {
+async function noClobberMove(tmp: string, final: string, flag: string, path: string, noForce: boolean, mode: number): Promise<void> {
   try {
     await link(tmp, final);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new UsageError(`${flag} ${path} appeared while writing: pass --force to replace it`);
+    if (code === 'EEXIST')
+      throw new UsageError(
+        `${flag} ${path} appeared while writing: ${noForce ? `left as it is; choose another ${flag}` : 'pass --force to replace it'}`,
+      );
     // File systems without hard links: an exclusive create is still atomic against a clobber.
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV' || code === 'ENOSYS') {
       const { readFile } = await import('node:fs/promises');
-      await writeFile(final, await readFile(tmp), { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+      await writeFile(final, await readFile(tmp), { flag: 'wx', mode }).catch((e: NodeJS.ErrnoException) => {
         throw new UsageError(`${flag} ${path}: cannot write there (${e.code ?? 'error'})`);
       });
       return;

@@ -4,6 +4,7 @@
 //   flows.ts        run, status, kpsis submit-cert
 //   cms.ts          cms sign|verify|decrypt
 //   cert.ts         cert verify
+//   key.ts          key inspect|export
 //   kisc.ts         kisc news|transactions|act
 //   kontur.ts       kontur refresh
 //   credentials.ts  credentials apply|scan|list|ack|test-alert
@@ -29,6 +30,7 @@ import {
 import * as credentials from './credentials.js';
 import * as flowCommands from './flows.js';
 import { exitQuietlyOnClosedPipe, flushStdio } from './io.js';
+import * as key from './key.js';
 import * as kisc from './kisc.js';
 import * as kontur from './kontur.js';
 import type { Commands } from './shared.js';
@@ -49,6 +51,7 @@ const table: Readonly<Record<string, CommandDefinition<OptionSpecs> | Group>> = 
   token: { summary: 'IS MPT tokens and Kontur sessions from their long-lived keepers', commands: token.commands },
   cms: { summary: 'CMS (PKCS#7) sign, verify, decrypt: local tools, no Temporal', commands: cms.commands },
   cert: { summary: 'X.509 certificates: local tools, no Temporal', commands: cert.commands },
+  key: { summary: 'key stores: inspect them, export a key out of CryptoPro (local tools, no Temporal)', commands: key.commands },
   kisc: { summary: 'KISC identity exchange, called directly over mutual TLS', commands: kisc.commands },
   kpsis: { summary: 'KPSIS (Belarus) certificate issuance', commands: flowCommands.kpsisCommands },
   kontur: { summary: 'Kontur (Russia) sessions, called directly', commands: kontur.commands },
