@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
-import { Worker } from 'node:worker_threads';
+import { DeadlineWorker, type DeadlineOutcome } from '../helpers/deadline-worker.js';
 import fc from 'fast-check';
 import { derOf } from '../../src/common/x509-der.js';
 import * as der from '../../src/crypto/cms/der.js';
@@ -75,10 +75,7 @@ function samples(t: TestContext): Sample[] | undefined {
     });
 }
 
-interface Outcome {
-  ok: boolean;
-  ms: number;
-  timedOut?: boolean;
+interface Outcome extends DeadlineOutcome {
   errorName?: string;
   containerError?: boolean;
   problem?: string;
@@ -94,74 +91,39 @@ interface Outcome {
  * open/inspect in a worker thread: they are synchronous, so a container that made them loop would
  * freeze this test. The worker is ended at the deadline and the run fails as a hang.
  */
-class IsolatedReader {
-  private worker: Worker | undefined;
-  private next = 0;
-  private readonly waiting = new Map<number, (o: Outcome) => void>();
-
-  private start(): Worker {
-    const code = `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const { X509Certificate } = require('node:crypto');
-      const loaded = import(workerData.container);
-      parentPort.on('message', async (m) => {
-        const { openCryptoProContainer, inspectCryptoProContainer, CryptoProContainerError } = await loaded;
-        const started = performance.now();
-        try {
-          if (m.fn === 'inspect') {
-            const info = inspectCryptoProContainer(m.files, 'fuzz.000');
-            parentPort.postMessage({ id: m.id, ok: true, ms: performance.now() - started, keys: info.keys.length });
-          } else {
-            const keys = openCryptoProContainer(m.files, m.password, 'fuzz.000');
-            parentPort.postMessage({
-              id: m.id, ok: true, ms: performance.now() - started, keys: keys.length,
-              belongs: keys.map((k, i) => m.certificates[i] !== undefined && k.key.belongsTo(new X509Certificate(m.certificates[i]))),
-              verifiable: keys.map((k) => k.info.fingerprint !== undefined || k.info.certificate !== undefined),
-            });
-          }
-        } catch (e) {
-          parentPort.postMessage({
-            id: m.id, ok: false, ms: performance.now() - started,
-            errorName: e && e.constructor && e.constructor.name, containerError: e instanceof CryptoProContainerError,
-            problem: e && e.problem, message: String(e && e.message),
-          });
-        }
-      });`;
-    const w = new Worker(code, {
-      eval: true,
-      workerData: { container: new URL('../../src/crypto/keys/cryptopro-container.js', import.meta.url).href },
-    });
-    w.on('message', (o: Outcome & { id: number }) => {
-      this.waiting.get(o.id)?.(o);
-      this.waiting.delete(o.id);
-    });
-    w.unref();
-    return w;
-  }
-
-  async run(fn: 'open' | 'inspect', files: Files, password: string, certificates: Buffer[], deadlineMs: number): Promise<Outcome> {
-    this.worker ??= this.start();
-    const id = this.next++;
+const READER_WORKER = `
+  const { parentPort, workerData } = require('node:worker_threads');
+  const { X509Certificate } = require('node:crypto');
+  const loaded = import(workerData.container);
+  parentPort.on('message', async (m) => {
+    const { openCryptoProContainer, inspectCryptoProContainer, CryptoProContainerError } = await loaded;
     const started = performance.now();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        void this.worker?.terminate();
-        this.worker = undefined;
-        resolve({ ok: false, timedOut: true, ms: performance.now() - started });
-      }, deadlineMs);
-      this.waiting.set(id, (o) => {
-        clearTimeout(timer);
-        resolve(o);
+    try {
+      if (m.fn === 'inspect') {
+        const info = inspectCryptoProContainer(m.files, 'fuzz.000');
+        parentPort.postMessage({ id: m.id, ok: true, ms: performance.now() - started, keys: info.keys.length });
+      } else {
+        const keys = openCryptoProContainer(m.files, m.password, 'fuzz.000');
+        parentPort.postMessage({
+          id: m.id, ok: true, ms: performance.now() - started, keys: keys.length,
+          belongs: keys.map((k, i) => m.certificates[i] !== undefined && k.key.belongsTo(new X509Certificate(m.certificates[i]))),
+          verifiable: keys.map((k) => k.info.fingerprint !== undefined || k.info.certificate !== undefined),
+        });
+      }
+    } catch (e) {
+      parentPort.postMessage({
+        id: m.id, ok: false, ms: performance.now() - started,
+        errorName: e && e.constructor && e.constructor.name, containerError: e instanceof CryptoProContainerError,
+        problem: e && e.problem, message: String(e && e.message),
       });
-      this.worker!.postMessage({ id, fn, files, password, certificates });
-    });
-  }
+    }
+  });`;
 
-  async stop() {
-    await this.worker?.terminate();
-  }
-}
+type ReaderRequest = { fn: 'open' | 'inspect'; files: Files; password: string; certificates: Buffer[] };
+const isolatedReader = () =>
+  new DeadlineWorker<ReaderRequest, Outcome>(READER_WORKER, {
+    container: new URL('../../src/crypto/keys/cryptopro-container.js', import.meta.url).href,
+  });
 
 /** What a run changes in a container: a file's bytes replaced, or an optional file left out. Counterexamples show only this. */
 type Damage = Partial<Record<FileName, Buffer | 'missing'>>;
@@ -178,14 +140,14 @@ function filesOf(sample: Sample, damage: Damage): Files {
 const named = (all: Sample[], name: string) => all.find((s) => s.name === name)!;
 
 describe('CryptoPro containers (openCryptoProContainer, inspectCryptoProContainer) under random and damaged files', () => {
-  const isolated = new IsolatedReader();
+  const isolated = isolatedReader();
   after(() => isolated.stop());
   const DEADLINE_MS = 5000;
 
   /** Opened or refused with a CryptoProContainerError, in time; opened means the expected keys. */
   async function check(sample: Sample, files: Files) {
     for (const fn of ['inspect', 'open'] as const) {
-      const o = await isolated.run(fn, files, sample.password, sample.certificates, DEADLINE_MS);
+      const o = await isolated.run({ fn, files, password: sample.password, certificates: sample.certificates }, DEADLINE_MS);
       assert.ok(!o.timedOut, `${fn} ${sample.name}: no answer within ${DEADLINE_MS} ms: the reader would hang`);
       if (!o.ok) {
         assert.ok(o.containerError, `${fn} ${sample.name} threw ${o.errorName}: ${o.message}`);
@@ -231,7 +193,7 @@ describe('CryptoPro containers (openCryptoProContainer, inspectCryptoProContaine
     for (const s of all) {
       await check(s, s.files);
       await check(s, { header: s.files.header, masks: s.files.masks2, primary: s.files.primary2 });
-      const o = await isolated.run('open', s.files, s.password, s.certificates, DEADLINE_MS);
+      const o = await isolated.run({ fn: 'open', files: s.files, password: s.password, certificates: s.certificates }, DEADLINE_MS);
       assert.equal(o.ok, true, `${s.name}: ${o.errorName}: ${o.message}`);
     }
   });
@@ -293,7 +255,10 @@ describe('CryptoPro containers (openCryptoProContainer, inspectCryptoProContaine
           const sbox = otherSbox === 0 ? (sample.headerSbox === SBOX_A ? SBOX_Z : SBOX_A) : sample.headerSbox;
           const header = der.sequence(content, der.tlv(der.TAG.octetString, headerMac(content, sbox)));
           for (const fn of ['inspect', 'open'] as const) {
-            const o = await isolated.run(fn, { ...sample.files, header }, sample.password, sample.certificates, DEADLINE_MS);
+            const o = await isolated.run(
+              { fn, files: { ...sample.files, header }, password: sample.password, certificates: sample.certificates },
+              DEADLINE_MS,
+            );
             assert.ok(!o.timedOut, `${fn}: no answer within ${DEADLINE_MS} ms`);
             if (!o.ok) {
               assert.ok(o.containerError, `${fn} ${sample.name} threw ${o.errorName}: ${o.message}`);

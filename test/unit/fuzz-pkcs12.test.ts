@@ -5,9 +5,9 @@
 // Seeds are random on every run; on failure fast-check prints the seed and the (shrunk) counterexample.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import forge from 'node-forge';
+import { DeadlineWorker, type DeadlineOutcome } from '../helpers/deadline-worker.js';
 import { damaged, mutateTree, rsaCert, rsaKey, treeMutation, treeMutationModel, vectors } from '../helpers/fuzz.js';
 
 // The reason of a failure in the report itself: node:test prints messages, not causes.
@@ -23,10 +23,7 @@ function forgePkcs12(): Buffer {
   return Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary');
 }
 
-interface Pkcs12Outcome {
-  ok: boolean;
-  ms: number;
-  timedOut?: boolean;
+interface Pkcs12Outcome extends DeadlineOutcome {
   errorName?: string;
   keyStoreError?: boolean;
   trustflowError?: boolean;
@@ -39,71 +36,35 @@ interface Pkcs12Outcome {
  * that makes them loop for minutes would freeze this test. The worker is ended at the deadline and
  * the run fails as a hang.
  */
-class IsolatedPkcs12 {
-  private worker: Worker | undefined;
-  private next = 0;
-  private readonly waiting = new Map<number, (o: Pkcs12Outcome) => void>();
-
-  private start(): Worker {
-    const code = `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const loaded = Promise.all([import(workerData.pkcs12), import(workerData.errors)]);
-      parentPort.on('message', async (m) => {
-        const [{ openKeyStore, openPkcs12 }, { KeyStoreError, TrustflowError }] = await loaded;
-        const started = performance.now();
-        try {
-          (m.fn === 'openPkcs12' ? openPkcs12 : openKeyStore)(m.der, m.password, 'fuzz.p12');
-          parentPort.postMessage({ id: m.id, ok: true, ms: performance.now() - started });
-        } catch (e) {
-          parentPort.postMessage({
-            id: m.id, ok: false, ms: performance.now() - started,
-            errorName: e && e.constructor && e.constructor.name, keyStoreError: e instanceof KeyStoreError,
-            trustflowError: e instanceof TrustflowError, type: e && e.type, message: String(e && e.message),
-          });
-        }
-      });`;
-    const w = new Worker(code, {
-      eval: true,
-      workerData: {
-        pkcs12: new URL('../../src/crypto/keys/pkcs12.js', import.meta.url).href,
-        errors: new URL('../../src/common/errors.js', import.meta.url).href,
-      },
-    });
-    w.on('message', (o: Pkcs12Outcome & { id: number }) => {
-      this.waiting.get(o.id)?.(o);
-      this.waiting.delete(o.id);
-    });
-    w.unref();
-    return w;
-  }
-
-  async open(fn: 'openKeyStore' | 'openPkcs12', bytes: Buffer, password: string, deadlineMs: number): Promise<Pkcs12Outcome> {
-    this.worker ??= this.start();
-    const id = this.next++;
+const PKCS12_WORKER = `
+  const { parentPort, workerData } = require('node:worker_threads');
+  const loaded = Promise.all([import(workerData.pkcs12), import(workerData.errors)]);
+  parentPort.on('message', async (m) => {
+    const [{ openKeyStore, openPkcs12 }, { KeyStoreError, TrustflowError }] = await loaded;
     const started = performance.now();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        void this.worker?.terminate();
-        this.worker = undefined;
-        resolve({ ok: false, timedOut: true, ms: performance.now() - started });
-      }, deadlineMs);
-      this.waiting.set(id, (o) => {
-        clearTimeout(timer);
-        resolve(o);
+    try {
+      (m.fn === 'openPkcs12' ? openPkcs12 : openKeyStore)(m.der, m.password, 'fuzz.p12');
+      parentPort.postMessage({ id: m.id, ok: true, ms: performance.now() - started });
+    } catch (e) {
+      parentPort.postMessage({
+        id: m.id, ok: false, ms: performance.now() - started,
+        errorName: e && e.constructor && e.constructor.name, keyStoreError: e instanceof KeyStoreError,
+        trustflowError: e instanceof TrustflowError, type: e && e.type, message: String(e && e.message),
       });
-      this.worker!.postMessage({ id, fn, der: bytes, password });
-    });
-  }
+    }
+  });`;
 
-  async stop() {
-    await this.worker?.terminate();
-  }
-}
+const isolatedPkcs12 = () =>
+  new DeadlineWorker<{ fn: 'openKeyStore' | 'openPkcs12'; der: Buffer; password: string }, Pkcs12Outcome>(PKCS12_WORKER, {
+    pkcs12: new URL('../../src/crypto/keys/pkcs12.js', import.meta.url).href,
+    errors: new URL('../../src/common/errors.js', import.meta.url).href,
+  });
 
 describe('PKCS#12 (openKeyStore, openPkcs12) under random and damaged files', () => {
-  const isolated = new IsolatedPkcs12();
+  const isolated = isolatedPkcs12();
   after(() => isolated.stop());
+  const open = (fn: 'openKeyStore' | 'openPkcs12', der: Buffer, password: string, deadlineMs: number) =>
+    isolated.run({ fn, der, password }, deadlineMs);
   const generated = forgePkcs12();
 
   /** A refusal must be a KeyStoreError: a damaged file is never an untyped crash, nor a hang. */
@@ -114,7 +75,7 @@ describe('PKCS#12 (openKeyStore, openPkcs12) under random and damaged files', ()
 
   it('the samples open (sanity), the generated one and the NCA RK files', async (t) => {
     for (const sample of [generated, ...(vectors(t, 'nca', /\.p12$/) ?? [])]) {
-      const o = await isolated.open('openKeyStore', sample, NCA_PASSWORD, 10_000);
+      const o = await open('openKeyStore', sample, NCA_PASSWORD, 10_000);
       assert.equal(o.ok, true, `${o.errorName}: ${o.message}`);
     }
   });
@@ -123,7 +84,7 @@ describe('PKCS#12 (openKeyStore, openPkcs12) under random and damaged files', ()
     const samples = [generated, ...(vectors(t, 'nca', /\.p12$/) ?? [])];
     await fc.assert(
       fc.asyncProperty(damaged(samples), fc.constantFrom('openKeyStore' as const, 'openPkcs12' as const), async (bytes, fn) => {
-        assertRefusedOrOpened(await isolated.open(fn, bytes, NCA_PASSWORD, 3000), 3000);
+        assertRefusedOrOpened(await open(fn, bytes, NCA_PASSWORD, 3000), 3000);
       }),
       { numRuns: 300 },
     );
@@ -140,7 +101,7 @@ describe('PKCS#12 (openKeyStore, openPkcs12) under random and damaged files', ()
         fc.array(smallTreeMutation, { minLength: 1, maxLength: 3 }),
         fc.boolean(),
         async (sample, mutations, stripMac) => {
-          assertRefusedOrOpened(await isolated.open('openKeyStore', mutateTree(sample, mutations, { stripMac }), NCA_PASSWORD, 3000), 3000);
+          assertRefusedOrOpened(await open('openKeyStore', mutateTree(sample, mutations, { stripMac }), NCA_PASSWORD, 3000), 3000);
         },
       ),
       { numRuns: 200, endOnFailure: true },
@@ -160,7 +121,7 @@ describe('PKCS#12 (openKeyStore, openPkcs12) under random and damaged files', ()
         fc.array(fc.oneof(treeMutation, anyInteger), { minLength: 1, maxLength: 3 }),
         fc.boolean(),
         async (sample, mutations, stripMac) => {
-          const o = await isolated.open('openKeyStore', mutateTree(sample, mutations, { stripMac }), NCA_PASSWORD, 2000);
+          const o = await open('openKeyStore', mutateTree(sample, mutations, { stripMac }), NCA_PASSWORD, 2000);
           assert.ok(!o.timedOut, 'no answer within 2 s: the worker would hang');
         },
       ),

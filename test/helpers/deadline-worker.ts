@@ -1,0 +1,60 @@
+// Runs synchronous code under test in a worker thread with a deadline, for the fuzz tests: a parser
+// that loops on some input would freeze a test running it inline; here the worker is ended at the
+// deadline and the call answers { timedOut: true }, so the run fails as a hang instead.
+import { Worker } from 'node:worker_threads';
+
+/** What every answer carries; the worker's code adds its own fields. */
+export interface DeadlineOutcome {
+  ok: boolean;
+  ms: number;
+  timedOut?: boolean;
+}
+
+/**
+ * One worker, started on first use and again after a deadline ended it.
+ * @param code CommonJS source of the worker: it answers each `{ id, ...request }` message with
+ *   `{ id, ok, ms, ...fields }` on `parentPort` (workerData is passed through).
+ */
+export class DeadlineWorker<Request extends object, Outcome extends DeadlineOutcome> {
+  #worker: Worker | undefined;
+  #next = 0;
+  readonly #waiting = new Map<number, (o: Outcome) => void>();
+
+  constructor(
+    private readonly code: string,
+    private readonly workerData: Record<string, unknown>,
+  ) {}
+
+  run(request: Request, deadlineMs: number): Promise<Outcome> {
+    const worker = (this.#worker ??= this.#start());
+    const id = this.#next++;
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        void worker.terminate();
+        if (this.#worker === worker) this.#worker = undefined;
+        resolve({ ok: false, timedOut: true, ms: performance.now() - started } as Outcome);
+      }, deadlineMs);
+      this.#waiting.set(id, (o) => {
+        clearTimeout(timer);
+        resolve(o);
+      });
+      worker.postMessage({ id, ...request });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#worker?.terminate();
+  }
+
+  #start(): Worker {
+    const w = new Worker(this.code, { eval: true, workerData: this.workerData });
+    w.on('message', (o: Outcome & { id: number }) => {
+      this.#waiting.get(o.id)?.(o);
+      this.#waiting.delete(o.id);
+    });
+    w.unref();
+    return w;
+  }
+}
