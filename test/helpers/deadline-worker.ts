@@ -11,12 +11,15 @@ export interface DeadlineOutcome {
 }
 
 /**
- * One worker, started on first use and again after a deadline ended it.
- * @param code CommonJS source of the worker: it answers each `{ id, ...request }` message with
- *   `{ id, ok, ms, ...fields }` on `parentPort` (workerData is passed through).
+ * One worker, started on first use and again after a deadline ended it. A deadline counts from
+ * when the worker is ready: its start (loading the code under test, ~0.5 s on a busy machine) is
+ * not the parser's time.
+ * @param code CommonJS source of the worker: it posts `{ ready: true }` once its imports are loaded,
+ *   then answers each `{ id, ...request }` message with `{ id, ok, ms, ...fields }` on `parentPort`
+ *   (workerData is passed through).
  */
 export class DeadlineWorker<Request extends object, Outcome extends DeadlineOutcome> {
-  #worker: Worker | undefined;
+  #worker: { thread: Worker; ready: Promise<void> } | undefined;
   #next = 0;
   readonly #waiting = new Map<number, (o: Outcome) => void>();
 
@@ -25,15 +28,17 @@ export class DeadlineWorker<Request extends object, Outcome extends DeadlineOutc
     private readonly workerData: Record<string, unknown>,
   ) {}
 
-  run(request: Request, deadlineMs: number): Promise<Outcome> {
-    const worker = (this.#worker ??= this.#start());
+  async run(request: Request, deadlineMs: number): Promise<Outcome> {
+    const current = (this.#worker ??= this.#start());
+    await current.ready;
+    const worker = current.thread;
     const id = this.#next++;
     const started = performance.now();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(id);
         void worker.terminate();
-        if (this.#worker === worker) this.#worker = undefined;
+        if (this.#worker === current) this.#worker = undefined;
         resolve({ ok: false, timedOut: true, ms: performance.now() - started } as Outcome);
       }, deadlineMs);
       this.#waiting.set(id, (o) => {
@@ -45,16 +50,24 @@ export class DeadlineWorker<Request extends object, Outcome extends DeadlineOutc
   }
 
   async stop(): Promise<void> {
-    await this.#worker?.terminate();
+    await this.#worker?.thread.terminate();
   }
 
-  #start(): Worker {
-    const w = new Worker(this.code, { eval: true, workerData: this.workerData });
-    w.on('message', (o: Outcome & { id: number }) => {
+  #start(): { thread: Worker; ready: Promise<void> } {
+    const thread = new Worker(this.code, { eval: true, workerData: this.workerData });
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      thread.once('error', reject);
+    });
+    thread.on('message', (o: (Outcome & { id: number }) | { ready: true }) => {
+      if ('ready' in o) {
+        thread.unref(); // idle from now on: it must not keep the test process alive
+        return markReady();
+      }
       this.#waiting.get(o.id)?.(o);
       this.#waiting.delete(o.id);
     });
-    w.unref();
-    return w;
+    return { thread, ready };
   }
 }

@@ -95,6 +95,7 @@ const READER_WORKER = `
   const { parentPort, workerData } = require('node:worker_threads');
   const { X509Certificate } = require('node:crypto');
   const loaded = import(workerData.container);
+  loaded.then(() => parentPort.postMessage({ ready: true }));
   parentPort.on('message', async (m) => {
     const { openCryptoProContainer, inspectCryptoProContainer, CryptoProContainerError } = await loaded;
     const started = performance.now();

@@ -39,6 +39,7 @@ interface Pkcs12Outcome extends DeadlineOutcome {
 const PKCS12_WORKER = `
   const { parentPort, workerData } = require('node:worker_threads');
   const loaded = Promise.all([import(workerData.pkcs12), import(workerData.errors)]);
+  loaded.then(() => parentPort.postMessage({ ready: true }));
   parentPort.on('message', async (m) => {
     const [{ openKeyStore, openPkcs12 }, { KeyStoreError, TrustflowError }] = await loaded;
     const started = performance.now();
