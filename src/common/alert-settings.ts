@@ -60,6 +60,21 @@ export class AlertSettingsError extends Error {
 /** Log only: what a worker without a webhook uses (and tests that do not look at alerts). */
 export const LOG_ONLY_ALERTS: AlertSettings = { webhook: null, summary: 'log only (no TRUSTFLOW_ALERT_WEBHOOK_URL)', warnings: [] };
 
+/**
+ * What is wrong with a shared secret set in `variable` (an HMAC or link key), or undefined: white
+ * space around it, a placeholder, fewer than MIN_ALERT_SECRET_LENGTH characters, a typed pattern.
+ * `fix` says how to make a good one. The value is never quoted back.
+ */
+export function randomSecretProblem(variable: string, secret: string, fix: string): string | undefined {
+  if (secret.trim() !== secret) return `${variable} starts or ends with white space: remove it (the other side checks the exact key)`;
+  if (PLACEHOLDER.test(secret)) return `${variable} is a placeholder from the docs or an example file: ${fix}`;
+  if (secret.length < MIN_ALERT_SECRET_LENGTH)
+    return `${variable} is too short (${secret.length} characters; at least ${MIN_ALERT_SECRET_LENGTH}): ${fix}`;
+  if (new Set(secret).size < MIN_DISTINCT_CHARACTERS)
+    return `${variable} is not random (fewer than ${MIN_DISTINCT_CHARACTERS} different characters): ${fix}`;
+  return undefined;
+}
+
 export function alertSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AlertSettings {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -100,13 +115,8 @@ export function alertSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Aler
   const secret = env[ALERT_ENV.secret] ?? '';
   const fix = `set ${ALERT_ENV.secret} to ${MIN_ALERT_SECRET_LENGTH} or more random characters (e.g. openssl rand -hex 32) and give your receiver the same value`;
   if (secret !== '') {
-    if (secret.trim() !== secret)
-      problems.push(`${ALERT_ENV.secret} starts or ends with white space: remove it (receivers check the exact key)`);
-    else if (PLACEHOLDER.test(secret)) problems.push(`${ALERT_ENV.secret} is a placeholder from the docs or an example file: ${fix}`);
-    else if (secret.length < MIN_ALERT_SECRET_LENGTH)
-      problems.push(`${ALERT_ENV.secret} is too short (${secret.length} characters; at least ${MIN_ALERT_SECRET_LENGTH}): ${fix}`);
-    else if (new Set(secret).size < MIN_DISTINCT_CHARACTERS)
-      problems.push(`${ALERT_ENV.secret} is not random (fewer than ${MIN_DISTINCT_CHARACTERS} different characters): ${fix}`);
+    const problem = randomSecretProblem(ALERT_ENV.secret, secret, fix);
+    if (problem) problems.push(problem);
     if (unsigned)
       problems.push(`${ALERT_ENV.unsigned}=true and ${ALERT_ENV.secret} are both set: remove one (signed, or unsigned on purpose)`);
   } else if (url && !unsigned) {
