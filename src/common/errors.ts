@@ -54,6 +54,12 @@ export const FailureType = {
   KeeperEnded: 'KeeperEnded',
   /** The Temporal server refused a call for a reason the input cannot fix (a limit): its reason is in the message. */
   ServerRefused: 'ServerRefused',
+  /** No valid signature from the person before the signer's deadline: nothing was sent to the provider. */
+  SignatureDeadlinePassed: 'SignatureDeadlinePassed',
+  /** A person-signer flow on a worker without TRUSTFLOW_SIGNING_PAGE_URL / TRUSTFLOW_SIGNING_LINK_KEY. */
+  SigningPageNotConfigured: 'SigningPageNotConfigured',
+  /** A keeper whose signer is a person has no valid token while it waits for them: ask again later. */
+  WaitingForSigner: 'WaitingForSigner',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

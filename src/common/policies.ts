@@ -92,6 +92,17 @@ export const activityPolicies = {
   kpsisNotifyPending: { startToCloseTimeout: '30s', httpTimeout: '10s', retry: transientHttp },
   kpsisStoreCertificate: { startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } },
   /**
+   * A person's CMS checked before an Update accepts it (local CPU: one signature, one chain). The page
+   * waits on it, so it is short; a bad CMS is a verdict, not a failure.
+   */
+  personSignatureCheck: { startToCloseTimeout: '10s', retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 } },
+  /** The signing link (request or reminder) through the alert sink; an undeliverable reminder is a warning. */
+  personSigningNotify: {
+    startToCloseTimeout: '30s',
+    httpTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  },
+  /**
    * One alert to the log and the webhook. Bounded: when the receiver stays down the alert is not
    * marked sent, and the watch's next check delivers it again under the same alertId.
    */

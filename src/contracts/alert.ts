@@ -30,7 +30,11 @@ export type AlertEvent =
   /** `trustflow credentials test-alert`: nothing to do (credentialId 'test', kind null, tier 'test'). */
   | 'credential.test'
   /** A KPSIS certificate request is still with the CA (tier: 'ca-pending-<n>'). */
-  | 'kpsis.certificate.pending';
+  | 'kpsis.certificate.pending'
+  /** A flow waits for a person's signature: `signing` carries the link to send them (tier: 'signing-requested'). */
+  | 'signing.requested'
+  /** Still waiting: the same request, the link again (tier: 'signing-reminder-<n>'). */
+  | 'signing.reminder';
 
 export interface AlertCertificate {
   /** leaf: the credential's own certificate; chain: a CA certificate it depends on. */
@@ -61,6 +65,27 @@ export interface TrustflowAlert {
   text: string;
   /** When the alert was decided (workflow time): the same for every delivery attempt. */
   createdAt: string;
+  /**
+   * signing.* only: the capability link for the person and whom to send it to. The link is a secret
+   * (whoever holds it may sign for the request): it goes to the webhook only, never to the log.
+   */
+  signing?: AlertSigningRequest;
+}
+
+export interface AlertSigningRequest {
+  /** The page link, `<page>/sign#<token>`; "(sent to the webhook)" in the log's copy. */
+  link: string;
+  /** The role asked to sign (never a name). */
+  role: string;
+  /** The receiver's routing key for the person, from the flow's input (signer.notify.recipient). */
+  recipient: string | null;
+  service: string;
+  purpose: string;
+  /** SHA-256 (hex) of the data to sign, as the page shows it. */
+  dataSha256: string;
+  requestedAt: string;
+  /** Past this the link is dead and the flow fails. */
+  deadline: string;
 }
 
 /** What `trustflow credentials test-alert` reports: one test alert through the worker's own sink. */

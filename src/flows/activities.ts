@@ -6,6 +6,7 @@ import { createKpsisActivities, type KpsisActivityDeps } from './kpsis/activitie
 import { createKonturActivities, type KonturActivityDeps } from './kontur/activities.js';
 import { alertSettingsOf, createAlertActivities, type AlertActivityDeps } from './credentials/alerts.activities.js';
 import { createCredentialActivities, type CredentialActivityDeps } from './credentials/activities.js';
+import { createPersonSigningActivities, type PersonSigningActivityDeps } from './person-signing/activities.js';
 
 export type ActivityDeps = IsmptActivityDeps &
   KonturActivityDeps &
@@ -13,7 +14,8 @@ export type ActivityDeps = IsmptActivityDeps &
   CipherActivityDeps &
   KpsisActivityDeps &
   AlertActivityDeps &
-  CredentialActivityDeps;
+  CredentialActivityDeps &
+  PersonSigningActivityDeps;
 
 export function createActivities(given: ActivityDeps = {}) {
   // Read once, here, when the worker is built: a bad alert setting fails the start, not the first alert.
@@ -26,6 +28,7 @@ export function createActivities(given: ActivityDeps = {}) {
     ...createKpsisActivities(deps),
     ...createAlertActivities(deps),
     ...createCredentialActivities(deps),
+    ...createPersonSigningActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { Logger } from '../common/logger.js';
 import type { InputOf } from '../contracts/flow-contract.js';
 import type { flowContracts } from '../flows/contracts.js';
+import type { MptKeyFileSignInInput } from '../flows/ismpt/mpt-sign-in.contract.js';
 import type { GostPki } from './kontur/gost-pki.js';
 import type { SandboxPki } from './pki.js';
 import type { Simulator } from './simulator.js';
@@ -11,7 +12,8 @@ import type { Simulator } from './simulator.js';
 type AllExamples = { [K in keyof typeof flowContracts]: InputOf<(typeof flowContracts)[K]> };
 
 /** A ready, valid input per workflow type; konturSignIn only when gost-engine is installed. */
-export type SandboxExamples = Omit<AllExamples, 'konturSignIn'> & Partial<Pick<AllExamples, 'konturSignIn'>>;
+export type SandboxExamples = Omit<AllExamples, 'konturSignIn' | 'mptSignIn'> &
+  Partial<Pick<AllExamples, 'konturSignIn'>> & { mptSignIn: MptKeyFileSignInInput };
 
 export interface SandboxManifest {
   createdAt: string;

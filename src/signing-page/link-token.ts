@@ -5,7 +5,7 @@
 // Single use is the flow's part: once a signature is accepted the request is over and every link to it
 // is refused. The token travels in the URL fragment, which browsers never send to a server, so it is in
 // no access log; the page posts it in request bodies. Never logged, never in a workflow's history.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface SigningLink {
   workflowId: string;
@@ -27,11 +27,24 @@ export function linkKeyFromSecret(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), 'trustflow signing link v1', 32));
 }
 
-export function sealLinkToken(key: Buffer, link: SigningLink): string {
-  const iv = randomBytes(IV_BYTES);
+/** The HMAC key for derived IVs: its own, not the AES key. */
+function ivKeyOf(key: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'trustflow signing link iv', 32));
+}
+
+/**
+ * `deliveryId`: makes the token the same for every delivery attempt of one alert (a redelivery after a
+ * worker crash carries the same body). The IV is then an HMAC of the whole plaintext and the id, so one
+ * IV never meets two plaintexts (GCM's one rule); without it the IV is random.
+ */
+export function sealLinkToken(key: Buffer, link: SigningLink, deliveryId?: string): string {
+  const plain = Buffer.from(JSON.stringify({ w: link.workflowId, r: link.requestId, e: Math.floor(link.expiresAt.getTime() / 1000) }));
+  const iv =
+    deliveryId === undefined
+      ? randomBytes(IV_BYTES)
+      : createHmac('sha256', ivKeyOf(key)).update('iv\0').update(deliveryId).update('\0').update(plain).digest().subarray(0, IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from([VERSION]));
-  const plain = Buffer.from(JSON.stringify({ w: link.workflowId, r: link.requestId, e: Math.floor(link.expiresAt.getTime() / 1000) }));
   const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
   return Buffer.concat([Buffer.from([VERSION]), iv, sealed, cipher.getAuthTag()]).toString('base64url');
 }

@@ -18,6 +18,7 @@ import { dataConverterFor } from '../codec/data-converter.js';
 import { alertSettingsFromEnv, type AlertSettings } from '../common/alert-settings.js';
 import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
+import { signingSettingsFromEnv, type SigningPageSettings } from '../signing-page/settings.js';
 import { flushTracing, installRuntime, setupTracing, telemetrySettingsFromEnv } from './telemetry.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createTrustflowWorker } from './worker.js';
@@ -25,10 +26,13 @@ import { createTrustflowWorker } from './worker.js';
 const logger = createLogger({ name: 'trustflow-worker' });
 let graceSeconds = 10;
 let alerts: AlertSettings;
+let signingPage: SigningPageSettings | null;
 try {
   graceSeconds = shutdownGraceSecondsFromEnv();
   // Read and checked here, once: the alert activities get this object, never process.env at the first alert.
   alerts = alertSettingsFromEnv();
+  // The same for the person signer's links (TRUSTFLOW_SIGNING_PAGE_URL / _LINK_KEY): both or neither.
+  signingPage = signingSettingsFromEnv();
 } catch (err) {
   console.error(`trustflow worker: ${(err as Error).message}`);
   process.exit(1);
@@ -75,12 +79,12 @@ async function main(): Promise<void> {
     dataConverter,
     tracing,
     shutdownGraceSeconds: graceSeconds,
-    activityDeps: { alerts },
+    activityDeps: { alerts, signingPage },
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
   if (stopSignal) return; // stopped during start-up: nothing ran; the exit drops the connection
   logger.info(
-    { ...settings, encrypted, alerts: alerts.summary, metrics: telemetry.metricsAddress ?? 'off', traces: telemetry.otlpEndpoint ?? 'off' },
+    { ...settings, encrypted, alerts: alerts.summary, signingPage: signingPage?.pageUrl ?? 'off', metrics: telemetry.metricsAddress ?? 'off', traces: telemetry.otlpEndpoint ?? 'off' },
     `trustflow worker: polling task queue '${settings.taskQueue}'`,
   );
   polling = true;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { startFlow, executeFlow } from '../../src/client/flows.js';
-import type { MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
+import type { MptKeyFileSignInInput, MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
 import type { FlowStatus } from '../../src/contracts/status.js';
 import { FailureType } from '../../src/common/errors.js';
 import { jwtExp } from '../../src/providers/ismpt/token.js';
@@ -30,7 +30,7 @@ let tmp: string;
 let mptUrl: string;
 let n = 0;
 
-const input = (user = 'mpt-legacy', extra: Partial<MptSignInInput> = {}): MptSignInInput => {
+const input = (user = 'mpt-legacy', extra: Partial<Omit<MptSignInInput, 'signer'>> = {}): MptKeyFileSignInInput => {
   const k = sandbox.manifest.keys[user]!;
   return { baseUrl: mptUrl, signer: { kind: 'pkcs12', path: k.p12, password: k.password as `file:/${string}` }, ...extra };
 };
@@ -292,7 +292,7 @@ describe('mptSignIn with a Kazakh GOST key (NCA RK GOSTKNCA test key)', () => {
   const AT = new Date('2019-03-01T06:00:00Z');
   const gostQueue = 'mpt-sign-in-gost-2019';
 
-  async function gostInput(tc: TestContext): Promise<MptSignInInput | undefined> {
+  async function gostInput(tc: TestContext): Promise<MptKeyFileSignInInput | undefined> {
     const p12 = vectorsOrSkip(tc, 'nca', GOSTKNCA);
     if (!p12) return undefined;
     const passwordFile = join(tmp, 'gostknca.password');

@@ -18,7 +18,7 @@ import {
   tokenKeeperId,
 } from '../../src/client/token-keepers.js';
 import { NoWorkerError } from '../../src/client/worker-check.js';
-import type { MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
+import type { MptKeyFileSignInInput, MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
 import { KEEPER_STATUS_QUERY, type KeeperStatus, type MptTokenKeeperInput } from '../../src/flows/keepers/token-keeper.contract.js';
 import { workflowIds } from '../../src/contracts/workflow-ids.js';
 import { mptTokenKeeper } from '../../src/flows/index.js';
@@ -43,7 +43,7 @@ const ismptDown = () =>
 const statusOf = (id: string) => client.workflow.getHandle(id).query<KeeperStatus>(KEEPER_STATUS_QUERY);
 
 /** A keeper of its own for each test: the same registered key, copied to a new path (another participant id). */
-async function participant(): Promise<MptSignInInput> {
+async function participant(): Promise<MptKeyFileSignInInput> {
   const base = sandbox.manifest.examples.mptSignIn;
   const path = join(t.tmp, `participant-${++n}.p12`);
   await copyFile(base.signer.path, path);

@@ -206,6 +206,18 @@ describe('checkPersonSignature: sandbox RSA PKI (IIN in serialNumber)', () => {
     assert.match(message, /clock/);
   });
 
+  it('a signingTime before the challenge existed (beyond clock skew) → not-valid-at-signing-time; within the skew → ok', async () => {
+    const issued = new Date(now.getTime() - 60_000);
+    const backDated = await signRsa(person, challenge, { signingTime: new Date(issued.getTime() - 3_600_000) });
+    const message = assertRefused(
+      await checkPersonSignature(backDated, challenge, { ...requirements, notBefore: issued }, now),
+      'not-valid-at-signing-time',
+    );
+    assert.match(message, /before this request existed/);
+    const slightlyEarly = await signRsa(person, challenge, { signingTime: new Date(issued.getTime() - 60_000) });
+    assert.ok((await checkPersonSignature(slightlyEarly, challenge, { ...requirements, notBefore: issued }, now)).ok);
+  });
+
   it('two signers → several-signers', async () => {
     const cms = mergeSigners(await signRsa(person, challenge), await signRsa(other, challenge));
     assertRefused(await checkPersonSignature(cms, challenge, requirements, now), 'several-signers');

@@ -22,7 +22,7 @@ import { konturSessionKeeper, mptTokenKeeper } from '../../flows/index.js';
 import { assertEncryptingClient } from '../flows.js';
 import { GrpcCode, grpcStatusOf, isInFlightUpdateLimit } from '../server-errors.js';
 import { assertWorkerPolling } from '../worker-check.js';
-import { sha256, tokenKeeperId, type KeeperProvider } from './ids.js';
+import { sha256, tokenKeeperId, type KeeperProvider, type KeeperSigner } from './ids.js';
 import { explained, whileKeeperRuns } from './keeper-calls.js';
 
 export interface KeeperCallOptions<I> {
@@ -72,7 +72,7 @@ async function getGrant<G>(
   provider: KeeperProvider,
   workflow: typeof mptTokenKeeper | typeof konturSessionKeeper,
   keeperInput: { signIn: unknown; keeper?: unknown },
-  signIn: { baseUrl: string; signer?: { path: string }; key?: { path: string } },
+  signIn: { baseUrl: string; signer?: KeeperSigner; key?: { path: string } },
   taskQueue: string | undefined,
   signInTimeoutMs: number,
 ): Promise<G> {
@@ -134,7 +134,7 @@ function callKey(
   client: Client,
   provider: 'ismpt' | 'kontur',
   raw: unknown,
-  signIn: { baseUrl: string; signer?: { path: string }; key?: { path: string } },
+  signIn: { baseUrl: string; signer?: KeeperSigner; key?: { path: string } },
 ): string {
   if (!clientIds.has(client)) clientIds.set(client, ++nextClientId);
   return `${clientIds.get(client)}|${tokenKeeperId(provider, signIn)}|${sha256(canonicalJson(raw))}`;

@@ -7,26 +7,39 @@ export type KeeperProvider = 'ismpt' | 'kontur';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** A key file, or a person named by IIN and/or BIN (signer.kind 'person'). */
+export type KeeperSigner = { path: string } | { kind: 'person'; expected: { iin?: string | undefined; bin?: string | undefined } };
+
+/** Who signs: the key file's path, or for a person `person:<IIN>:<BIN>` (hashed into the id below, never shown). */
+function participantOf(signer: KeeperSigner | undefined): string {
+  if (!signer) return '';
+  if ('path' in signer) return signer.path;
+  return `person:${signer.expected.iin ?? ''}:${signer.expected.bin ?? ''}`;
+}
+
 /**
  * The keeper's workflow id: `trustflow-token/<ismpt|kontur>/<32 hex>`, the SHA-256 of the stand's base
- * URL and the participant's key file. Deterministic (every caller of one participant meets the same
- * keeper) and free of personal data (no name, IIN, password or token).
+ * URL and the participant (key file, or the person's IIN/BIN). Deterministic (every caller of one
+ * participant meets the same keeper) and free of personal data (no name, IIN, password or token).
  */
-export function tokenKeeperId(
-  provider: 'ismpt' | 'kontur',
-  input: { baseUrl: string; signer?: { path: string }; key?: { path: string } },
-): string {
-  const participant = input.signer?.path ?? input.key?.path ?? '';
+export function tokenKeeperId(provider: 'ismpt' | 'kontur', input: { baseUrl: string; signer?: KeeperSigner; key?: { path: string } }): string {
+  const participant = participantOf(input.signer ?? input.key);
   return workflowIds.tokenKeeper(provider, sha256(JSON.stringify([provider, input.baseUrl.replace(/\/+$/, ''), participant])).slice(0, 32));
 }
 
 /** The participant of a sign-in input: enough to find its keeper, whatever else the input says. */
 export function keeperIdOf(provider: KeeperProvider, input: unknown): string {
-  const i = input as { baseUrl?: unknown; signer?: { path?: unknown }; key?: { path?: unknown } } | null;
+  const i = input as { baseUrl?: unknown; signer?: { path?: unknown; kind?: unknown; expected?: { iin?: unknown; bin?: unknown } }; key?: { path?: unknown } } | null;
+  const e = i?.signer?.expected;
+  if (provider === 'ismpt' && i?.signer?.kind === 'person' && typeof i.baseUrl === 'string' && (typeof e?.iin === 'string' || typeof e?.bin === 'string'))
+    return tokenKeeperId(provider, {
+      baseUrl: i.baseUrl,
+      signer: { kind: 'person', expected: { iin: typeof e.iin === 'string' ? e.iin : undefined, bin: typeof e.bin === 'string' ? e.bin : undefined } },
+    });
   const path = provider === 'ismpt' ? i?.signer?.path : i?.key?.path;
   if (typeof i?.baseUrl !== 'string' || typeof path !== 'string')
     throw new InvalidInputError(
-      `the ${provider === 'ismpt' ? 'mptSignIn' : 'konturSignIn'} input must name baseUrl and ${provider === 'ismpt' ? 'signer.path' : 'key.path'}: they say which keeper`,
+      `the ${provider === 'ismpt' ? 'mptSignIn' : 'konturSignIn'} input must name baseUrl and ${provider === 'ismpt' ? 'signer.path (or, for a person, signer.expected.iin/bin)' : 'key.path'}: they say which keeper`,
     );
   return tokenKeeperId(provider, { baseUrl: i.baseUrl, ...(provider === 'ismpt' ? { signer: { path } } : { key: { path } }) });
 }

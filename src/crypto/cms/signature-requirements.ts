@@ -17,6 +17,11 @@ export interface SignatureRequirements {
   extKeyUsage?: string[];
   /** Trusted CAs (roots or intermediates): the signer certificate must chain to one of them. */
   caBundle: X509Certificate[];
+  /**
+   * When the data to sign came to exist (the challenge's issue time): a signingTime before it (less
+   * the clock skew) is back-dated, which would let a certificate that has expired since pass.
+   */
+  notBefore?: Date;
 }
 
 export type SignatureRefusal =
@@ -89,6 +94,11 @@ export async function checkPersonSignature(
     return refuse(
       'not-valid-at-signing-time',
       `The signature claims to be made in the future (${iso(v.signingTime)}): correct your computer's clock and sign again.`,
+    );
+  if (v.signingTime && requirements.notBefore && v.signingTime.getTime() < requirements.notBefore.getTime() - CLOCK_SKEW_MS)
+    return refuse(
+      'not-valid-at-signing-time',
+      `The signature claims to be made at ${iso(v.signingTime)}, before this request existed (${iso(requirements.notBefore)}): correct your computer's clock and sign again.`,
     );
   const at = v.signingTime ?? now;
   const notBefore = new Date(cert.validFrom);

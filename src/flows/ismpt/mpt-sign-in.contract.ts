@@ -1,7 +1,8 @@
 // Public contract of the `mptSignIn` workflow: its type name, input and output. Pure: imported by
 // the workflow, the client helpers, the CLI and other services.
 import { z } from 'zod';
-import { SignerSpecSchema } from '../../contracts/signer-spec.js';
+import { Pkcs12SignerSpecSchema } from '../../contracts/signer-spec.js';
+import { PersonSignerSpecSchema } from '../../contracts/person-signer-spec.js';
 import { providerUrl, strictObject } from '../../contracts/fields.js';
 import { defineFlow } from '../../contracts/flow-contract.js';
 
@@ -10,7 +11,11 @@ export const MPT_SIGN_IN = 'mptSignIn';
 export const MptSignInInputSchema = strictObject({
   /** API root of the IS MPT stand: everything before `/auth/key` (https; plain http only on loopback). */
   baseUrl: providerUrl('https://<stand>/api/v3/true-api'),
-  signer: SignerSpecSchema,
+  /**
+   * The key: a PKCS#12 file the worker reads (`pkcs12`), or a person who signs in NCALayer on the
+   * signing page while the flow waits (`person`: docs/person-signer.md).
+   */
+  signer: z.discriminatedUnion('kind', [Pkcs12SignerSpecSchema, PersonSignerSpecSchema]),
   /** Token lifetime to assume when the stand says neither a JWT `exp` nor an `expireDate`. */
   defaultTokenTtlSeconds: z
     .number()
@@ -24,6 +29,8 @@ export const MptSignInInputSchema = strictObject({
 });
 export type MptSignInInput = z.input<typeof MptSignInInputSchema>;
 export type MptSignInParsedInput = z.output<typeof MptSignInInputSchema>;
+/** An input whose signer is a key file (the sandbox's example, most tests). */
+export type MptKeyFileSignInInput = MptSignInInput & { signer: z.input<typeof Pkcs12SignerSpecSchema> };
 
 export interface MptSignInResult {
   /** Bearer token for the IS MPT API. Secret: travels only through the encryption codec. */
@@ -34,7 +41,7 @@ export interface MptSignInResult {
   obtainedAt: string;
 }
 
-export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'exchanging', 'done'] as const;
+export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'waiting_for_signature', 'exchanging', 'done'] as const;
 export type MptStep = (typeof MPT_STEPS)[number];
 
 export const mptSignInContract = defineFlow<MptSignInResult>()({

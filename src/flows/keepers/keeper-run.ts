@@ -25,6 +25,9 @@ import type {
 } from './token-keeper.contract.js';
 import { sha256Hex, typedFailure, type GetTokenRequest, type Held, type KeeperCarried, type KeeperSpec } from './token-keeper.js';
 
+/** signAhead's default: the link goes out 2 h before the person's token expires. */
+const PERSON_SIGN_AHEAD_MS = 2 * 3_600_000;
+
 /** What a run starts from: the carried state, with defaults for a first run and fields added since. */
 function carriedState<T>(carried: KeeperCarried<T>): Required<KeeperCarried<T>> {
   return {
@@ -66,6 +69,8 @@ export class KeeperRun<T, G> {
   private readonly o: KeeperOptions;
   private readonly c: Required<KeeperCarried<T>>;
   private refreshing: Promise<void> | null = null;
+  /** Workflow time the refresh under way started (a person keeper says since when it waits). */
+  private refreshStartedAt = 0;
   /** The scope of the refresh under way: `end` cancels it. */
   private refreshScope: CancellationScope | null = null;
   private ending = false;
@@ -96,6 +101,8 @@ export class KeeperRun<T, G> {
 
   private refreshPointMs(h: Held<T>): number {
     const life = h.expiresAtMs - h.obtainedAtMs;
+    // A person needs time to sign: the link goes out signAhead before expiry (at once for a shorter token).
+    if (this.spec.person) return Math.max(h.obtainedAtMs, h.expiresAtMs - (this.o.signAhead ?? PERSON_SIGN_AHEAD_MS));
     const unit = parseInt(h.sha256.slice(0, 8), 16) / 2 ** 32;
     return h.obtainedAtMs + life * this.o.refreshAt - life * this.o.refreshJitter * unit;
   }
@@ -155,6 +162,7 @@ export class KeeperRun<T, G> {
   private refresh(why: string): Promise<void> {
     if (this.refreshing) return this.refreshing;
     if (this.rules && this.backingOff()) return Promise.reject(this.backoffFailure());
+    this.refreshStartedAt = Date.now();
     this.refreshing = this.refreshOnce(why);
     this.publish(); // 'refreshing', for the Web UI
     return this.refreshing;
@@ -233,6 +241,12 @@ export class KeeperRun<T, G> {
     c.lastRequestAt = Date.now();
     if (this.usable(c.held)) return spec.grant(c.held);
     if (!this.rules && this.backingOff()) throw this.backoffFailure();
+    if (spec.person) {
+      // Nobody waits on a person with an open call: the sign-in starts (the link goes out) and the caller is told.
+      if (this.backingOff()) throw this.backoffFailure();
+      this.refresh(c.held ? 'expired or invalidated' : 'first request').catch(() => undefined);
+      throw this.waitingForPerson();
+    }
     this.waiting += 1;
     try {
       await this.refresh(c.held ? 'expired or invalidated' : 'first request');
@@ -247,7 +261,19 @@ export class KeeperRun<T, G> {
     });
   }
 
+  /** "No valid token: waiting for <role> to sign since …", for callers of a person keeper. */
+  private waitingForPerson(): ApplicationFailure {
+    const since = new Date(this.refreshStartedAt || Date.now()).toISOString();
+    return ApplicationFailure.create({
+      type: FailureType.WaitingForSigner,
+      message: `no valid token: keeper ${workflowInfo().workflowId} is waiting for the ${this.spec.person!.role} to sign since ${since} (the signing link went out through the alert sink); ask again later`,
+      nonRetryable: true,
+    });
+  }
+
   validateGetToken(req: GetTokenRequest): void {
+    // Refused in the validator, so the calls made while a person has not signed yet leave no history.
+    if (this.spec.person && this.refreshing && !this.usable(this.c.held)) throw this.waitingForPerson();
     if (this.ending)
       throw new Error(
         this.endReason === null

@@ -40,6 +40,11 @@ const keeperOptionsShape = {
   signInTimeout: DurationSchema.default(60_000),
   /** Continue-as-new past this many history events (default 2000). */
   historyLimit: z.number().int().min(50).max(40_000).default(2000),
+  /**
+   * Person signers only: how long before the token's expiry the signing link goes out (default 2h).
+   * The old token is served until it expires; then callers are told the keeper waits for the person.
+   */
+  signAhead: DurationSchema.optional(),
 };
 
 /** How a keeper refreshes, idles and waits. Every field has a default. */

@@ -91,6 +91,12 @@ export interface KeeperSpec<T, G> {
   flow: string;
   provider: 'ismpt' | 'kontur';
   options: KeeperOptions;
+  /**
+   * The sign-in waits for a person (signer.kind 'person'): the refresh starts `options.signAhead` before
+   * expiry (the link goes out then), and a caller without a valid token is told at once that the keeper
+   * waits for `role`, instead of waiting with the refresh.
+   */
+  person?: { role: string };
   /** A new token: `held` is the current one (Kontur refreshes with it), `seq` numbers sign-in children. */
   obtain(held: Held<T> | null, seq: number): Promise<{ value: T; expiresAt: string; obtainedAt: string; signIn: boolean }>;
   /** The secret a caller uses (hashed for invalidate). */
