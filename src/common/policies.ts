@@ -95,7 +95,10 @@ export const activityPolicies = {
    * A person's CMS checked before an Update accepts it (local CPU: one signature, one chain). The page
    * waits on it, so it is short; a bad CMS is a verdict, not a failure.
    */
-  personSignatureCheck: { startToCloseTimeout: '10s', retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 } },
+  personSignatureCheck: {
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
+  },
   /** The signing link (request or reminder) through the alert sink; an undeliverable reminder is a warning. */
   personSigningNotify: {
     startToCloseTimeout: '30s',

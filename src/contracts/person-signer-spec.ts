@@ -5,7 +5,10 @@ import { z } from 'zod';
 import { iinProblem } from '../common/iin.js';
 import { absolutePath, DurationSchema, strictObject } from './fields.js';
 
-const OID = z.string().regex(/^[0-2](\.(0|[1-9]\d*))+$/, { message: 'must be an object identifier like 1.3.6.1.5.5.7.3.2' });
+const OID = z
+  .string()
+  .max(64)
+  .regex(/^[0-2](\.(0|[1-9]\d*))+$/, { message: 'must be an object identifier like 1.3.6.1.5.5.7.3.2' });
 
 /** NCALayer's storage names (`allowedStorages` of basics.sign). */
 export const NCALAYER_STORAGES = [
@@ -36,6 +39,7 @@ export const PersonSignerSpecSchema = strictObject({
     /** The signer's IIN (12 digits, valid check digit): the certificate subject's serialNumber IIN…. */
     iin: z
       .string()
+      .max(12, { message: 'must be exactly 12 digits (an IIN)' })
       .superRefine((v, ctx) => {
         const p = iinProblem(v);
         if (p === 'format') ctx.addIssue({ code: 'custom', message: 'must be exactly 12 digits (an IIN)' });
@@ -45,6 +49,7 @@ export const PersonSignerSpecSchema = strictObject({
     /** The organisation's BIN (12 digits): the certificate subject's OU/organizationIdentifier BIN…. */
     bin: z
       .string()
+      .max(12, { message: 'must be exactly 12 digits (a BIN)' })
       .regex(/^\d{12}$/, { message: 'must be exactly 12 digits (a BIN)' })
       .optional(),
     /** Extended key usages the certificate must carry, e.g. ['1.3.6.1.5.5.7.3.2'] (NCA authentication keys). */

@@ -18,7 +18,7 @@ import { dataConverterFor } from '../codec/data-converter.js';
 import { alertSettingsFromEnv, type AlertSettings } from '../common/alert-settings.js';
 import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import { signingSettingsFromEnv, type SigningPageSettings } from '../signing-page/settings.js';
+import { signingSettingsFromEnv, type SigningPageSettings } from '../common/signing-page-settings.js';
 import { flushTracing, installRuntime, setupTracing, telemetrySettingsFromEnv } from './telemetry.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createTrustflowWorker } from './worker.js';
@@ -84,7 +84,14 @@ async function main(): Promise<void> {
   });
   if (stopSignal) return; // stopped during start-up: nothing ran; the exit drops the connection
   logger.info(
-    { ...settings, encrypted, alerts: alerts.summary, signingPage: signingPage?.pageUrl ?? 'off', metrics: telemetry.metricsAddress ?? 'off', traces: telemetry.otlpEndpoint ?? 'off' },
+    {
+      ...settings,
+      encrypted,
+      alerts: alerts.summary,
+      signingPage: signingPage?.pageUrl ?? 'off',
+      metrics: telemetry.metricsAddress ?? 'off',
+      traces: telemetry.otlpEndpoint ?? 'off',
+    },
     `trustflow worker: polling task queue '${settings.taskQueue}'`,
   );
   polling = true;

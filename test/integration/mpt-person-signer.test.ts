@@ -24,7 +24,7 @@ import {
   type SubmitPersonSignatureResult,
 } from '../../src/flows/person-signing/person-signing.contract.js';
 import { mptSignIn } from '../../src/flows/index.js';
-import { linkKeyFromSecret, openLinkToken } from '../../src/signing-page/link-token.js';
+import { linkKeyFromSecret, openLinkToken } from '../../src/common/signing-link.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
 import { failureOf, sandboxAlertEnv, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
@@ -201,7 +201,10 @@ describe('mptSignIn with a person signer', () => {
     const tampered = Buffer.from(good);
     tampered[tampered.length - 10]! ^= 0x01;
     assert.equal((await refusal(submit(h, { ...base, cms: tampered.toString('base64') }))).reason, 'bad-signature');
-    assert.equal((await refusal(submit(h, { ...base, challengeId: 'not-the-challenge', cms: good.toString('base64') }))).reason, 'challenge-replaced');
+    assert.equal(
+      (await refusal(submit(h, { ...base, challengeId: 'not-the-challenge', cms: good.toString('base64') }))).reason,
+      'challenge-replaced',
+    );
     assert.equal((await refusal(submit(h, { ...base, requestId: 'another-request', cms: good.toString('base64') }))).reason, 'not-waiting');
     assert.equal((await refusal(submit(h, { ...base, cms: '%%% not base64' }))).reason, 'unreadable');
 
@@ -214,7 +217,11 @@ describe('mptSignIn with a person signer', () => {
 
   it('replaces a challenge older than challengeTtl, tells the page (replaced, new id), refuses the old one, accepts the new one; reminders go out', async () => {
     const workflowId = wfId('refresh');
-    const h = await startFlow(client, mptSignIn, { workflowId, input: personInput({}, { challengeTtl: '2s', remindEvery: '1500ms' }), taskQueue });
+    const h = await startFlow(client, mptSignIn, {
+      workflowId,
+      input: personInput({}, { challengeTtl: '2s', remindEvery: '1500ms' }),
+      taskQueue,
+    });
     const first = await waiting(h);
     const second = await waitFor('a replaced challenge', async () => {
       const v = await view(h);
@@ -222,7 +229,10 @@ describe('mptSignIn with a person signer', () => {
     });
     assert.ok(second.challenge!.replaced >= 1);
     const oldCms = await signAs('mpt-legacy', Buffer.from(first.challenge!.dataBase64, 'base64').toString('utf8'));
-    assert.equal((await refusal(submit(h, { requestId: first.requestId, challengeId: first.challenge!.id, cms: oldCms }))).reason, 'challenge-replaced');
+    assert.equal(
+      (await refusal(submit(h, { requestId: first.requestId, challengeId: first.challenge!.id, cms: oldCms }))).reason,
+      'challenge-replaced',
+    );
     const current = await view(h);
     await submit(h, {
       requestId: current.requestId,
@@ -256,12 +266,14 @@ describe('mptSignIn with a person signer', () => {
       personInput({}, { role: 'director 900101300017' }),
       personInput({}, { caBundle: 'ca.pem' }),
     ];
-    for (const input of bad)
-      await assert.rejects(startFlow(client, mptSignIn, { workflowId: wfId('bad'), input, taskQueue }), /signer/);
+    for (const input of bad) await assert.rejects(startFlow(client, mptSignIn, { workflowId: wfId('bad'), input, taskQueue }), /signer/);
   });
 
   it('a token keeper with a person: callers are told it waits for the person at once, then get the token once signed', async () => {
-    const input = { signIn: personInput({}, { expected: { iin: t.sandbox.manifest.keys['mpt-legacy']!.iin, bin: undefined } }), keeper: { signAhead: '1h' } };
+    const input = {
+      signIn: personInput({}, { expected: { iin: t.sandbox.manifest.keys['mpt-legacy']!.iin, bin: undefined } }),
+      keeper: { signAhead: '1h' },
+    };
     const get = () => getMptToken(client, { input: input.signIn, keeper: input.keeper, taskQueue, coalesce: false });
     const t0 = Date.now();
     await assert.rejects(get(), (err: Error) => {
@@ -271,7 +283,10 @@ describe('mptSignIn with a person signer', () => {
     assert.ok(Date.now() - t0 < 15_000, 'told at once, not after the sign-in');
     await assert.rejects(get(), /waiting for the director to sign/);
     // The keeper's sign-in child is the flow that waits: find it by its alert.
-    const alert = await waitFor('the keeper sign-in alert', async () => (await alerts()).find((a) => a.body.event === 'signing.requested')?.body);
+    const alert = await waitFor(
+      'the keeper sign-in alert',
+      async () => (await alerts()).find((a) => a.body.event === 'signing.requested')?.body,
+    );
     const child = client.workflow.getHandle(alert.credentialId);
     const v = await waiting(child);
     await submit(child, {

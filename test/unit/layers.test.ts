@@ -13,7 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['crypto'], //                        signers, CMS, PKCS#12, OpenSSL
   ['providers'], //                     HTTP clients + wire schemas (no Temporal)
   ['flows'], //                         the Temporal side, one folder per provider or feature
-  ['sandbox'], //                       the provider simulators (their examples are flows' inputs)
+  ['sandbox', 'signing-page'], //       the provider simulators; the person signer's page and its server
   ['client'], //                        start/execute helpers, the CLI
   ['worker'], //                        the worker process
   ['demo'], //                          `npm start`: dev server, sandbox, worker and one run per flow

@@ -17,6 +17,7 @@ const LOCAL = new Set([
   'credentialsRequestChecks',
   'credentialRenewalStatus',
   'credentialPromoteArtifacts',
+  'personSignatureCheck',
 ]);
 const table = activityPolicies as Record<string, ActivityPolicy>;
 

@@ -22,19 +22,34 @@ function participantOf(signer: KeeperSigner | undefined): string {
  * URL and the participant (key file, or the person's IIN/BIN). Deterministic (every caller of one
  * participant meets the same keeper) and free of personal data (no name, IIN, password or token).
  */
-export function tokenKeeperId(provider: 'ismpt' | 'kontur', input: { baseUrl: string; signer?: KeeperSigner; key?: { path: string } }): string {
+export function tokenKeeperId(
+  provider: 'ismpt' | 'kontur',
+  input: { baseUrl: string; signer?: KeeperSigner; key?: { path: string } },
+): string {
   const participant = participantOf(input.signer ?? input.key);
   return workflowIds.tokenKeeper(provider, sha256(JSON.stringify([provider, input.baseUrl.replace(/\/+$/, ''), participant])).slice(0, 32));
 }
 
 /** The participant of a sign-in input: enough to find its keeper, whatever else the input says. */
 export function keeperIdOf(provider: KeeperProvider, input: unknown): string {
-  const i = input as { baseUrl?: unknown; signer?: { path?: unknown; kind?: unknown; expected?: { iin?: unknown; bin?: unknown } }; key?: { path?: unknown } } | null;
+  const i = input as {
+    baseUrl?: unknown;
+    signer?: { path?: unknown; kind?: unknown; expected?: { iin?: unknown; bin?: unknown } };
+    key?: { path?: unknown };
+  } | null;
   const e = i?.signer?.expected;
-  if (provider === 'ismpt' && i?.signer?.kind === 'person' && typeof i.baseUrl === 'string' && (typeof e?.iin === 'string' || typeof e?.bin === 'string'))
+  if (
+    provider === 'ismpt' &&
+    i?.signer?.kind === 'person' &&
+    typeof i.baseUrl === 'string' &&
+    (typeof e?.iin === 'string' || typeof e?.bin === 'string')
+  )
     return tokenKeeperId(provider, {
       baseUrl: i.baseUrl,
-      signer: { kind: 'person', expected: { iin: typeof e.iin === 'string' ? e.iin : undefined, bin: typeof e.bin === 'string' ? e.bin : undefined } },
+      signer: {
+        kind: 'person',
+        expected: { iin: typeof e.iin === 'string' ? e.iin : undefined, bin: typeof e.bin === 'string' ? e.bin : undefined },
+      },
     });
   const path = provider === 'ismpt' ? i?.signer?.path : i?.key?.path;
   if (typeof i?.baseUrl !== 'string' || typeof path !== 'string')

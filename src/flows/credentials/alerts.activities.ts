@@ -24,7 +24,9 @@ export async function deliverAlert(
 ): Promise<{ via: 'webhook' | 'log'; status: number | null }> {
   const ctx = Context.current();
   // A signing link is a capability: the webhook gets it, the log says where it went.
-  const logged = alert.signing ? { ...alert, signing: { ...alert.signing, link: settings.webhook ? '(sent to the webhook)' : '(not sent: no webhook)' } } : alert;
+  const logged = alert.signing
+    ? { ...alert, signing: { ...alert.signing, link: settings.webhook ? '(sent to the webhook)' : '(not sent: no webhook)' } }
+    : alert;
   ctx.log.warn(`trustflow alert ${alert.alertId}`, { alert: logged });
   if (!settings.webhook) return { via: 'log', status: null };
   const hook = new AlertWebhook({ url: settings.webhook.url, secret: settings.webhook.secret, timeoutMs: httpTimeout() });

@@ -5,7 +5,13 @@
 // When the stand rejects the challenge as unknown/expired/used, a new one is fetched and signed,
 // at most `maxChallengeAttempts` times. Other failures end the flow (after the activity's retries).
 import { ApplicationFailure } from '@temporalio/workflow';
-import { type MptSignInInput, type MptSignInParsedInput, type MptSignInResult, type MptStep, mptSignInContract } from './mpt-sign-in.contract.js';
+import {
+  type MptSignInInput,
+  type MptSignInParsedInput,
+  type MptSignInResult,
+  type MptStep,
+  mptSignInContract,
+} from './mpt-sign-in.contract.js';
 import { FailureType } from '../../common/errors.js';
 import { rootApplicationFailure, runFlow, type FlowTracker } from '../runtime/flow-status.js';
 import { activities } from '../activity-proxies.js';
@@ -75,7 +81,12 @@ async function signInWithPerson(
 }
 
 /** The token, or undefined when IS MPT refused the challenge and another attempt is allowed. */
-async function exchangeOrRetry(input: MptSignInParsedInput, uuid: string, signedData: string, attempt: number): Promise<MptSignInResult | undefined> {
+async function exchangeOrRetry(
+  input: MptSignInParsedInput,
+  uuid: string,
+  signedData: string,
+  attempt: number,
+): Promise<MptSignInResult | undefined> {
   try {
     const token = await mptExchangeToken({
       baseUrl: input.baseUrl,

@@ -9,8 +9,8 @@ import type { TrustflowAlert } from '../../contracts/alert.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../../common/errors.js';
 import { checkPersonSignature } from '../../crypto/cms/signature-requirements.js';
 import { alertSettingsOf, deliverAlert, type AlertActivityDeps } from '../credentials/alerts.activities.js';
-import { sealLinkToken, signingLinkUrl } from '../../signing-page/link-token.js';
-import { signingSettingsFromEnv, SIGNING_ENV, type SigningPageSettings } from '../../signing-page/settings.js';
+import { sealLinkToken, signingLinkUrl } from '../../common/signing-link.js';
+import { signingSettingsFromEnv, SIGNING_ENV, type SigningPageSettings } from '../../common/signing-page-settings.js';
 
 export interface PersonSigningActivityDeps extends AlertActivityDeps {
   /** The signing page's settings, read at the worker's start; null: none configured. Default: the environment. */
@@ -61,7 +61,9 @@ export async function readCaBundle(path: string): Promise<X509Certificate[]> {
     pem = bytes.toString('utf8');
   } catch (err) {
     if (err instanceof TrustflowError) throw err;
-    throw new InvalidInputError(`signer.caBundle ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the PEM file of the NCA CA certificates`);
+    throw new InvalidInputError(
+      `signer.caBundle ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the PEM file of the NCA CA certificates`,
+    );
   }
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   const certificates: X509Certificate[] = [];
@@ -72,7 +74,8 @@ export async function readCaBundle(path: string): Promise<X509Certificate[]> {
       throw new InvalidInputError(`signer.caBundle ${path}: certificate ${i + 1} is not a valid X.509 certificate`);
     }
   }
-  if (certificates.length === 0) throw new InvalidInputError(`signer.caBundle ${path} holds no PEM certificate: give the PEM file of the NCA CA certificates`);
+  if (certificates.length === 0)
+    throw new InvalidInputError(`signer.caBundle ${path} holds no PEM certificate: give the PEM file of the NCA CA certificates`);
   return certificates;
 }
 
@@ -90,7 +93,13 @@ export function createPersonSigningActivities(deps: PersonSigningActivityDeps = 
       const verdict = await checkPersonSignature(
         input.cms,
         Buffer.from(input.dataBase64, 'base64'),
-        { iin: input.expected.iin, bin: input.expected.bin, extKeyUsage: input.expected.extKeyUsage, caBundle, notBefore: new Date(input.issuedAt) },
+        {
+          iin: input.expected.iin,
+          bin: input.expected.bin,
+          extKeyUsage: input.expected.extKeyUsage,
+          caBundle,
+          notBefore: new Date(input.issuedAt),
+        },
         now(),
       );
       if (!verdict.ok) {
@@ -99,7 +108,10 @@ export function createPersonSigningActivities(deps: PersonSigningActivityDeps = 
       }
       const s = verdict.signer;
       log().info('person signature accepted', { certificateSerial: s.serialNumber, certificateNotAfter: s.notAfter });
-      return { ok: true, signer: { serialNumber: s.serialNumber, notAfter: s.notAfter, iinLast4: s.iin ? s.iin.slice(-4) : null, bin: s.bin ?? null } };
+      return {
+        ok: true,
+        signer: { serialNumber: s.serialNumber, notAfter: s.notAfter, iinLast4: s.iin ? s.iin.slice(-4) : null, bin: s.bin ?? null },
+      };
     },
 
     /** The link (request or reminder) through the alert sink: webhook with the link, log without it. */
@@ -112,7 +124,11 @@ export function createPersonSigningActivities(deps: PersonSigningActivityDeps = 
         );
       const tier = input.reminder === 0 ? 'signing-requested' : `signing-reminder-${input.reminder}`;
       const alertId = `${input.workflowId}/${input.requestId}/${tier}`;
-      const token = sealLinkToken(signingPage.linkKey, { workflowId: input.workflowId, requestId: input.requestId, expiresAt: new Date(input.deadline) }, alertId);
+      const token = sealLinkToken(
+        signingPage.linkKey,
+        { workflowId: input.workflowId, requestId: input.requestId, expiresAt: new Date(input.deadline) },
+        alertId,
+      );
       const info = Context.current().info;
       const alert: TrustflowAlert = {
         alertId,

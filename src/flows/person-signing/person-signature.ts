@@ -131,7 +131,11 @@ export class PersonSignatureRequest {
   /** The provider refused the signed challenge (expired or used there): a new one, the person signs again. */
   async renew(why: string): Promise<void> {
     log.info('the provider refused the signed challenge; asking the person again', { why });
-    this.lastRefusal = { reason: 'challenge-replaced', message: `The service did not accept the signed request (${why}): sign the renewed request again.`, at: new Date().toISOString() };
+    this.lastRefusal = {
+      reason: 'challenge-replaced',
+      message: `The service did not accept the signed request (${why}): sign the renewed request again.`,
+      at: new Date().toISOString(),
+    };
     await this.newChallenge();
     this.accepted = null;
     this.state = 'waiting';
@@ -189,7 +193,7 @@ export class PersonSignatureRequest {
     } catch (err) {
       const failure = rootApplicationFailure(err);
       // No signing page on this worker: nobody could ever sign; end now, before the provider sees anything.
-      if (failure?.type === FailureType.SigningPageNotConfigured || reminder === 0 && failure?.nonRetryable) {
+      if (failure?.type === FailureType.SigningPageNotConfigured || (reminder === 0 && failure?.nonRetryable)) {
         this.state = 'ended';
         throw err;
       }
@@ -231,15 +235,23 @@ export class PersonSignatureRequest {
 
   /** Cheap checks, no history written for what fails here: the request, its state, the challenge, the size. */
   private validate(req: SubmitPersonSignatureRequest): void {
-    if (typeof req !== 'object' || req === null || typeof req.cms !== 'string' || typeof req.challengeId !== 'string' || typeof req.requestId !== 'string')
+    if (
+      typeof req !== 'object' ||
+      req === null ||
+      typeof req.cms !== 'string' ||
+      typeof req.challengeId !== 'string' ||
+      typeof req.requestId !== 'string'
+    )
       throw refused('unreadable', 'expected {requestId, challengeId, cms}');
     if (req.requestId !== this.requestId) throw refused('not-waiting', 'this link belongs to another signing request');
     if (this.state === 'signed' || this.accepted) throw refused('already-signed', 'this request was signed already: the link is used up');
-    if (this.state !== 'waiting') throw refused('not-waiting', this.state === 'expired' ? 'the deadline of this request has passed' : 'this request is over');
+    if (this.state !== 'waiting')
+      throw refused('not-waiting', this.state === 'expired' ? 'the deadline of this request has passed' : 'this request is over');
     if (!this.challenge || req.challengeId !== this.challenge.id)
       throw refused('challenge-replaced', 'the request was renewed since the page loaded it: sign the new one');
     if (req.cms.length === 0) throw refused('unreadable', 'the signature is empty');
-    if (req.cms.length > MAX_PERSON_CMS_BASE64_CHARS) throw refused('too-large', `the signature is larger than ${MAX_PERSON_CMS_BASE64_CHARS} characters: not a CMS from NCALayer`);
+    if (req.cms.length > MAX_PERSON_CMS_BASE64_CHARS)
+      throw refused('too-large', `the signature is larger than ${MAX_PERSON_CMS_BASE64_CHARS} characters: not a CMS from NCALayer`);
     try {
       base64ToBytes(req.cms);
     } catch {
@@ -270,7 +282,8 @@ export class PersonSignatureRequest {
     // While this one was checked, another may have been accepted, the challenge replaced, or the wait ended.
     if (this.accepted || this.state === 'signed') throw refused('already-signed', 'this request was signed already: the link is used up');
     if (this.state !== 'waiting') throw refused('not-waiting', 'this request is over');
-    if (this.challenge?.id !== req.challengeId) throw refused('challenge-replaced', 'the request was renewed while your signature was checked: sign the new one');
+    if (this.challenge?.id !== req.challengeId)
+      throw refused('challenge-replaced', 'the request was renewed while your signature was checked: sign the new one');
     this.accepted = { challenge: { id: c.id, data: c.data }, cms: req.cms };
     this.lastRefusal = null;
     return { accepted: true, signer: verdict.signer };

@@ -1,5 +1,5 @@
 // The contract between a flow that waits for a person's signature and the signing page
-// (src/signing-page/): the query the page reads and the Update it submits the CMS through. Pure:
+// (src/signing-page/, served by `trustflow signing-server`): the query the page reads and the Update it submits the CMS through. Pure:
 // imported by workflows, activities, the signing server and tests.
 //
 // Privacy: the view carries the IIN's last four digits only; the CMS travels as the Update's argument,

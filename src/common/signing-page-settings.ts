@@ -4,8 +4,8 @@
 //   TRUSTFLOW_SIGNING_LINK_KEY  the shared secret links are sealed with (≥ 32 random characters)
 // Neither set: this worker runs no person-signer flows (such a flow fails at once, saying so). One
 // without the other refuses the start.
-import { randomSecretProblem } from '../common/alert-settings.js';
-import { linkKeyFromSecret } from './link-token.js';
+import { randomSecretProblem } from './alert-settings.js';
+import { linkKeyFromSecret } from './signing-link.js';
 
 export const SIGNING_ENV = { pageUrl: 'TRUSTFLOW_SIGNING_PAGE_URL', linkKey: 'TRUSTFLOW_SIGNING_LINK_KEY' } as const;
 
@@ -42,13 +42,16 @@ export function signingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, o: 
     }
     if (parsed) {
       if (parsed.protocol === 'http:' && !LOOPBACK.has(parsed.hostname))
-        problems.push(`${SIGNING_ENV.pageUrl} must be https:// (plain http only on 127.0.0.1 or localhost): browsers block NCALayer from plain-http public pages`);
+        problems.push(
+          `${SIGNING_ENV.pageUrl} must be https:// (plain http only on 127.0.0.1 or localhost): browsers block NCALayer from plain-http public pages`,
+        );
       else if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') problems.push(`${SIGNING_ENV.pageUrl} must be an https:// URL`);
       else if (parsed.search || parsed.hash || parsed.username || parsed.password)
         problems.push(`${SIGNING_ENV.pageUrl} must be the page's base URL, without query, fragment or credentials`);
       pageUrl = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
     }
-  } else if (requireUrl) problems.push(`${SIGNING_ENV.pageUrl} is empty while ${SIGNING_ENV.linkKey} is set: set the URL persons open links at`);
+  } else if (requireUrl)
+    problems.push(`${SIGNING_ENV.pageUrl} is empty while ${SIGNING_ENV.linkKey} is set: set the URL persons open links at`);
   const fix = `set ${SIGNING_ENV.linkKey} to 32 or more random characters (openssl rand -hex 32), the same for the worker and the signing server`;
   if (!secret) problems.push(`${SIGNING_ENV.linkKey} is empty while ${SIGNING_ENV.pageUrl} is set: ${fix}`);
   else {
