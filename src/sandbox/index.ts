@@ -24,15 +24,18 @@ import { setupKontur } from './kontur/setup.js';
 import type { GostPki } from './kontur/gost-pki.js';
 import { setupKpsis } from './kpsis/setup.js';
 import { setupKzGost } from './kz-gost/setup.js';
+import { setupNcaLayer } from './ncalayer/setup.js';
 import type { SandboxPki } from './pki.js';
-import type { Room, RoomPart, SandboxExamples, SandboxManifest, SandboxOptions, SandboxSimulators } from './room.js';
-import type { Simulator } from './simulator.js';
+import type { Room, RoomPart, SandboxExamples, SandboxManifest, SandboxOptions, SandboxService, SandboxSimulators } from './room.js';
 
 export { issueSandboxCertificate, sandboxAdmin, type Fault } from './simulator.js';
 export type { SandboxExamples, SandboxManifest, SandboxOptions } from './room.js';
 
-/** The rooms, in start order (also the order of manifest.services). Kontur last: it may be left out. */
-const ROOMS: readonly Room[] = [setupIsmpt, setupKisc, setupCipher, setupKpsis, setupCredentials, setupKzGost, setupKontur];
+/**
+ * The rooms, in start order (also the order of manifest.services). NCALayer after IS MPT and kz-gost:
+ * it offers their CA's and GOST keys and registers its keys at IS MPT. Kontur last: it may be left out.
+ */
+const ROOMS: readonly Room[] = [setupIsmpt, setupKisc, setupCipher, setupKpsis, setupCredentials, setupKzGost, setupNcaLayer, setupKontur];
 
 export interface Sandbox {
   dir: string;
@@ -50,15 +53,20 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const ctx = { dir, ports: opts.ports ?? {}, logger: opts.logger ?? createLogger({ name: 'trustflow-sandbox' }) };
 
   const parts: RoomPart[] = [];
-  const started: Simulator[] = [];
+  const started: SandboxService[] = [];
   const stop = async () => {
     for (const s of started) await s.close();
   };
   try {
     for (const room of ROOMS) {
-      const part = await room(ctx);
+      const earlier = {
+        simulators: Object.assign({}, ...parts.map((p) => p.simulators)) as RoomPart['simulators'],
+        manifest: Object.assign({}, ...parts.map((p) => p.manifest)) as RoomPart['manifest'],
+        pki: parts.find((p) => p.pki)?.pki,
+      };
+      const part = await room({ ...ctx, earlier });
       parts.push(part);
-      started.push(...Object.values(part.simulators).filter((s): s is Simulator => s !== undefined));
+      started.push(...Object.values(part.simulators).filter((s): s is NonNullable<typeof s> => s !== undefined));
     }
   } catch (err) {
     await stop().catch(() => {});
@@ -81,8 +89,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     ),
   } as SandboxManifest;
   const missing = [
-    ...(['ismpt', 'kisc', 'cipher', 'kpsis', 'alerts'] as const).filter((s) => !simulators[s]).map((s) => `simulators.${s}`),
-    ...(['ca', 'keys', 'kisc', 'cipher', 'kpsis', 'credentials', 'kzGost'] as const)
+    ...(['ismpt', 'kisc', 'cipher', 'kpsis', 'alerts', 'ncalayer'] as const).filter((s) => !simulators[s]).map((s) => `simulators.${s}`),
+    ...(['ca', 'keys', 'kisc', 'cipher', 'kpsis', 'credentials', 'kzGost', 'ncalayer'] as const)
       .filter((k) => !manifest[k])
       .map((k) => `manifest.${k}`),
     ...Object.keys(flowContracts)

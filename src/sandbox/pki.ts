@@ -23,6 +23,11 @@ export interface SandboxPki {
   caCertPath: string;
   caCertificate: X509Certificate;
   users: Record<string, SandboxUser>;
+  /**
+   * Another test user from this CA, written next to the others (later rooms: the NCALayer person's
+   * keys). Not added to `users`, which stays what createSandboxPki made.
+   */
+  issueUser(u: UserSpec): Promise<SandboxUser>;
   /** A TLS server certificate for 127.0.0.1/localhost from this CA (PEM key and certificate). */
   issueServerCertificate(): { keyPem: string; certPem: string };
 }
@@ -68,8 +73,7 @@ export async function createSandboxPki(
   const caCertPath = join(dir, 'ca.pem');
   await writeFile(caCertPath, caPem);
 
-  const out: Record<string, SandboxUser> = {};
-  for (const u of users) {
+  const issueUser = async (u: UserSpec): Promise<SandboxUser> => {
     const keys = rsaKeyPair();
     const cert = buildCertificate({
       subject: [
@@ -97,7 +101,7 @@ export async function createSandboxPki(
         ? legacyPkcs12(keys.forgePrivate, [cert, caCert], password)
         : await opensslPkcs12(keys.privateKey, forge.pki.certificateToPem(cert), caPem, password);
     await writeFile(p12Path, p12, { mode: 0o600 });
-    out[u.name] = {
+    return {
       name: u.name,
       iin: u.iin,
       p12Path,
@@ -105,7 +109,9 @@ export async function createSandboxPki(
       encryption: u.encryption,
       certificate: new X509Certificate(forge.pki.certificateToPem(cert)),
     };
-  }
+  };
+  const out: Record<string, SandboxUser> = {};
+  for (const u of users) out[u.name] = await issueUser(u);
   const issueServerCertificate = () => {
     const keys = rsaKeyPair();
     const cert = buildCertificate({
@@ -132,7 +138,39 @@ export async function createSandboxPki(
     });
     return { keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, certPem: forge.pki.certificateToPem(cert) };
   };
-  return { caCertPath, caCertificate: new X509Certificate(caPem), users: out, issueServerCertificate };
+  return { caCertPath, caCertificate: new X509Certificate(caPem), users: out, issueUser, issueServerCertificate };
+}
+
+/**
+ * A self-signed TLS server certificate for 127.0.0.1/localhost (PEM key and certificate), as the real
+ * NCALayer serves wss://127.0.0.1:13579 with: no CA a client knows issued it.
+ */
+export function selfSignedServerCertificate(commonName = '127.0.0.1'): { keyPem: string; certPem: string } {
+  const keys = rsaKeyPair();
+  const subject = [
+    { shortName: 'CN', value: commonName },
+    { shortName: 'O', value: 'trustflow sandbox' },
+  ];
+  const cert = buildCertificate({
+    subject,
+    issuer: subject,
+    publicKey: keys.publicKey,
+    signingKey: keys.forgePrivate,
+    validDays: 365,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
+    ],
+  });
+  return { keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, certPem: forge.pki.certificateToPem(cert) };
 }
 
 function rsaKeyPair() {

@@ -1,8 +1,10 @@
 // What a room (src/sandbox/<provider>/) gives the sandbox: its `setup` starts that provider's
 // simulator(s) with their fixtures and returns its part of the manifest. index.ts runs the rooms in
 // order and merges the parts; the manifest's shape (SandboxManifest) is declared here, in one place.
+import type { z } from 'zod';
 import type { Logger } from '../common/logger.js';
 import type { InputOf } from '../contracts/flow-contract.js';
+import type { PersonSignerSpecSchema } from '../contracts/person-signer-spec.js';
 import type { flowContracts } from '../flows/contracts.js';
 import type { MptKeyFileSignInInput } from '../flows/ismpt/mpt-sign-in.contract.js';
 import type { GostPki } from './kontur/gost-pki.js';
@@ -62,14 +64,56 @@ export interface SandboxManifest {
     bin: string;
     validTo: string;
   };
+  /**
+   * NCALayer: the person's desktop app simulated, on ws:// (tests, the demo) and on wss:// with a
+   * self-signed certificate (as the real app's wss://127.0.0.1:13579), sharing keys and switches. `admin`
+   * is the root sandboxAdmin() takes (`POST <admin>/__sandbox/config {behaviour, key, delayMs, …}`).
+   * `keys` are the person's token: every key can sign in at the IS MPT sandbox (registered there, also
+   * after its reset); `wrongPerson` marks a valid key of another IIN. `caBundle` holds every CA that
+   * issued them; `personSigner` is a person-signer input (PersonSignerSpec) for `defaultKey`.
+   */
+  ncalayer: {
+    url: string;
+    wssUrl: string;
+    admin: string;
+    caBundle: string;
+    keys: Record<string, { iin: string; bin: string | null; algorithm: string; certificate: string; wrongPerson: boolean }>;
+    defaultKey: string;
+    personSigner: z.input<typeof PersonSignerSpecSchema>;
+  };
   examples: SandboxExamples;
 }
 
 export interface SandboxOptions {
   dir: string;
   /** Fixed ports per service; 0 or absent = any free port. */
-  ports?: { ismpt?: number; kontur?: number; kisc?: number; kiscAdmin?: number; cipher?: number; kpsis?: number; alerts?: number };
+  ports?: {
+    ismpt?: number;
+    kontur?: number;
+    kisc?: number;
+    kiscAdmin?: number;
+    cipher?: number;
+    kpsis?: number;
+    alerts?: number;
+    /** NCALayer's ws://, wss:// (the real app's is 13579) and admin ports. */
+    ncalayer?: number;
+    ncalayerWss?: number;
+    ncalayerAdmin?: number;
+  };
   logger?: Logger;
+}
+
+/** What the sandbox needs of a started service: its URLs (a manifest.services entry) and how to stop it. */
+export interface SandboxService {
+  readonly baseUrl: string;
+  /** Root of its admin API (`<adminBaseUrl>/__sandbox/...`). */
+  readonly adminBaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** The NCALayer simulator as a service: baseUrl is its ws:// URL. */
+export interface NcaLayerService extends SandboxService {
+  readonly wssUrl: string;
 }
 
 /** The simulators by service name (the keys of manifest.services). */
@@ -80,6 +124,7 @@ export interface SandboxSimulators {
   kpsis: Simulator;
   /** The alert webhook receiver and short-lived credential CA. */
   alerts: Simulator;
+  ncalayer: NcaLayerService;
   kontur?: Simulator;
 }
 
@@ -88,6 +133,8 @@ export interface RoomContext {
   dir: string;
   ports: NonNullable<SandboxOptions['ports']>;
   logger: Logger;
+  /** The rooms started before this one, merged (absent when a room is set up alone, as in some tests). */
+  earlier?: Pick<RoomPart, 'simulators' | 'manifest' | 'pki'>;
 }
 
 /** One room's part of the sandbox. A room that cannot run here (Kontur without gost-engine) returns no simulators. */

@@ -6,80 +6,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import WebSocket from 'ws';
 import { createLogger } from '../../src/common/logger.js';
 import { verifyCms } from '../../src/crypto/cms/verify.js';
 import { setupKzGost } from '../../src/sandbox/kz-gost/setup.js';
 import { createNcaLayerSimulator, MODULE, type NcaLayerSimulator } from '../../src/sandbox/ncalayer/index.js';
 import { createSandboxPki, type SandboxPki } from '../../src/sandbox/pki.js';
 import { sandboxAdmin } from '../../src/sandbox/simulator.js';
-
-interface Client {
-  ws: WebSocket;
-  /** The next text frame, parsed as JSON unless it is the heartbeat. */
-  next(timeoutMs?: number): Promise<unknown>;
-  send(message: unknown): void;
-  close(): Promise<void>;
-}
-
-function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options);
-    const frames: string[] = [];
-    const waiters: ((frame: string) => void)[] = [];
-    ws.on('message', (data) => {
-      const frame = (data as Buffer).toString('utf8');
-      const w = waiters.shift();
-      if (w) w(frame);
-      else frames.push(frame);
-    });
-    ws.once('error', reject);
-    ws.once('open', () =>
-      resolve({
-        ws,
-        next: (timeoutMs = 10_000) =>
-          new Promise((res, rej) => {
-            const parse = (f: string) => (f === '--heartbeat--' ? f : JSON.parse(f));
-            const f = frames.shift();
-            if (f !== undefined) return res(parse(f));
-            const timer = setTimeout(() => rej(new Error('no frame')), timeoutMs);
-            waiters.push((frame) => {
-              clearTimeout(timer);
-              res(parse(frame));
-            });
-          }),
-        send: (m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
-        close: () =>
-          new Promise<void>((res) => {
-            if (ws.readyState === WebSocket.CLOSED) return res();
-            ws.once('close', () => res());
-            ws.close();
-          }),
-      }),
-    );
-  });
-}
-
-/** Connects and reads the greeting. */
-async function open(url: string, options?: WebSocket.ClientOptions): Promise<Client> {
-  const c = await connect(url, options);
-  assert.deepEqual(await c.next(), { result: { version: '1.4' } });
-  return c;
-}
+import { connect, open, signRequest as sign } from '../helpers/ncalayer.js';
 
 const DATA = Buffer.from('challenge: 6f1c2d3e-sandbox, with ünïcödé');
-const signRequest = (o: { data?: unknown; encapsulate?: boolean; iin?: string; oids?: string[] } = {}) => ({
-  module: MODULE.basics,
-  method: 'sign',
-  args: {
-    allowedStorages: ['PKCS12', 'AKKaztokenStore'],
-    format: 'cms',
-    data: o.data ?? DATA.toString('base64'),
-    signingParams: { decode: true, encapsulate: o.encapsulate ?? true, digested: false, tsaProfile: null },
-    signerParams: { extKeyUsageOids: o.oids ?? [], iin: o.iin ?? '', bin: '', serialNumber: '', chain: [] },
-    locale: 'ru',
-  },
-});
+const signRequest = (o: { data?: unknown; encapsulate?: boolean; iin?: string; oids?: string[] } = {}) => sign(o.data ?? DATA, o);
 
 let dir: string;
 let pki: SandboxPki;
@@ -346,5 +282,35 @@ describe('NCALayer simulator over wss://', () => {
     } finally {
       await tlsSim.stop();
     }
+  });
+
+  it('serves ws:// and wss:// at once (option wss): one set of keys, switches and counters', async () => {
+    const { keyPem, certPem } = pki.issueServerCertificate();
+    const both = createNcaLayerSimulator({
+      keys: [
+        { name: 'alice', signer: { kind: 'pkcs12', path: pki.users.alice!.p12Path, password: pki.users.alice!.passwordRef } },
+        { name: 'bob', signer: { kind: 'pkcs12', path: pki.users.bob!.p12Path, password: pki.users.bob!.passwordRef } },
+      ],
+      wss: { key: keyPem, cert: certPem },
+    });
+    await both.start();
+    try {
+      assert.match(both.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
+      assert.match(both.wssUrl!, /^wss:\/\/127\.0\.0\.1:\d+$/);
+      await sandboxAdmin(both.adminUrl, 'config', { key: 'bob' });
+      for (const c of [await open(both.url), await open(both.wssUrl!, { ca: pki.caCertificate.toString() })]) {
+        c.send(signRequest());
+        const reply = (await c.next()) as { body: { result: string } };
+        const v = await verifyCms(Buffer.from(reply.body.result, 'base64'));
+        assert.equal(v.signerCertificate?.fingerprint256, pki.users.bob!.certificate.fingerprint256);
+        await c.close();
+      }
+      const state = await sandboxAdmin(both.adminUrl, 'state');
+      assert.equal(state.connections, 2);
+      assert.equal(state.signatures, 2);
+    } finally {
+      await both.stop();
+    }
+    assert.equal(sim.wssUrl, undefined);
   });
 });

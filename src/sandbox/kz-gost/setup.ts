@@ -13,7 +13,7 @@ const IIN = '890101300002';
 const BIN = '990140000010';
 const DAY = 86_400_000;
 /** NCA's extended key usages of a legal entity's signing certificate (as in GOSTKNCA_*.p12). */
-const LEGAL_ENTITY_SIGNING = ['1.3.6.1.5.5.7.3.4', '1.2.398.3.3.4.1.2', '1.2.398.3.3.4.1.2.1'];
+export const LEGAL_ENTITY_SIGNING = ['1.3.6.1.5.5.7.3.4', '1.2.398.3.3.4.1.2', '1.2.398.3.3.4.1.2.1'];
 
 export const setupKzGost: Room = async ({ dir }) => {
   const out = join(dir, 'kz-gost');

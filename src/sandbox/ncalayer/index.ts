@@ -1,4 +1,4 @@
-// The sandbox's NCALayer simulator (issue 29). Not a sandbox room yet: the lead wires it in.
+// The sandbox's NCALayer simulator (issue 29); the sandbox room that starts it is setup.ts.
 export {
   createNcaLayerSimulator,
   HEARTBEAT,

@@ -1,5 +1,5 @@
 // The sandbox's NCALayer: a WebSocket server on loopback (ws://, or wss:// with a caller-given
-// certificate, as the real app's self-signed wss://127.0.0.1:13579) speaking the protocol of
+// certificate, as the real app's self-signed wss://127.0.0.1:13579, or both on two ports) speaking the protocol of
 // shared/notes/ncalayer.md (protocol.ts), signing with test keys through the project's signer. The
 // "person" at the desktop is played by switches on an admin API in the other simulators' style
 // (plain HTTP on loopback, simulator.ts): GET /__sandbox/state, POST /__sandbox/config
@@ -38,6 +38,11 @@ export interface NcaLayerSimulatorOptions {
   adminPort?: number;
   /** Serve wss:// with this certificate (PEM), e.g. SandboxPki.issueServerCertificate(). */
   tls?: { key: string; cert: string };
+  /**
+   * Also serve wss:// with this certificate on a second port (default 0: any free port), with the same
+   * keys, switches and admin API: the sandbox room's ws:// for tests and the demo, wss:// as the real app.
+   */
+  wss?: { key: string; cert: string; port?: number };
   resolveSecret?: SecretResolver;
   logger?: Logger;
 }
@@ -47,6 +52,8 @@ export interface NcaLayerSimulator {
   stop(): Promise<void>;
   /** ws://127.0.0.1:<port> or wss://127.0.0.1:<port>. */
   readonly url: string;
+  /** The wss:// URL: `url` itself with `tls`, the second port's with `wss`, else undefined. */
+  readonly wssUrl: string | undefined;
   /** Root of the admin API (`<adminUrl>/__sandbox/state`). */
   readonly adminUrl: string;
 }
@@ -96,6 +103,7 @@ export function createNcaLayerSimulator(o: NcaLayerSimulatorOptions): NcaLayerSi
   };
 
   let server: Server | undefined;
+  let secondServer: Server | undefined;
   let wss: WebSocketServer | undefined;
 
   const onConnection = (ws: WebSocket) => {
@@ -163,37 +171,59 @@ export function createNcaLayerSimulator(o: NcaLayerSimulatorOptions): NcaLayerSi
     server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
   };
 
+  const listen = async (s: Server, port: number) => {
+    s.on('request', (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('NCALayer (sandbox): WebSocket only\n'));
+    s.on('upgrade', onUpgrade);
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve());
+    });
+  };
+  const portOf = (s: Server | undefined) => {
+    const addr = s?.address() as AddressInfo | null | undefined;
+    if (!addr) throw new Error('ncalayer simulator is not listening');
+    return addr.port;
+  };
+  const stop = async () => {
+    closeAll();
+    const servers = [server, secondServer].filter((s): s is Server => s !== undefined);
+    server = secondServer = undefined;
+    wss?.close();
+    wss = undefined;
+    await Promise.all(
+      servers.map((s) => {
+        s.closeAllConnections();
+        return new Promise<void>((resolve) => s.close(() => resolve()));
+      }),
+    );
+    await admin.close();
+  };
+
   return {
     async start() {
       if (server) throw new Error('ncalayer simulator: already started');
-      await admin.listen(o.adminPort ?? 0);
-      wss = new WebSocketServer({ noServer: true, maxPayload: 20 * 1024 * 1024 });
-      wss.on('connection', onConnection);
-      server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }) : createServer();
-      server.on('request', (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('NCALayer (sandbox): WebSocket only\n'));
-      server.on('upgrade', onUpgrade);
-      const s = server;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(o.port ?? 0, '127.0.0.1', () => resolve());
-      });
-    },
-    async stop() {
-      closeAll();
-      const s = server;
-      server = undefined;
-      wss?.close();
-      wss = undefined;
-      if (s) {
-        s.closeAllConnections();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
+      try {
+        await admin.listen(o.adminPort ?? 0);
+        wss = new WebSocketServer({ noServer: true, maxPayload: 20 * 1024 * 1024 });
+        wss.on('connection', onConnection);
+        server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }) : createServer();
+        await listen(server, o.port ?? 0);
+        if (o.wss) {
+          secondServer = createHttpsServer({ key: o.wss.key, cert: o.wss.cert });
+          await listen(secondServer, o.wss.port ?? 0);
+        }
+      } catch (err) {
+        await stop().catch(() => {});
+        throw err;
       }
-      await admin.close();
     },
+    stop,
     get url() {
-      const addr = server?.address() as AddressInfo | null | undefined;
-      if (!addr) throw new Error('ncalayer simulator is not listening');
-      return `${o.tls ? 'wss' : 'ws'}://127.0.0.1:${addr.port}`;
+      return `${o.tls ? 'wss' : 'ws'}://127.0.0.1:${portOf(server)}`;
+    },
+    get wssUrl() {
+      if (o.tls) return `wss://127.0.0.1:${portOf(server)}`;
+      return o.wss ? `wss://127.0.0.1:${portOf(secondServer)}` : undefined;
     },
     get adminUrl() {
       return admin.adminBaseUrl;
