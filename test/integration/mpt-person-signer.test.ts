@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { startFlow } from '../../src/client/flows.js';
-import { getMptToken } from '../../src/client/token-keepers.js';
+import { endTokenKeeper, getMptToken } from '../../src/client/token-keepers.js';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { FailureType } from '../../src/common/errors.js';
 import type { TrustflowAlert } from '../../src/contracts/alert.js';
@@ -245,6 +245,32 @@ describe('mptSignIn with a person signer', () => {
     assert.ok(tiers.includes('signing-reminder-1'), tiers.join());
   });
 
+  it('IS MPT expired the challenge while the person took their time: a fresh one, the page told, the person signs again', async () => {
+    await sandboxAdmin(mptUrl, 'config', { challengeTtlMs: 1000 });
+    const h = await startFlow(client, mptSignIn, { workflowId: wfId('stale'), input: personInput({}, { challengeTtl: '1h' }), taskQueue });
+    const first = await waiting(h);
+    await new Promise((r) => setTimeout(r, 1500));
+    const sign = async (v: PersonSigningView) =>
+      submit(h, {
+        requestId: v.requestId,
+        challengeId: v.challenge!.id,
+        cms: await signAs('mpt-legacy', Buffer.from(v.challenge!.dataBase64, 'base64').toString('utf8')),
+      });
+    assert.equal((await sign(first)).accepted, true);
+    const renewed = await waitFor('the renewed request', async () => {
+      const v = await view(h);
+      return v.state === 'waiting' && v.challenge!.id !== first.challenge!.id ? v : undefined;
+    });
+    assert.equal(renewed.lastRefusal?.reason, 'challenge-replaced');
+    assert.equal(renewed.challenge!.replaced, 1);
+    await sandboxAdmin(mptUrl, 'config', { challengeTtlMs: 60_000 });
+    await sign(renewed);
+    assert.ok((await h.result()).token);
+    const s = await ismptState();
+    assert.equal(s.successfulSignIns, 1);
+    assert.equal(s.calls['POST /auth/simpleSignIn'], 2);
+  });
+
   it('ends at the deadline with SignatureDeadlinePassed and nothing sent to IS MPT', async () => {
     const workflowId = wfId('deadline');
     const h = await startFlow(client, mptSignIn, { workflowId, input: personInput({}, { deadline: '3s' }), taskQueue });
@@ -298,5 +324,42 @@ describe('mptSignIn with a person signer', () => {
     assert.ok(grant.token.length > 20);
     assert.equal((await get()).token, grant.token);
     assert.equal((await ismptState()).successfulSignIns, 1);
+    await endTokenKeeper(client, 'ismpt', input.signIn, { reason: 'test done' });
+  });
+
+  it('a person keeper sends the link signAhead before expiry, serves the old token until it expires, then says it waits', async () => {
+    await sandboxAdmin(mptUrl, 'config', { tokenTtlMs: 8000 });
+    const iin = t.sandbox.manifest.keys['mpt-legacy']!.iin;
+    const signIn = personInput({}, { expected: { iin }, role: 'accountant' });
+    const keeper = { signAhead: '5s', minValidity: '1s' };
+    const get = () => getMptToken(client, { input: signIn, keeper, taskQueue, coalesce: false });
+    const signThe = async (n: number) => {
+      const alert = await waitFor(`sign-in ${n}'s link`, async () =>
+        (await alerts()).map((a) => a.body).find((a) => a.event === 'signing.requested' && a.credentialId.endsWith(`/sign-in-${n}`)),
+      );
+      const child = client.workflow.getHandle(alert.credentialId);
+      const v = await waiting(child);
+      await submit(child, {
+        requestId: v.requestId,
+        challengeId: v.challenge!.id,
+        cms: await signAs('mpt-legacy', Buffer.from(v.challenge!.dataBase64, 'base64').toString('utf8')),
+      });
+    };
+    await assert.rejects(get(), /waiting for the accountant to sign/);
+    await signThe(1);
+    const first = await waitFor('the first token', async () => get());
+    const expiresAt = Date.parse(first.expiresAt);
+    // About 3 s into its 8 s life the keeper asks again (5 s ahead) while it still serves the first token.
+    const ahead = await waitFor('sign-in 2\'s link', async () =>
+      (await alerts()).map((a) => a.body).find((a) => a.event === 'signing.requested' && a.credentialId.endsWith('/sign-in-2')),
+    );
+    assert.ok(Date.parse(ahead.createdAt) < expiresAt, `link sent ${ahead.createdAt}, token expires ${first.expiresAt}`);
+    assert.equal((await get()).token, first.token);
+    // Not signed: once the first token is no longer usable, callers are told at once.
+    await waitFor('the expiry of the first token', async () => (Date.now() > expiresAt ? true : undefined), 15_000);
+    await assert.rejects(get(), /waiting for the accountant to sign since/);
+    await signThe(2);
+    const second = await waitFor('the second token', async () => get());
+    assert.notEqual(second.token, first.token);
   });
 });

@@ -9,6 +9,7 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,6 +25,9 @@ import type {
   KeeperStatus,
 } from './token-keeper.contract.js';
 import { sha256Hex, typedFailure, type GetTokenRequest, type Held, type KeeperCarried, type KeeperSpec } from './token-keeper.js';
+
+/** Marks keepers whose run loop wakes when a handler's refresh brings a new token (see run()). */
+export const KEEPER_WAKE_ON_NEW_TOKEN_PATCH = 'trustflow-keeper-wake-on-new-token';
 
 /** signAhead's default: the link goes out 2 h before the person's token expires. */
 const PERSON_SIGN_AHEAD_MS = 2 * 3_600_000;
@@ -316,6 +320,9 @@ export class KeeperRun<T, G> {
   /** Refreshes at the refresh point, ends when idle or ended, continues as new past historyLimit. */
   async run(): Promise<KeeperStatus> {
     const { c, o } = this;
+    // A token a handler obtained (the first request's) moves the refresh point: wake for it. Keepers
+    // started before this replay as they ran (they woke at the idle time, or when a caller refreshed).
+    const wakeOnNewToken = patched(KEEPER_WAKE_ON_NEW_TOKEN_PATCH);
     for (;;) {
       const now = Date.now();
       const idleAt = c.lastRequestAt + o.idleAfter;
@@ -338,7 +345,11 @@ export class KeeperRun<T, G> {
       }
       // Woken by `end` only once no refresh runs (it ends at the top then): a wake-up that is already
       // true would spin this loop without ever yielding.
-      await condition(() => tooLong() || (this.endReason !== null && !this.refreshing), Math.max(1, Math.min(idleAt, due) - now));
+      const heldAtWait = c.held;
+      await condition(
+        () => tooLong() || (this.endReason !== null && !this.refreshing) || (wakeOnNewToken && c.held !== heldAtWait && !this.refreshing),
+        Math.max(1, Math.min(idleAt, due) - now),
+      );
     }
   }
 }
