@@ -42,13 +42,16 @@ export function signingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, o: 
     }
     if (parsed) {
       if (parsed.protocol === 'http:' && !LOOPBACK.has(parsed.hostname))
-        problems.push(`${SIGNING_ENV.pageUrl} must be https:// (plain http only on 127.0.0.1 or localhost): browsers block NCALayer from plain-http public pages`);
+        problems.push(
+          `${SIGNING_ENV.pageUrl} must be https:// (plain http only on 127.0.0.1 or localhost): browsers block NCALayer from plain-http public pages`,
+        );
       else if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') problems.push(`${SIGNING_ENV.pageUrl} must be an https:// URL`);
       else if (parsed.search || parsed.hash || parsed.username || parsed.password)
         problems.push(`${SIGNING_ENV.pageUrl} must be the page's base URL, without query, fragment or credentials`);
       pageUrl = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
     }
-  } else if (requireUrl) problems.push(`${SIGNING_ENV.pageUrl} is empty while ${SIGNING_ENV.linkKey} is set: set the URL persons open links at`);
+  } else if (requireUrl)
+    problems.push(`${SIGNING_ENV.pageUrl} is empty while ${SIGNING_ENV.linkKey} is set: set the URL persons open links at`);
   const fix = `set ${SIGNING_ENV.linkKey} to 32 or more random characters (openssl rand -hex 32), the same for the worker and the signing server`;
   if (!secret) problems.push(`${SIGNING_ENV.linkKey} is empty while ${SIGNING_ENV.pageUrl} is set: ${fix}`);
   else {
