@@ -47,6 +47,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/scripts ./scripts
+# The signing page's sources: the signing server bundles them with esbuild when it starts
+# (dist/src/signing-page/page-bundle.js reads ../../../src/signing-page/assets).
+COPY --from=build /app/src/signing-page/assets ./src/signing-page/assets
 
 # Writable state, owned by the unprivileged user: KPSIS artifacts and other worker state
 # (/var/lib/trustflow, a volume shared by the workers in compose), the sandbox's files.

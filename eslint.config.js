@@ -91,6 +91,31 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
+    ignores: ['src/signing-page/assets/**'],
     languageOptions: { globals: nodeGlobals },
+  },
+  {
+    // The signing page's browser code (bundled by src/signing-page/page-bundle.ts): browser globals, no Node ones.
+    files: ['src/signing-page/assets/**/*.mjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'navigator',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'WebSocket',
+          'crypto',
+          'atob',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
   },
 );
