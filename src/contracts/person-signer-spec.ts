@@ -75,6 +75,11 @@ export const PersonSignerSpecSchema = strictObject({
   }).optional(),
   /** The page's language for this person (Russian by default; English where a text is missing). */
   locale: z.enum(['ru', 'kk', 'en']).default('ru'),
+  /**
+   * Test stands: NCALayer offers keys of NCA RK's test CA too (basics.sign signerParams.chain = []).
+   * Without it NCALayer offers keys of the production CAs only. The CA bundle still decides.
+   */
+  ncaTestKeys: z.boolean().default(false),
   /** NCALayer storages the person may choose from; all by default. */
   allowedStorages: z.array(z.enum(NCALAYER_STORAGES)).min(1).optional(),
 });

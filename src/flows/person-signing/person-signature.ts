@@ -227,6 +227,7 @@ export class PersonSignatureRequest {
         bin: signer.expected.bin ?? null,
         extKeyUsage: signer.expected.extKeyUsage ?? [],
         allowedStorages: signer.allowedStorages ?? null,
+        testKeys: signer.ncaTestKeys,
       },
       locale: signer.locale,
       lastRefusal: this.lastRefusal,

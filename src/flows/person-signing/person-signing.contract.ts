@@ -51,7 +51,14 @@ export interface PersonSigningView {
     replaced: number;
   } | null;
   /** What the signature must satisfy (IIN: the last four digits only). */
-  expected: { iinLast4: string | null; bin: string | null; extKeyUsage: string[]; allowedStorages: string[] | null };
+  expected: {
+    iinLast4: string | null;
+    bin: string | null;
+    extKeyUsage: string[];
+    allowedStorages: string[] | null;
+    /** NCALayer may offer keys of NCA RK's test CA (the input's ncaTestKeys). */
+    testKeys: boolean;
+  };
   locale: 'ru' | 'kk' | 'en';
   /** The last refused submission, for the page to explain. */
   lastRefusal: { reason: PersonSignatureRefusal; message: string; at: string } | null;

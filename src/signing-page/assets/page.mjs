@@ -16,7 +16,7 @@ import { supportedLang, t } from './texts.mjs';
 /** @typedef {import('./texts.mjs').Lang} Lang */
 /**
  * @typedef {{ id: string, dataBase64: string, sha256: string, issuedAt: string, replaced: number }} Challenge
- * @typedef {{ iinLast4: string | null, bin: string | null, extKeyUsage: string[], allowedStorages: string[] | null }} Expected
+ * @typedef {{ iinLast4: string | null, bin: string | null, extKeyUsage: string[], allowedStorages: string[] | null, testKeys?: boolean }} Expected
  * @typedef {{ service: string, purpose: string, role: string, requestedAt: string, deadline: string,
  *   state: 'waiting' | 'checking' | 'signed' | 'expired' | 'ended', challenge: Challenge | null, expected: Expected,
  *   locale: string, lastRefusal: { reason: string, message: string, at: string } | null }} RequestView
@@ -532,9 +532,11 @@ function signingProblem(e, client) {
 async function signChallenge(client, challenge, expected) {
   const storages =
     expected.allowedStorages && expected.allowedStorages.length > 0 ? expected.allowedStorages : NCALayerClient.basicsStorageAll;
-  /** @type {{ extKeyUsageOids: string[], bin?: string }} */
+  /** @type {{ extKeyUsageOids: string[], bin?: string, chain?: string[] }} */
   const signerParams = { extKeyUsageOids: Array.isArray(expected.extKeyUsage) ? expected.extKeyUsage : [] };
   if (expected.bin) signerParams.bin = expected.bin;
+  // An empty chain lets NCALayer offer keys of NCA RK's test CA too (the sigex client's basicsSignerTestAny).
+  if (expected.testKeys === true) signerParams.chain = [];
   let cms;
   try {
     cms = await client.basicsSign(
