@@ -13,6 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['crypto'], //                        signers, CMS, PKCS#12, OpenSSL
   ['providers'], //                     HTTP clients + wire schemas (no Temporal)
   ['flows'], //                         the Temporal side, one folder per provider or feature
+  ['signing-page'], //                  the person signer's page: sealed links, its HTTP server, its backend
   ['sandbox'], //                       the provider simulators (their examples are flows' inputs)
   ['client'], //                        start/execute helpers, the CLI
   ['worker'], //                        the worker process
