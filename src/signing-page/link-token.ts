@@ -38,7 +38,8 @@ export function sealLinkToken(key: Buffer, link: SigningLink): string {
 
 /** Opens a token: 'malformed' for anything not sealed with this key (forged, altered, truncated, other key). */
 export function openLinkToken(key: Buffer, token: string, now: Date): OpenedLink {
-  if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) return { ok: false, problem: 'malformed' };
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token))
+    return { ok: false, problem: 'malformed' };
   const raw = Buffer.from(token, 'base64url');
   // One spelling per token: the decoder would ignore a stray last character or unused low bits.
   if (raw.toString('base64url') !== token) return { ok: false, problem: 'malformed' };
@@ -53,7 +54,8 @@ export function openLinkToken(key: Buffer, token: string, now: Date): OpenedLink
   } catch {
     return { ok: false, problem: 'malformed' };
   }
-  if (typeof fields.w !== 'string' || typeof fields.r !== 'string' || typeof fields.e !== 'number') return { ok: false, problem: 'malformed' };
+  if (typeof fields.w !== 'string' || typeof fields.r !== 'string' || typeof fields.e !== 'number')
+    return { ok: false, problem: 'malformed' };
   const expiresAt = new Date(fields.e * 1000);
   if (now.getTime() >= expiresAt.getTime()) return { ok: false, problem: 'expired', expiresAt };
   return { ok: true, link: { workflowId: fields.w, requestId: fields.r, expiresAt } };
