@@ -86,21 +86,17 @@ export function temporalSigningBackend(client: Client, o: TemporalSigningBackend
         );
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
-          const cause = err.cause;
-          if (cause instanceof ApplicationFailure && cause.type === PERSON_SIGNATURE_REFUSED) {
-            const reason = (cause.details?.[0] as { reason?: unknown } | undefined)?.reason;
+          const refusal = refusalIn(err.cause);
+          if (refusal) {
+            const reason = (refusal.details?.[0] as { reason?: unknown } | undefined)?.reason;
             if (typeof reason !== 'string' || !reason)
               throw new Error(`a ${PERSON_SIGNATURE_REFUSED} failure without details[0].reason: the flow must say why`, { cause: err });
-            return { refused: { reason: reason as PersonSignatureRefusal, message: cause.message } };
+            return { refused: { reason: reason as PersonSignatureRefusal, message: refusal.message } };
           }
+          const cause = err.cause;
           if (cause instanceof ApplicationFailure && cause.type === UPDATE_ON_CLOSED_WORKFLOW) return notWaiting;
-          throw new SigningBackendUnavailableError(
-            `update-failed:${cause instanceof ApplicationFailure ? (cause.type ?? 'untyped') : (cause?.name ?? 'unknown')}`,
-            undefined,
-            {
-              cause: err,
-            },
-          );
+          const kind = cause instanceof ApplicationFailure ? (cause.type ?? 'untyped') : (cause?.name ?? 'unknown');
+          throw new SigningBackendUnavailableError(`update-failed:${kind}`, undefined, { cause: err });
         }
         // The flow closed between the view and the Update.
         if (err instanceof WorkflowNotFoundError) return notWaiting;
@@ -108,6 +104,16 @@ export function temporalSigningBackend(client: Client, o: TemporalSigningBackend
       }
     },
   };
+}
+
+/**
+ * The PersonSignatureRefused failure the Update failed with: its own failure, or one it carries as a
+ * cause (a refusal raised in the checking activity and passed on as the activity's failure).
+ */
+function refusalIn(failure: Error | undefined): ApplicationFailure | undefined {
+  for (let f: unknown = failure, depth = 0; f instanceof Error && depth < 4; depth++, f = f.cause)
+    if (f instanceof ApplicationFailure && f.type === PERSON_SIGNATURE_REFUSED) return f;
+  return undefined;
 }
 
 const notWaiting: SubmitOutcome = { refused: { reason: 'not-waiting', message: 'the signing request is over' } };

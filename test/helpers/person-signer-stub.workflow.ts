@@ -2,7 +2,7 @@
 // for a flow that waits for a person, answering the page↔flow contract (person-signing.contract.ts)
 // as the real flows do: the view as a query, the CMS as an Update refused with
 // PersonSignatureRefused and details[0].reason. Not the real checks: 'good' is a good signature.
-import { ApplicationFailure, condition, defineQuery, defineUpdate, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import {
   PERSON_SIGNATURE_REFUSED,
   PERSON_SIGNING_QUERY,
@@ -63,6 +63,21 @@ export async function reasonlessRefuser(): Promise<void> {
   setHandler(personSigningQuery, () => ({ requestId: 'r' }) as PersonSigningView);
   setHandler(submitPersonSignature, async () => {
     throw ApplicationFailure.create({ type: PERSON_SIGNATURE_REFUSED, message: 'no reason given' });
+  });
+  await condition(() => false);
+}
+
+/** The check's activities, as the test worker registers them (stubCheckSignature refuses: untrusted-chain). */
+export interface StubActivities {
+  stubCheckSignature(cms: string): Promise<void>;
+}
+const { stubCheckSignature } = proxyActivities<StubActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+
+/** Refuses in the checking activity and lets its failure fail the Update (the refusal is the activity failure's cause). */
+export async function refusingThroughActivity(): Promise<void> {
+  setHandler(submitPersonSignature, async (req) => {
+    await stubCheckSignature(req.cms);
+    throw ApplicationFailure.create({ message: 'unreachable' });
   });
   await condition(() => false);
 }

@@ -12,7 +12,9 @@ import { Worker } from '@temporalio/worker';
 import type { SigningLink } from '../../src/signing-page/link-token.js';
 import { SigningBackendUnavailableError } from '../../src/signing-page/server.js';
 import { submissionId, temporalSigningBackend } from '../../src/signing-page/temporal-backend.js';
-import { checksQuery } from '../helpers/person-signer-stub.workflow.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { PERSON_SIGNATURE_REFUSED } from '../../src/flows/person-signing/person-signing.contract.js';
+import { checksQuery, type StubActivities } from '../helpers/person-signer-stub.workflow.js';
 import { startTestServer, testDataConverter } from '../helpers/temporal.js';
 
 const taskQueue = 'signing-backend-test';
@@ -38,7 +40,23 @@ async function startStub(o: { requestId?: string; checkMs?: number; queue?: stri
 
 before(async () => {
   env = await startTestServer();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, dataConverter: testDataConverter });
+  const activities: StubActivities = {
+    async stubCheckSignature() {
+      throw ApplicationFailure.create({
+        type: PERSON_SIGNATURE_REFUSED,
+        message: 'the certificate does not chain to the NCA roots',
+        details: [{ reason: 'untrusted-chain' }],
+        nonRetryable: true,
+      });
+    },
+  };
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    dataConverter: testDataConverter,
+  });
   running = worker.run();
 });
 after(async () => {
@@ -126,6 +144,17 @@ describe('temporal signing backend', () => {
         refused: { reason: 'not-waiting', message: 'the signing request is over' },
       },
     );
+  });
+
+  it('a refusal raised in the checking activity and passed on as its failure is a refusal too', async () => {
+    const h = await startStub({ type: 'refusingThroughActivity' });
+    assert.deepEqual(
+      await temporalSigningBackend(env.client).submit(link(h.workflowId), { requestId: 'req-1', challengeId: 'ch-2', cms: 'x' }),
+      {
+        refused: { reason: 'untrusted-chain', message: 'the certificate does not chain to the NCA roots' },
+      },
+    );
+    await h.terminate('test');
   });
 
   it('a refusal without a reason is an error, not an invented reason', async () => {
