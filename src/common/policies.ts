@@ -211,3 +211,18 @@ export const clientWaits = {
   /** `end`: how long to wait for the keeper to close after its handlers finished. */
   keeperCloseMs: 15_000,
 } as const;
+
+/** The signing server's waits and limits (src/signing-page/): what a person's browser waits for, at most. */
+export const signingPageWaits = {
+  /**
+   * The `personSigning` query: a workflow no worker runs would keep it until the server's own
+   * timeout; past this the page is told "unavailable, try again in a minute" (503).
+   */
+  queryMs: 5_000,
+  /** The `submitPersonSignature` Update: the flow checks the signature in an activity (chain, EKU) first. */
+  submitMs: 60_000,
+  /** A stopping server lets requests in flight finish for this long (a submit's wait and a margin), then closes. */
+  stopGraceMs: 65_000,
+  /** The API's limit per client address: a token bucket of `burst` requests, refilled at `perMinute`. */
+  apiRate: { perMinute: 30, burst: 30 },
+} as const;

@@ -54,6 +54,8 @@ export function openLinkToken(key: Buffer, token: string, now: Date): OpenedLink
   if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token))
     return { ok: false, problem: 'malformed' };
   const raw = Buffer.from(token, 'base64url');
+  // One spelling per token: the decoder would ignore a stray last character or unused low bits.
+  if (raw.toString('base64url') !== token) return { ok: false, problem: 'malformed' };
   if (raw.length < 1 + IV_BYTES + TAG_BYTES + 2 || raw[0] !== VERSION) return { ok: false, problem: 'malformed' };
   let fields: { w?: unknown; r?: unknown; e?: unknown };
   try {

@@ -13,7 +13,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['crypto'], //                        signers, CMS, PKCS#12, OpenSSL
   ['providers'], //                     HTTP clients + wire schemas (no Temporal)
   ['flows'], //                         the Temporal side, one folder per provider or feature
-  ['sandbox', 'signing-page'], //       the provider simulators; the person signer's page and its server
+  ['signing-page'], //                  the person signer's page: its HTTP server, its backend, the page
+  ['sandbox'], //                       the provider simulators (their examples are flows' inputs)
   ['client'], //                        start/execute helpers, the CLI
   ['worker'], //                        the worker process
   ['demo'], //                          `npm start`: dev server, sandbox, worker and one run per flow

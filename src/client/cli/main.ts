@@ -9,6 +9,7 @@
 //   kontur.ts       kontur refresh
 //   credentials.ts  credentials apply|scan|list|ack|test-alert
 //   token.ts        token ismpt|kontur|status|end|reset
+//   signing-server.ts  signing-server (the signing page's HTTP server)
 // Adding a command: one entry in its group's `commands` table.
 import { WorkflowFailedError } from '@temporalio/client';
 import { closestName } from '../../common/closest-name.js';
@@ -34,6 +35,7 @@ import * as key from './key.js';
 import * as kisc from './kisc.js';
 import * as kontur from './kontur.js';
 import type { Commands } from './shared.js';
+import * as signingServer from './signing-server.js';
 import * as token from './token.js';
 
 export { UsageError };
@@ -55,6 +57,7 @@ const table: Readonly<Record<string, CommandDefinition<OptionSpecs> | Group>> = 
   kisc: { summary: 'KISC identity exchange, called directly over mutual TLS', commands: kisc.commands },
   kpsis: { summary: 'KPSIS (Belarus) certificate issuance', commands: flowCommands.kpsisCommands },
   kontur: { summary: 'Kontur (Russia) sessions, called directly', commands: kontur.commands },
+  'signing-server': signingServer.commands['signing-server']!,
 };
 
 const isGroup = (e: CommandDefinition<OptionSpecs> | Group): e is Group => 'commands' in e;

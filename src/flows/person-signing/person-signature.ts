@@ -215,7 +215,8 @@ export class PersonSignatureRequest {
     const c = this.challenge;
     return {
       requestId: this.requestId,
-      state: this.state === 'waiting' && this.checking > 0 ? 'checking' : this.state,
+      // Accepted and being exchanged: signed, as far as the person is concerned.
+      state: this.accepted && this.state === 'waiting' ? 'signed' : this.state === 'waiting' && this.checking > 0 ? 'checking' : this.state,
       role: signer.role,
       service,
       purpose,
