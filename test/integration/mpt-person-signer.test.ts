@@ -350,7 +350,7 @@ describe('mptSignIn with a person signer', () => {
     const first = await waitFor('the first token', async () => get());
     const expiresAt = Date.parse(first.expiresAt);
     // About 3 s into its 8 s life the keeper asks again (5 s ahead) while it still serves the first token.
-    const ahead = await waitFor('sign-in 2\'s link', async () =>
+    const ahead = await waitFor("sign-in 2's link", async () =>
       (await alerts()).map((a) => a.body).find((a) => a.event === 'signing.requested' && a.credentialId.endsWith('/sign-in-2')),
     );
     assert.ok(Date.parse(ahead.createdAt) < expiresAt, `link sent ${ahead.createdAt}, token expires ${first.expiresAt}`);
