@@ -23,9 +23,12 @@ export async function signingLinkFor(client: Client, workflowId: string, setting
   try {
     view = await client.workflow.getHandle(workflowId).query<PersonSigningView>(PERSON_SIGNING_QUERY);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new InvalidInputError(`no workflow ${workflowId}: check the id (trustflow status lists it)`);
+    if (err instanceof WorkflowNotFoundError)
+      throw new InvalidInputError(`no workflow ${workflowId}: check the id (trustflow status lists it)`);
     if ((err as Error).name === 'QueryNotRegisteredError' || /not registered|unknown query/i.test((err as Error).message))
-      throw new InvalidInputError(`workflow ${workflowId} does not wait for a person: only flows with signer.kind 'person' have signing links`);
+      throw new InvalidInputError(
+        `workflow ${workflowId} does not wait for a person: only flows with signer.kind 'person' have signing links`,
+      );
     throw err;
   }
   if (view.state !== 'waiting' && view.state !== 'checking')
