@@ -60,7 +60,7 @@ export const PersonSignerSpecSchema = strictObject({
   /** PEM file of the CA certificates the signer's certificate must chain to (NCA RK roots and intermediates). */
   caBundle: absolutePath('/etc/trustflow/nca/ca-bundle.pem'),
   /** How long to wait for the person, from the request: past it the flow fails with nothing sent. */
-  deadline: DurationSchema.default(24 * 3_600_000),
+  deadline: DurationSchema.refine((ms) => ms <= 90 * 86_400_000, { message: 'must be at most 90d' }).default(24 * 3_600_000),
   /** The link again, this often, until signed. */
   remindEvery: DurationSchema.default(4 * 3_600_000),
   /**
@@ -84,3 +84,26 @@ export const PersonSignerSpecSchema = strictObject({
   allowedStorages: z.array(z.enum(NCALAYER_STORAGES)).min(1).optional(),
 });
 export type PersonSignerSpec = z.output<typeof PersonSignerSpecSchema>;
+
+/** Each replaced challenge and each reminder is a few history events: more than this many is a unit slip. */
+export const MAX_PERSON_WAKEUPS = 2000;
+
+/**
+ * The person signer with its bounds across fields: the wait must fit one workflow's history (every
+ * replaced challenge and every reminder adds to it), so deadline / challengeTtl and deadline /
+ * remindEvery are at most MAX_PERSON_WAKEUPS each.
+ */
+export const BoundedPersonSignerSpecSchema = PersonSignerSpecSchema.superRefine((v, ctx) => {
+  if (v.deadline / v.challengeTtl > MAX_PERSON_WAKEUPS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['challengeTtl'],
+      message: `with deadline ${v.deadline} ms the challenge would be replaced more than ${MAX_PERSON_WAKEUPS} times: raise challengeTtl or shorten deadline`,
+    });
+  if (v.deadline / v.remindEvery > MAX_PERSON_WAKEUPS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['remindEvery'],
+      message: `with deadline ${v.deadline} ms more than ${MAX_PERSON_WAKEUPS} reminders would go out: raise remindEvery or shorten deadline`,
+    });
+});

@@ -9,13 +9,17 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import { ApplicationFailure } from '@temporalio/common';
 import { startFlow } from '../../src/client/flows.js';
 import { endTokenKeeper, getMptToken } from '../../src/client/token-keepers.js';
-import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
+import { alertSettingsFromEnv, LOG_ONLY_ALERTS } from '../../src/common/alert-settings.js';
+import { signingLinkFor } from '../../src/client/signing-links.js';
+import { createTrustflowWorker } from '../../src/worker/worker.js';
+import { testDataConverter, testWorkflowBundle } from '../helpers/temporal.js';
 import { FailureType } from '../../src/common/errors.js';
 import type { TrustflowAlert } from '../../src/contracts/alert.js';
 import type { FlowStatus } from '../../src/contracts/status.js';
 import { openSigner } from '../../src/crypto/keys/signer.js';
 import type { MptSignInInput } from '../../src/flows/ismpt/mpt-sign-in.contract.js';
 import {
+  MAX_REFUSED_SUBMISSIONS,
   PERSON_SIGNATURE_REFUSED,
   PERSON_SIGNING_QUERY,
   SUBMIT_PERSON_SIGNATURE,
@@ -286,13 +290,52 @@ describe('mptSignIn with a person signer', () => {
     assert.equal((await view(h)).state, 'expired');
   });
 
-  it('refuses a person signer without IIN or BIN, an IIN in the role, a relative caBundle, at the start', async () => {
+  it('refuses at the start a person signer without IIN or BIN, with an IIN in the role, a relative caBundle, or a wait no history holds', async () => {
     const bad = [
       personInput({}, { expected: {} }),
       personInput({}, { role: 'director 900101300017' }),
       personInput({}, { caBundle: 'ca.pem' }),
+      personInput({}, { deadline: '30d', challengeTtl: '1m' }), // 43,200 replaced challenges: more than one history takes
+      personInput({}, { deadline: '91d' }),
     ];
     for (const input of bad) await assert.rejects(startFlow(client, mptSignIn, { workflowId: wfId('bad'), input, taskQueue }), /signer/);
+  });
+
+  it('a request takes at most 50 refused signatures, then refuses every further one before any check', { timeout: 120_000 }, async () => {
+    const h = await startFlow(client, mptSignIn, { workflowId: wfId('attempts'), input: personInput(), taskQueue });
+    const v = await waiting(h);
+    const req = { requestId: v.requestId, challengeId: v.challenge!.id, cms: await signAs('mpt-aes', 'other data') };
+    for (let i = 0; i < MAX_REFUSED_SUBMISSIONS; i++) assert.equal((await refusal(submit(h, req))).reason, 'other-data');
+    const before = (await h.fetchHistory()).events!.length;
+    assert.equal((await refusal(submit(h, req))).reason, 'too-many-attempts');
+    assert.equal((await h.fetchHistory()).events!.length, before, 'refused by the validator: nothing written');
+    await h.cancel();
+  });
+
+  it('a worker without an alert webhook: the link went to no one, and the status says how to send it', async () => {
+    const queue = `${taskQueue}-log-only`;
+    const logOnly = await createTrustflowWorker({
+      connection: t.env.nativeConnection,
+      namespace: 'default',
+      taskQueue: queue,
+      dataConverter: testDataConverter,
+      workflowBundle: await testWorkflowBundle(),
+      activityDeps: { alerts: LOG_ONLY_ALERTS, signingPage: { pageUrl: PAGE_URL.replace(/\/$/, ''), linkKey } },
+    });
+    await logOnly.runUntil(async () => {
+      const workflowId = wfId('log-only');
+      const h = await startFlow(client, mptSignIn, { workflowId, input: personInput(), taskQueue: queue });
+      const status = await waitFor('the warning', async () => {
+        const s = await h.query<FlowStatus>('status');
+        return s.warnings?.length ? s : undefined;
+      });
+      assert.match(status.warnings![0]!, new RegExp(`trustflow signing-link --workflow-id ${workflowId}`));
+      assert.deepEqual(await alertsOf(workflowId), []);
+      const made = await signingLinkFor(client, workflowId, { pageUrl: PAGE_URL.replace(/\/$/, ''), linkKey });
+      const opened = openLinkToken(linkKey, made.link.split('#')[1]!, new Date());
+      assert.ok(opened.ok && opened.link.requestId === (await view(h)).requestId);
+      await h.cancel();
+    });
   });
 
   it('a token keeper with a person: callers are told it waits for the person at once, then get the token once signed', async () => {

@@ -2,7 +2,7 @@
 // the workflow, the client helpers, the CLI and other services.
 import { z } from 'zod';
 import { Pkcs12SignerSpecSchema } from '../../contracts/signer-spec.js';
-import { PersonSignerSpecSchema } from '../../contracts/person-signer-spec.js';
+import { BoundedPersonSignerSpecSchema } from '../../contracts/person-signer-spec.js';
 import { providerUrl, strictObject } from '../../contracts/fields.js';
 import { defineFlow } from '../../contracts/flow-contract.js';
 
@@ -15,7 +15,7 @@ export const MptSignInInputSchema = strictObject({
    * The key: a PKCS#12 file the worker reads (`pkcs12`), or a person who signs in NCALayer on the
    * signing page while the flow waits (`person`: docs/person-signer.md).
    */
-  signer: z.discriminatedUnion('kind', [Pkcs12SignerSpecSchema, PersonSignerSpecSchema]),
+  signer: z.discriminatedUnion('kind', [Pkcs12SignerSpecSchema, BoundedPersonSignerSpecSchema]),
   /** Token lifetime to assume when the stand says neither a JWT `exp` nor an `expireDate`. */
   defaultTokenTtlSeconds: z
     .number()

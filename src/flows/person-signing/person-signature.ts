@@ -20,6 +20,7 @@ import {
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   MAX_PERSON_CMS_BASE64_CHARS,
+  MAX_REFUSED_SUBMISSIONS,
   PERSON_SIGNATURE_REFUSED,
   PERSON_SIGNING_QUERY,
   SUBMIT_PERSON_SIGNATURE,
@@ -85,6 +86,7 @@ export class PersonSignatureRequest {
   private accepted: AcceptedSignature | null = null;
   private lastRefusal: PersonSigningView['lastRefusal'] = null;
   private reminders = 0;
+  private refusals = 0;
   private lastSentAt = 0;
 
   constructor(private readonly o: PersonSignatureOptions) {
@@ -177,7 +179,7 @@ export class PersonSignatureRequest {
     const { signer, service, purpose } = this.o;
     this.lastSentAt = Date.now();
     try {
-      await personSigningNotify({
+      const { via } = await personSigningNotify({
         workflowId: workflowInfo().workflowId,
         requestId: this.requestId,
         reminder,
@@ -190,6 +192,11 @@ export class PersonSignatureRequest {
         requestedAt: iso(this.requestedAt),
         deadline: iso(this.deadline),
       });
+      // No webhook: the link went to no one. Say it where operators look, with the way out.
+      if (via === 'log' && reminder === 0)
+        this.o.tracker.warn([
+          `no alert webhook on this worker: the signing link was sent to no one; send it yourself: trustflow signing-link --workflow-id ${workflowInfo().workflowId}`,
+        ]);
     } catch (err) {
       const failure = rootApplicationFailure(err);
       // No signing page on this worker: nobody could ever sign; end now, before the provider sees anything.
@@ -249,6 +256,8 @@ export class PersonSignatureRequest {
     if (this.state === 'signed' || this.accepted) throw refused('already-signed', 'this request was signed already: the link is used up');
     if (this.state !== 'waiting')
       throw refused('not-waiting', this.state === 'expired' ? 'the deadline of this request has passed' : 'this request is over');
+    if (this.refusals >= MAX_REFUSED_SUBMISSIONS)
+      throw refused('too-many-attempts', `${MAX_REFUSED_SUBMISSIONS} signatures were refused for this request: ask for a new one`);
     if (!this.challenge || req.challengeId !== this.challenge.id)
       throw refused('challenge-replaced', 'the request was renewed since the page loaded it: sign the new one');
     if (req.cms.length === 0) throw refused('unreadable', 'the signature is empty');
@@ -278,6 +287,7 @@ export class PersonSignatureRequest {
       this.checking -= 1;
     }
     if (!verdict.ok) {
+      this.refusals += 1;
       this.lastRefusal = { reason: verdict.reason, message: verdict.message, at: new Date().toISOString() };
       throw refused(verdict.reason, verdict.message);
     }

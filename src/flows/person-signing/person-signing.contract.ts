@@ -97,8 +97,13 @@ export type PersonSignatureRefusal =
   | 'already-signed'
   /** The request is over (deadline, cancelled) or the link names another request. */
   | 'not-waiting'
-  /** The CMS is larger than MAX_PERSON_CMS_BYTES. */
-  | 'too-large';
+  /** The CMS is larger than MAX_PERSON_CMS_BASE64_CHARS. */
+  | 'too-large'
+  /** MAX_REFUSED_SUBMISSIONS were refused already: the request takes no more (each one is history). */
+  | 'too-many-attempts';
+
+/** Refused submissions a request takes before it refuses every further one (a link holder cannot grow its history without bound). */
+export const MAX_REFUSED_SUBMISSIONS = 50;
 
 /** A CMS from NCALayer with the certificate is a few KB; anything near this is not one. */
 export const MAX_PERSON_CMS_BASE64_CHARS = 256 * 1024;

@@ -51,6 +51,7 @@ const REASONS = new Set([
   'already-signed',
   'not-waiting',
   'too-large',
+  'too-many-attempts',
 ]);
 /** Reasons whose text says everything: the server's message is not added. */
 const SELF_EXPLAINING = new Set(['wrong-signer', 'challenge-replaced']);

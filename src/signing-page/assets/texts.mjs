@@ -83,6 +83,7 @@ const en = {
   'refused.already-signed': 'This request has already been signed.',
   'refused.not-waiting': 'This request is over.',
   'refused.too-large': 'The signature is too large to be one from NCALayer. Press “Sign again”.',
+  'refused.too-many-attempts': 'Too many signatures were refused for this request. Ask the sender for a new link.',
   'refused.other': 'The signature was refused.',
 };
 
@@ -160,6 +161,7 @@ const ru = {
   'refused.already-signed': 'Этот запрос уже подписан.',
   'refused.not-waiting': 'Запрос завершён.',
   'refused.too-large': 'Подпись слишком велика для подписи из NCALayer. Нажмите «Подписать снова».',
+  'refused.too-many-attempts': 'По этому запросу отклонено слишком много подписей. Попросите отправителя прислать новую ссылку.',
   'refused.other': 'Подпись не принята.',
 };
 
