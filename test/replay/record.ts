@@ -1,4 +1,4 @@
-// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [kisc-maintenance] [cipher] [kpsis] [credentials] [keepers] [keeper-end]`
+// Records the histories the replay test replays: `npm run build && node dist/test/replay/record.js [mpt] [kontur] [kisc] [kisc-maintenance] [cipher] [kpsis] [credentials] [keepers] [keeper-end] [person]`
 // (no argument: all of them; name groups to add new histories without re-recording the older ones).
 // Unencrypted on purpose (replayable without a key): they hold only throwaway sandbox values.
 // Keep the histories of older versions when adding new ones: replaying them is the point.
@@ -21,6 +21,10 @@ import {
 import { issueSandboxCertificate, sandboxAdmin, startSandbox } from '../../src/sandbox/index.js';
 import { createTrustflowWorker } from '../../src/worker/worker.js';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
+import { linkKeyFromSecret } from '../../src/common/signing-link.js';
+import { openSigner } from '../../src/crypto/keys/signer.js';
+import { resolveSecret } from '../../src/secrets/resolve.js';
+import { PERSON_SIGNING_QUERY, SUBMIT_PERSON_SIGNATURE, type PersonSigningView } from '../../src/flows/person-signing/person-signing.contract.js';
 import { plannedWorksNews } from '../helpers/kisc-news.js';
 import { sandboxAlertEnv } from '../helpers/flow-env.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -47,8 +51,11 @@ const worker = await createTrustflowWorker({
   taskQueue,
   dataConverter: {},
   workflowBundle: await testWorkflowBundle(),
-  // Alerts (credential watches, KPSIS reminders) to the sandbox's receiver.
-  activityDeps: { alerts: alertSettingsFromEnv(await sandboxAlertEnv(sandbox.manifest)) },
+  // Alerts (credential watches, KPSIS reminders, signing links) to the sandbox's receiver.
+  activityDeps: {
+    alerts: alertSettingsFromEnv(await sandboxAlertEnv(sandbox.manifest)),
+    signingPage: { pageUrl: 'http://127.0.0.1:9', linkKey: linkKeyFromSecret('replay-recording-link-key-0a1b2c3d4e5f6a7b8c9d') },
+  },
 });
 const url = sandbox.manifest.services.ismpt!.baseUrl;
 const input = sandbox.manifest.examples.mptSignIn;
@@ -258,10 +265,39 @@ await worker.runUntil(async () => {
     await sandboxAdmin(url, 'reset');
     await save('end-during-sign-in', tokenKeeperId('ismpt', mpt), 'mptTokenKeeper');
   }
+  if (want('person')) {
+    // A person signer: the link sent, a reminder, a replaced challenge, a wrong signer refused, the
+    // right one accepted, the token. The person is the sandbox key the example's input names.
+    const k = sandbox.manifest.keys['mpt-legacy']!;
+    const other = sandbox.manifest.keys['mpt-aes']!;
+    const signer = {
+      kind: 'person' as const,
+      role: 'director',
+      expected: { iin: k.iin },
+      caBundle: sandbox.manifest.ca.certificate,
+      deadline: '5m',
+      remindEvery: '1500ms',
+      challengeTtl: '2s',
+    };
+    const h = await startFlow(env.client, mptSignIn, { workflowId: 'replay-person', input: { baseUrl: url, signer }, taskQueue });
+    const view = () => h.query<PersonSigningView>(PERSON_SIGNING_QUERY);
+    while ((await view()).challenge?.replaced !== 1) await new Promise((r) => setTimeout(r, 100));
+    const v = await view();
+    const cmsBy = async (key: typeof k) => {
+      const s = await openSigner({ kind: 'pkcs12', path: key.p12, password: key.password as `file:/${string}` }, resolveSecret);
+      return (await s.signCms(Buffer.from(v.challenge!.dataBase64, 'base64'), { detached: false })).toString('base64');
+    };
+    const submit = async (cms: string) =>
+      h.executeUpdate(SUBMIT_PERSON_SIGNATURE, { args: [{ requestId: v.requestId, challengeId: v.challenge!.id, cms }] }).catch((e: unknown) => e);
+    await submit(await cmsBy(other));
+    await submit(await cmsBy(k));
+    await h.result();
+    await save('person', 'replay-person');
+  }
 });
 await sandbox.stop();
 await env.teardown();
 await rm(tmp, { recursive: true, force: true });
 console.log(
-  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, kisc-maintenance, cipher, kpsis, credentials, keepers and keeper-end'} histories in test/replay/histories/`,
+  `recorded the ${groups.length ? groups.join(', ') : 'mpt, kontur, kisc, kisc-maintenance, cipher, kpsis, credentials, keepers, keeper-end and person'} histories in test/replay/histories/`,
 );
