@@ -1,5 +1,5 @@
 // A signing link for a flow that waits for a person, made on the client side: for the operator who
-// sends it by hand (`trustflow signing link`), when the alert sink is not where the person is, and for
+// sends it by hand (`trustflow signing-link`), when the alert sink is not where the person is, and for
 // the demo. The same sealed token the worker puts in its alerts (common/signing-link.ts), under the
 // same TRUSTFLOW_SIGNING_LINK_KEY; valid until the request's deadline, used up once it is signed.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';

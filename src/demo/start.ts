@@ -1,7 +1,9 @@
 // `npm start`: the whole system on one machine. Starts an embedded Temporal dev server (unless
-// TEMPORAL_ADDRESS is set), the sandbox, the worker; runs one demo of each flow; prints the results
-// and the Web UI link; keeps running for the UI until Ctrl-C, then stops everything it started.
-// `npm start -- --exit-after-demo` stops after the demo (for scripts and CI).
+// TEMPORAL_ADDRESS is set), the sandbox, the signing page, the worker; runs one demo of each flow;
+// starts a sign-in a person signs on the signing page (NCALayer: the sandbox's) and prints its link;
+// prints the results and the Web UI link; keeps running for the UI until Ctrl-C, then stops
+// everything it started. `npm start -- --exit-after-demo` stops after the demo (for scripts and CI),
+// and plays the person itself first, through the signing page's API.
 //
 // SIGINT/SIGTERM (Ctrl-C, docker stop, systemctl stop): stops everything this process started, in
 // reverse order (the worker drains in-flight tasks first, up to TRUSTFLOW_SHUTDOWN_GRACE_SECONDS, 10
@@ -11,6 +13,7 @@
 // server also stops when this process is killed (SIGKILL): see dev-server.ts / watchdog.ts.
 //   TRUSTFLOW_DEV_SERVER_PORT (7233), TRUSTFLOW_DEV_UI_PORT (8233)  the embedded dev server's ports
 //   TRUSTFLOW_STATE_DIR (.trustflow), TRUSTFLOW_SANDBOX_DIR (.sandbox)  where state is kept
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
@@ -31,7 +34,12 @@ import { CodecServer, DEFAULT_UI_ORIGINS } from '../codec/server.js';
 import { alertSettingsFromEnv, type AlertSettings } from '../common/alert-settings.js';
 import { shutdownGraceSecondsFromEnv, temporalConnectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../common/env.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { flowDemos, type Demo } from './flow-demos.js';
+import { linkKeyFromSecret } from '../common/signing-link.js';
+import type { SigningPageSettings } from '../common/signing-page-settings.js';
+import { buildSigningPage } from '../signing-page/page-bundle.js';
+import { createSigningServer } from '../signing-page/server.js';
+import { temporalSigningBackend } from '../signing-page/temporal-backend.js';
+import { demoStamp, describePersonResult, flowDemos, signAsThePerson, startPersonSignIn, type Demo } from './flow-demos.js';
 import { sandboxAdmin, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { installRuntime, setupTracing, telemetrySettingsFromEnv, type TelemetrySettings, type WorkerTracing } from '../worker/telemetry.js';
 import { createServer as createNetServer } from 'node:net';
@@ -70,21 +78,28 @@ async function main(): Promise<void> {
   if (stopping) return;
   const sandbox = await startDemoSandbox(logDestination);
   const alerts = await demoAlerts(sandbox);
-  const worker = await createDemoWorker(settings, tracing, alerts);
+  const client = await connectClient(settings);
+  cleanups.unshift(() => client.connection.close());
+  const signingPage = await startDemoSigningPage(client, sandbox, logDestination);
+  const worker = await createDemoWorker(settings, tracing, alerts, signingPage);
   if (stopping) return;
   runWorker(worker, settings, telemetry);
 
-  const client = await connectClient(settings);
-  cleanups.unshift(() => client.connection.close());
-  const demos = flowDemos(client, sandbox, settings.taskQueue);
+  const stamp = demoStamp();
+  const demos = flowDemos(client, sandbox, settings.taskQueue, stamp);
   const rows = await runFlowDemos(demos);
   if (stopping) return; // a signal: no table, no exit code from demos cut short
   printFlowResults(rows);
   const keeperSucceeded = await tokenKeeperDemo(client, sandbox, settings.taskQueue);
   const credentialsSucceeded = await credentialsDemo(client, sandbox, settings.taskQueue);
-  printWebUiLinks(codecServer.url, temporal.uiUrl, settings.namespace, demos);
+  const personWorkflowId = `demo-mpt-person-sign-in-${stamp}`;
+  const personSucceeded = await personSignInDemo(client, sandbox, settings.taskQueue, signingPage, personWorkflowId);
+  printWebUiLinks(codecServer.url, temporal.uiUrl, settings.namespace, [
+    ...demos.filter((x) => !x.skipped).map((d) => [d.flow, d.workflowId]),
+    ['mptSignIn (person)', personWorkflowId],
+  ]);
 
-  if (rows.some((r) => r[2] === 'FAILED') || !keeperSucceeded || !credentialsSucceeded) process.exitCode = 1;
+  if (rows.some((r) => r[2] === 'FAILED') || !keeperSucceeded || !credentialsSucceeded || !personSucceeded) process.exitCode = 1;
   if (values['exit-after-demo']) return shutdown();
   say('\nEverything keeps running for the Web UI; Ctrl-C stops it all.');
 }
@@ -192,7 +207,37 @@ async function demoAlerts(sandbox: Sandbox): Promise<AlertSettings> {
   );
 }
 
-async function createDemoWorker(settings: TemporalSettings, tracing: WorkerTracing, alerts: AlertSettings): Promise<Worker> {
+/**
+ * The signing page, in this process on loopback (plain http: browsers let an http://127.0.0.1 page
+ * reach NCALayer at ws://127.0.0.1), finding the sandbox's NCALayer; links sealed with a key made for
+ * this run. Its request log goes to the demo's log file.
+ */
+async function startDemoSigningPage(
+  client: Client,
+  sandbox: Sandbox,
+  logDestination: pino.DestinationStream,
+): Promise<SigningPageSettings> {
+  const linkKey = linkKeyFromSecret(randomBytes(32).toString('hex'));
+  const server = createSigningServer({
+    backend: temporalSigningBackend(client),
+    linkKey,
+    listen: { host: '127.0.0.1', port: 0 },
+    ncalayerUrl: sandbox.manifest.ncalayer.url,
+    page: await buildSigningPage(),
+    logger: createLogger({ name: 'trustflow-signing', destination: logDestination }),
+  });
+  await server.start();
+  cleanups.unshift(() => server.stop());
+  say(`signing page ${server.url} (NCALayer: the sandbox's, ${sandbox.manifest.ncalayer.url})`);
+  return { pageUrl: server.url, linkKey };
+}
+
+async function createDemoWorker(
+  settings: TemporalSettings,
+  tracing: WorkerTracing,
+  alerts: AlertSettings,
+  signingPage: SigningPageSettings,
+): Promise<Worker> {
   const { dataConverter } = dataConverterFor(settings.address);
   const connection = await NativeConnection.connect({ address: settings.address, ...temporalConnectionOptions() });
   cleanups.unshift(() => connection.close());
@@ -203,7 +248,7 @@ async function createDemoWorker(settings: TemporalSettings, tracing: WorkerTraci
     dataConverter,
     tracing,
     shutdownGraceSeconds: graceSeconds,
-    activityDeps: { alerts },
+    activityDeps: { alerts, signingPage },
   });
 }
 
@@ -306,14 +351,59 @@ async function credentialsDemo(client: Client, sandbox: Sandbox, taskQueue: stri
   }
 }
 
-/** Where to see each flow's run in the Web UI. */
-function printWebUiLinks(codecServerUrl: string, uiUrl: string, namespace: string, demos: Demo[]): void {
+/**
+ * A sign-in a person signs: the flow waits for the director (30 min), its link is printed for the
+ * user to open. With --exit-after-demo the demo plays the person instead (the page's API, the
+ * sandbox's NCALayer) and prints the outcome like the other flows'. False when it failed (and said so).
+ */
+async function personSignInDemo(
+  client: Client,
+  sandbox: Sandbox,
+  taskQueue: string,
+  signingPage: SigningPageSettings,
+  workflowId: string,
+): Promise<boolean> {
+  const flow = 'mptSignIn (person)';
+  const t0 = performance.now();
+  const row = (outcome: string, result: string) => [flow, outcome, `${Math.round(performance.now() - t0)} ms`, result];
+  const admin = sandbox.manifest.ncalayer.admin;
+  say(`\nA person signs: ${workflowId} (mptSignIn, signer.kind 'person') waits for the director.`);
+  try {
+    const started = await startPersonSignIn(client, sandbox, { workflowId, taskQueue, signingPage, deadline: '30m' });
+    if (values['exit-after-demo']) {
+      say(
+        "--exit-after-demo plays the director without a browser: the signing page's API as the page calls it, " +
+          'and the sandbox NCALayer signs.',
+      );
+      const signer = await signAsThePerson(started.link.link);
+      const result = await started.handle.result();
+      printTable(['flow', 'outcome', 'time', 'result'], [row('succeeded', describePersonResult(result))]);
+      say(`the flow accepted the signature of IIN …${signer.iinLast4 ?? '?'} (certificate ${signer.serialNumber}); the link is used up`);
+      return true;
+    }
+    say('Open this link in your browser and press the button; the sandbox NCALayer signs as the director:');
+    console.log(`  ${started.link.link}`);
+    say(
+      `It is good until ${started.link.expiresAt}; meanwhile the Web UI shows "waiting for the director to sign". ` +
+        'Before you press the button, switch the sandbox NCALayer: the person cancels, signs with ' +
+        "another person's key, NCALayer is not running; and back to signing as the director:",
+    );
+    say(`  curl -s -X POST ${admin}/__sandbox/config -d '{"behaviour":"cancel"}'`);
+    say(`  curl -s -X POST ${admin}/__sandbox/config -d '{"key":"wrong-person"}'`);
+    say(`  curl -s -X POST ${admin}/__sandbox/config -d '{"behaviour":"absent"}'`);
+    say(`  curl -s -X POST ${admin}/__sandbox/reset`);
+    return true;
+  } catch (err) {
+    printTable(['flow', 'outcome', 'time', 'result'], [row('FAILED', (err as Error).message)]);
+    return false;
+  }
+}
+
+/** Where to see each flow's run in the Web UI: [flow, workflow id] rows. */
+function printWebUiLinks(codecServerUrl: string, uiUrl: string, namespace: string, runs: string[][]): void {
   say(`\nWeb UI (decoded through the codec server ${codecServerUrl}):`);
   say(`  ${uiUrl}/namespaces/${namespace}/workflows/<workflow id>`);
-  printTable(
-    ['flow', 'workflow id'],
-    demos.filter((x) => !x.skipped).map((d) => [d.flow, d.workflowId]),
-  );
+  printTable(['flow', 'workflow id'], runs);
 }
 
 /** A table that fits 100 columns (the last column is shortened with …; the full text is in the Web UI). */

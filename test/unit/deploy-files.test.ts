@@ -10,6 +10,7 @@ import { after, describe, it, type TestContext } from 'node:test';
 import { parse } from 'yaml';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { allSearchAttributeKeys } from '../../src/common/search-attributes.js';
+import { signingSettingsFromEnv } from '../../src/common/signing-page-settings.js';
 import { devServerDynamicConfigArgs, serverDynamicConfig } from '../../src/common/server-settings.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -65,8 +66,8 @@ describe('docker-compose.yml', () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  for (const profile of [[], ['--profile', 'sandbox']]) {
-    it(`passes \`docker-compose config\` with the example env files and secrets${profile.length ? ' (profile sandbox)' : ''}`, (t) => {
+  for (const profile of [[], ['--profile', 'sandbox'], ['--profile', 'signing-page']]) {
+    it(`passes \`docker-compose config\` with the example env files and secrets${profile.length ? ` (profile ${profile[1]})` : ''}`, (t) => {
       const cmd = composeOrSkip(t);
       if (!cmd) return;
       const dir = exampleProject();
@@ -117,6 +118,34 @@ describe('docker-compose.yml', () => {
       envValue(sandboxWorker[1], 'TRUSTFLOW_ALERT_WEBHOOK_SECRET'),
       undefined,
       'the sandbox worker has no production alert settings',
+    );
+  });
+
+  it("runs the signing page in profile signing-page behind the proxy, with the workers' signing settings; the example key is refused", () => {
+    const [name, page] = services.find(([, s]) => commandText(s).includes('signing-server'))!;
+    assert.equal(name, 'signing-page');
+    assert.deepEqual(page.profiles, ['signing-page'], 'only when asked for: not every deployment has person signers');
+    assert.match(commandText(page), /bin\/trustflow\.js signing-server --listen 0\.0\.0\.0:8443 --behind-proxy/);
+    assert.equal(envValue(page, 'TEMPORAL_ADDRESS'), 'temporal:7233');
+    assert.equal(envValue(page, 'TRUSTFLOW_CODEC_KEY_FILE'), '/run/secrets/codec_keys');
+    assert.ok(page.secrets.includes('codec_keys'), 'the codec keys: the signatures it submits are encrypted');
+    assert.ok(page.healthcheck?.test.join(' ').includes('/healthz'), "a healthcheck of its own (the image's asks for metrics)");
+    assert.ok(
+      page.ports.some((p: string) => p.startsWith('${TRUSTFLOW_SIGNING_PAGE_BIND:-127.0.0.1}:')),
+      'published on loopback by default',
+    );
+    for (const [w, s] of [[name, page], ...workersOf()] as [string, any][]) {
+      assert.equal(envValue(s, 'TRUSTFLOW_SIGNING_PAGE_URL'), '${TRUSTFLOW_SIGNING_PAGE_URL:-}', w);
+      assert.equal(envValue(s, 'TRUSTFLOW_SIGNING_LINK_KEY'), '${TRUSTFLOW_SIGNING_LINK_KEY}', w);
+    }
+    const example = read('deploy', 'env', 'compose.env.example');
+    const url = /^TRUSTFLOW_SIGNING_PAGE_URL=(.*)$/m.exec(example)?.[1] ?? '';
+    const key = /^TRUSTFLOW_SIGNING_LINK_KEY=(.*)$/m.exec(example)?.[1] ?? '';
+    assert.ok(url.startsWith('https://') && key !== '', 'the example sets both (placeholders)');
+    assert.throws(
+      () => signingSettingsFromEnv({ TRUSTFLOW_SIGNING_PAGE_URL: url, TRUSTFLOW_SIGNING_LINK_KEY: key }),
+      /TRUSTFLOW_SIGNING_LINK_KEY is a placeholder/,
+      'a worker or signing page started with the example .env refuses it',
     );
   });
 
