@@ -24,7 +24,11 @@ import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { linkKeyFromSecret } from '../../src/common/signing-link.js';
 import { openSigner } from '../../src/crypto/keys/signer.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
-import { PERSON_SIGNING_QUERY, SUBMIT_PERSON_SIGNATURE, type PersonSigningView } from '../../src/flows/person-signing/person-signing.contract.js';
+import {
+  PERSON_SIGNING_QUERY,
+  SUBMIT_PERSON_SIGNATURE,
+  type PersonSigningView,
+} from '../../src/flows/person-signing/person-signing.contract.js';
 import { plannedWorksNews } from '../helpers/kisc-news.js';
 import { sandboxAlertEnv } from '../helpers/flow-env.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -288,7 +292,9 @@ await worker.runUntil(async () => {
       return (await s.signCms(Buffer.from(v.challenge!.dataBase64, 'base64'), { detached: false })).toString('base64');
     };
     const submit = async (cms: string) =>
-      h.executeUpdate(SUBMIT_PERSON_SIGNATURE, { args: [{ requestId: v.requestId, challengeId: v.challenge!.id, cms }] }).catch((e: unknown) => e);
+      h
+        .executeUpdate(SUBMIT_PERSON_SIGNATURE, { args: [{ requestId: v.requestId, challengeId: v.challenge!.id, cms }] })
+        .catch((e: unknown) => e);
     await submit(await cmsBy(other));
     await submit(await cmsBy(k));
     await h.result();
