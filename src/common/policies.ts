@@ -99,6 +99,8 @@ export const activityPolicies = {
     startToCloseTimeout: '10s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
   },
+  /** Local: the worker has signing page settings, the CA bundle reads. */
+  personSigningPreflight: { startToCloseTimeout: '10s', retry: { maximumAttempts: 2 } },
   /** The signing link (request or reminder) through the alert sink; an undeliverable reminder is a warning. */
   personSigningNotify: {
     startToCloseTimeout: '30s',

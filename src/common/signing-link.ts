@@ -1,7 +1,8 @@
 // The capability link of a signing request: `<page URL>/sign#<token>`. The token is sealed with
 // AES-256-GCM under a key derived from TRUSTFLOW_SIGNING_LINK_KEY (shared by the worker, which makes
-// links, and the signing server, which opens them), so it is random (a fresh IV each time), cannot be
-// forged or altered, names its workflow and request without showing them, and carries its expiry.
+// links, and the signing server, which opens them), so it cannot be guessed, forged or altered, names
+// its workflow and request without showing them, and carries its expiry. Its IV is random, or, for an
+// alert's link, derived from the alert's id and the whole plaintext (a redelivery is the same body).
 // Single use is the flow's part: once a signature is accepted the request is over and every link to it
 // is refused. The token travels in the URL fragment, which browsers never send to a server, so it is in
 // no access log; the page posts it in request bodies. Never logged, never in a workflow's history.

@@ -132,6 +132,23 @@ function readCertificateFacts(pemOrDer: string | Uint8Array): CertificateFacts {
   };
 }
 
+/** The subject's attributes, each on its own (a multi-valued RDN gives several), in order: type OID and text. */
+export function certificateSubjectAttributes(pemOrDer: string | Uint8Array): { oid: string; value: string }[] {
+  return reading('certificate subject', () => {
+    const cert = parse(derOf(pemOrDer), 'certificate');
+    const tbs = children(children(cert, 'certificate')[0], 'TBSCertificate');
+    const i = tbs[0] instanceof asn1js.Constructed && tbs[0].idBlock.tagClass === 3 ? 1 : 0;
+    return children(tbs[i + 4], 'subject')
+      .flatMap((rdn) => children(rdn, 'RDN'))
+      .map((atv) => {
+        const [type, value] = children(atv, 'attribute');
+        if (!(type instanceof asn1js.ObjectIdentifier)) throw new DerFormatError('subject: attribute without a type');
+        const text = (value as (asn1js.BaseStringBlock & { valueBlock: { value?: unknown } }) | undefined)?.valueBlock?.value;
+        return { oid: type.valueBlock.toString(), value: typeof text === 'string' ? text : '' };
+      });
+  });
+}
+
 export interface RequestFacts {
   subject: string;
   subjectAltNames: string[];

@@ -62,12 +62,12 @@ export const PersonSignerSpecSchema = strictObject({
   /** How long to wait for the person, from the request: past it the flow fails with nothing sent. */
   deadline: DurationSchema.refine((ms) => ms <= 90 * 86_400_000, { message: 'must be at most 90d' }).default(24 * 3_600_000),
   /** The link again, this often, until signed. */
-  remindEvery: DurationSchema.default(4 * 3_600_000),
+  remindEvery: DurationSchema.refine((ms) => ms >= 1000, { message: 'must be at least 1s' }).default(4 * 3_600_000),
   /**
    * The provider's challenge lifetime: a challenge older than this is replaced by a fresh one before
    * the person signs it (IS MPT's is not published; 5 min on the sandbox).
    */
-  challengeTtl: DurationSchema.default(5 * 60_000),
+  challengeTtl: DurationSchema.refine((ms) => ms >= 1000, { message: 'must be at least 1s' }).default(5 * 60_000),
   /** Where the alert sink routes the link: an opaque recipient key and labels for the receiver. */
   notify: strictObject({
     recipient: z.string().trim().min(1).max(200),
@@ -85,25 +85,23 @@ export const PersonSignerSpecSchema = strictObject({
 });
 export type PersonSignerSpec = z.output<typeof PersonSignerSpecSchema>;
 
-/** Each replaced challenge and each reminder is a few history events: more than this many is a unit slip. */
-export const MAX_PERSON_WAKEUPS = 2000;
+/**
+ * Each replaced challenge and each reminder is about a dozen history events: together at most this
+ * many before the deadline keeps a wait well inside one workflow's history (Temporal warns at 10,240
+ * events and stops at 51,200).
+ */
+export const MAX_PERSON_WAKEUPS = 1000;
 
 /**
- * The person signer with its bounds across fields: the wait must fit one workflow's history (every
- * replaced challenge and every reminder adds to it), so deadline / challengeTtl and deadline /
- * remindEvery are at most MAX_PERSON_WAKEUPS each.
+ * The person signer with its bound across fields: the wait must fit one workflow's history, so
+ * deadline / challengeTtl + deadline / remindEvery is at most MAX_PERSON_WAKEUPS.
  */
 export const BoundedPersonSignerSpecSchema = PersonSignerSpecSchema.superRefine((v, ctx) => {
-  if (v.deadline / v.challengeTtl > MAX_PERSON_WAKEUPS)
+  const wakeups = Math.floor(v.deadline / v.challengeTtl) + Math.floor(v.deadline / v.remindEvery);
+  if (wakeups > MAX_PERSON_WAKEUPS)
     ctx.addIssue({
       code: 'custom',
-      path: ['challengeTtl'],
-      message: `with deadline ${v.deadline} ms the challenge would be replaced more than ${MAX_PERSON_WAKEUPS} times: raise challengeTtl or shorten deadline`,
-    });
-  if (v.deadline / v.remindEvery > MAX_PERSON_WAKEUPS)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['remindEvery'],
-      message: `with deadline ${v.deadline} ms more than ${MAX_PERSON_WAKEUPS} reminders would go out: raise remindEvery or shorten deadline`,
+      path: ['deadline'],
+      message: `the wait would replace the challenge ${Math.floor(v.deadline / v.challengeTtl)} times and remind ${Math.floor(v.deadline / v.remindEvery)} times, more than ${MAX_PERSON_WAKEUPS} in all (each is history): shorten deadline, or raise challengeTtl or remindEvery`,
     });
 });

@@ -344,6 +344,23 @@ describe('mptSignIn with a person signer', () => {
       keeper: { signAhead: '1h' },
     };
     const get = () => getMptToken(client, { input: input.signIn, keeper: input.keeper, taskQueue, coalesce: false });
+    // A person keeper is named by the caller's key for the person, never by the IIN: required.
+    await assert.rejects(getMptToken(client, { input: personInput({}, { notify: undefined }), taskQueue }), /signer\.notify\.recipient/);
+    await assert.rejects(
+      getMptToken(client, {
+        input: {
+          baseUrl: mptUrl,
+          signer: {
+            kind: 'pkcs12',
+            path: t.sandbox.manifest.keys['mpt-legacy']!.p12,
+            password: t.sandbox.manifest.keys['mpt-legacy']!.password as `file:/${string}`,
+          },
+        },
+        keeper: { signAhead: '1h' },
+        taskQueue,
+      }),
+      /signAhead.*person signers only/,
+    );
     const t0 = Date.now();
     await assert.rejects(get(), (err: Error) => {
       assert.match(err.message, /waiting for the director to sign since/);
@@ -373,7 +390,7 @@ describe('mptSignIn with a person signer', () => {
   it('a person keeper sends the link signAhead before expiry, serves the old token until it expires, then says it waits', async () => {
     await sandboxAdmin(mptUrl, 'config', { tokenTtlMs: 8000 });
     const iin = t.sandbox.manifest.keys['mpt-legacy']!.iin;
-    const signIn = personInput({}, { expected: { iin }, role: 'accountant' });
+    const signIn = personInput({}, { expected: { iin }, role: 'accountant', notify: { recipient: 'seller-2077' } });
     const keeper = { signAhead: '5s', minValidity: '1s' };
     const get = () => getMptToken(client, { input: signIn, keeper, taskQueue, coalesce: false });
     const signThe = async (n: number) => {

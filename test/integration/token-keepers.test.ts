@@ -94,8 +94,8 @@ describe('mptTokenKeeper', () => {
 
   it('refreshes before expiry: callers never get a token about to expire', async () => {
     await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'config', { tokenTtlMs: 9000 });
+    const input = await participant();
     try {
-      const input = await participant();
       const keeper = { minValidity: '2s', refreshJitter: 0 };
       const seen: { at: number; token: string; expiresAt: number; obtainedAt: number }[] = [];
       const until = Date.now() + 16_000;
@@ -116,6 +116,32 @@ describe('mptTokenKeeper', () => {
       assert.equal(s.refreshes, tokens.length);
       assert.equal(s.lastError, null);
     } finally {
+      // Ended: it refreshes at its refresh points by itself, and its sign-ins would count in later tests.
+      await endTokenKeeper(client, 'ismpt', input, { reason: 'test done' });
+      await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'config', { tokenTtlMs: 10 * 3600_000 });
+    }
+  });
+
+  it("refreshes at the refresh point by itself after the first caller's sign-in, with no caller asking again", async () => {
+    await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'config', { tokenTtlMs: 6000 });
+    const input = await participant();
+    try {
+      const keeper = { minValidity: '1s', refreshJitter: 0 };
+      const first = await getMptToken(client, { input, keeper, taskQueue });
+      // Refresh point at 2/3 of 6 s: a second sign-in about 4 s later, nobody calling meanwhile.
+      const s = await (async () => {
+        for (let i = 0; i < 60; i++) {
+          const st = await statusOf(tokenKeeperId('ismpt', input));
+          if (st.refreshes >= 2) return st;
+          await sleep(250);
+        }
+        return statusOf(tokenKeeperId('ismpt', input));
+      })();
+      assert.ok(s.refreshes >= 2, `refreshes: ${s.refreshes}`);
+      assert.ok(Date.parse(s.obtainedAt!) < Date.parse(first.expiresAt), 'the new token came before the first expired');
+      assert.equal(s.requests, 1);
+    } finally {
+      await endTokenKeeper(client, 'ismpt', input, { reason: 'test done' });
       await sandboxAdmin(sandbox.simulators.ismpt.adminBaseUrl, 'config', { tokenTtlMs: 10 * 3600_000 });
     }
   });

@@ -18,6 +18,7 @@ const LOCAL = new Set([
   'credentialRenewalStatus',
   'credentialPromoteArtifacts',
   'personSignatureCheck',
+  'personSigningPreflight',
 ]);
 const table = activityPolicies as Record<string, ActivityPolicy>;
 

@@ -39,7 +39,10 @@ interface RsaSigner {
 }
 
 async function rsaSigner(pki: SandboxPki, name: string): Promise<RsaSigner> {
-  const user = pki.users[name]!;
+  return rsaSignerOf(pki.users[name]!);
+}
+
+async function rsaSignerOf(user: SandboxPki['users'][string]): Promise<RsaSigner> {
   const password = (await readFile(user.passwordRef.slice('file:'.length), 'utf8')).trim();
   const store = openKeyStore(await readFile(user.p12Path), password, user.p12Path);
   assert.equal(store.key.kind, 'node');
@@ -216,6 +219,24 @@ describe('checkPersonSignature: sandbox RSA PKI (IIN in serialNumber)', () => {
     assert.match(message, /before this request existed/);
     const slightlyEarly = await signRsa(person, challenge, { signingTime: new Date(issued.getTime() - 60_000) });
     assert.ok((await checkPersonSignature(slightlyEarly, challenge, { ...requirements, notBefore: issued }, now)).ok);
+  });
+
+  it("an IIN spelled inside another attribute's text is not the certificate's IIN → wrong-signer", async () => {
+    // CN "…+serialNumber=IIN<expected>": Node prints it as CN=…\\+serialNumber=IIN…, which a text split on '+' misreads.
+    const sneaky = await rsaSignerOf(
+      await pki.issueUser({
+        name: 'sneaky',
+        commonName: `ЗЛОУМЫШЛЕННИК+serialNumber=IIN${IIN}`,
+        iin: OTHER_IIN,
+        encryption: 'legacy-3des',
+      }),
+    );
+    assert.match(sneaky.certificates[0]!.subject, new RegExp(`serialNumber=IIN${IIN}`));
+    const message = assertRefused(
+      await checkPersonSignature(await signRsa(sneaky, challenge), challenge, requirements, now),
+      'wrong-signer',
+    );
+    assert.match(message, new RegExp(`got …${OTHER_IIN.slice(-4)}`));
   });
 
   it('two signers → several-signers', async () => {

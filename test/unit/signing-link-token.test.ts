@@ -123,6 +123,20 @@ describe('signing link tokens', () => {
     assert.ok(openLinkToken(key, a, now).ok && openLinkToken(key, b, now).ok);
   });
 
+  it("an alert's link (deliveryId): the same for one delivery id and link, different IVs for other ids or other links, all open", () => {
+    const a = sealLinkToken(key, link, 'wf/req/signing-requested');
+    assert.equal(sealLinkToken(key, link, 'wf/req/signing-requested'), a, 'a redelivery carries the same link');
+    const ivOf = (t: string) => Buffer.from(t, 'base64url').subarray(1, 13).toString('hex');
+    const others = [
+      sealLinkToken(key, link, 'wf/req/signing-reminder-1'),
+      sealLinkToken(key, { ...link, requestId: 'another-request' }, 'wf/req/signing-requested'),
+      sealLinkToken(key, { ...link, expiresAt: new Date(link.expiresAt.getTime() + 1000) }, 'wf/req/signing-requested'),
+      sealLinkToken(linkKeyFromSecret('another secret of 32 or more characters, 0123'), link, 'wf/req/signing-requested'),
+    ];
+    assert.equal(new Set([a, ...others].map(ivOf)).size, 5, 'no IV is shared by two plaintexts or keys');
+    for (const t of [a, ...others.slice(0, 3)]) assert.ok(openLinkToken(key, t, now).ok);
+  });
+
   it('derives one key per secret', () => {
     assert.equal(key.length, 32);
     assert.deepEqual(linkKeyFromSecret('a-test-secret-of-more-than-32-random-characters-0123456789'), key);

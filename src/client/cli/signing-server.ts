@@ -201,7 +201,7 @@ and --tls-key, or --behind-proxy. Request logs (JSON, never tokens, CMS or IINs)
 stdout gets one line, "signing page listening on <url>", when it is ready. SIGINT/SIGTERM: stops
 accepting, lets requests in flight finish, exits 0.
 Environment:
-  ${SIGNING_ENV.linkKey}   (required) the secret links are sealed with: the workers'
+  ${SIGNING_ENV.linkKey}   (required) the secret links are sealed with (the workers' value)
   ${SIGNING_ENV.pageUrl}   the page's public URL (required with --behind-proxy)
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS…, TEMPORAL_API_KEY: the Temporal server
   TRUSTFLOW_CODEC_KEYS or TRUSTFLOW_CODEC_KEY_FILE: the workers' keyring (signatures are encrypted)

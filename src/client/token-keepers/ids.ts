@@ -7,14 +7,17 @@ export type KeeperProvider = 'ismpt' | 'kontur';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** A key file, or a person named by IIN and/or BIN (signer.kind 'person'). */
-export type KeeperSigner = { path: string } | { kind: 'person'; expected: { iin?: string | undefined; bin?: string | undefined } };
+/** A key file, or a person named by the caller's own key for them (signer.notify.recipient). */
+export type KeeperSigner = { path: string } | { kind: 'person'; notify?: { recipient: string } | undefined };
 
-/** Who signs: the key file's path, or for a person `person:<IIN>:<BIN>` (hashed into the id below, never shown). */
+/**
+ * Who signs: the key file's path, or for a person `person:<recipient>`. Never the IIN or BIN: a hash of
+ * one is no secret (there are only so many IINs), and keeper ids are shown in the Web UI.
+ */
 function participantOf(signer: KeeperSigner | undefined): string {
   if (!signer) return '';
   if ('path' in signer) return signer.path;
-  return `person:${signer.expected.iin ?? ''}:${signer.expected.bin ?? ''}`;
+  return `person:${signer.notify?.recipient ?? ''}`;
 }
 
 /**
@@ -34,27 +37,21 @@ export function tokenKeeperId(
 export function keeperIdOf(provider: KeeperProvider, input: unknown): string {
   const i = input as {
     baseUrl?: unknown;
-    signer?: { path?: unknown; kind?: unknown; expected?: { iin?: unknown; bin?: unknown } };
+    signer?: { path?: unknown; kind?: unknown; notify?: { recipient?: unknown } };
     key?: { path?: unknown };
   } | null;
-  const e = i?.signer?.expected;
-  if (
-    provider === 'ismpt' &&
-    i?.signer?.kind === 'person' &&
-    typeof i.baseUrl === 'string' &&
-    (typeof e?.iin === 'string' || typeof e?.bin === 'string')
-  )
-    return tokenKeeperId(provider, {
-      baseUrl: i.baseUrl,
-      signer: {
-        kind: 'person',
-        expected: { iin: typeof e.iin === 'string' ? e.iin : undefined, bin: typeof e.bin === 'string' ? e.bin : undefined },
-      },
-    });
+  if (provider === 'ismpt' && i?.signer?.kind === 'person' && typeof i.baseUrl === 'string') {
+    const recipient = i.signer.notify?.recipient;
+    if (typeof recipient !== 'string' || !recipient.trim())
+      throw new InvalidInputError(
+        'a keeper whose signer is a person is named by signer.notify.recipient (your own key for the person, e.g. seller-1042): set it',
+      );
+    return tokenKeeperId(provider, { baseUrl: i.baseUrl, signer: { kind: 'person', notify: { recipient } } });
+  }
   const path = provider === 'ismpt' ? i?.signer?.path : i?.key?.path;
   if (typeof i?.baseUrl !== 'string' || typeof path !== 'string')
     throw new InvalidInputError(
-      `the ${provider === 'ismpt' ? 'mptSignIn' : 'konturSignIn'} input must name baseUrl and ${provider === 'ismpt' ? 'signer.path (or, for a person, signer.expected.iin/bin)' : 'key.path'}: they say which keeper`,
+      `the ${provider === 'ismpt' ? 'mptSignIn' : 'konturSignIn'} input must name baseUrl and ${provider === 'ismpt' ? 'signer.path (or, for a person, signer.notify.recipient)' : 'key.path'}: they say which keeper`,
     );
   return tokenKeeperId(provider, { baseUrl: i.baseUrl, ...(provider === 'ismpt' ? { signer: { path } } : { key: { path } }) });
 }

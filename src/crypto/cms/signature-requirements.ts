@@ -4,6 +4,7 @@
 // extended key usages, each refusal with a short sentence for the person at the signing page.
 // RSA and Kazakh GOST (2004, 2015) CMS alike: verifyCms handles both. No Temporal, no files.
 import type { X509Certificate } from 'node:crypto';
+import { certificateSubjectAttributes } from '../../common/x509-der.js';
 import { verifyChain } from '../certificates/chain.js';
 import { cmsToDer, type CmsVerification } from './shared.js';
 import { verifyCms } from './verify.js';
@@ -114,8 +115,15 @@ export async function checkPersonSignature(
       'Your certificate is not from a certification authority accepted here: sign with a key issued by NCA RK.',
     );
 
-  const iin = subjectId(cert, IIN_ATTRIBUTES, 'IIN');
-  const bin = subjectId(cert, BIN_ATTRIBUTES, 'BIN');
+  const iinFound = subjectId(cert, IIN_OIDS, 'IIN');
+  const binFound = subjectId(cert, BIN_OIDS, 'BIN');
+  if (iinFound === 'several' || binFound === 'several')
+    return refuse(
+      'wrong-signer',
+      `This certificate names several ${iinFound === 'several' ? 'IINs' : 'BINs'}: sign with an NCA RK key of your own.`,
+    );
+  const iin = iinFound;
+  const bin = binFound;
   const mismatch = [idMismatch('IIN', requirements.iin, iin), idMismatch('BIN', requirements.bin, bin)].filter(Boolean);
   if (mismatch.length > 0)
     return refuse('wrong-signer', `This key is not the expected one (${mismatch.join('; ')}): sign with the right key.`);
@@ -154,23 +162,27 @@ const isDigestMismatch = (v: CmsVerification) => /digest does not match messageD
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-// Where NCA RK puts the identifiers: serialNumber=IIN… for the person; OU=BIN… (as in the published
-// GOSTKNCA and ceo_ certificates) or organizationIdentifier (2.5.4.97) for the organisation.
-const IIN_ATTRIBUTES = ['serialNumber', '2.5.4.5'];
-const BIN_ATTRIBUTES = ['OU', 'organizationIdentifier', '2.5.4.97'];
+// Where NCA RK puts the identifiers: serialNumber (2.5.4.5) IIN… for the person; OU (2.5.4.11) BIN… (as
+// in the published GOSTKNCA and ceo_ certificates) or organizationIdentifier (2.5.4.97) for the
+// organisation. Read from the DER, attribute by attribute: a value that merely contains
+// "+serialNumber=IIN…" (an organisation's name) is text, not an attribute.
+const IIN_OIDS = ['2.5.4.5'];
+const BIN_OIDS = ['2.5.4.11', '2.5.4.97'];
 
-/** The 12 digits after `prefix` in the first subject attribute of those types that carries one. */
-function subjectId(cert: X509Certificate, types: string[], prefix: 'IIN' | 'BIN'): string | undefined {
+/**
+ * The 12 digits after `prefix` in the subject attributes of those types: undefined when none names
+ * one, 'several' when they name different ones (no certificate of NCA RK does).
+ */
+function subjectId(cert: X509Certificate, oids: string[], prefix: 'IIN' | 'BIN'): string | 'several' | undefined {
   const pattern = new RegExp(`^${prefix}(\\d{12})$`, 'i');
-  for (const line of cert.subject.split('\n'))
-    for (const ava of line.split('+')) {
-      const eq = ava.indexOf('=');
-      if (eq > 0 && types.includes(ava.slice(0, eq))) {
-        const id = pattern.exec(ava.slice(eq + 1))?.[1];
-        if (id) return id;
-      }
-    }
-  return undefined;
+  let attributes: { oid: string; value: string }[];
+  try {
+    attributes = certificateSubjectAttributes(cert.raw);
+  } catch {
+    return undefined;
+  }
+  const ids = new Set(attributes.filter((a) => oids.includes(a.oid)).flatMap((a) => pattern.exec(a.value.trim())?.[1] ?? []));
+  return ids.size > 1 ? 'several' : [...ids][0];
 }
 
 /**

@@ -4,7 +4,7 @@
 // while the flow waits (person-signing/person-signature.ts: link, reminders, deadline, checks).
 // When the stand rejects the challenge as unknown/expired/used, a new one is fetched and signed,
 // at most `maxChallengeAttempts` times. Other failures end the flow (after the activity's retries).
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition } from '@temporalio/workflow';
 import {
   type MptSignInInput,
   type MptSignInParsedInput,
@@ -51,16 +51,16 @@ async function signInWithPerson(
   tracker: FlowTracker<MptStep>,
 ): Promise<MptSignInResult> {
   let attempt = 1;
+  tracker.step('fetching_challenge', attempt);
   const request = new PersonSignatureRequest({
     signer,
     service: 'IS MPT (Kazakhstan goods marking)',
     purpose: 'sign in to IS MPT as the participant: the signature of this request is exchanged for an API token',
     fetchChallenge: async () => {
-      tracker.step('fetching_challenge', attempt);
       const c = await mptFetchChallenge({ baseUrl: input.baseUrl });
-      tracker.step('waiting_for_signature');
       return { id: c.uuid, data: c.data };
     },
+    onWaiting: () => tracker.step('waiting_for_signature', attempt),
     tracker: tracker as FlowTracker<string>,
   });
   try {
@@ -75,8 +75,12 @@ async function signInWithPerson(
       }
       await request.renew('IS MPT refused the challenge as unknown, expired or used');
     }
-  } finally {
+  } catch (err) {
+    // Deadline, cancellation, a provider failure: links are refused from now on, and a check under
+    // way finishes (its page gets an answer) before the flow ends.
     request.end();
+    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    throw err;
   }
 }
 

@@ -106,7 +106,8 @@ export class KeeperRun<T, G> {
   private refreshPointMs(h: Held<T>): number {
     const life = h.expiresAtMs - h.obtainedAtMs;
     // A person needs time to sign: the link goes out signAhead before expiry (at once for a shorter token).
-    if (this.spec.person) return Math.max(h.obtainedAtMs, h.expiresAtMs - (this.o.signAhead ?? PERSON_SIGN_AHEAD_MS));
+    // Never in the first half of the token's life: a signAhead longer than the lifetime would ask again at once.
+    if (this.spec.person) return Math.max(h.obtainedAtMs + life / 2, h.expiresAtMs - (this.o.signAhead ?? PERSON_SIGN_AHEAD_MS));
     const unit = parseInt(h.sha256.slice(0, 8), 16) / 2 ** 32;
     return h.obtainedAtMs + life * this.o.refreshAt - life * this.o.refreshJitter * unit;
   }
@@ -215,6 +216,8 @@ export class KeeperRun<T, G> {
   private hold(held: Held<T>, signIn: boolean): void {
     const { c } = this;
     c.held = held;
+    // A token a person signed for is not thrown away because callers were told to wait meanwhile.
+    if (this.spec.person) c.lastRequestAt = Math.max(c.lastRequestAt, Date.now());
     c.refreshes += 1;
     this.metrics.refreshes.add(1, { provider: this.spec.provider, outcome: 'succeeded' });
     if (signIn) c.signIns += 1;
@@ -276,8 +279,6 @@ export class KeeperRun<T, G> {
   }
 
   validateGetToken(req: GetTokenRequest): void {
-    // Refused in the validator, so the calls made while a person has not signed yet leave no history.
-    if (this.spec.person && this.refreshing && !this.usable(this.c.held)) throw this.waitingForPerson();
     if (this.ending)
       throw new Error(
         this.endReason === null
@@ -289,6 +290,8 @@ export class KeeperRun<T, G> {
         `keeper ${workflowInfo().workflowId} runs with another input (keeper options or the password reference differ): use the same input, ` +
           `or replace the keeper with yours: trustflow token reset ${this.spec.provider} --input FILE (resetTokenKeeper)`,
       );
+    // Refused in the validator, so the calls made while a person has not signed yet leave no history.
+    if (this.spec.person && this.refreshing && !this.usable(this.c.held)) throw this.waitingForPerson();
   }
 
   /** The `end` Update: refuses new callers, cancels a sign-in under way, answers once the others finished. */
@@ -313,6 +316,14 @@ export class KeeperRun<T, G> {
     if (!c.held) return { renewed: false, reason: 'no token is held' };
     if (c.held.sha256 !== tokenSha256) return { renewed: false, reason: 'not the current token: it was replaced already' };
     c.held.invalid = true;
+    if (this.spec.person) {
+      // The new token needs the person: the caller is not held for hours; the link goes out now.
+      this.refresh('invalidated by a caller').catch(() => undefined);
+      return {
+        renewed: false,
+        reason: `the token is marked invalid; the keeper is waiting for the ${this.spec.person.role} to sign for a new one`,
+      };
+    }
     await this.refresh('invalidated by a caller');
     return { renewed: true, reason: 'the reported token was the current one: a new one is held now' };
   }
@@ -345,6 +356,11 @@ export class KeeperRun<T, G> {
       }
       // Woken by `end` only once no refresh runs (it ends at the top then): a wake-up that is already
       // true would spin this loop without ever yielding.
+      if (this.spec.person && this.refreshing) {
+        // A person's sign-in takes as long as they take: wait for it (or an end, or a full history), no timers.
+        await condition(() => !this.refreshing || tooLong() || this.endReason !== null);
+        continue;
+      }
       const heldAtWait = c.held;
       await condition(
         () => tooLong() || (this.endReason !== null && !this.refreshing) || (wakeOnNewToken && c.held !== heldAtWait && !this.refreshing),

@@ -76,7 +76,25 @@ function minValidityBelowLifetime(lifetimeField: string) {
 export const MptTokenKeeperInputSchema = strictObject({
   signIn: MptSignInInputSchema,
   keeper: KeeperOptionsSchema.prefault({}),
-}).superRefine(minValidityBelowLifetime('defaultTokenTtlSeconds'));
+})
+  .superRefine(minValidityBelowLifetime('defaultTokenTtlSeconds'))
+  .superRefine((v, ctx) => {
+    const signer = v.signIn.signer;
+    const person = signer.kind === 'person';
+    // The keeper's id names the participant: for a person that is the caller's key for them, never their IIN.
+    if (signer.kind === 'person' && !signer.notify?.recipient)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signIn', 'signer', 'notify', 'recipient'],
+        message: "is required for a keeper whose signer is a person: your own key for the person (e.g. 'seller-1042'); it names the keeper",
+      });
+    if (!person && v.keeper.signAhead !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keeper', 'signAhead'],
+        message: 'is for person signers only: leave it out (key files refresh at keeper.refreshAt)',
+      });
+  });
 export type MptTokenKeeperInput = z.input<typeof MptTokenKeeperInputSchema>;
 
 /** The keeper signs in itself: an input `session` to refresh makes no sense here. */

@@ -86,7 +86,20 @@ export function createPersonSigningActivities(deps: PersonSigningActivityDeps = 
   const now = deps.now ?? (() => new Date());
   const log = () => Context.current().log;
 
+  const noSigningPage = () =>
+    new TrustflowError(
+      `this worker has no signing page: set ${SIGNING_ENV.pageUrl} and ${SIGNING_ENV.linkKey} (the same key as \`trustflow signing-server\`) and restart it; nothing was sent to the provider`,
+      FailureType.SigningPageNotConfigured,
+      false,
+    );
+
   return {
+    /** Before the provider is asked for anything: this worker can send links, and the CA bundle reads. */
+    personSigningPreflight: async (input: { caBundle: string }): Promise<{ caCertificates: number }> => {
+      if (!signingPage) throw noSigningPage();
+      return { caCertificates: (await readCaBundle(input.caBundle)).length };
+    },
+
     /** The acceptance check of a submitted CMS (crypto/cms/signature-requirements.ts). Never fails for a bad CMS: refuses it. */
     personSignatureCheck: async (input: PersonSignatureCheckInput): Promise<PersonSignatureVerdict> => {
       const caBundle = await readCaBundle(input.caBundle);
@@ -116,12 +129,7 @@ export function createPersonSigningActivities(deps: PersonSigningActivityDeps = 
 
     /** The link (request or reminder) through the alert sink: webhook with the link, log without it. */
     personSigningNotify: async (input: PersonSigningNotifyInput): Promise<{ via: 'webhook' | 'log' }> => {
-      if (!signingPage)
-        throw new TrustflowError(
-          `this worker has no signing page: set ${SIGNING_ENV.pageUrl} and ${SIGNING_ENV.linkKey} (the same key as \`trustflow signing-server\`) and restart it; nothing was sent to the provider`,
-          FailureType.SigningPageNotConfigured,
-          false,
-        );
+      if (!signingPage) throw noSigningPage();
       const tier = input.reminder === 0 ? 'signing-requested' : `signing-reminder-${input.reminder}`;
       const alertId = `${input.workflowId}/${input.requestId}/${tier}`;
       const token = sealLinkToken(

@@ -36,7 +36,10 @@ import { base64ToBytes, bytesToBase64, bytesToHex } from '../../common/base64.js
 import { rootApplicationFailure, type FlowTracker } from '../runtime/flow-status.js';
 import { activities } from '../activity-proxies.js';
 
-const { personSignatureCheck, personSigningNotify } = activities;
+const { personSignatureCheck, personSigningNotify, personSigningPreflight } = activities;
+
+/** A link that could not be sent goes out again after this (or remindEvery, if shorter). */
+const RESEND_AFTER_FAILURE_MS = 5 * 60_000;
 
 export const personSigningQuery = defineQuery<PersonSigningView>(PERSON_SIGNING_QUERY);
 export const submitPersonSignature = defineUpdate<SubmitPersonSignatureResult, [SubmitPersonSignatureRequest]>(SUBMIT_PERSON_SIGNATURE);
@@ -54,6 +57,8 @@ export interface PersonSignatureOptions {
   purpose: string;
   /** A fresh challenge from the provider (an activity). */
   fetchChallenge: () => Promise<ProviderChallenge>;
+  /** Called when the wait for the person starts (each time: after a renewal too). */
+  onWaiting?: () => void;
   tracker: FlowTracker<string>;
 }
 
@@ -87,7 +92,12 @@ export class PersonSignatureRequest {
   private lastRefusal: PersonSigningView['lastRefusal'] = null;
   private reminders = 0;
   private refusals = 0;
-  private lastSentAt = 0;
+  /** Workflow time the link goes out next (0: the request's own, not sent yet). */
+  private nextSendAt = 0;
+  private sentAny = false;
+  /** A new challenge is being fetched: submissions for the old one are refused meanwhile. */
+  private replacing = false;
+  private checked = false;
 
   constructor(private readonly o: PersonSignatureOptions) {
     this.deadline = this.requestedAt + o.signer.deadline;
@@ -101,10 +111,16 @@ export class PersonSignatureRequest {
    */
   async signature(): Promise<AcceptedSignature> {
     const { signer } = this.o;
+    if (!this.checked) {
+      // Before the provider sees anything: a worker that could send no link, or a CA bundle it cannot
+      // read, ends the flow now instead of after the person signed.
+      await personSigningPreflight({ caBundle: signer.caBundle });
+      this.checked = true;
+    }
     this.accepted = null;
     this.state = 'waiting';
     if (!this.challenge || Date.now() - this.challenge.issuedAt >= signer.challengeTtl) await this.newChallenge();
-    if (this.lastSentAt === 0) await this.send(0);
+    if (!this.sentAny) await this.send(0);
     this.showWaiting();
     for (;;) {
       if (this.accepted) return this.accepted;
@@ -116,8 +132,7 @@ export class PersonSignatureRequest {
         return this.expire();
       }
       const challengeDue = this.challenge!.issuedAt + signer.challengeTtl;
-      const reminderDue = this.lastSentAt + signer.remindEvery;
-      const wake = Math.min(this.deadline, challengeDue, reminderDue);
+      const wake = Math.min(this.deadline, challengeDue, this.nextSendAt);
       if (await condition(() => this.accepted !== null, Math.max(1, wake - now))) continue;
       if (Date.now() >= this.deadline) continue;
       if (Date.now() >= challengeDue) {
@@ -126,7 +141,7 @@ export class PersonSignatureRequest {
         if (this.accepted) continue;
         await this.newChallenge();
       }
-      if (Date.now() >= reminderDue) await this.send(++this.reminders);
+      if (Date.now() >= this.nextSendAt) await this.send(this.sentAny ? ++this.reminders : 0);
     }
   }
 
@@ -138,9 +153,11 @@ export class PersonSignatureRequest {
       message: `The service did not accept the signed request (${why}): sign the renewed request again.`,
       at: new Date().toISOString(),
     };
-    await this.newChallenge();
     this.accepted = null;
     this.state = 'waiting';
+    await this.newChallenge();
+    // The page said "signed": only a new message reaches the person now.
+    await this.send(++this.reminders);
   }
 
   /** The signature was used: the link is spent. Lets handlers finish before the flow goes on. */
@@ -169,7 +186,13 @@ export class PersonSignatureRequest {
   }
 
   private async newChallenge(): Promise<void> {
-    const c = await this.o.fetchChallenge();
+    this.replacing = true;
+    let c: ProviderChallenge;
+    try {
+      c = await this.o.fetchChallenge();
+    } finally {
+      this.replacing = false;
+    }
     const bytes = utf8(c.data);
     if (this.challenge) this.replaced += 1;
     this.challenge = { ...c, dataBase64: bytesToBase64(bytes), sha256: bytesToHex(sha256(bytes)), issuedAt: Date.now() };
@@ -177,7 +200,8 @@ export class PersonSignatureRequest {
 
   private async send(reminder: number): Promise<void> {
     const { signer, service, purpose } = this.o;
-    this.lastSentAt = Date.now();
+    // A link that could not be sent is tried again sooner than the next reminder would be.
+    this.nextSendAt = Date.now() + Math.min(signer.remindEvery, RESEND_AFTER_FAILURE_MS);
     try {
       const { via } = await personSigningNotify({
         workflowId: workflowInfo().workflowId,
@@ -192,6 +216,8 @@ export class PersonSignatureRequest {
         requestedAt: iso(this.requestedAt),
         deadline: iso(this.deadline),
       });
+      this.sentAny = true;
+      this.nextSendAt = Date.now() + signer.remindEvery;
       // No webhook: the link went to no one. Say it where operators look, with the way out.
       if (via === 'log' && reminder === 0)
         this.o.tracker.warn([
@@ -212,6 +238,7 @@ export class PersonSignatureRequest {
   }
 
   private showWaiting(): void {
+    this.o.onWaiting?.();
     const text = `waiting for the ${this.o.signer.role} to sign since ${iso(this.requestedAt)} (deadline ${iso(this.deadline)})`;
     this.o.tracker.note(text);
     setCurrentDetails(text);
@@ -256,9 +283,10 @@ export class PersonSignatureRequest {
     if (this.state === 'signed' || this.accepted) throw refused('already-signed', 'this request was signed already: the link is used up');
     if (this.state !== 'waiting')
       throw refused('not-waiting', this.state === 'expired' ? 'the deadline of this request has passed' : 'this request is over');
-    if (this.refusals >= MAX_REFUSED_SUBMISSIONS)
+    if (Date.now() >= this.deadline) throw refused('not-waiting', 'the deadline of this request has passed');
+    if (this.refusals + this.checking >= MAX_REFUSED_SUBMISSIONS)
       throw refused('too-many-attempts', `${MAX_REFUSED_SUBMISSIONS} signatures were refused for this request: ask for a new one`);
-    if (!this.challenge || req.challengeId !== this.challenge.id)
+    if (!this.challenge || req.challengeId !== this.challenge.id || this.replacing)
       throw refused('challenge-replaced', 'the request was renewed since the page loaded it: sign the new one');
     if (req.cms.length === 0) throw refused('unreadable', 'the signature is empty');
     if (req.cms.length > MAX_PERSON_CMS_BASE64_CHARS)
@@ -283,6 +311,13 @@ export class PersonSignatureRequest {
         caBundle: signer.caBundle,
         issuedAt: iso(c.issuedAt),
       });
+    } catch (err) {
+      // Not a verdict on the CMS: the check itself failed (a CA bundle gone since the start). Counted,
+      // said in the status, and told to the page as a refusal it can explain.
+      this.refusals += 1;
+      const reason = rootApplicationFailure(err)?.message ?? 'the check failed';
+      this.o.tracker.warn([`a signature could not be checked: ${reason}`]);
+      throw refused('check-failed', 'The signature could not be checked right now (the service is misconfigured): try again later.');
     } finally {
       this.checking -= 1;
     }

@@ -100,7 +100,9 @@ export type PersonSignatureRefusal =
   /** The CMS is larger than MAX_PERSON_CMS_BASE64_CHARS. */
   | 'too-large'
   /** MAX_REFUSED_SUBMISSIONS were refused already: the request takes no more (each one is history). */
-  | 'too-many-attempts';
+  | 'too-many-attempts'
+  /** The check itself failed (not the signature): the service's configuration; the status says what. */
+  | 'check-failed';
 
 /** Refused submissions a request takes before it refuses every further one (a link holder cannot grow its history without bound). */
 export const MAX_REFUSED_SUBMISSIONS = 50;

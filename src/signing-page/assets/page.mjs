@@ -52,6 +52,7 @@ const REASONS = new Set([
   'not-waiting',
   'too-large',
   'too-many-attempts',
+  'check-failed',
 ]);
 /** Reasons whose text says everything: the server's message is not added. */
 const SELF_EXPLAINING = new Set(['wrong-signer', 'challenge-replaced']);

@@ -84,6 +84,7 @@ const en = {
   'refused.not-waiting': 'This request is over.',
   'refused.too-large': 'The signature is too large to be one from NCALayer. Press “Sign again”.',
   'refused.too-many-attempts': 'Too many signatures were refused for this request. Ask the sender for a new link.',
+  'refused.check-failed': 'Your signature could not be checked right now. Try again later; the service has been told.',
   'refused.other': 'The signature was refused.',
 };
 
@@ -162,6 +163,7 @@ const ru = {
   'refused.not-waiting': 'Запрос завершён.',
   'refused.too-large': 'Подпись слишком велика для подписи из NCALayer. Нажмите «Подписать снова».',
   'refused.too-many-attempts': 'По этому запросу отклонено слишком много подписей. Попросите отправителя прислать новую ссылку.',
+  'refused.check-failed': 'Сейчас не удалось проверить подпись. Попробуйте позже; сервис уже знает об этом.',
   'refused.other': 'Подпись не принята.',
 };
 
