@@ -1,6 +1,9 @@
-// AES-256-GCM payload encryption, in the format of Temporal's encryption samples: the whole Payload
-// protobuf is encrypted; the result carries `encoding: binary/encrypted` and `encryption-key-id` in
-// its metadata, and `data` = 12-byte random IV ‖ ciphertext ‖ 16-byte tag.
+// AES-256-GCM payload encryption. Like Temporal's encryption samples, the whole Payload protobuf is
+// encrypted; the result carries `encoding: binary/encrypted` and `encryption-key-id` in its metadata,
+// and `data` = 12-byte random IV ‖ ciphertext ‖ 16-byte tag. Unlike them, the key id (UTF-8) is the
+// GCM additional data, so a ciphertext cannot be passed off under another key id: a codec copied from
+// a sample cannot read these payloads. docs/calling-trustflow.md and contract/codec-vectors.json are
+// the contract other implementations check themselves against.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -25,20 +28,25 @@ export class CodecKeyMissingError extends TrustflowError {
   }
 }
 
+/**
+ * Encrypts the protobuf bytes of a Payload under `key` with this IV. The codec draws a fresh random
+ * IV for every payload; a fixed one is for the published test vectors only (codec/vectors.ts).
+ */
+export function sealPayload(payloadProtobuf: Uint8Array, keyId: string, key: Buffer, iv: Buffer): Payload {
+  if (iv.length !== IV_BYTES) throw new Error(`the IV must be ${IV_BYTES} bytes`);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(keyId, 'utf8')); // binds the ciphertext to the key id it claims
+  const data = Buffer.concat([iv, cipher.update(payloadProtobuf), cipher.final(), cipher.getAuthTag()]);
+  return { metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_FIELD]: Buffer.from(keyId, 'utf8') }, data };
+}
+
 export class AesGcmPayloadCodec implements PayloadCodec {
   constructor(private readonly keyring: Keyring) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const keyId = this.keyring.activeKeyId;
     const key = this.keyring.keys.get(keyId)!;
-    return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(Buffer.from(keyId)); // binds the ciphertext to the key id it claims
-      const plain = PayloadProto.encode(payload).finish();
-      const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_FIELD]: Buffer.from(keyId) }, data };
-    });
+    return payloads.map((payload) => sealPayload(PayloadProto.encode(payload).finish(), keyId, key, randomBytes(IV_BYTES)));
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
