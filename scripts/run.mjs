@@ -161,7 +161,7 @@ async function temporalCli() {
 
 function testFiles() {
   const out = [];
-  for (const kind of ['unit', 'integration', 'replay', 'e2e', 'cluster']) {
+  for (const kind of ['unit', 'integration', 'replay', 'e2e', 'callers', 'cluster']) {
     const dir = join(root, 'dist', 'test', kind);
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) if (f.endsWith('.test.js')) out.push(join(dir, f));
