@@ -2,6 +2,7 @@
 //   TRUSTFLOW_CODEC_KEYS / TRUSTFLOW_CODEC_KEY_FILE   the keyring (required)
 //   TRUSTFLOW_CODEC_HOST (127.0.0.1), TRUSTFLOW_CODEC_PORT (8234)
 //   TRUSTFLOW_CODEC_CORS_ORIGINS (http://127.0.0.1:8233,http://localhost:8233): the Web UI's origins
+//   TRUSTFLOW_CODEC_NAMESPACES (any)   serve only these namespaces, e.g. `payments,payments-staging`
 //   TRUSTFLOW_CODEC_AUTH_TOKEN   accept `Authorization: Bearer <token>` (the CLI's --codec-auth)
 //   TRUSTFLOW_CODEC_OIDC_ISSUER [TRUSTFLOW_CODEC_OIDC_AUDIENCE] [TRUSTFLOW_CODEC_OIDC_JWKS_URL]
 //                                accept the Web UI user's OIDC access token (TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true)
@@ -27,6 +28,12 @@ try {
         ...(process.env.TRUSTFLOW_CODEC_OIDC_JWKS_URL ? { jwksUrl: process.env.TRUSTFLOW_CODEC_OIDC_JWKS_URL } : {}),
       }
     : undefined;
+  const namespaces = process.env.TRUSTFLOW_CODEC_NAMESPACES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (process.env.TRUSTFLOW_CODEC_NAMESPACES !== undefined && !namespaces?.length) {
+    throw new Error('TRUSTFLOW_CODEC_NAMESPACES is set but names no namespace: unset it to serve any, or list them (a,b)');
+  }
   if (!isLocalAddress(host) && !authToken && !oidc) {
     throw new Error(
       `refusing to serve decryption on ${host} without TRUSTFLOW_CODEC_AUTH_TOKEN or TRUSTFLOW_CODEC_OIDC_ISSUER: anyone who reaches it could read every history`,
@@ -42,11 +49,19 @@ try {
       .filter(Boolean),
     ...(authToken ? { authToken } : {}),
     ...(oidc ? { oidc } : {}),
+    ...(namespaces ? { namespaces } : {}),
     logger,
   });
   const url = await server.listen();
   logger.info(
-    { url, activeKeyId: keyring.activeKeyId, keys: keyring.keys.size, auth: !!authToken, oidc: issuer ?? 'off' },
+    {
+      url,
+      activeKeyId: keyring.activeKeyId,
+      keys: keyring.keys.size,
+      auth: !!authToken,
+      oidc: issuer ?? 'off',
+      namespaces: namespaces ?? 'any',
+    },
     `codec server listening on ${url}`,
   );
   const stop = () => void server.close().then(() => process.exit(0));

@@ -1,8 +1,13 @@
-// Codec server for the Temporal Web UI and CLI (`--codec-endpoint`): POST /encode and POST /decode
-// with `{"payloads": [{"metadata": {k: base64}, "data": base64}]}` (protobuf JSON of Payloads).
+// Codec server for the Temporal Web UI, the CLI (`--codec-endpoint`) and other SDKs' remote codecs,
+// following Temporal's codec-server protocol: POST /encode and POST /decode, also under a namespace
+// segment (/{namespace}/encode: the CLI's endpoint templating), with `{"payloads": [{"metadata": {k:
+// base64}, "data": base64}]}` (protobuf JSON of Payloads) in and the same number of payloads out. The
+// namespace comes from the path or the X-Namespace header. The wire contract is written down in
+// docs/calling-trustflow.md.
 // It is a decryption oracle, so: loopback by default, CORS only for the configured UI origins, an
-// optional bearer token compared in constant time, a body size limit, short 400s for malformed
-// bodies (never a stack), and logs that carry counts and sizes, never payload content.
+// optional bearer token compared in constant time, optionally only some namespaces, a body size
+// limit, short 4xx answers for malformed requests (never a stack), and logs that carry counts and
+// sizes, never payload content.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,9 +34,18 @@ export interface CodecServerOptions {
    * audience and expiry. With authToken and/or oidc set, one of them must be presented.
    */
   oidc?: OidcSettings;
+  /** When set, only these namespaces are served (403 for others); otherwise any. */
+  namespaces?: string[];
   maxBodyBytes?: number;
   logger: Logger;
 }
+
+/** `/encode`, `/decode`, `/{namespace}/encode`, `/{namespace}/decode`. */
+const ROUTE = /^(?:\/([^/]+))?\/(encode|decode)$/;
+/** Temporal's namespace names: letters, digits, `-`, `_`, `.` (a Cloud namespace is `name.account`). */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+/** application/json, or any `+json` type, with parameters (charset) allowed. */
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;.*)?$/i;
 
 // `payloads` may be absent: in protobuf JSON an empty repeated field is omitted, so the temporal CLI
 // sends `{}` for "no payloads" (e.g. `temporal workflow query … --codec-endpoint`). That is an empty
@@ -109,6 +123,8 @@ export class CodecServer {
     let status = 200;
     let count = 0;
     let bytes = 0;
+    let op: 'encode' | 'decode' | undefined;
+    let namespace: string | undefined;
     try {
       if (req.method === 'OPTIONS') {
         if (!allowedOrigin) throw new HttpError(403, 'origin not allowed');
@@ -119,10 +135,20 @@ export class CodecServer {
         res.writeHead(204).end();
         return;
       }
-      const op = req.url?.split('?')[0];
-      if (req.method !== 'POST' || (op !== '/encode' && op !== '/decode')) throw new HttpError(404, 'use POST /encode or POST /decode');
+      const route = ROUTE.exec(req.url?.split('?')[0] ?? '');
+      if (!route) throw new HttpError(404, 'use POST /encode or POST /decode (or /{namespace}/encode, /{namespace}/decode)');
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST, OPTIONS');
+        throw new HttpError(405, `use POST, not ${req.method}`);
+      }
+      op = route[2] as 'encode' | 'decode';
       if (origin && !allowedOrigin) throw new HttpError(403, 'origin not allowed');
       await this.authorize(req);
+      namespace = this.namespaceOf(req, route[1]);
+      const contentType = req.headers['content-type'];
+      if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) {
+        throw new HttpError(415, `send the payloads as JSON (Content-Type: application/json), not ${contentType.slice(0, 100)}`);
+      }
       const body = await readBody(req, this.o.maxBodyBytes ?? 4 * 1024 * 1024).catch((err: unknown) => {
         throw err instanceof BodyTooLargeError ? new HttpError(413, err.message) : err;
       });
@@ -142,11 +168,13 @@ export class CodecServer {
       count = payloads.length;
       let out: Payload[];
       try {
-        out = op === '/encode' ? await this.o.codec.encode(payloads) : await this.o.codec.decode(payloads);
+        out = op === 'encode' ? await this.o.codec.encode(payloads) : await this.o.codec.decode(payloads);
       } catch (err) {
         // Our codec's messages name key ids only; safe and useful to the operator.
         throw new HttpError(400, (err as Error).message.slice(0, 300));
       }
+      // The protocol pairs payloads by position: the same number back, always.
+      if (out.length !== payloads.length) throw new Error(`codec returned ${out.length} payloads for ${payloads.length}`);
       const response = {
         payloads: out.map((p) => ({
           metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
@@ -160,10 +188,45 @@ export class CodecServer {
       if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
     } finally {
       this.o.logger.info(
-        { method: req.method, path: req.url?.split('?')[0], status, payloads: count, bytes, ms: Math.round(performance.now() - started) },
+        {
+          method: req.method,
+          path: (req.url?.split('?')[0] ?? '').slice(0, 200),
+          ...(namespace ? { namespace } : {}),
+          status,
+          payloads: count,
+          bytes,
+          ms: Math.round(performance.now() - started),
+        },
         'codec request',
       );
     }
+  }
+
+  /** The namespace of a request: its path segment or X-Namespace (both: they must agree). */
+  private namespaceOf(req: IncomingMessage, fromPath: string | undefined): string | undefined {
+    let inPath: string | undefined;
+    try {
+      inPath = fromPath === undefined ? undefined : decodeURIComponent(fromPath);
+    } catch {
+      throw new HttpError(400, 'the namespace in the path is not valid percent-encoding');
+    }
+    const header = req.headers['x-namespace'];
+    const inHeader = Array.isArray(header) ? header[0] : header;
+    if (inPath !== undefined && inHeader !== undefined && inHeader !== inPath) {
+      throw new HttpError(400, `the path names namespace '${inPath.slice(0, 100)}' but X-Namespace says '${inHeader.slice(0, 100)}'`);
+    }
+    const namespace = inPath ?? inHeader;
+    if (namespace !== undefined && !NAMESPACE.test(namespace)) throw new HttpError(400, 'not a namespace name (letters, digits, . _ -)');
+    if (this.o.namespaces) {
+      if (namespace === undefined) {
+        throw new HttpError(
+          400,
+          `name the namespace (X-Namespace header or /{namespace}/decode): this server serves ${this.o.namespaces.join(', ')}`,
+        );
+      }
+      if (!this.o.namespaces.includes(namespace)) throw new HttpError(403, `namespace '${namespace}' is not served here`);
+    }
+    return namespace;
   }
 
   private async authorize(req: IncomingMessage): Promise<void> {

@@ -51,7 +51,7 @@ describe('codec server', () => {
     const reenc = (await back.json()) as { payloads: { metadata: Record<string, string> }[] };
     assert.equal(Buffer.from(reenc.payloads[0]!.metadata.encoding!, 'base64').toString(), 'binary/encrypted');
     assert.ok(!logs.includes('VISIBLE-ONLY-DECODED') && !logs.includes(body.payloads[0]!.data), 'no payload content in logs');
-    assert.match(logs, /"path":"\/decode","status":200,"payloads":1/);
+    assert.match(logs, /"path":"\/decode","namespace":"default","status":200,"payloads":1/);
   });
 
   it('answers CORS preflight for the UI origin only', async () => {
@@ -81,7 +81,7 @@ describe('codec server', () => {
         assert.deepEqual(await res.json(), { payloads: [] });
       }
     }
-    assert.match(logs, /"path":"\/encode","status":200,"payloads":0/);
+    assert.match(logs, /"path":"\/encode","namespace":"default","status":200,"payloads":0/);
     // The other checks still apply to the empty body.
     assert.equal((await post(guarded, '/decode', {})).status, 401);
     assert.equal((await post(guarded, '/decode', {}, { authorization: 'Bearer codec-token-123' })).status, 200);
@@ -117,8 +117,83 @@ describe('codec server', () => {
 
   it('limits the body size and the methods', async () => {
     assert.equal((await post(open, '/decode', 'x'.repeat(100 * 1024))).status, 413);
-    assert.equal((await fetch(open.url + '/decode')).status, 404);
-    assert.equal((await post(open, '/other', { payloads: [] })).status, 404);
+    const get = await fetch(open.url + '/decode');
+    assert.equal(get.status, 405, 'a known path with another method');
+    assert.equal(get.headers.get('allow'), 'POST, OPTIONS');
+    assert.equal((await fetch(open.url + '/default/encode', { method: 'PUT' })).status, 405);
+    for (const path of ['/other', '/', '/a/b/decode', '/default/decode/x', '/decode/']) {
+      assert.equal((await post(open, path, { payloads: [] })).status, 404, path);
+    }
+  });
+});
+
+// Temporal's codec-server protocol, as other SDKs and the CLI's endpoint templating use it.
+describe('codec server: the protocol', () => {
+  const any = new CodecServer({ codec, port: 0, corsOrigins: [], logger });
+  const served = new CodecServer({ codec, port: 0, corsOrigins: [], logger, namespaces: ['payments', 'payments.acct1'] });
+  before(async () => {
+    await any.listen();
+    await served.listen();
+  });
+  after(async () => {
+    await any.close();
+    await served.close();
+  });
+  const payloadsOf = async (res: Response) =>
+    ((await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[] }).payloads;
+
+  it('serves /{namespace}/encode and /{namespace}/decode as /encode and /decode, and logs the namespace', async () => {
+    const enc = await post(any, '/default/encode', { payloads: [toJson(defaultPayloadConverter.toPayload('x'))] });
+    assert.equal(enc.status, 200);
+    const dec = await post(any, '/default/decode', { payloads: await payloadsOf(enc) });
+    assert.equal(dec.status, 200);
+    assert.equal(Buffer.from((await payloadsOf(dec))[0]!.data, 'base64').toString(), '"x"');
+    assert.match(logs, /"path":"\/default\/decode","namespace":"default","status":200,"payloads":1/);
+    assert.equal((await post(any, '/my%2Dns/decode', { payloads: [] })).status, 200, 'percent-encoded segment');
+  });
+
+  it('answers several payloads with the same number, in the same order, passing unencrypted ones through', async () => {
+    const plain = [1, 'two', { three: 3 }, undefined].map((v) => defaultPayloadConverter.toPayload(v));
+    const encrypted = await codec.encode(plain.slice(0, 2));
+    const mixed = [encrypted[0]!, plain[2]!, encrypted[1]!, plain[3]!].map(toJson);
+    const res = await post(any, '/decode', { payloads: mixed }, { 'content-type': 'application/json; charset=utf-8' });
+    assert.equal(res.status, 200);
+    const out = await payloadsOf(res);
+    assert.deepEqual(
+      out.map((p) => Buffer.from(p.data, 'base64').toString()),
+      ['1', '{"three":3}', '"two"', ''],
+    );
+    assert.equal(Buffer.from(out[3]!.metadata.encoding!, 'base64').toString(), 'binary/null');
+  });
+
+  it('takes the namespace from the path or X-Namespace, refusing the two disagreeing', async () => {
+    const ok = await post(any, '/default/decode', { payloads: [] }, { 'x-namespace': 'default' });
+    assert.equal(ok.status, 200);
+    const clash = await post(any, '/default/decode', { payloads: [] }, { 'x-namespace': 'other' });
+    assert.equal(clash.status, 400);
+    assert.match(await clash.text(), /the path names namespace 'default' but X-Namespace says 'other'/);
+    assert.equal((await post(any, '/decode', { payloads: [] }, { 'x-namespace': 'bad name!' })).status, 400);
+  });
+
+  it('with a namespace list, serves those only', async () => {
+    assert.equal((await post(served, '/payments/decode', { payloads: [] })).status, 200);
+    assert.equal((await post(served, '/decode', { payloads: [] }, { 'x-namespace': 'payments.acct1' })).status, 200);
+    const other = await post(served, '/decode', { payloads: [] }, { 'x-namespace': 'default' });
+    assert.equal(other.status, 403);
+    assert.match(await other.text(), /namespace 'default' is not served here/);
+    const unnamed = await post(served, '/decode', { payloads: [] });
+    assert.equal(unnamed.status, 400);
+    assert.match(await unnamed.text(), /X-Namespace header or \/\{namespace\}\/decode/);
+  });
+
+  it('takes JSON only: 415 for another content type, with what to send', async () => {
+    const form = await post(any, '/decode', '{"payloads":[]}', { 'content-type': 'application/x-www-form-urlencoded' });
+    assert.equal(form.status, 415);
+    assert.match(await form.text(), /Content-Type: application\/json/);
+    assert.equal((await post(any, '/decode', '{}', { 'content-type': 'text/plain' })).status, 415);
+    assert.equal((await post(any, '/decode', '{}', { 'content-type': 'application/vnd.temporal+json' })).status, 200);
+    const bare = await fetch(any.url + '/decode', { method: 'POST', body: new Uint8Array(Buffer.from('{}')) });
+    assert.equal(bare.status, 200, 'no content type at all is read as JSON');
   });
 });
 
