@@ -9,12 +9,11 @@ import {
   type Connection,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { FailureType, InvalidInputError, TrustflowError } from '../common/errors.js';
 import { temporalSettingsFromEnv } from '../common/env.js';
 import { isLoopbackHost } from '../common/transport.js';
-import type { FlowContract, IdReuse } from '../contracts/flow-contract.js';
+import { START_POLICIES, type FlowContract } from '../contracts/flow-contract.js';
 import { SUBMIT_ISSUED_CERTIFICATE, type SubmitIssuedCertificateResult } from '../flows/kpsis/kpsis-issue-certificate.contract.js';
 import { inputSizeProblem, workflowIdProblem } from '../contracts/limits.js';
 import { describeInputIssues } from '../contracts/validation.js';
@@ -58,10 +57,6 @@ function entryOfWorkflow(workflow: FlowWorkflow): FlowEntry {
   return found;
 }
 
-const REUSE_POLICY: Record<IdReuse, WorkflowIdReusePolicy> = {
-  'new-run': 'ALLOW_DUPLICATE',
-  'recorded-result': 'ALLOW_DUPLICATE_FAILED_ONLY',
-};
 
 export interface StartOptions<I> {
   /** Your business id (e.g. `mpt-token-<BIN>`): a second start with the same id joins the running flow. */
@@ -126,8 +121,7 @@ export async function startFlow<I, R>(
       workflowId: o.workflowId,
       args: [o.input],
       // recorded-result: a running run is joined only after its input was compared (below).
-      workflowIdConflictPolicy: flow.contract.idReuse === 'recorded-result' ? 'FAIL' : 'USE_EXISTING',
-      workflowIdReusePolicy: REUSE_POLICY[flow.contract.idReuse],
+      ...START_POLICIES[flow.contract.idReuse],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError))

@@ -10,6 +10,7 @@
 // sizes, never payload content.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -34,6 +35,8 @@ export interface CodecServerOptions {
    * audience and expiry. With authToken and/or oidc set, one of them must be presented.
    */
   oidc?: OidcSettings;
+  /** PEM certificate (chain) and key: serve HTTPS, for callers that reach it over a network. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   /** When set, only these namespaces are served (403 for others); otherwise any. */
   namespaces?: string[];
   maxBodyBytes?: number;
@@ -91,11 +94,12 @@ export class CodecServer {
   get url(): string {
     const a = this.server?.address() as AddressInfo | undefined;
     if (!a) throw new Error('codec server is not listening');
-    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    return `${this.o.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
   async listen(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = this.o.tls ? createHttpsServer({ cert: this.o.tls.cert, key: this.o.tls.key }, handler) : createServer(handler);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.o.port ?? 8234, this.o.host ?? '127.0.0.1', resolve);

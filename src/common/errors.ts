@@ -12,56 +12,82 @@ export const FailureType = {
   ProviderContractViolation: 'ProviderContractViolation',
   ChallengeRejected: 'ChallengeRejected',
   ChallengeAttemptsExhausted: 'ChallengeAttemptsExhausted',
-  /** The TLS handshake failed: our client certificate was refused, or the server's could not be verified. */
   TlsRejected: 'TlsRejected',
-  /** An archive (a provider's ZIP) breaks the extraction limits: path traversal, too large, too many entries. */
   UnsafeArchive: 'UnsafeArchive',
-  /** An input file changed while a flow was using it (a photo after its verification key was created). */
   InputChanged: 'InputChanged',
-  /** The provider's session (Cipher ticket) no longer exists: the flow starts again with a new one. */
   SessionMissing: 'SessionMissing',
-  /** The provider says its service is not started (Cipher 503): the flow waits for it. */
   ServiceNotRunning: 'ServiceNotRunning',
-  /** A key in the container cannot be used (Cipher's verifier: canBeUsed=false). */
   KeyNotUsable: 'KeyNotUsable',
-  /** An operation did not finish within the flow's bound (e.g. an asynchronous signature). */
   OperationTimedOut: 'OperationTimedOut',
-  /** A workflow type this worker does not offer (e.g. a misspelled `--type`): fails at once, never retried. */
   UnknownWorkflowType: 'UnknownWorkflowType',
-  /** A signing certificate that is expired or not yet valid: refused before any provider sees it. */
   CertificateNotValid: 'CertificateNotValid',
-  /** The provider announced planned works over the time of a billed call, and the input asked to fail rather than wait: nothing was billed. */
   ProviderMaintenance: 'ProviderMaintenance',
-  /** A billed request was already made under this workflow id: its recorded result stands, nothing is billed again. */
   AlreadyBilled: 'AlreadyBilled',
-  /** A completed flow of this workflow id ran another input: a completed billed/irreversible flow is never repeated under its id. */
   WorkflowIdTaken: 'WorkflowIdTaken',
-  /** A crypto component the worker needs is not installed (gost-engine). */
   CryptoUnavailable: 'CryptoUnavailable',
-  /** A crypto operation failed for a reason a retry cannot fix (OpenSSL refused the input). */
   CryptoFailed: 'CryptoFailed',
-  /** A CMS could not be decrypted with the given key: not for this recipient, key and certificate differ, bad data. */
   DecryptionFailed: 'DecryptionFailed',
-  /** A signature does not verify (a detached JWS). */
   SignatureInvalid: 'SignatureInvalid',
-  /** The payload codec is misconfigured: an unreadable keyring, or keys missing where encryption is required. */
   CodecMisconfigured: 'CodecMisconfigured',
-  /** A payload was encrypted with a codec key this process does not have. */
   CodecKeyMissing: 'CodecKeyMissing',
-  /** No worker polls the task queue a flow or keeper runs on: nothing was started (client helpers). */
   NoWorker: 'NoWorker',
-  /** The token keeper was ended (`trustflow token end|reset`) while the call waited: ask again. */
   KeeperEnded: 'KeeperEnded',
-  /** The Temporal server refused a call for a reason the input cannot fix (a limit): its reason is in the message. */
   ServerRefused: 'ServerRefused',
-  /** No valid signature from the person before the signer's deadline: nothing was sent to the provider. */
   SignatureDeadlinePassed: 'SignatureDeadlinePassed',
-  /** A person-signer flow on a worker without TRUSTFLOW_SIGNING_PAGE_URL / TRUSTFLOW_SIGNING_LINK_KEY. */
   SigningPageNotConfigured: 'SigningPageNotConfigured',
-  /** A keeper whose signer is a person has no valid token while it waits for them: ask again later. */
   WaitingForSigner: 'WaitingForSigner',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/**
+ * What each failure type means, for callers in any language: published in contract/contract.json and
+ * docs/calling-trustflow.md (a type without a meaning does not compile). `InternalError` is the one
+ * type the error boundary gives an error trustflow did not raise on purpose (common/failures.ts).
+ */
+export const failureTypeMeanings: Readonly<Record<FailureType | 'InternalError', string>> = {
+  InvalidInput:
+    "The input breaks the flow's contract (schema, size, workflow id): the message names the field and how to fix it. Nothing was sent to the provider.",
+  SecretUnavailable:
+    'A secret reference (env:NAME, file:/path) could not be resolved on the worker; the message names the reference, never a value.',
+  KeyStoreUnreadable: 'A key store (PKCS#12, CryptoPro container) could not be opened: wrong password, damaged or unsupported file.',
+  UnsupportedKey: "The key's algorithm or parameters are not ones this flow can sign with.",
+  ProviderRejected:
+    'The provider refused the request (an HTTP 4xx); its code and text are in the message. Retrying the same input will not help.',
+  ProviderUnavailable: "The provider stayed unreachable or answered 5xx/429 through every retry of the activity's policy.",
+  ProviderContractViolation:
+    'The provider answered something its published contract does not allow; the message names the failing paths, never the values.',
+  ChallengeRejected: 'The provider refused the signed challenge (unknown, expired or already used).',
+  ChallengeAttemptsExhausted: 'Every fresh challenge the input allowed (maxChallengeAttempts) was refused.',
+  TlsRejected: "The TLS handshake failed: our client certificate was refused, or the server's could not be verified.",
+  UnsafeArchive: "An archive (a provider's ZIP) breaks the extraction limits: path traversal, too large, too many entries.",
+  InputChanged: 'An input file changed while a flow was using it (a photo after its verification key was created).',
+  SessionMissing: "The provider's session (Cipher ticket) no longer exists: the flow starts again with a new one.",
+  ServiceNotRunning: 'The provider says its service is not started (Cipher 503): the flow waits for it.',
+  KeyNotUsable: "A key in the container cannot be used (Cipher's verifier: canBeUsed=false).",
+  OperationTimedOut: "An operation did not finish within the flow's bound (e.g. an asynchronous signature).",
+  UnknownWorkflowType: 'A workflow type this worker does not offer (e.g. a misspelled type): fails at once, never retried.',
+  CertificateNotValid: 'A signing certificate that is expired or not yet valid: refused before any provider sees it.',
+  ProviderMaintenance:
+    'The provider announced planned works over the time of a billed call, and the input asked to fail rather than wait: nothing was billed.',
+  AlreadyBilled: 'A billed request was already made under this workflow id: its recorded result stands, nothing is billed again.',
+  WorkflowIdTaken:
+    'A completed flow of this workflow id ran another input: a completed billed/irreversible flow is never repeated under its id.',
+  CryptoUnavailable: 'A crypto component the worker needs is not installed (gost-engine).',
+  CryptoFailed: 'A crypto operation failed for a reason a retry cannot fix (OpenSSL refused the input).',
+  DecryptionFailed: 'A CMS could not be decrypted with the given key: not for this recipient, key and certificate differ, bad data.',
+  SignatureInvalid: "A signature does not verify (a detached JWS, a person's CMS).",
+  CodecMisconfigured: 'The payload codec is misconfigured: an unreadable keyring, or keys missing where encryption is required.',
+  CodecKeyMissing:
+    'A payload was encrypted with a codec key this process does not have: add that key to the keyring (after the active one).',
+  NoWorker: 'No worker polls the task queue a flow or keeper runs on: nothing was started (client helpers).',
+  KeeperEnded: 'The token keeper was ended (`trustflow token end|reset`) while the call waited: ask again.',
+  ServerRefused: 'The Temporal server refused a call for a reason the input cannot fix (a limit): its reason is in the message.',
+  SignatureDeadlinePassed: "No valid signature from the person before the signer's deadline: nothing was sent to the provider.",
+  SigningPageNotConfigured: 'A person-signer flow on a worker without TRUSTFLOW_SIGNING_PAGE_URL / TRUSTFLOW_SIGNING_LINK_KEY.',
+  WaitingForSigner: 'A keeper whose signer is a person has no valid token while it waits for them: ask again later.',
+  InternalError:
+    'An error trustflow did not raise on purpose; its message names only its class (it may have quoted a secret). Retried by the activity policy; report it.',
+};
 
 /** Base of every error trustflow raises on purpose: carries the failure type and whether a retry can help. */
 export class TrustflowError extends Error {

@@ -23,3 +23,19 @@ export const searchAttributes = {
 } as const;
 
 export const allSearchAttributeKeys = Object.values(searchAttributes);
+
+/** What each search attribute holds, for callers and operators (contract/contract.json, docs). */
+// Every key above has its line here (test/unit/contract-files.test.ts checks it).
+export const searchAttributeMeanings: Readonly<Record<string, string>> = {
+  TrustflowFlow: "The flow's workflow type (mptSignIn, ...), set by every trustflow workflow.",
+  TrustflowProvider: 'The service the flow talks to: ismpt, kontur, kisc, cipher, kpsis.',
+  TrustflowStep: "The flow's current step (the `status` query's step): e.g. TrustflowStep = 'waiting_for_signature'.",
+  TrustflowOutcome: 'running, then succeeded, failed, not_matched (KISC) or timed_out (KPSIS).',
+  KiscIdempotencyKey: "KISC: the verification's x-idempotency-key (a random UUID), set before the billed call.",
+  KiscBilledAt: "KISC: when the verification's result arrived (the billed moment).",
+  KeyExpiresInDays: "Cipher flows: whole days until the signing key's certificate expires (KeyExpiresInDays < 14).",
+  TrustflowCredentialState: "Credential watches: the credential's state, e.g. 'expiring'.",
+  TrustflowCredentialKind:
+    "Credential watches: the credential's kind (pkcs12, mtls, certificate, cipher-container, kpsis-certificate, cryptopro-container).",
+  TrustflowCredentialNotAfter: "Credential watches: the earliest notAfter of the credential's certificates (its chain included).",
+};

@@ -37,6 +37,16 @@ export interface FlowContract<
  */
 export type IdReuse = 'new-run' | 'recorded-result';
 
+/**
+ * The start options that implement each IdReuse rule, for every client in any language (the TS
+ * helpers use them, contract/contract.json publishes them). recorded-result: a running run is not
+ * joined blindly (FAIL), the caller compares inputs first (client/flows.ts does).
+ */
+export const START_POLICIES = {
+  'new-run': { workflowIdReusePolicy: 'ALLOW_DUPLICATE', workflowIdConflictPolicy: 'USE_EXISTING' },
+  'recorded-result': { workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', workflowIdConflictPolicy: 'FAIL' },
+} as const satisfies Record<IdReuse, { workflowIdReusePolicy: string; workflowIdConflictPolicy: string }>;
+
 /** Builds a contract, fixing its result type: `defineFlow<MyResult>()({ workflowType, ... })`. */
 export function defineFlow<TResult>() {
   return <TType extends string, TSchema extends z.ZodType, TStep extends string>(

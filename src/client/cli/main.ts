@@ -11,6 +11,7 @@
 //   token.ts        token ismpt|kontur|status|end|reset
 //   signing-server.ts  signing-server (the signing page's HTTP server)
 //   signing-link.ts    signing-link (a fresh link for a flow that waits for a person)
+//   schema.ts          schema (the contract for callers in other languages: JSON Schemas, contract.json)
 // Adding a command: one entry in its group's `commands` table.
 import { WorkflowFailedError } from '@temporalio/client';
 import { closestName } from '../../common/closest-name.js';
@@ -36,6 +37,7 @@ import * as key from './key.js';
 import * as kisc from './kisc.js';
 import * as kontur from './kontur.js';
 import type { Commands } from './shared.js';
+import * as schema from './schema.js';
 import * as signingLink from './signing-link.js';
 import * as signingServer from './signing-server.js';
 import * as token from './token.js';
@@ -61,6 +63,7 @@ const table: Readonly<Record<string, CommandDefinition<OptionSpecs> | Group>> = 
   kontur: { summary: 'Kontur (Russia) sessions, called directly', commands: kontur.commands },
   'signing-server': signingServer.commands['signing-server']!,
   'signing-link': signingLink.commands['signing-link']!,
+  schema: schema.commands.schema!,
 };
 
 const isGroup = (e: CommandDefinition<OptionSpecs> | Group): e is Group => 'commands' in e;
