@@ -97,7 +97,7 @@ function tlsFromEnv(): { cert: Buffer; key: Buffer } | undefined {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`${name}=${path}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+      throw new Error(`${name}=${path}: cannot read (${(err as NodeJS.ErrnoException).code})`, { cause: err });
     }
   };
   return { cert: read('TRUSTFLOW_CODEC_TLS_CERT_FILE', certFile), key: read('TRUSTFLOW_CODEC_TLS_KEY_FILE', keyFile) };
