@@ -65,6 +65,13 @@ describe('contract/ is what the code generates', () => {
       assert.ok((failureTypeMeanings[type] ?? '').length > 20, `${type} has no meaning`);
     }
     assert.deepEqual(Object.keys(searchAttributeMeanings).sort(), allSearchAttributeKeys.map((k) => k.name).sort());
+    const reliability = readFileSync(join(repoRoot, 'docs', 'reliability.md'), 'utf8');
+    const table = reliability.slice(reliability.indexOf('## Failure types'));
+    assert.deepEqual(
+      Object.keys(failureTypeMeanings).filter((type) => !table.includes(`\`${type}\``)),
+      [],
+      "docs/reliability.md's failure types table names every type",
+    );
   });
 
   it('flows are found by workflow type or CLI name, nothing else', () => {
