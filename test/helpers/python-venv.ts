@@ -48,8 +48,7 @@ export async function pythonVenv(o: { venvDir: string; requirements: string; int
   const probe = await run(interpreter, ['-c', 'import json, sys; print(json.dumps([list(sys.version_info[:3]), sys.executable]))'], {
     timeoutMs: 30_000,
   });
-  if (probe.error?.code === 'ENOENT')
-    return { ok: false, missing: `${interpreter} (not found; set TRUSTFLOW_PYTHON to a Python >= 3.10)` };
+  if (probe.error?.code === 'ENOENT') return { ok: false, missing: `${interpreter} (not found; set TRUSTFLOW_PYTHON to a Python >= 3.10)` };
   if (probe.code !== 0) return { ok: false, missing: `a working ${interpreter} (it failed: ${tail(probe, 3)})` };
   const [version, executable] = JSON.parse(probe.stdout) as [[number, number, number], string];
   const [major, minor] = version;
