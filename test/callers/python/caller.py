@@ -62,6 +62,16 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
+def describe(err: BaseException) -> str:
+    """An error with its causes (a WorkflowFailureError says little without them): "A: x <- B: y"."""
+    parts: list[str] = []
+    cause: BaseException | None = err
+    while cause is not None and len(parts) < 5:
+        parts.append(f"{type(cause).__name__}: {cause}")  # an ApplicationError's str starts with its type
+        cause = cause.__cause__
+    return " <- ".join(parts)
+
+
 class Checks:
     """Runs checks one after another, printing one JSON line for each."""
 
@@ -86,7 +96,7 @@ class Checks:
         except Exception as err:  # anything else: its type and message, and (unless the codec's) the trace on stderr
             if not isinstance(err, CodecServerError):
                 traceback.print_exc(file=sys.stderr)
-            return self._report(name, False, {"error": f"{type(err).__name__}: {err}"})
+            return self._report(name, False, {"error": describe(err)})
         self._report(name, True, {k: v for k, v in detail.items() if not k.startswith("_")})
         return detail
 
