@@ -6,6 +6,9 @@
 // packages it skips with the reason, and fails in CI (CI set), where they must be there.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { sandboxAdmin } from '../../src/sandbox/index.js';
@@ -67,12 +70,24 @@ function skipWithoutPython(t: TestContext): boolean {
 
 /** Runs caller.py with the caller's environment only: no codec keys (it must use the codec server). */
 function runCaller(mode: 'codec' | 'flows'): Promise<CallerRun> {
+  return runPython([join(callerDir, 'caller.py'), mode], mode);
+}
+
+/** The one ```python block of docs/calling-trustflow.md, as a reader copies it. */
+function docsSnippet(): string {
+  const doc = readFileSync(join(repoRoot, 'docs', 'calling-trustflow.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.equal(blocks.length, 1, 'one Python snippet in docs/calling-trustflow.md');
+  return blocks[0]!;
+}
+
+function runPython(args: string[], mode: string): Promise<CallerRun> {
   assert.ok(venv.ok && env);
   const { TRUSTFLOW_CODEC_KEYS: _keys, ...callerEnv } = env.processEnv;
   const inherited = Object.fromEntries(
     ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
   );
-  const child = spawn(venv.python, [join(callerDir, 'caller.py'), mode], {
+  const child = spawn(venv.python, args, {
     cwd: callerDir,
     env: { ...inherited, ...callerEnv, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,6 +106,7 @@ function runCaller(mode: 'codec' | 'flows'): Promise<CallerRun> {
       clearTimeout(timer);
       const lines = stdout.split('\n').filter((l) => l.trim() !== '');
       const checks: Check[] = [];
+      if (mode === 'snippet') return resolve({ code, signal, stdout, stderr, checks });
       for (const line of lines) {
         try {
           checks.push(JSON.parse(line) as Check);
@@ -184,5 +200,25 @@ describe('a Python service calling trustflow (temporalio SDK, codec server)', ()
       assert.ok(!printed.includes(value), `the caller printed the ${label}`);
     }
     assert.doesNotMatch(printed, /eyJ[\w-]{10,}\.[\w-]{10,}/, 'the caller printed a JWT (the IS MPT token)');
+  });
+
+  it("the docs' Python snippet, copied as written, connects through the codec server and reads a typed failure", async (t) => {
+    if (skipWithoutPython(t)) return;
+    // Its input has placeholders (https://<stand>/…), so the worker refuses it: the snippet prints the
+    // failure's type and decoded message, then raises. That is what a reader sees first, too.
+    const dir = await mkdtemp(join(tmpdir(), 'trustflow-py-snippet-'));
+    try {
+      // As the docs say: the snippet, with trustflow_codec.py copied next to it.
+      const file = join(dir, 'start_mpt_sign_in.py');
+      await writeFile(file, docsSnippet());
+      await writeFile(join(dir, 'trustflow_codec.py'), readFileSync(join(callerDir, 'trustflow_codec.py')));
+      const r = await runPython([file], 'snippet');
+      const context = `\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+      assert.equal(r.code, 1, `the snippet re-raises the failure${context}`);
+      assert.match(r.stdout, /^InvalidInput: .*baseUrl/m, `the decoded failure type and message${context}`);
+      assert.match(r.stderr, /WorkflowFailureError/, context);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
