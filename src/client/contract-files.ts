@@ -36,7 +36,7 @@ export function flowTypeNamed(name: string): FlowType | undefined {
 /** One flow's input (what a caller sends: defaults may be left out) or result, as JSON Schema. */
 export function flowJsonSchema(type: FlowType, kind: SchemaKind): Record<string, unknown> {
   const contract = flowContracts[type] as FlowContract;
-  const schema = kind === 'input' ? contract.inputSchema : resultSchemaOf(contract);
+  const schema = kind === 'input' ? contract.inputSchema : contract.resultSchema;
   const generated = z.toJSONSchema(schema, { io: kind === 'input' ? 'input' : 'output', unrepresentable: 'throw' }) as Record<
     string,
     unknown
@@ -74,11 +74,6 @@ function withStandardFormats(node: unknown): unknown {
   );
 }
 
-function resultSchemaOf(contract: FlowContract): z.ZodType {
-  const schema = (contract as FlowContract & { resultSchema?: z.ZodType }).resultSchema;
-  if (!schema) throw new Error(`${contract.workflowType} has no result schema`);
-  return schema;
-}
 
 /** Extra messages a flow answers besides the `status` query. */
 const FLOW_MESSAGES: Partial<Record<FlowType, { queries?: string[]; updates?: string[] }>> = {

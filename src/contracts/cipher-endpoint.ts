@@ -3,6 +3,7 @@
 // personal data (owner names) and travel only through the encryption codec.
 import { z } from 'zod';
 import { fileReference, providerUrl, strictObject } from './fields.js';
+import { resultObject } from './flow-contract.js';
 import { MAX_PATH_LENGTH } from './limits.js';
 
 export const CipherEndpointSchema = strictObject({
@@ -26,25 +27,29 @@ export const TicketPolicySchema = {
 };
 
 /** What an operator needs to know about a key: no tax numbers, passports or addresses. */
-export interface CertificateSummary {
-  owner: string | null;
-  organization: string | null;
-  issuer: string | null;
-  serialNumber: string | null;
-  notBefore: string | null;
-  notAfter: string | null;
+export const CertificateSummarySchema = resultObject({
+  owner: z.string().nullable().describe("The owner's full name (personal data)"),
+  organization: z.string().nullable().describe("The owner's organisation"),
+  issuer: z.string().nullable().describe('The issuing CA'),
+  serialNumber: z.string().nullable().describe("The certificate's serial number, as the agent reports it"),
+  notBefore: z.string().nullable().describe('Start of validity, verbatim as the Cipher agent writes it (not reformatted)'),
+  notAfter: z.string().nullable().describe('End of validity, verbatim as the Cipher agent writes it (not reformatted)'),
   /** Whole days from the flow's time to notAfter (negative when expired). */
-  daysLeft: number | null;
-  algorithm: string | null;
+  daysLeft: z.number().int().nullable().describe("Whole days from the flow's time to notAfter (negative when expired)"),
+  algorithm: z.string().nullable().describe("The key's signature algorithm, as the agent names it"),
   /** Start keys (isTemporary) must be changed through the agent's key-change dialog. */
-  isTemporary: boolean | null;
-  isQualified: boolean | null;
-}
+  isTemporary: z.boolean().nullable().describe("A start key: must be changed through the agent's key-change dialog"),
+  isQualified: z.boolean().nullable().describe('A qualified certificate'),
+});
+export type CertificateSummary = z.output<typeof CertificateSummarySchema>;
 
-export interface KeyUsageSummary {
+export const KeyUsageSummarySchema = resultObject({
   /** present: usable; absent: no such key in the container; unusable: present but refused (message). */
-  state: 'present' | 'absent' | 'unusable';
+  state: z
+    .enum(['present', 'absent', 'unusable'])
+    .describe('present: usable; absent: no such key in the container; unusable: present but refused (see message)'),
   /** The service's warning or reason, verbatim (its language). */
-  message: string | null;
-  certificate: CertificateSummary | null;
-}
+  message: z.string().nullable().describe("The service's warning or reason, verbatim (its language)"),
+  certificate: CertificateSummarySchema.nullable().describe("The key's certificate, when the service reported one"),
+});
+export type KeyUsageSummary = z.output<typeof KeyUsageSummarySchema>;

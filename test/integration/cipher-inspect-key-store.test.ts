@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { executeFlow } from '../../src/client/flows.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { assertResultFitsContract } from '../helpers/result-schema.js';
 import { cipherInspectKeyStore } from '../../src/flows/index.js';
 
 const taskQueue = 'cipher-inspect-test';
@@ -46,6 +47,7 @@ describe('cipherInspectKeyStore', () => {
     assert.equal(ok.signature.certificate!.owner, 'Коваль Кирило Кирилович');
     assert.equal(ok.signature.certificate!.notAfter, new Date(container('cipher-key').notAfter).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     assert.deepEqual(ok.warnings, []);
+    assertResultFitsContract('cipherInspectKeyStore', ok, ['signature', 'keyAgreement', 'warnings']);
 
     const expiring = await executeFlow(client, cipherInspectKeyStore, {
       workflowId: wfId('inspect-expiring'),
@@ -71,6 +73,7 @@ describe('cipherInspectKeyStore', () => {
     assert.equal(expired.signature.state, 'unusable');
     assert.match(expired.signature.message!, /Термін дії/);
     assert.ok(expired.signature.certificate!.daysLeft! < 0);
+    assertResultFitsContract('cipherInspectKeyStore', expired, ['signature', 'keyAgreement', 'warnings']);
     assert.equal((await state()).ticketsDeleted, 3);
   });
 });

@@ -14,6 +14,7 @@ import { searchAttributes } from '../../src/common/search-attributes.js';
 import { runOpenssl } from '../../src/crypto/openssl.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { assertResultFitsContract } from '../helpers/result-schema.js';
 import { findSecrets, storedHistory } from '../helpers/history.js';
 import { cipherSign } from '../../src/flows/index.js';
 
@@ -96,6 +97,7 @@ describe('cipherSign on a real Temporal server', () => {
     assert.equal(r.signer.owner, 'Коваль Кирило Кирилович');
     assert.ok(r.signer.daysLeft! >= 360);
     assert.deepEqual(r.warnings, []);
+    assertResultFitsContract('cipherSign', r, ['signatureBytes', 'signer', 'warnings']);
     const s = await state();
     assert.deepEqual([s.ticketsCreated, s.ticketsDeleted, s.signaturesCreated], [1, 1, 1]);
 
@@ -122,6 +124,7 @@ describe('cipherSign on a real Temporal server', () => {
     });
     assert.equal(r.outputFile, out);
     assert.equal(r.signatureBase64, undefined);
+    assertResultFitsContract('cipherSign', r, ['signatureBytes', 'signer', 'warnings']);
     assert.ok(await opensslVerifies(await readFile(out)));
   });
 

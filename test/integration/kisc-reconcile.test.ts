@@ -12,6 +12,7 @@ import { openMutualTls } from '../../src/providers/mutual-tls.js';
 import { resolveSecret } from '../../src/secrets/resolve.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { assertResultFitsContract } from '../helpers/result-schema.js';
 import { kiscReconcile, kiscVerifyIdentity } from '../../src/flows/index.js';
 
 const taskQueue = 'kisc-reconcile-test';
@@ -77,5 +78,16 @@ describe('kiscReconcile', () => {
       [[stranger.x_idempotency_key, 'FORENSICS', stranger.result]],
     );
     assert.ok(!r.unexpected.some((u) => u.idempotencyKey === ours.idempotencyKey));
+    assert.ok(r.missing.length > 0, 'the earlier verification, reported missing, is held to the schema too');
+    assertResultFitsContract('kiscReconcile', r, [
+      'from',
+      'to',
+      'recorded',
+      'reported',
+      'matched',
+      'missing',
+      'unexpected',
+      'chargedWithoutResult',
+    ]);
   });
 });

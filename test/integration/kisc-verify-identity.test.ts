@@ -13,6 +13,7 @@ import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.j
 import { searchAttributes } from '../../src/common/search-attributes.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { assertResultFitsContract } from '../helpers/result-schema.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { plannedWorksNews } from '../helpers/kisc-news.js';
 import { kiscVerifyIdentity } from '../../src/flows/index.js';
@@ -34,6 +35,8 @@ const tlsOf = (name: string) => ({
 const wfId = (name: string) => `test-kisc-${name}-${++n}`;
 const state = () => sandboxAdmin(admin, 'state');
 const fileOf = (ref: string) => ref.slice('file:'.length);
+/** The fields every kiscVerifyIdentity result has (its JSON Schema's `required`). */
+const REQUIRED = ['outcome', 'similarity', 'minSimilarity', 'vendor', 'idempotencyKey', 'verifiedAt'] as const;
 
 before(async () => {
   t = await startFlowTestEnv(taskQueue);
@@ -54,6 +57,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     assert.equal(r.vendor, 'VisionLabs');
     assert.deepEqual(r.personalData, { last_name: 'САРСЕНБАЕВ', first_name: 'ЕРЛАН', middle_name: 'МАРАТҰЛЫ', birth_date: '1989-01-01' });
     assert.equal(r.missingFields, undefined);
+    assertResultFitsContract('kiscVerifyIdentity', r, REQUIRED);
 
     const s = await state();
     assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
@@ -92,6 +96,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     });
     assert.deepEqual(r.personalData, { last_name: 'САРСЕНБАЕВ', mobilephone: '+77011234567' });
     assert.deepEqual(r.missingFields, ['no_such_field']);
+    assertResultFitsContract('kiscVerifyIdentity', r, REQUIRED);
   });
 
   it('ends as not_matched below minSimilarity, billed once, without asking for personal data', async () => {
@@ -104,6 +109,7 @@ describe('kiscVerifyIdentity on a real Temporal server', () => {
     assert.equal(r.outcome, 'not_matched');
     assert.ok(r.similarity < r.minSimilarity);
     assert.equal(r.personalData, undefined);
+    assertResultFitsContract('kiscVerifyIdentity', r, REQUIRED);
     const s = await state();
     assert.deepEqual(s.billedPerKey, { [r.idempotencyKey]: 1 });
     assert.equal(s.calls['POST /data'], undefined);

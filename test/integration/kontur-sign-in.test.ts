@@ -11,6 +11,7 @@ import { FailureType } from '../../src/common/errors.js';
 import { runGostOpenssl } from '../../src/crypto/openssl-gost-engine.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { assertResultFitsContract } from '../helpers/result-schema.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { konturSignIn } from '../../src/flows/index.js';
 import { vectorsOrSkip } from '../helpers/paths.js';
@@ -58,6 +59,7 @@ describe('konturSignIn on a real Temporal server', () => {
     const r = await executeFlow(client, konturSignIn, { workflowId, input: input(), taskQueue });
     assert.ok(await sessionWorks(r.sid));
     assert.equal(Date.parse(r.expiresAt) - Date.parse(r.obtainedAt), 30 * 86400_000);
+    assertResultFitsContract('konturSignIn', r, ['sid', 'refreshToken', 'expiresAt', 'obtainedAt']);
     const s = await state();
     assert.deepEqual([s.successfulApprovals, s.calls['POST /auth/{version}/authenticate-by-cert']], [1, 1]);
 

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { submitKpsisCertificate, startFlow, executeFlow } from '../../src/client/flows.js';
-import type { KpsisIssueCertificateInput } from '../../src/flows/kpsis/kpsis-issue-certificate.contract.js';
+import {
+  SubmitIssuedCertificateResultSchema,
+  type KpsisIssueCertificateInput,
+} from '../../src/flows/kpsis/kpsis-issue-certificate.contract.js';
 import { STATUS_QUERY_NAME, type FlowStatus } from '../../src/contracts/status.js';
 import { alertSettingsFromEnv } from '../../src/common/alert-settings.js';
 import { FailureType } from '../../src/common/errors.js';
@@ -17,6 +20,7 @@ import { searchAttributes } from '../../src/common/search-attributes.js';
 import { runOpenssl, withPrivateTempDir } from '../../src/crypto/openssl.js';
 import { issueSandboxCertificate, sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { assertFitsSchema, assertResultFitsContract } from '../helpers/result-schema.js';
 import { findSecrets, storedHistory } from '../helpers/history.js';
 import { kpsisIssueCertificate } from '../../src/flows/index.js';
 
@@ -33,6 +37,8 @@ const input = (extra: Partial<KpsisIssueCertificateInput> = {}): KpsisIssueCerti
   ...extra,
 });
 const state = () => sandboxAdmin(sandbox.simulators.kpsis.adminBaseUrl, 'state');
+/** The fields every kpsisIssueCertificate result has (its JSON Schema's `required`). */
+const REQUIRED = ['outcome', 'request', 'artifacts', 'requestedAt'] as const;
 const statusOf = (workflowId: string) => client.workflow.getHandle(workflowId).query<FlowStatus>(STATUS_QUERY_NAME);
 async function waitingForCa(workflowId: string): Promise<FlowStatus> {
   for (let i = 0; i < 400; i++) {
@@ -132,6 +138,8 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     assert.equal(r.artifacts.shards.length, 5);
     assert.match(r.request.subject, /CN=\*\.example\.org/);
     assert.deepEqual(r.request.subjectAltNames, ['DNS:*.example.org', 'DNS:www.example.org']);
+    assertResultFitsContract('kpsisIssueCertificate', r, REQUIRED);
+    assertFitsSchema(SubmitIssuedCertificateResultSchema, accepted, ['accepted', 'certificate'], "submitIssuedCertificate's result");
     await assert.rejects(submitKpsisCertificate(client, workflowId, good), 'a finished flow takes no second certificate');
 
     // History: no password, shard or key bytes.
@@ -157,6 +165,7 @@ describe('kpsisIssueCertificate on a real Temporal server', () => {
     const reminders = received.filter((m) => m.credentialId === workflowId);
     assert.equal(r.outcome, 'timed_out');
     assert.equal(r.certificate, undefined);
+    assertResultFitsContract('kpsisIssueCertificate', r, REQUIRED);
     assert.ok(reminders.length >= 2 && reminders.length <= 4, `reminders: ${reminders.length}`);
     // The one alert shape (contracts/alert.ts): a stable alertId per reminder, the organisation only.
     assert.deepEqual(

@@ -12,6 +12,7 @@ import { FailureType } from '../../src/common/errors.js';
 import { jwtExp } from '../../src/providers/ismpt/token.js';
 import { sandboxAdmin, type Sandbox } from '../../src/sandbox/index.js';
 import { failureOf, startFlowTestEnv, type FlowTestEnv } from '../helpers/flow-env.js';
+import { assertResultFitsContract } from '../helpers/result-schema.js';
 import { findSecrets, storedHistory, visibleMetadata } from '../helpers/history.js';
 import { pkcs12Secrets } from '../helpers/keys.js';
 import { testDataConverter, testKeyring, testWorkflowBundle } from '../helpers/temporal.js';
@@ -62,6 +63,7 @@ describe('mptSignIn on a real Temporal server', () => {
 
     const status = await client.workflow.getHandle(workflowId).query<FlowStatus>('status');
     assert.deepEqual([status.step, status.outcome], ['done', 'succeeded']);
+    assertResultFitsContract('mptSignIn', result, ['token', 'expiresAt', 'obtainedAt']);
   });
 
   it('signs in with an OpenSSL 3 AES-256 PKCS#12', async () => {

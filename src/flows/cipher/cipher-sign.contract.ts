@@ -2,11 +2,11 @@
 // user's key container. Pure (zod only). Inputs name the data and the key container by reference and
 // the password by secret reference.
 import { z } from 'zod';
-import type { CertificateSummary } from '../../contracts/cipher-endpoint.js';
+import { CertificateSummarySchema } from '../../contracts/cipher-endpoint.js';
 import { CipherInspectKeyStoreInputSchema } from './cipher-inspect-key-store.contract.js';
 import { CipherOptionsSchema } from '../../contracts/cipher-options.js';
 import { absolutePath, fileReference, strictObject } from '../../contracts/fields.js';
-import { defineFlow } from '../../contracts/flow-contract.js';
+import { defineFlow, resultObject } from '../../contracts/flow-contract.js';
 
 export const CIPHER_SIGN = 'cipherSign';
 
@@ -31,15 +31,16 @@ export const CipherSignInputSchema = CipherInspectKeyStoreInputSchema.extend({
 });
 export type CipherSignInput = z.input<typeof CipherSignInputSchema>;
 
-export interface CipherSignResult {
+export const CipherSignResultSchema = resultObject({
   /** Base64 DER CMS, when no output file was named. */
-  signatureBase64?: string;
+  signatureBase64: z.string().optional().describe('The signature, base64 DER CMS, when no output file was named'),
   /** The file the signature was written to, when `output` was given. */
-  outputFile?: string;
-  signatureBytes: number;
-  signer: CertificateSummary;
-  warnings: string[];
-}
+  outputFile: z.string().optional().describe("The file the signature was written to, when the input's output was given"),
+  signatureBytes: z.number().int().describe("The signature's size in bytes (DER)"),
+  signer: CertificateSummarySchema.describe("The signing key's certificate"),
+  warnings: z.array(z.string()).describe("Warnings to act on (the service's messages of usable keys, e.g. expiring soon)"),
+});
+export type CipherSignResult = z.output<typeof CipherSignResultSchema>;
 
 export const CIPHER_SIGN_STEPS = [
   'validating',
@@ -54,10 +55,11 @@ export const CIPHER_SIGN_STEPS = [
 ] as const;
 export type CipherSignStep = (typeof CIPHER_SIGN_STEPS)[number];
 
-export const cipherSignContract = defineFlow<CipherSignResult>()({
+export const cipherSignContract = defineFlow({
   workflowType: CIPHER_SIGN,
   provider: 'cipher',
   inputSchema: CipherSignInputSchema,
+  resultSchema: CipherSignResultSchema,
   steps: CIPHER_SIGN_STEPS,
   idReuse: 'new-run',
   summarize: (r) => ({

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Pkcs12SignerSpecSchema } from '../../contracts/signer-spec.js';
 import { BoundedPersonSignerSpecSchema } from '../../contracts/person-signer-spec.js';
 import { providerUrl, strictObject } from '../../contracts/fields.js';
-import { defineFlow } from '../../contracts/flow-contract.js';
+import { defineFlow, resultObject } from '../../contracts/flow-contract.js';
 
 export const MPT_SIGN_IN = 'mptSignIn';
 
@@ -32,22 +32,26 @@ export type MptSignInParsedInput = z.output<typeof MptSignInInputSchema>;
 /** An input whose signer is a key file (the sandbox's example, most tests). */
 export type MptKeyFileSignInInput = MptSignInInput & { signer: z.input<typeof Pkcs12SignerSpecSchema> };
 
-export interface MptSignInResult {
+export const MptSignInResultSchema = resultObject({
   /** Bearer token for the IS MPT API. Secret: travels only through the encryption codec. */
-  token: string;
+  token: z.string().describe('Bearer token for the IS MPT API. Secret: travels only through the encryption codec'),
   /** ISO 8601. */
-  expiresAt: string;
+  expiresAt: z.iso
+    .datetime()
+    .describe("When the token expires (its JWT exp, the stand's expireDate, or the default lifetime), ISO 8601 UTC"),
   /** ISO 8601. */
-  obtainedAt: string;
-}
+  obtainedAt: z.iso.datetime().describe('When the token was obtained, ISO 8601 UTC'),
+});
+export type MptSignInResult = z.output<typeof MptSignInResultSchema>;
 
 export const MPT_STEPS = ['validating', 'fetching_challenge', 'signing', 'waiting_for_signature', 'exchanging', 'done'] as const;
 export type MptStep = (typeof MPT_STEPS)[number];
 
-export const mptSignInContract = defineFlow<MptSignInResult>()({
+export const mptSignInContract = defineFlow({
   workflowType: MPT_SIGN_IN,
   provider: 'ismpt',
   inputSchema: MptSignInInputSchema,
+  resultSchema: MptSignInResultSchema,
   steps: MPT_STEPS,
   idReuse: 'new-run',
   summarize: (r) => ({ token: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { iinProblem } from '../../common/iin.js';
 import { workflowWaits } from '../../common/policies.js';
 import { DurationSchema, fileReference } from '../../contracts/fields.js';
-import { defineFlow } from '../../contracts/flow-contract.js';
+import { defineFlow, resultObject } from '../../contracts/flow-contract.js';
 import { KiscEndpointSchema } from '../../contracts/kisc-endpoint.js';
 import { Pkcs12SignerSpecSchema } from '../../contracts/signer-spec.js';
 
@@ -102,30 +102,39 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
 export type KiscVerifyIdentityInput = z.input<typeof KiscVerifyIdentityInputSchema>;
 export type KiscVerifyIdentityParsedInput = z.output<typeof KiscVerifyIdentityInputSchema>;
 
-export interface KiscVerifyIdentityResult {
+export const KiscVerifyIdentityResultSchema = resultObject({
   /** not_matched: the similarity was below minSimilarity; no personal data was requested. */
-  outcome: 'verified' | 'not_matched';
-  similarity: number;
-  minSimilarity: number;
+  outcome: z
+    .enum(['verified', 'not_matched'])
+    .describe('verified: the similarity reached minSimilarity; not_matched: it was below, and no personal data was requested'),
+  similarity: z.number().describe("The face's similarity to the state record, as KISC reports it (on the vendor's scale)"),
+  minSimilarity: z.number().describe("The input's threshold the similarity was compared with"),
   /** The vendor's name as KISC reports it. */
-  vendor: string;
+  vendor: z.string().describe("The biometric vendor's name as KISC reports it"),
   /** The x-idempotency-key of the (single, billed) verification. */
-  idempotencyKey: string;
+  idempotencyKey: z.string().describe('The x-idempotency-key of the (single, billed) verification'),
   /** Workflow time at which the verification result was obtained, ISO 8601. */
-  verifiedAt: string;
+  verifiedAt: z.iso.datetime().describe('Workflow time at which the verification result was obtained, ISO 8601 UTC'),
   /** Only the requested fields. Personal data: travels only through the encryption codec. */
-  personalData?: Record<string, unknown>;
+  personalData: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      "KISC's personal data, only the requested fields (verified with fetchPersonalData only). Personal data: travels only through the encryption codec",
+    ),
   /** Requested fields KISC's answer did not contain. */
-  missingFields?: string[];
-}
+  missingFields: z.array(z.string()).optional().describe("Requested fields KISC's answer did not contain (absent when none)"),
+});
+export type KiscVerifyIdentityResult = z.output<typeof KiscVerifyIdentityResultSchema>;
 
 export const KISC_VERIFY_STEPS = ['validating', 'verifying', 'fetching_personal_data', 'done', 'not_matched'] as const;
 export type KiscVerifyStep = (typeof KISC_VERIFY_STEPS)[number];
 
-export const kiscVerifyIdentityContract = defineFlow<KiscVerifyIdentityResult>()({
+export const kiscVerifyIdentityContract = defineFlow({
   workflowType: KISC_VERIFY_IDENTITY,
   provider: 'kisc',
   inputSchema: KiscVerifyIdentityInputSchema,
+  resultSchema: KiscVerifyIdentityResultSchema,
   steps: KISC_VERIFY_STEPS,
   idReuse: 'recorded-result',
   summarize: (r) => ({

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DecryptionKeySpecSchema } from '../../contracts/decryption-key-spec.js';
 import { providerUrl, SecretRefSchema, strictObject } from '../../contracts/fields.js';
-import { defineFlow } from '../../contracts/flow-contract.js';
+import { defineFlow, resultObject } from '../../contracts/flow-contract.js';
 
 export const KONTUR_SIGN_IN = 'konturSignIn';
 
@@ -34,22 +34,24 @@ export const KonturSignInInputSchema = strictObject({
 });
 export type KonturSignInInput = z.input<typeof KonturSignInInputSchema>;
 
-export interface KonturSignInResult {
+export const KonturSignInResultSchema = resultObject({
   /** auth.sid: secret, only through the encryption codec. */
-  sid: string;
+  sid: z.string().describe('The session, auth.sid. Secret: travels only through the encryption codec'),
   /** Secret, only through the encryption codec. */
-  refreshToken: string;
-  expiresAt: string;
-  obtainedAt: string;
-}
+  refreshToken: z.string().describe("The session's refresh token. Secret: travels only through the encryption codec"),
+  expiresAt: z.iso.datetime().describe('When the session expires (obtainedAt + the input sessionTtlSeconds), ISO 8601 UTC'),
+  obtainedAt: z.iso.datetime().describe('When the session was obtained, ISO 8601 UTC'),
+});
+export type KonturSignInResult = z.output<typeof KonturSignInResultSchema>;
 
 export const KONTUR_STEPS = ['validating', 'refreshing', 'authenticating', 'approving', 'done'] as const;
 export type KonturStep = (typeof KONTUR_STEPS)[number];
 
-export const konturSignInContract = defineFlow<KonturSignInResult>()({
+export const konturSignInContract = defineFlow({
   workflowType: KONTUR_SIGN_IN,
   provider: 'kontur',
   inputSchema: KonturSignInInputSchema,
+  resultSchema: KonturSignInResultSchema,
   steps: KONTUR_STEPS,
   idReuse: 'new-run',
   summarize: (r) => ({ sid: '(secret)', refreshToken: '(secret)', expiresAt: r.expiresAt, obtainedAt: r.obtainedAt }),

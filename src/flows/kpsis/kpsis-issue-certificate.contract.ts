@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { absolutePath, DurationSchema, SecretRefSchema, strictObject, transportProblemOf } from '../../contracts/fields.js';
 import { MAX_URL_LENGTH } from '../../contracts/limits.js';
-import { defineFlow } from '../../contracts/flow-contract.js';
+import { defineFlow, resultObject } from '../../contracts/flow-contract.js';
 
 export const KPSIS_ISSUE_CERTIFICATE = 'kpsisIssueCertificate';
 export const SUBMIT_ISSUED_CERTIFICATE = 'submitIssuedCertificate';
@@ -83,49 +83,63 @@ export const KpsisIssueCertificateInputSchema = strictObject({
 });
 export type KpsisIssueCertificateInput = z.input<typeof KpsisIssueCertificateInputSchema>;
 
-export interface FileFingerprint {
-  path: string;
-  sha256: string;
-}
+/** A file the worker wrote: its path on the worker's machine and the SHA-256 of its bytes. */
+export const FileFingerprintSchema = resultObject({
+  path: z.string().describe("The file's absolute path on the worker's machine"),
+  sha256: z.string().describe("SHA-256 of the file's bytes, lowercase hex"),
+});
+export type FileFingerprint = z.output<typeof FileFingerprintSchema>;
 
 /** The PKCS#10 request, as read back from its DER (public data). */
-export interface CertificateRequestSummary {
-  subject: string;
-  subjectAltNames: string[];
-  publicKeyAlgorithm: string;
+export const CertificateRequestSummarySchema = resultObject({
+  subject: z.string().describe("The request's subject, its attributes as 'TYPE=value' joined by ', '"),
+  subjectAltNames: z.array(z.string()).describe("The request's subject alternative names, e.g. 'DNS:www.example.org'"),
+  publicKeyAlgorithm: z.string().describe("The public key's algorithm (and curve)"),
   /** The request's SubjectPublicKeyInfo, DER base64: the certificate must carry exactly these bytes. */
-  subjectPublicKeyInfo: string;
-  subjectPublicKeyInfoSha256: string;
-}
+  subjectPublicKeyInfo: z
+    .string()
+    .describe("The request's SubjectPublicKeyInfo, DER base64: the certificate must carry exactly these bytes"),
+  subjectPublicKeyInfoSha256: z.string().describe('SHA-256 of the SubjectPublicKeyInfo DER, lowercase hex'),
+});
+export type CertificateRequestSummary = z.output<typeof CertificateRequestSummarySchema>;
 
-export interface KpsisArtifacts {
-  request: FileFingerprint;
-  keyContainer: FileFingerprint;
-  shards: FileFingerprint[];
-}
+/** What the worker wrote into artifactsDir (owner-only files): never the bytes, only paths and fingerprints. */
+export const KpsisArtifactsSchema = resultObject({
+  request: FileFingerprintSchema.describe('The PKCS#10 request, cert_req.req (DER)'),
+  keyContainer: FileFingerprintSchema.describe('The key container, key.der'),
+  shards: z.array(FileFingerprintSchema).describe('The threshold shards of the key, shard<i>.pem, in shard order'),
+});
+export type KpsisArtifacts = z.output<typeof KpsisArtifactsSchema>;
 
-export interface IssuedCertificateSummary {
-  path: string;
-  serialNumber: string;
-  subject: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  sha256Fingerprint: string;
-}
+/** The certificate the CA issued, as stored beside the artifacts. */
+export const IssuedCertificateSummarySchema = resultObject({
+  path: z.string().describe('Where the worker stored it (certificate.pem in artifactsDir)'),
+  serialNumber: z.string().describe("The certificate's serial number, hex"),
+  subject: z.string().describe("The certificate's subject, its attributes as 'TYPE=value' joined by ', '"),
+  issuer: z.string().describe("The certificate's issuer, its attributes as 'TYPE=value' joined by ', '"),
+  notBefore: z.iso.datetime().describe('Start of validity, ISO 8601 UTC'),
+  notAfter: z.iso.datetime().describe('End of validity, ISO 8601 UTC'),
+  sha256Fingerprint: z.string().describe("SHA-256 of the certificate's DER, colon-separated uppercase hex"),
+});
+export type IssuedCertificateSummary = z.output<typeof IssuedCertificateSummarySchema>;
 
-export interface KpsisIssueCertificateResult {
-  outcome: 'issued' | 'timed_out';
-  request: CertificateRequestSummary;
-  artifacts: KpsisArtifacts;
-  requestedAt: string;
-  certificate?: IssuedCertificateSummary;
-}
+export const KpsisIssueCertificateResultSchema = resultObject({
+  outcome: z
+    .enum(['issued', 'timed_out'])
+    .describe("issued: the CA's certificate was accepted and stored; timed_out: none came within giveUpAfter"),
+  request: CertificateRequestSummarySchema.describe('The certificate request handed to the CA'),
+  artifacts: KpsisArtifactsSchema.describe('The files written into artifactsDir'),
+  requestedAt: z.iso.datetime().describe('When the key and request were generated (the wait for the CA counts from it), ISO 8601 UTC'),
+  certificate: IssuedCertificateSummarySchema.optional().describe('The issued certificate (outcome issued only)'),
+});
+export type KpsisIssueCertificateResult = z.output<typeof KpsisIssueCertificateResultSchema>;
 
-export interface SubmitIssuedCertificateResult {
-  accepted: true;
-  certificate: IssuedCertificateSummary;
-}
+/** The result of the submitIssuedCertificate Update: the certificate accepted and stored. */
+export const SubmitIssuedCertificateResultSchema = resultObject({
+  accepted: z.literal(true).describe('Always true: a refused certificate fails the Update instead'),
+  certificate: IssuedCertificateSummarySchema.describe('The certificate as stored'),
+});
+export type SubmitIssuedCertificateResult = z.output<typeof SubmitIssuedCertificateResultSchema>;
 
 export const KPSIS_STEPS = [
   'validating',
@@ -138,10 +152,11 @@ export const KPSIS_STEPS = [
 ] as const;
 export type KpsisStep = (typeof KPSIS_STEPS)[number];
 
-export const kpsisIssueCertificateContract = defineFlow<KpsisIssueCertificateResult>()({
+export const kpsisIssueCertificateContract = defineFlow({
   workflowType: KPSIS_ISSUE_CERTIFICATE,
   provider: 'kpsis',
   inputSchema: KpsisIssueCertificateInputSchema,
+  resultSchema: KpsisIssueCertificateResultSchema,
   steps: KPSIS_STEPS,
   idReuse: 'recorded-result',
   summarize: (r) => ({
