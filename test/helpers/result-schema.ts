@@ -2,8 +2,10 @@
 // flows' integration tests call it on what a caller received from a real run.
 import assert from 'node:assert/strict';
 import { z } from 'zod';
+import { flowJsonSchema } from '../../src/client/contract-files.js';
 import { flowContracts } from '../../src/flows/contracts.js';
 import type { FlowType } from '../../src/flows/registry.js';
+import { strictAjv } from './json-schema.js';
 
 type ResultOfType<T extends FlowType> = z.output<(typeof flowContracts)[T]['resultSchema']>;
 
@@ -24,11 +26,16 @@ export function assertFitsSchema(schema: z.ZodType, value: unknown, required: re
   assert.deepStrictEqual([...(json.required ?? [])].sort(), [...required].sort(), `the required fields of ${what}'s JSON Schema`);
 }
 
-/** A flow's real result against its contract's resultSchema (see assertFitsSchema). */
+/**
+ * A flow's real result against its contract's resultSchema (see assertFitsSchema), and against the
+ * JSON Schema published in contract/ (what a Go or Java caller validates with), by a strict validator.
+ */
 export function assertResultFitsContract<T extends FlowType>(
   type: T,
   result: ResultOfType<T>,
   required: readonly (keyof ResultOfType<T> & string)[],
 ): void {
   assertFitsSchema(flowContracts[type].resultSchema, result, required, `${type}'s result`);
+  const validate = strictAjv().compile(flowJsonSchema(type, 'result'));
+  assert.ok(validate(result), `${type}'s result against contract/${type}.result.schema.json: ${JSON.stringify(validate.errors)}`);
 }

@@ -9,24 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { contractFiles, contractIndex, flowJsonSchema, flowTypeNamed } from '../../src/client/contract-files.js';
 import { FailureType, failureTypeMeanings } from '../../src/common/errors.js';
 import { allSearchAttributeKeys, searchAttributeMeanings } from '../../src/common/search-attributes.js';
 import { flowContracts } from '../../src/flows/contracts.js';
 import { workflowTypesOf } from '../../src/flows/registry.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { strictAjv } from '../helpers/json-schema.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const contractDir = join(repoRoot, 'contract');
 const flowTypes = workflowTypesOf('flow');
-
-export function strictAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
-  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-  return ajv;
-}
 
 describe('contract/ is what the code generates', () => {
   it('every generated file is committed with the same content, and nothing else is there', () => {
@@ -43,7 +36,11 @@ describe('contract/ is what the code generates', () => {
     }
     assert.deepEqual(stale, [], `contract/ is out of date: run \`node bin/trustflow.js schema --write contract\` and commit it`);
     const schemaFiles = readdirSync(join(contractDir, 'schemas')).map((f) => `schemas/${f}`);
-    assert.deepEqual(schemaFiles.filter((f) => !files.has(f)), [], 'a schema of a flow that no longer exists');
+    assert.deepEqual(
+      schemaFiles.filter((f) => !files.has(f)),
+      [],
+      'a schema of a flow that no longer exists',
+    );
     assert.equal(schemaFiles.length, flowTypes.length * 2, 'an input and a result schema per flow');
   });
 
