@@ -32,7 +32,7 @@ async function syncContract(dir: string, check: boolean): Promise<{ changed: str
 
 const command = defineCommand({
   summary: "a flow's input or result as JSON Schema, for callers in any language",
-  positionals: { names: ['[flow]'], required: 0 },
+  positionals: { names: ['<flow>'], required: 0 },
   options: {
     result: { type: 'boolean', help: "the flow's result instead of its input" },
     index: { type: 'boolean', help: 'contract.json: task queue, id rules, start options, failure types, search attributes' },
@@ -56,7 +56,10 @@ Exit codes: 0 printed or written; 1 --check found differences; 2 wrong usage.`,
       throw new UsageError(`name a flow (${flowNames()}), or give one of --index, --write DIR, --check DIR`);
     }
     if (v.write !== undefined || v.check !== undefined) {
-      const dir = resolve((v.write ?? v.check)!);
+      const given = (v.write ?? v.check)!;
+      // An empty value (an unset variable: --write "$DIR") would mean the current directory.
+      if (given.trim() === '') throw new UsageError(`--${v.write !== undefined ? 'write' : 'check'} needs a directory, e.g. contract`);
+      const dir = resolve(given);
       const { changed, removed } = await syncContract(dir, v.check !== undefined);
       if (v.check !== undefined) {
         if (changed.length + removed.length === 0) {
