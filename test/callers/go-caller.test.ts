@@ -92,7 +92,7 @@ function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 async function goProblem(): Promise<string | undefined> {
   const r = await runChild('go', ['env', 'GOVERSION'], { cwd: goModule, env: goEnv(), timeoutMs: 30_000 });
   const needed = `Go >= ${MIN_GO.join('.')} is needed for the Go caller tests (test/callers/go)`;
-  if (r.code !== 0) return `${needed}: 'go' is not on PATH or does not run${r.stderr ? ` (${r.stderr.trim()})` : ''}`;
+  if (r.code !== 0) return `${needed}: 'go' is not on PATH or does not run: ${r.stderr.trim().replace(/^\((.*)\)$/, '$1')}`;
   const m = /^go(\d+)\.(\d+)/.exec(r.stdout.trim());
   if (!m || Number(m[1]) < MIN_GO[0] || (Number(m[1]) === MIN_GO[0] && Number(m[2]) < MIN_GO[1]))
     return `${needed}, found ${r.stdout.trim()}`;
@@ -135,12 +135,14 @@ async function buildCaller(): Promise<void> {
 
 let problem: string | undefined;
 let env: CallerEnv | undefined;
+let skipPrinted = false;
 
 /** Skips (printing why) where Go is missing; in CI, where it must be there, fails. */
 function requireGo(t: TestContext): CallerEnv | undefined {
   if (!problem) return env;
   if (process.env.CI) throw new Error(problem);
-  console.log(`# SKIP: ${problem}`);
+  if (!skipPrinted) console.log(`# SKIP: ${problem}`);
+  skipPrinted = true;
   t.skip(problem);
   return undefined;
 }

@@ -16,6 +16,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+
+	"trustflow.local/callers/go/trustflowcodec"
 )
 
 const (
@@ -119,8 +121,8 @@ func (c *caller) checkMptSignIn(ctx context.Context) (startedRun, map[string]any
 	run.runID = wr.GetRunID()
 	fields["runId"] = run.runID
 	var res mptSignInResult
-	if err := wr.Get(ctx, &res); err != nil {
-		return run, fields, fmt.Errorf("result: %w", err)
+	if err := c.result(ctx, wr, &res); err != nil {
+		return run, fields, err
 	}
 	run.plaintext["token"] = res.Token
 	fields["tokenLength"] = len(res.Token) // never the token itself
@@ -172,8 +174,8 @@ func (c *caller) checkKiscVerifyIdentity(ctx context.Context) (startedRun, map[s
 	run.runID = wr.GetRunID()
 	fields["runId"] = run.runID
 	var res kiscVerifyIdentityResult
-	if err := wr.Get(ctx, &res); err != nil {
-		return run, fields, fmt.Errorf("result: %w", err)
+	if err := c.result(ctx, wr, &res); err != nil {
+		return run, fields, err
 	}
 	for name, v := range res.PersonalData {
 		if s, ok := v.(string); ok {
@@ -266,6 +268,37 @@ func (c *caller) checkInvalidInput(ctx context.Context) (startedRun, map[string]
 		return run, fields, fmt.Errorf("message %q does not name maxChallengeAttempts (\"Encoded failure\" means the failure converter did not decode it)", appErr.Message())
 	}
 	return run, fields, nil
+}
+
+// result waits for a run's result. When time runs out it says why a run may hang: failed workflow
+// tasks are what a worker that cannot decrypt the input (another keyring) leaves behind, retried
+// until someone fixes the keys.
+func (c *caller) result(ctx context.Context, wr client.WorkflowRun, valuePtr any) error {
+	err := wr.Get(ctx, valuePtr)
+	if err == nil || ctx.Err() == nil {
+		if err != nil {
+			return fmt.Errorf("result: %w", err)
+		}
+		return nil
+	}
+	probe, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	failures := 0
+	it := c.raw.GetWorkflowHistory(probe, wr.GetID(), wr.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, hErr := it.Next()
+		if hErr != nil {
+			break
+		}
+		if e.GetWorkflowTaskFailedEventAttributes() != nil {
+			failures++
+		}
+	}
+	if failures > 0 {
+		return fmt.Errorf("no result in time (%w); the run's workflow task failed (%d recorded): the worker cannot run it, often because it cannot decrypt the input (are %s the workers' keys?)",
+			err, failures, trustflowcodec.KeysEnv)
+	}
+	return fmt.Errorf("no result in time (%w): is a trustflow worker running on task queue %s?", err, c.cfg.taskQueue)
 }
 
 // workflowID is unique per call; it never carries input values (an IIN must not be in an id).
