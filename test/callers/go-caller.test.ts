@@ -217,6 +217,14 @@ async function assertInputsReadable(e: CallerEnv, lines: Map<string, CheckLine>)
   assert.deepEqual(await storedInput(e, lines.get('invalidInput')!), { ...examples.mptSignIn, maxChallengeAttempts: 99 });
 }
 
+/** The one ```go block of docs/calling-trustflow.md, as a reader copies it. */
+async function docsSnippet(): Promise<string> {
+  const doc = await readFile(join(repoRoot, 'docs', 'calling-trustflow.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```go\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.equal(blocks.length, 1, 'one Go snippet in docs/calling-trustflow.md');
+  return blocks[0]!;
+}
+
 describe('Go callers (go.temporal.io/sdk)', () => {
   it('go test: the Go codec matches contract/codec-vectors.json', async (t) => {
     if (!requireGo(t)) return;
@@ -253,5 +261,31 @@ describe('Go callers (go.temporal.io/sdk)', () => {
     // Go → TypeScript: the inputs the Go codec encrypted, decrypted by AesGcmPayloadCodec. TypeScript
     // → Go: the caller's own result checks decoded what the worker encrypted.
     await assertInputsReadable(e, lines);
+  });
+
+  it("the docs' Go snippet, copied as written, connects through the codec server and reads a typed failure", async (t) => {
+    const e = requireGo(t);
+    if (!e) return;
+    // A module of its own beside the caller's binary, with the caller's go.mod and go.sum (the SDK
+    // is already in the build cache): what a reader gets after `go mod init` and `go get` of the SDK.
+    const dir = join(repoRoot, '.tools', 'callers', 'go-docs-snippet');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'main.go'), await docsSnippet());
+    await writeFile(join(dir, 'go.mod'), await readFile(join(goModule, 'go.mod')));
+    await writeFile(join(dir, 'go.sum'), await readFile(join(goModule, 'go.sum')));
+    const build = await runChild('go', ['build', '-o', 'snippet', '.'], { cwd: dir, env: goEnv(), timeoutMs: 10 * 60_000 });
+    assert.equal(build.code, 0, describeRun('go build (docs snippet)', build));
+    // Its input has placeholders (https://<stand>/…): the worker refuses it, and the snippet prints
+    // the failure's type and decoded message, then exits 1. What a reader sees first, too.
+    const { TRUSTFLOW_CODEC_KEYS: _keys, ...callerEnv } = e.processEnv;
+    const r = await runChild(join(dir, 'snippet'), [], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', ...callerEnv },
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 1, describeRun('docs snippet', r));
+    assert.match(r.stdout, /^InvalidInput: .*baseUrl/m, describeRun('docs snippet', r));
+    assert.match(r.stderr, /mptSignIn failed:/, describeRun('docs snippet', r));
   });
 });

@@ -39,6 +39,8 @@ export async function startCallerEnv(taskQueue: string): Promise<CallerEnv> {
     port: 0,
     corsOrigins: [],
     authToken: token,
+    // As a bank would run it: its namespaces only. Go's remote codec names it in the path, Python's X-Namespace.
+    namespaces: ['default'],
     logger: createLogger({ name: 'codec', level: 'warn' }),
   });
   try {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -134,8 +135,9 @@ func dataConverter(cfg config) (converter.DataConverter, error) {
 		return trustflowcodec.NewDataConverter(keyring), nil
 	}
 	return converter.NewRemoteDataConverter(converter.GetDefaultDataConverter(), converter.RemoteDataConverterOptions{
-		// The SDK posts to <Endpoint>/encode and <Endpoint>/decode.
-		Endpoint: cfg.codecEndpoint,
+		// The SDK posts to <Endpoint>/encode and <Endpoint>/decode and sends no X-Namespace: the
+		// namespace goes in the path (/{namespace}/encode), as the codec server serves it.
+		Endpoint: strings.TrimRight(cfg.codecEndpoint, "/") + "/" + url.PathEscape(cfg.namespace),
 		ModifyRequest: func(req *http.Request) error {
 			req.Header.Set("Authorization", "Bearer "+cfg.codecToken)
 			return nil
