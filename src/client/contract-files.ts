@@ -74,7 +74,6 @@ function withStandardFormats(node: unknown): unknown {
   );
 }
 
-
 /** Extra messages a flow answers besides the `status` query. */
 const FLOW_MESSAGES: Partial<Record<FlowType, { queries?: string[]; updates?: string[] }>> = {
   mptSignIn: { queries: [PERSON_SIGNING_QUERY], updates: [SUBMIT_PERSON_SIGNATURE] },

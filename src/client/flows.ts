@@ -57,7 +57,6 @@ function entryOfWorkflow(workflow: FlowWorkflow): FlowEntry {
   return found;
 }
 
-
 export interface StartOptions<I> {
   /** Your business id (e.g. `mpt-token-<BIN>`): a second start with the same id joins the running flow. */
   workflowId: string;
