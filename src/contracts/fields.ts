@@ -60,14 +60,14 @@ export function providerUrl(example: string, o: TransportOptions = {}) {
     });
 }
 
-const ENV_REF = /^env:[A-Za-z_][A-Za-z0-9_]*$/;
-const FILE_REF = /^file:\/.+/;
+/** `env:NAME` or `file:/absolute/path`. A regex, not a refine: it is published in the JSON Schema too. */
+const SECRET_REF = /^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
 
 /** A secret reference: `env:NAME` or `file:/absolute/path`, never the secret itself. */
 export const SecretRefSchema = z
   .string()
   .max(MAX_PATH_LENGTH, { message: `must be at most ${MAX_PATH_LENGTH} characters` })
-  .refine((s) => ENV_REF.test(s) || FILE_REF.test(s), {
+  .regex(SECRET_REF, {
     message:
       "must be a secret reference, 'env:NAME' (an environment variable of the worker) or 'file:/absolute/path' " +
       '(a file the worker can read); put the secret itself there, never in the workflow input',

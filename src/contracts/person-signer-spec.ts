@@ -40,9 +40,9 @@ export const PersonSignerSpecSchema = strictObject({
     iin: z
       .string()
       .max(12, { message: 'must be exactly 12 digits (an IIN)' })
+      .regex(/^\d{12}$/, { message: 'must be exactly 12 digits (an IIN)' })
       .superRefine((v, ctx) => {
         const p = iinProblem(v);
-        if (p === 'format') ctx.addIssue({ code: 'custom', message: 'must be exactly 12 digits (an IIN)' });
         if (p === 'check_digit') ctx.addIssue({ code: 'custom', message: 'is not a valid IIN: its check digit does not match' });
       })
       .optional(),

@@ -125,4 +125,46 @@ describe('the JSON Schemas agree with the zod contracts', () => {
       assert.equal(zod.safeParse(misspelled).success, false);
     });
   }
+
+  it('a secret in place of its reference, and a malformed IIN, are refused by the JSON Schema as by zod', () => {
+    const examples = sandbox.manifest.examples as Record<string, Record<string, unknown>>;
+    let secretsChecked = 0;
+    for (const type of flowTypes) {
+      const example = examples[type];
+      if (!example) continue;
+      const validate = strictAjv().compile(flowJsonSchema(type, 'input'));
+      // Every string that is a secret reference in the example, replaced by what a careless caller sends.
+      for (const path of stringPaths(example).filter(
+        (p) => /^(?:env:|file:)/.test(String(at(example, p))) && /password|secret|token/i.test(p.join('.')),
+      )) {
+        const withSecret: Record<string, unknown> = structuredClone(example);
+        set(withSecret, path, 'hunter2-the-password-itself');
+        assert.equal(validate(withSecret), false, `${type}.${path.join('.')}: the JSON Schema accepted a plain password`);
+        assert.equal(flowContracts[type].inputSchema.safeParse(withSecret).success, false, `${type}.${path.join('.')}: zod accepted it`);
+        secretsChecked++;
+      }
+    }
+    assert.ok(secretsChecked >= 5, `${secretsChecked} secret references checked`);
+
+    const kisc = examples.kiscVerifyIdentity!;
+    const validateKisc = strictAjv().compile(flowJsonSchema('kiscVerifyIdentity', 'input'));
+    for (const iin of ['12345678901', '1234567890123', '12345678901a']) {
+      assert.equal(validateKisc({ ...kisc, iin }), false, `iin ${iin}`);
+      assert.equal(flowContracts.kiscVerifyIdentity.inputSchema.safeParse({ ...kisc, iin }).success, false, `iin ${iin}`);
+    }
+  });
 });
+
+type Path = (string | number)[];
+function stringPaths(value: unknown, path: Path = []): Path[] {
+  if (typeof value === 'string') return [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringPaths(v, [...path, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringPaths(v, [...path, k]));
+  return [];
+}
+function at(value: unknown, path: Path): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], value);
+}
+function set(value: unknown, path: Path, to: unknown): void {
+  (at(value, path.slice(0, -1)) as Record<string | number, unknown>)[path.at(-1)!] = to;
+}

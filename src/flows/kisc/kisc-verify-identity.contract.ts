@@ -34,9 +34,10 @@ export const KiscVerifyIdentityInputSchema = KiscEndpointSchema.extend({
   iin: z
     .string()
     .max(64)
+    // The format as a regex (published in the JSON Schema), the check digit as a refinement.
+    .regex(/^\d{12}$/, { message: 'must be exactly 12 digits (an IIN)' })
     .superRefine((v, ctx) => {
       const problem = iinProblem(v);
-      if (problem === 'format') ctx.addIssue({ code: 'custom', message: 'must be exactly 12 digits (an IIN)' });
       if (problem === 'check_digit')
         ctx.addIssue({ code: 'custom', message: 'is not a valid IIN: its check digit (the 12th digit) does not match; check for a typo' });
     }),
