@@ -97,6 +97,26 @@ describe('limits checked before the server sees them', () => {
     assert.equal(await workflowExists(client, workflowId), false);
   });
 
+  it('an input over the size limit from a caller without the helpers (another SDK): the worker refuses it first, InvalidInput', async () => {
+    const ex = sandbox.manifest.examples.mptSignIn;
+    // Started as a Go or Python service would: by name, no edge checks. The size is checked before
+    // the schema (which would refuse the unknown key too), so the message is the size's.
+    const handle = await client.workflow.start('mptSignIn', {
+      taskQueue,
+      workflowId: 'flow-starts-raw-oversized',
+      args: [{ ...ex, padding: 'x'.repeat(MAX_INPUT_BYTES) }],
+    });
+    await assert.rejects(handle.result(), (err: unknown) => {
+      const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+      assert.equal(cause?.type, FailureType.InvalidInput);
+      assert.match(
+        cause?.message ?? '',
+        new RegExp(`the mptSignIn input is \\d+ bytes as JSON, over the limit of ${MAX_INPUT_BYTES} bytes`),
+      );
+      return true;
+    });
+  });
+
   it("a refusal the edge cannot foresee keeps the server's reason, typed", async () => {
     // The SDK's own start, past the helpers' checks: the server's words come back through serverRefusal.
     const err = await client.workflow

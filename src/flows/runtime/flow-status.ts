@@ -14,10 +14,14 @@ import type { FlowContract, ParsedInputOf } from '../../contracts/flow-contract.
 import type { FlowStatus } from '../../contracts/status.js';
 import { STATUS_QUERY_NAME } from '../../contracts/status.js';
 import { searchAttributes } from '../../common/search-attributes.js';
+import { FailureType } from '../../common/errors.js';
+import { inputSizeProblem } from '../../contracts/limits.js';
 import { validateInput, validateLegacyInput } from './validate-input.js';
 
 /** Marks runs started with strict inputs and the transport rule; runs started before replay without them. */
 export const STRICT_INPUTS_PATCH = 'trustflow-strict-inputs';
+/** Flows started since the worker itself refuses oversized inputs (callers in any language, not only the TS helpers). */
+export const INPUT_SIZE_PATCH = 'trustflow-input-size-limit';
 
 export const statusQuery = defineQuery<FlowStatus>(STATUS_QUERY_NAME);
 
@@ -114,6 +118,8 @@ export async function runFlow<C extends FlowContract, R>(
   try {
     // Flows started before inputs became strict (no marker in their history) replay under the old rules.
     const validate = patched(STRICT_INPUTS_PATCH) ? validateInput : validateLegacyInput;
+    const tooLarge = patched(INPUT_SIZE_PATCH) ? inputSizeProblem(rawInput, flow) : undefined;
+    if (tooLarge) throw ApplicationFailure.create({ type: FailureType.InvalidInput, message: tooLarge, nonRetryable: true });
     const result = await body(validate<C['inputSchema']>(contract.inputSchema, rawInput, contract.workflowType), tracker);
     finished('succeeded');
     return result;
