@@ -122,10 +122,11 @@ export function contractIndex(): Record<string, unknown> {
     workflowIds: {
       maxBytes: MAX_WORKFLOW_ID_BYTES,
       rules: [
+        'the server refuses ids over maxBytes (UTF-8). The worker refuses inputs over payloads.maxInputBytes as JSON (InvalidInput)',
         'your business id, e.g. mpt-token-<participant> or kisc-verify-<your request id>: ids are stored and shown in clear, so no IIN, name, phone or token',
         "ids starting with trustflow- are trustflow's own (madeByTrustflow): do not start yours with it",
         'idReuse new-run: the same id joins a running run and starts a new run after a closed one',
-        'idReuse recorded-result: a completed run is final; start again with its id and the same input to read its recorded result, another input is refused (WorkflowIdTaken); a failed run may be started again',
+        'idReuse recorded-result: a completed run is final, a failed run may be started again. A start with the id of an open or completed run is refused by the server (already started): read that run\'s input (its WorkflowExecutionStarted event) and use its result only when it is your input; the TypeScript helpers do this and fail with WorkflowIdTaken otherwise. Go: set WorkflowExecutionErrorWhenAlreadyStarted, or ExecuteWorkflow hands back the existing run unchecked',
       ],
       madeByTrustflow: {
         credentialWatch: workflowIds.credentialWatch('<credentialId>'),

@@ -40,6 +40,11 @@ try {
     throw new Error(`TRUSTFLOW_CODEC_NAMESPACES='${namespacesRaw}' names no namespace: unset it to serve any, or list them (a,b)`);
   }
   const tls = tlsFromEnv();
+  if (oidc && !oidc.audience && !isLocalAddress(host)) {
+    throw new Error(
+      `refusing to serve decryption on ${host} to any access token of ${issuer} without TRUSTFLOW_CODEC_OIDC_AUDIENCE: every client of that issuer could read every history; set the audience your UI's (and services') tokens carry`,
+    );
+  }
   if (!isLocalAddress(host) && !authToken && !oidc) {
     throw new Error(
       `refusing to serve decryption on ${host} without TRUSTFLOW_CODEC_AUTH_TOKEN or TRUSTFLOW_CODEC_OIDC_ISSUER: anyone who reaches it could read every history`,

@@ -46,7 +46,7 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
  */
 export const failureTypeMeanings: Readonly<Record<FailureType | 'InternalError', string>> = {
   InvalidInput:
-    "The input breaks the flow's contract (schema, size, workflow id): the message names the field and how to fix it. Nothing was sent to the provider.",
+    "The input breaks the flow's contract (its schema, the worker's further checks, its size; in the TypeScript helpers also the workflow id's length): the message names the field and how to fix it. Nothing was sent to the provider.",
   SecretUnavailable:
     'A secret reference (env:NAME, file:/path) could not be resolved on the worker; the message names the reference, never a value.',
   KeyStoreUnreadable: 'A key store (PKCS#12, CryptoPro container) could not be opened: wrong password, damaged or unsupported file.',
@@ -71,7 +71,7 @@ export const failureTypeMeanings: Readonly<Record<FailureType | 'InternalError',
     'The provider announced planned works over the time of a billed call, and the input asked to fail rather than wait: nothing was billed.',
   AlreadyBilled: 'A billed request was already made under this workflow id: its recorded result stands, nothing is billed again.',
   WorkflowIdTaken:
-    'A completed flow of this workflow id ran another input: a completed billed/irreversible flow is never repeated under its id.',
+    '(TypeScript helpers) A completed flow of this workflow id ran another input: a completed billed/irreversible flow is never repeated under its id.',
   CryptoUnavailable: 'A crypto component the worker needs is not installed (gost-engine).',
   CryptoFailed: 'A crypto operation failed for a reason a retry cannot fix (OpenSSL refused the input).',
   DecryptionFailed: 'A CMS could not be decrypted with the given key: not for this recipient, key and certificate differ, bad data.',
@@ -79,9 +79,9 @@ export const failureTypeMeanings: Readonly<Record<FailureType | 'InternalError',
   CodecMisconfigured: 'The payload codec is misconfigured: an unreadable keyring, or keys missing where encryption is required.',
   CodecKeyMissing:
     'A payload was encrypted with a codec key this process does not have: add that key to the keyring (after the active one).',
-  NoWorker: 'No worker polls the task queue a flow or keeper runs on: nothing was started (client helpers).',
+  NoWorker: '(TypeScript helpers) No worker polls the task queue a flow or keeper runs on: nothing was started.',
   KeeperEnded: 'The token keeper was ended (`trustflow token end|reset`) while the call waited: ask again.',
-  ServerRefused: 'The Temporal server refused a call for a reason the input cannot fix (a limit): its reason is in the message.',
+  ServerRefused: '(TypeScript helpers) The Temporal server refused a call for a reason the input cannot fix (a limit): its reason is in the message.',
   SignatureDeadlinePassed: "No valid signature from the person before the signer's deadline: nothing was sent to the provider.",
   SigningPageNotConfigured: 'A person-signer flow on a worker without TRUSTFLOW_SIGNING_PAGE_URL / TRUSTFLOW_SIGNING_LINK_KEY.',
   WaitingForSigner: 'A keeper whose signer is a person has no valid token while it waits for them: ask again later.',

@@ -67,7 +67,7 @@ describe('codec server process', () => {
   });
   after(() => rm(tmp, { recursive: true, force: true }));
 
-  it('refuses to start with one TLS file of the two, or a namespace list of commas, saying what to set', async () => {
+  it('refuses to start with one TLS file of the two, a namespace list of commas, or OIDC without an audience off loopback, saying what to set', async () => {
     const half = await runCodecServer({ TRUSTFLOW_CODEC_TLS_CERT_FILE: cert });
     assert.equal(half.code, 1);
     assert.match(half.out, /set both TRUSTFLOW_CODEC_TLS_CERT_FILE and TRUSTFLOW_CODEC_TLS_KEY_FILE/);
@@ -77,6 +77,13 @@ describe('codec server process', () => {
     const commas = await runCodecServer({ TRUSTFLOW_CODEC_NAMESPACES: ' , ' });
     assert.equal(commas.code, 1);
     assert.match(commas.out, /names no namespace/);
+    // Off loopback, OIDC without an audience would take any token the issuer gives any of its clients.
+    const anyAudience = await runCodecServer({
+      TRUSTFLOW_CODEC_HOST: '0.0.0.0',
+      TRUSTFLOW_CODEC_OIDC_ISSUER: 'https://idp.example.test/realms/ops',
+    });
+    assert.equal(anyAudience.code, 1);
+    assert.match(anyAudience.out, /without TRUSTFLOW_CODEC_OIDC_AUDIENCE: every client of that issuer could read every history/);
   });
 
   it('serves HTTPS with the given certificate, and an empty namespace list means any', async () => {
