@@ -15,6 +15,8 @@ import { failureTypeMeanings } from '../common/errors.js';
 import { allSearchAttributeKeys, searchAttributeMeanings } from '../common/search-attributes.js';
 import { flowContracts } from '../flows/contracts.js';
 import { workflowTypesOf, type FlowType } from '../flows/registry.js';
+import { cliName } from './flows.js';
+import { temporalSettingsFromEnv } from '../common/env.js';
 import { PERSON_SIGNING_QUERY, SUBMIT_PERSON_SIGNATURE } from '../flows/person-signing/person-signing.contract.js';
 import { SUBMIT_ISSUED_CERTIFICATE } from '../flows/kpsis/kpsis-issue-certificate.contract.js';
 
@@ -22,9 +24,6 @@ import { SUBMIT_ISSUED_CERTIFICATE } from '../flows/kpsis/kpsis-issue-certificat
 export const CONTRACT_VERSION = 1;
 
 export type SchemaKind = 'input' | 'result';
-
-/** `mptSignIn` → `mpt-sign-in`, the CLI's name (client/flows.ts). */
-const cliName = (workflowType: string) => workflowType.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export const schemaPath = (type: FlowType, kind: SchemaKind) => `schemas/${type}.${kind}.schema.json`;
 
@@ -80,6 +79,9 @@ const FLOW_MESSAGES: Partial<Record<FlowType, { queries?: string[]; updates?: st
   kpsisIssueCertificate: { updates: [SUBMIT_ISSUED_CERTIFICATE] },
 };
 
+/** What the workers use when TEMPORAL_NAMESPACE / TRUSTFLOW_TASK_QUEUE are unset. */
+const DEFAULTS = temporalSettingsFromEnv({});
+
 /** contract/contract.json: everything a caller needs besides the schemas. */
 export function contractIndex(): Record<string, unknown> {
   const flows = Object.fromEntries(
@@ -105,8 +107,8 @@ export function contractIndex(): Record<string, unknown> {
     $comment: 'Generated from the code: `trustflow schema --write contract`. Do not edit; docs/calling-trustflow.md explains it.',
     version: CONTRACT_VERSION,
     temporal: {
-      namespace: { env: 'TEMPORAL_NAMESPACE', default: 'default' },
-      taskQueue: { env: 'TRUSTFLOW_TASK_QUEUE', default: 'trustflow' },
+      namespace: { env: 'TEMPORAL_NAMESPACE', default: DEFAULTS.namespace },
+      taskQueue: { env: 'TRUSTFLOW_TASK_QUEUE', default: DEFAULTS.taskQueue },
       workflowType: 'the key of `flows` (e.g. mptSignIn), started by name with one argument: the input',
     },
     payloads: {
@@ -126,7 +128,7 @@ export function contractIndex(): Record<string, unknown> {
         'your business id, e.g. mpt-token-<participant> or kisc-verify-<your request id>: ids are stored and shown in clear, so no IIN, name, phone or token',
         "ids starting with trustflow- are trustflow's own (madeByTrustflow): do not start yours with it",
         'idReuse new-run: the same id joins a running run and starts a new run after a closed one',
-        'idReuse recorded-result: a completed run is final, a failed run may be started again. A start with the id of an open or completed run is refused by the server (already started): read that run\'s input (its WorkflowExecutionStarted event) and use its result only when it is your input; the TypeScript helpers do this and fail with WorkflowIdTaken otherwise. Go: set WorkflowExecutionErrorWhenAlreadyStarted, or ExecuteWorkflow hands back the existing run unchecked',
+        "idReuse recorded-result: a completed run is final, a failed run may be started again. A start with the id of an open or completed run is refused by the server (already started): read that run's input (its WorkflowExecutionStarted event) and use its result only when it is your input; the TypeScript helpers do this and fail with WorkflowIdTaken otherwise. Go: set WorkflowExecutionErrorWhenAlreadyStarted, or ExecuteWorkflow hands back the existing run unchecked",
       ],
       madeByTrustflow: {
         credentialWatch: workflowIds.credentialWatch('<credentialId>'),

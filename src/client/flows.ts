@@ -33,7 +33,7 @@ export interface FlowEntry {
 }
 
 /** `mptSignIn` → `mpt-sign-in`: the CLI's name of a flow. */
-const cliName = (workflowType: string) => workflowType.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const cliName = (workflowType: string) => workflowType.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Every flow by its CLI name, derived from the registry (its `flow` kind): nothing to add here for a new flow. */
 export const flows: Readonly<Record<string, FlowEntry>> = Object.fromEntries(

@@ -150,8 +150,16 @@ function requireGo(t: TestContext): CallerEnv | undefined {
 before(async () => {
   problem = await goProblem();
   if (problem) return;
-  // The build (cached or not) and the servers' start overlap.
-  [env] = await Promise.all([startCallerEnv(taskQueue), buildCaller()]);
+  // The build (cached or not) and the servers' start overlap. Whichever fails, what did start is
+  // stopped: a running server would keep this file's process (and npm test) alive.
+  const [started, built] = await Promise.allSettled([startCallerEnv(taskQueue), buildCaller()]);
+  if (started.status === 'fulfilled') env = started.value;
+  if (built.status === 'rejected') {
+    await env?.stop();
+    env = undefined;
+    throw built.reason;
+  }
+  if (started.status === 'rejected') throw started.reason;
 });
 
 after(() => env?.stop());

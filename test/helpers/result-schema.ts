@@ -37,5 +37,5 @@ export function assertResultFitsContract<T extends FlowType>(
 ): void {
   assertFitsSchema(flowContracts[type].resultSchema, result, required, `${type}'s result`);
   const validate = strictAjv().compile(flowJsonSchema(type, 'result'));
-  assert.ok(validate(result), `${type}'s result against contract/${type}.result.schema.json: ${JSON.stringify(validate.errors)}`);
+  assert.ok(validate(result), `${type}'s result against contract/schemas/${type}.result.schema.json: ${JSON.stringify(validate.errors)}`);
 }

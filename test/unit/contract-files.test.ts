@@ -2,7 +2,7 @@
 // is valid JSON Schema 2020-12 for a strict validator (ajv), the schemas agree with the zod contracts
 // on real inputs (the sandbox's examples, and inputs the contracts refuse), and every failure type and
 // search attribute is explained. Results are checked against their schemas on real runs in the flows'
-// integration tests (test/helpers/result-contract.ts).
+// integration tests (test/helpers/result-schema.ts).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import ipaddress
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 
@@ -35,6 +37,19 @@ from temporalio.converter import (
 __all__ = ["CodecServerError", "RemoteCodec", "trustflow_data_converter"]
 
 
+# No proxy from http_proxy/https_proxy: decrypted payloads go to the codec server and nowhere else.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class CodecServerError(Exception):
     """The codec server could not be reached or refused a request (status and its reason)."""
 
@@ -47,8 +62,12 @@ class RemoteCodec(PayloadCodec):
     """Encodes and decodes payloads through trustflow's codec server."""
 
     def __init__(self, endpoint: str, namespace: str, token: str, timeout: float = 30.0) -> None:
-        if not endpoint.startswith(("http://", "https://")):
+        parsed = urllib.parse.urlsplit(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"codec endpoint must be an http(s) URL, got {endpoint!r}")
+        # The bearer token and decrypted payloads cross this connection: plain http on loopback only.
+        if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
+            raise ValueError(f"codec endpoint {endpoint!r}: use https off loopback (the token and payloads would travel in clear)")
         self.endpoint = endpoint.rstrip("/")
         self.namespace = namespace
         self._token = token
@@ -87,7 +106,7 @@ class RemoteCodec(PayloadCodec):
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _DIRECT.open(request, timeout=self.timeout) as response:
                 if response.status != 200:
                     raise CodecServerError(
                         f"codec server {operation}: HTTP {response.status} from {url}",
