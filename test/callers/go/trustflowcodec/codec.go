@@ -43,12 +43,13 @@ type Keyring struct {
 	Keys        map[string][]byte
 }
 
-// ParseKeyring reads "id:base64" entries separated by commas or newlines. Errors name the entry's
-// position and id, never key material.
+// ParseKeyring reads "id:base64" entries separated by commas or newlines, as trustflow's keyring
+// files are written (# starts a comment). Errors name the entry's position and id, never key material.
 func ParseKeyring(text string) (*Keyring, error) {
 	k := &Keyring{Keys: map[string][]byte{}}
 	n := 0
 	for _, line := range strings.Split(text, "\n") {
+		line, _, _ = strings.Cut(line, "#") // comments first: they may contain commas
 		for _, entry := range strings.Split(line, ",") {
 			entry = strings.TrimSpace(entry)
 			if entry == "" {

@@ -242,6 +242,14 @@ func TestParseKeyring(t *testing.T) {
 	if k.ActiveKeyID != "a" || len(k.Keys) != 2 {
 		t.Fatalf("active %q, %d keys", k.ActiveKeyID, len(k.Keys))
 	}
+	// The file form: comments (which may hold commas) and one entry per line.
+	file, err := ParseKeyring("# trustflow codec keys, first = active\n" + k2 + " # new\n" + k1 + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file.ActiveKeyID != "b.2" || len(file.Keys) != 2 {
+		t.Fatalf("file form: active %q, %d keys", file.ActiveKeyID, len(file.Keys))
+	}
 	for _, bad := range []string{"", "nokey", "a:AAAA", k1 + "," + k1, "bad id:" + k1[2:]} {
 		if _, err := ParseKeyring(bad); err == nil {
 			t.Errorf("keyring %q accepted", bad)
