@@ -43,8 +43,11 @@ export interface CodecServerOptions {
   logger: Logger;
 }
 
-/** `/encode`, `/decode`, `/{namespace}/encode`, `/{namespace}/decode`. */
-const ROUTE = /^(?:\/([^/]+))?\/(encode|decode)$/;
+/**
+ * `/encode`, `/decode`, `/{namespace}/encode`, `/{namespace}/decode`; also `//encode`: the CLI fills
+ * `{namespace}` with an empty string when no --namespace is given.
+ */
+const ROUTE = /^(?:\/([^/]*))?\/(encode|decode)$/;
 /** Temporal's namespace names: letters, digits, `-`, `_`, `.` (a Cloud namespace is `name.account`). */
 const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 /** application/json, or any `+json` type, with parameters (charset) allowed. */
@@ -210,12 +213,13 @@ export class CodecServer {
   private namespaceOf(req: IncomingMessage, fromPath: string | undefined): string | undefined {
     let inPath: string | undefined;
     try {
-      inPath = fromPath === undefined ? undefined : decodeURIComponent(fromPath);
+      inPath = fromPath ? decodeURIComponent(fromPath) : undefined;
     } catch {
       throw new HttpError(400, 'the namespace in the path is not valid percent-encoding');
     }
     const header = req.headers['x-namespace'];
-    const inHeader = Array.isArray(header) ? header[0] : header;
+    // Empty means none: the temporal CLI sends `X-Namespace:` empty when no --namespace is given.
+    const inHeader = (Array.isArray(header) ? header[0] : header) || undefined;
     if (inPath !== undefined && inHeader !== undefined && inHeader !== inPath) {
       throw new HttpError(400, `the path names namespace '${inPath.slice(0, 100)}' but X-Namespace says '${inHeader.slice(0, 100)}'`);
     }

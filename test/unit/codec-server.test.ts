@@ -173,6 +173,9 @@ describe('codec server: the protocol', () => {
     assert.equal(clash.status, 400);
     assert.match(await clash.text(), /the path names namespace 'default' but X-Namespace says 'other'/);
     assert.equal((await post(any, '/decode', { payloads: [] }, { 'x-namespace': 'bad name!' })).status, 400);
+    // The temporal CLI without --namespace: an empty X-Namespace, and `{namespace}` filled with nothing.
+    assert.equal((await post(any, '/decode', { payloads: [] }, { 'x-namespace': '' })).status, 200);
+    assert.equal((await post(any, '//decode', { payloads: [] }, { 'x-namespace': '' })).status, 200);
   });
 
   it('with a namespace list, serves those only', async () => {
