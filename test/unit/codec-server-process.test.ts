@@ -1,7 +1,7 @@
 // `npm run codec-server` as a process: its settings are checked at start (TLS files both or neither,
 // a namespace list that names something), and it serves HTTPS with the given certificate.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { newKeyEntry } from '../../src/codec/keyring.js';
 import { repoRoot } from '../helpers/paths.js';
+import { loopbackCertificate } from '../helpers/tls.js';
 
 const main = join(repoRoot, 'dist', 'src', 'codec', 'main.js');
 let tmp: string;
@@ -39,31 +40,7 @@ function runCodecServer(env: Record<string, string>): Promise<{ code: number | n
 describe('codec server process', () => {
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'trustflow-codec-tls-'));
-    cert = join(tmp, 'cert.pem');
-    key = join(tmp, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    ({ certFile: cert, keyFile: key } = await loopbackCertificate(tmp));
   });
   after(() => rm(tmp, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { parseListen, parseNcalayerUrl, signingServerPlan } from '../../src/client/cli/signing-server.js';
 import { linkKeyFromSecret } from '../../src/common/signing-link.js';
 import { repoRoot } from '../helpers/paths.js';
+import { loopbackCertificate } from '../helpers/tls.js';
 
 const run = promisify(execFile);
 const SECRET = '4f1d0c6b8a2e47f3b9d5c1a0e8f76b2d9c3a5e7f1b0d2c4e';
@@ -27,25 +28,7 @@ let dir: string;
 const file = (name: string) => join(dir, name);
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'trustflow-signing-cli-'));
-  const openssl = (...a: string[]) => run('openssl', a);
-  for (const name of ['a', 'b'])
-    await openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      file(`${name}.key`),
-      '-out',
-      file(`${name}.pem`),
-    );
+  for (const name of ['a', 'b']) await loopbackCertificate(dir, name, name);
   await writeFile(file('junk.pem'), 'not a certificate\n');
 });
 after(() => rm(dir, { recursive: true, force: true }));

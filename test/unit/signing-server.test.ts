@@ -2,14 +2,12 @@
 // in-memory SigningBackend and a tiny page: every route and error code, the security headers, the
 // same-origin rules, limits, the rate limit, TLS, a graceful stop, and logs without secrets.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { createLogger } from '../../src/common/logger.js';
 import {
   MAX_PERSON_CMS_BASE64_CHARS,
@@ -28,6 +26,7 @@ import {
   type SubmitOutcome,
 } from '../../src/signing-page/server.js';
 import { freePort } from '../helpers/ports.js';
+import { loopbackCertificate } from '../helpers/tls.js';
 
 const linkKey = linkKeyFromSecret('signing-server-test-secret-0123456789abcdef');
 const otherKey = linkKeyFromSecret('some-other-deployment-secret-0123456789abcdef');
@@ -462,27 +461,9 @@ describe('signing server: TLS', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'trustflow-signing-tls-'));
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]);
-    cert = await readFile(join(dir, 'cert.pem'));
-    tlsServer = await startServer({ tls: { cert, key: await readFile(join(dir, 'key.pem')) } });
+    const { certFile, keyFile } = await loopbackCertificate(dir);
+    cert = await readFile(certFile);
+    tlsServer = await startServer({ tls: { cert, key: await readFile(keyFile) } });
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
